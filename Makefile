@@ -1,0 +1,51 @@
+# Persona Studio — `make run` starts the app, `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Django 6 needs Python >= 3.12: take the first such interpreter this machine has.
+PYTHON_CANDIDATES := python3.13 python3.12 python3 $(wildcard /root/.pyenv/versions/3.13*/bin/python) $(wildcard /root/.pyenv/versions/3.12*/bin/python) $(wildcard $(HOME)/.pyenv/versions/3.1[23]*/bin/python)
+FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; exit 0; fi; \
+	done; exit 1
+
+.PHONY: run test install install-test browser-deps migrate clean engine-key
+
+$(VENV)/.installed: pyproject.toml
+	@py=$$($(FIND_PYTHON)) || { echo "Persona Studio needs Python 3.12 or newer (Django 6). Install python3.12 or python3.13 and run make again." >&2; exit 1; }; \
+	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; $$py -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test browser-deps
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need /usr/bin/chromium (apt-get install chromium); they will be skipped." >&2; fi; \
+	fi
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py runstudio
+
+test: install-test
+	$(PY) -m pytest
+
+engine-key: migrate
+	@test -n "$(USER_NAME)" || { echo "usage: make engine-key USER_NAME=alice" >&2; exit 2; }
+	$(PY) manage.py engine_key --user "$(USER_NAME)"
+
+clean:
+	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media test-results

@@ -1,0 +1,71 @@
+"""Background work: enqueueing after commit, and noticing tasks whose worker died.
+
+django-tasks-db has no retries and leaves a task RUNNING forever when its
+worker is killed (SIGKILL, power loss). `reap_stale_tasks` re-queues such a
+task until it has had TASK_MAX_ATTEMPTS tries, then fails it and calls the
+task's "lost" handler so the user's object says what happened instead of
+"processing" forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import Task
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+_lost_handlers: dict[str, Callable[..., None]] = {}
+
+
+class WorkerLost(Exception):
+    """The worker running a task disappeared before finishing it."""
+
+
+def enqueue_on_commit(task: Task, *args: Any, on_enqueued: Callable[[str], None] | None = None) -> None:
+    """Enqueue once the current transaction commits, so the worker sees our rows."""
+
+    def enqueue() -> None:
+        result = task.enqueue(*args)
+        if on_enqueued is not None:
+            on_enqueued(str(result.id))
+
+    transaction.on_commit(enqueue)
+
+
+def on_lost(task: Task, handler: Callable[..., None]) -> None:
+    """Register what to do with a task's object when its worker is lost for good."""
+    _lost_handlers[task.module_path] = handler
+
+
+def reap_stale_tasks(*, stale_after_s: float | None = None) -> tuple[int, int]:
+    """Re-queue or fail tasks stuck in RUNNING. Returns (requeued, failed)."""
+    from django_tasks_db.models import DBTaskResult
+
+    stale_after_s = settings.TASK_STALE_AFTER_S if stale_after_s is None else stale_after_s
+    cutoff = timezone.now() - timedelta(seconds=stale_after_s)
+    requeued = failed = 0
+    for row in DBTaskResult.objects.running().filter(started_at__lte=cutoff):
+        if len(row.worker_ids) < settings.TASK_MAX_ATTEMPTS:
+            # Conditional update: another reaper may be looking at the same row.
+            if DBTaskResult.objects.filter(pk=row.pk, status="RUNNING").update(
+                status="READY", run_after=timezone.now()
+            ):
+                requeued += 1
+                logger.warning("Re-queued task %s (%s): its worker was lost", row.pk, row.task_path)
+            continue
+        if not DBTaskResult.objects.filter(pk=row.pk, status="RUNNING").exists():
+            continue
+        row.set_failed(WorkerLost(f"The worker stopped {len(row.worker_ids)} times while running this task."))
+        failed += 1
+        logger.warning("Failed task %s (%s) after %d lost workers", row.pk, row.task_path, len(row.worker_ids))
+        handler = _lost_handlers.get(row.task_path)
+        if handler is not None:
+            handler(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+    return requeued, failed

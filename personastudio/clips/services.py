@@ -1,0 +1,138 @@
+"""Clips: what a songwriter can do with their audio."""
+
+from __future__ import annotations
+
+import io
+import logging
+import mimetypes
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
+
+from personastudio.background import enqueue_on_commit
+from personastudio.engine.dsp import audio_io, profile
+from personastudio.musicapi.errors import MusicApiError
+from personastudio.musicapi.providers import provider_for
+
+from .models import Clip
+
+logger = logging.getLogger(__name__)
+
+ANALYSIS_SR = 22050
+MSG_TOO_BIG = "This file is larger than {limit} MB. Trim it or export it as MP3, then upload again."
+MSG_TOO_LONG = "This audio is {minutes:.1f} minutes long; clips can be at most {limit:.0f} minutes."
+MSG_SEPARATION_BUSY = "The vocals of this clip are already being separated."
+MSG_SEPARATION_OF_STEM = "This clip is already a stem; separate its parent clip instead."
+
+
+class ClipRejected(Exception):
+    """An upload we cannot keep; the message is for the songwriter."""
+
+
+def clip_get_for_user(*, user: AbstractBaseUser, clip_id) -> Clip:
+    """Another user's clip is a 404, by construction."""
+    return get_object_or_404(Clip, id=clip_id, owner=user)
+
+
+def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: str,
+                kind: str = Clip.Kind.UPLOAD, **fields) -> Clip:
+    """Keep audio as a clip: decode it once to check it and to measure it, store the original privately."""
+    limit_mb = settings.CLIP_MAX_UPLOAD_MB
+    if len(data) > limit_mb * 1024 * 1024:
+        raise ClipRejected(MSG_TOO_BIG.format(limit=limit_mb))
+    try:
+        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR, max_duration_s=settings.CLIP_MAX_DURATION_S)
+    except audio_io.AudioTooLongError as exc:
+        raise ClipRejected(MSG_TOO_LONG.format(minutes=exc.duration_s / 60,
+                                               limit=settings.CLIP_MAX_DURATION_S / 60)) from exc
+    except audio_io.AudioDecodeError as exc:
+        raise ClipRejected(str(exc)) from exc
+    suffix = PurePath(filename).suffix.lower() or ".audio"
+    clip = Clip(
+        owner=owner, title=(title.strip() or PurePath(filename).stem or "Untitled")[:200], kind=kind,
+        content_type=mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream",
+        duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
+        peaks=audio_io.waveform_peaks(samples), voiced_s=profile.voice_profile(samples, sr=ANALYSIS_SR).voiced_s,
+        **fields,
+    )
+    clip.audio.save(f"original{suffix}", ContentFile(data), save=False)
+    clip.save()
+    return clip
+
+
+def clip_decode(*, clip: Clip, sr: int = ANALYSIS_SR):
+    with clip.audio.open("rb") as audio_file:
+        samples, _ = audio_io.decode(audio_file, sr=sr)
+    return samples
+
+
+def clip_remote_id(*, clip: Clip) -> str:
+    """The clip's id at the provider, handing the audio over the first time it is needed."""
+    if clip.remote_id:
+        return clip.remote_id
+    provider = provider_for(clip.owner)
+    result = provider.upload_file(PurePath(clip.audio.path), filename=PurePath(clip.audio.name).name)
+    Clip.objects.filter(pk=clip.pk).update(remote_id=result.clip_id, provider=provider.name)
+    clip.remote_id, clip.provider = result.clip_id, provider.name
+    return clip.remote_id
+
+
+def clip_request_separation(*, clip: Clip) -> None:
+    """Queue "Separate vocals"; a second click while it runs does nothing."""
+    from .tasks import separate_clip
+
+    if clip.kind in (Clip.Kind.VOCALS, Clip.Kind.INSTRUMENTAL):
+        raise ClipRejected(MSG_SEPARATION_OF_STEM)
+    with transaction.atomic():
+        claimed = Clip.objects.filter(pk=clip.pk).exclude(
+            separation_status__in=[Clip.Separation.PROCESSING, Clip.Separation.COMPLETE]
+        ).update(separation_status=Clip.Separation.PROCESSING, separation_error="")
+        if not claimed:
+            raise ClipRejected(MSG_SEPARATION_BUSY)
+        enqueue_on_commit(separate_clip, str(clip.pk))
+    clip.refresh_from_db()
+
+
+def clip_separate(*, clip_id: str) -> None:
+    """The worker's part of "Separate vocals": ask the provider for stems and keep both as clips."""
+    clip = Clip.objects.filter(pk=clip_id, separation_status=Clip.Separation.PROCESSING).first()
+    if clip is None:
+        return
+    try:
+        provider = provider_for(clip.owner)
+        stem = provider.stem(clip_id=clip_remote_id(clip=clip))
+        parts = [(Clip.Kind.VOCALS, stem.vocal_audio_url, stem.vocal_clip_id)]
+        if stem.instrumental_audio_url:
+            parts.append((Clip.Kind.INSTRUMENTAL, stem.instrumental_audio_url, stem.instrumental_clip_id))
+        for kind, url, remote_id in parts:
+            if clip.stems.filter(kind=kind).exists():
+                continue
+            try:
+                clip_create(owner=clip.owner, title=f"{clip.title} — {Clip.Kind(kind).label.lower()}",
+                            data=provider.fetch_audio(url), filename=f"{kind}.mp3", kind=kind, parent=clip,
+                            provider=provider.name, remote_id=remote_id)
+            except IntegrityError:
+                pass  # a concurrent run kept it already
+    except (MusicApiError, ClipRejected) as exc:
+        message = getattr(exc, "message", str(exc))
+        _separation_failed(clip, f"Separation failed: {message}")
+        return
+    except Exception:
+        logger.exception("Separating clip %s failed", clip.pk)
+        _separation_failed(clip, "Separation failed unexpectedly. Please try again.")
+        return
+    Clip.objects.filter(pk=clip.pk).update(separation_status=Clip.Separation.COMPLETE)
+
+
+def _separation_failed(clip: Clip, message: str) -> None:
+    Clip.objects.filter(pk=clip.pk).update(separation_status=Clip.Separation.FAILED, separation_error=message)
+
+
+def clip_separation_lost(clip_id: str) -> None:
+    Clip.objects.filter(pk=clip_id, separation_status=Clip.Separation.PROCESSING).update(
+        separation_status=Clip.Separation.FAILED,
+        separation_error="Separation stopped unexpectedly. Please try again.")

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clips"
+
+urlpatterns = [
+    path("", views.clip_list, name="list"),
+    path("upload/", views.clip_upload, name="upload"),
+    path("<uuid:clip_id>/", views.clip_detail, name="detail"),
+    path("<uuid:clip_id>/audio", views.clip_audio, name="audio"),
+    path("<uuid:clip_id>/separate/", views.clip_separate, name="separate"),
+    path("<uuid:clip_id>/separation/", views.clip_separation_status, name="separation"),
+]

@@ -1,0 +1,137 @@
+"""/api/v1/: the MusicMint contract served by the built-in engine. Parse, call a service, wrap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.html import escape
+
+from personastudio.http_range import ranged_file_response
+from personastudio.musicapi.errors import BadRequest, MusicApiError
+from personastudio.musicapi.types import GenerateRequest
+
+from .. import services
+from ..models import EngineClip
+from .envelope import api_view, json_body
+
+
+def _absolute(request: HttpRequest, data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    for key in keys:
+        if data.get(key):
+            data[key] = request.build_absolute_uri(data[key])
+    return data
+
+
+def _number(body: dict[str, Any], key: str, default: float | None) -> float | None:
+    value = body.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadRequest(f"'{key}' must be a number.")
+    return float(value)
+
+
+@api_view(("POST",))
+def generate(request: HttpRequest, user) -> dict[str, Any]:
+    task = services.task_create(owner=user, request=GenerateRequest.from_json(json_body(request)))
+    return {"task_id": task.id, "status": task.status}
+
+
+@api_view(("GET",))
+def task_detail(request: HttpRequest, user, task_id: str) -> dict[str, Any]:
+    body = services.task_get(owner=user, task_id=task_id).to_json()
+    for item in body.get("results", []):
+        _absolute(request, item, "audio_url", "image_url")
+    return body
+
+
+@api_view(("POST",))
+def task_list(request: HttpRequest, user) -> dict[str, Any]:
+    body = json_body(request)
+    page, page_size, status = body.get("page", 1), body.get("page_size", 20), body.get("status", -1)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (page, page_size, status)):
+        raise BadRequest("page, page_size and status must be whole numbers.")
+    result = services.task_list(owner=user, page=page, page_size=page_size, status=status)
+    items = []
+    for item in result.items:
+        summary = {"id": item.id, "status": item.status, "created_at": item.created_at}
+        if item.error:
+            summary["error"] = item.error
+        items.append(summary)
+    return {"items": items, "total": result.total, "page": result.page}
+
+
+@api_view(("POST",))
+def persona(request: HttpRequest, user) -> dict[str, Any]:
+    body = json_body(request)
+    name, clip_id = body.get("name"), body.get("clip_id")
+    if not isinstance(name, str) or not isinstance(clip_id, str) or not clip_id:
+        raise BadRequest("Send 'name' and 'clip_id'.")
+    result = services.persona_result(services.persona_create(owner=user, name=name, clip_id=clip_id))
+    return {"taskBatchId": result.batch_id, "items": [{"id": result.persona_id, "status": result.status}]}
+
+
+@api_view(("POST",))
+def upload(request: HttpRequest, user) -> dict[str, Any]:
+    # Our extension: a multipart `file` instead of a URL to fetch.
+    if "file" in request.FILES:
+        uploaded = request.FILES["file"]
+        clip = services.clip_import_bytes(owner=user, data=uploaded.read(), filename=uploaded.name)
+    else:
+        audio_url = json_body(request).get("audio_url")
+        if not isinstance(audio_url, str) or not audio_url:
+            raise BadRequest("Send 'audio_url' (or a multipart 'file').")
+        clip = services.clip_import_url(owner=user, audio_url=audio_url)
+    result = services.upload_result(clip)
+    return {"clipId": result.clip_id, "audioUrl": request.build_absolute_uri(result.audio_url),
+            "duration": result.duration_s, "status": result.status}
+
+
+@api_view(("POST",))
+def stem(request: HttpRequest, user) -> dict[str, Any]:
+    body = json_body(request)
+    clip_id = body.get("clip_id")
+    if not isinstance(clip_id, str) or not clip_id:
+        raise BadRequest("Send 'clip_id'.")
+    result = services.stem_result(services.stem_create(
+        owner=user, clip_id=clip_id, vocal_start_s=_number(body, "vocal_start_s", 0.0) or 0.0,
+        vocal_end_s=_number(body, "vocal_end_s", None),
+    ))
+    data = {
+        "id": result.id, "source_clip_id": result.source_clip_id, "status": result.status,
+        "vocal_audio_url": result.vocal_audio_url, "vocal_start_s": result.vocal_start_s,
+        "vocal_end_s": result.vocal_end_s, "instrumental_audio_url": result.instrumental_audio_url,
+        "vocal_clip_id": result.vocal_clip_id, "instrumental_clip_id": result.instrumental_clip_id,
+    }
+    return _absolute(request, data, "vocal_audio_url", "instrumental_audio_url")
+
+
+@login_not_required
+def audio_file(request: HttpRequest, clip_id: str, kind: str) -> FileResponse | HttpResponse:
+    """Signed, expiring audio URLs: what `audio_url` points at. The signature is the key."""
+    try:
+        clip, kind = services.clip_file_from_path(request.get_full_path())
+    except MusicApiError:
+        raise Http404("No audio at that address.") from None
+    if clip.id != clip_id:
+        raise Http404
+    return ranged_file_response(request, services.clip_file_field(clip, kind), content_type="audio/mpeg")
+
+
+@login_not_required
+def cover(request: HttpRequest, clip_id: str) -> HttpResponse:
+    """Cover art for a result: a gradient from the clip id with its title (no image model here)."""
+    clip = EngineClip.objects.filter(pk=clip_id, source=EngineClip.Source.GENERATED).first()
+    if clip is None:
+        raise Http404
+    hue = int(clip.id[:4], 16) % 360
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="512" height="512" viewBox="0 0 512 512">'
+        f'<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl({hue},70%,45%)"/>'
+        f'<stop offset="1" stop-color="hsl({(hue + 60) % 360},70%,25%)"/></linearGradient></defs>'
+        '<rect width="512" height="512" fill="url(#g)"/>'
+        f'<text x="32" y="470" font-family="sans-serif" font-size="36" fill="#fff">{escape(clip.title[:24])}</text></svg>'
+    )
+    return HttpResponse(svg, content_type="image/svg+xml")

@@ -1,0 +1,437 @@
+"""What the built-in engine does. The /api/v1/ views and the local provider both call these.
+
+Functions take and return engine records or contract types and raise the
+contract's errors (musicapi.errors), so the HTTP layer only has to wrap them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import ipaddress
+import logging
+import secrets
+import socket
+import time
+from datetime import timedelta
+from pathlib import PurePosixPath
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from personastudio.background import enqueue_on_commit
+from personastudio.musicapi.errors import (
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    UnprocessableAudio,
+)
+from personastudio.musicapi.types import (
+    TASK_STATUS_CODES,
+    GenerateRequest,
+    PersonaResult,
+    ResultItem,
+    StemResult,
+    TaskInfo,
+    TaskPage,
+    UploadResult,
+)
+
+from .dsp import audio_io, profile, separate
+from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "sk-mm-"
+VARIANTS_PER_GENERATION = 2
+ANALYSIS_SR = 22050
+
+MSG_TOO_LITTLE_VOICE = (
+    "This clip has only {voiced:.0f} seconds of singing or speech; a persona needs at least "
+    "{minimum:.0f}. Separate the vocals first and use a clip with 30 seconds or more of clear singing."
+)
+MSG_PERSONA_NOT_FOUND = "No persona with that id."
+MSG_CLIP_NOT_FOUND = "No clip with that id."
+MSG_TASK_NOT_FOUND = "No task with that id."
+
+
+# --- keys -------------------------------------------------------------------
+
+
+def _hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def key_create(*, user: AbstractBaseUser) -> str:
+    """Make a new `sk-mm-` key for `user`; the raw key is returned once and never stored."""
+    raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    ApiKey.objects.create(user=user, key_hash=_hash_key(raw_key), prefix=raw_key[:10])
+    return raw_key
+
+
+def key_authenticate(raw_key: str) -> AbstractBaseUser | None:
+    if not raw_key.startswith(KEY_PREFIX):
+        return None
+    key = ApiKey.objects.select_related("user").filter(key_hash=_hash_key(raw_key)).first()
+    if key is None or not key.user.is_active:
+        return None
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key.user
+
+
+# --- audio URLs -------------------------------------------------------------
+
+
+def _file_signature(clip_id: str, kind: str, expires_ms: int) -> str:
+    return salted_hmac("engine.file", f"{clip_id}:{kind}:{expires_ms}").hexdigest()[:32]
+
+
+def clip_file_path(clip: EngineClip, *, kind: str = "audio") -> str:
+    """A signed path (no host) that serves the clip's audio until it expires."""
+    expires_ms = int(clip.expire_at.timestamp() * 1000)
+    sig = _file_signature(clip.id, kind, expires_ms)
+    return f"/api/v1/files/{clip.id}/{kind}.mp3?exp={expires_ms}&sig={sig}"
+
+
+def clip_file_from_path(path_or_url: str) -> tuple[EngineClip, str]:
+    """The clip and file kind a signed URL points at; NotFound when forged or expired."""
+    parts = urlsplit(path_or_url)
+    segments = PurePosixPath(parts.path).parts
+    query = parse_qs(parts.query)
+    try:
+        clip_id, filename = segments[-2], segments[-1]
+        kind = filename.removesuffix(".mp3")
+        expires_ms = int(query["exp"][0])
+        sig = query["sig"][0]
+    except (IndexError, KeyError, ValueError):
+        raise NotFound("No audio at that address.") from None
+    if not constant_time_compare(sig, _file_signature(clip_id, kind, expires_ms)):
+        raise NotFound("No audio at that address.")
+    if expires_ms < time.time() * 1000:
+        raise NotFound("That audio link has expired.")
+    clip = EngineClip.objects.filter(pk=clip_id).first()
+    if clip is None or kind not in ("audio", "vocals", "band"):
+        raise NotFound("No audio at that address.")
+    return clip, kind
+
+
+def clip_file_field(clip: EngineClip, kind: str):
+    return {"audio": clip.audio, "vocals": clip.vocal_stem, "band": clip.band_stem}[kind]
+
+
+# --- clips ------------------------------------------------------------------
+
+
+def _expiry(retention_days: int = 30):
+    return timezone.now() + timedelta(days=retention_days)
+
+
+def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "upload", title: str = "") -> EngineClip:
+    """Keep an uploaded file as an engine clip (stored as MP3, the contract's format)."""
+    if len(data) > settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024:
+        raise PayloadTooLarge(f"The file is larger than {settings.ENGINE_UPLOAD_MAX_MB} MB.")
+    try:
+        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR, max_duration_s=settings.CLIP_MAX_DURATION_S)
+    except audio_io.AudioDecodeError as exc:
+        raise UnprocessableAudio(str(exc)) from exc
+    voice = profile.voice_profile(samples, sr=ANALYSIS_SR)
+    clip = EngineClip(owner=owner, source=EngineClip.Source.UPLOAD, title=title or filename[:200],
+                      duration_s=info.duration_s, voiced_s=voice.voiced_s, expire_at=_expiry())
+    clip.audio.save("audio.mp3", ContentFile(_as_mp3(data, info)), save=False)
+    clip.save()
+    return clip
+
+
+def _as_mp3(data: bytes, info: audio_io.AudioInfo) -> bytes:
+    if info.codec == "mp3":
+        return data
+    # Re-encode at full quality: the contract promises MP3 at every audio_url.
+    full, _ = audio_io.decode(io.BytesIO(data), sr=44100)
+    return audio_io.encode_mp3(full, sr=44100)
+
+
+def _check_public_host(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadRequest("audio_url must be an http(s) URL.")
+    if settings.ENGINE_UPLOAD_ALLOW_PRIVATE:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except socket.gaierror:
+        raise BadRequest(f"Could not find the host {parts.hostname}.") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            raise BadRequest("audio_url points at a private or local address, which the engine does not fetch.")
+
+
+def clip_import_url(*, owner: AbstractBaseUser, audio_url: str) -> EngineClip:
+    """`music/upload`: fetch a public URL (size and time limited, no private addresses)."""
+    limit = settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024
+    url = audio_url
+    for _redirect in range(4):
+        _check_public_host(url)
+        try:
+            response = requests.get(url, stream=True, timeout=(5, settings.ENGINE_UPLOAD_TIMEOUT_S),
+                                    allow_redirects=False, headers={"User-Agent": "PersonaStudio-Engine/0.1"})
+        except requests.RequestException:
+            raise BadRequest("Could not download audio_url.") from None
+        if response.is_redirect and response.headers.get("Location"):
+            url = requests.compat.urljoin(url, response.headers["Location"])
+            continue
+        break
+    else:
+        raise BadRequest("audio_url redirects too many times.")
+    if response.status_code != 200:
+        raise BadRequest(f"Downloading audio_url answered HTTP {response.status_code}.")
+    chunks, size, deadline = [], 0, time.monotonic() + settings.ENGINE_UPLOAD_TIMEOUT_S
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"The file at audio_url is larger than {settings.ENGINE_UPLOAD_MAX_MB} MB.")
+        if time.monotonic() > deadline:
+            raise BadRequest("Downloading audio_url took too long.")
+        chunks.append(chunk)
+    filename = PurePosixPath(urlsplit(url).path).name or "upload"
+    return clip_import_bytes(owner=owner, data=b"".join(chunks), filename=filename)
+
+
+def upload_result(clip: EngineClip) -> UploadResult:
+    return UploadResult(clip_id=clip.id, audio_url=clip_file_path(clip), duration_s=round(clip.duration_s), status=1)
+
+
+def _clip_for(owner: AbstractBaseUser, clip_id: str) -> EngineClip:
+    clip = EngineClip.objects.filter(pk=clip_id, owner=owner).first()
+    if clip is None:
+        raise NotFound(MSG_CLIP_NOT_FOUND)
+    return clip
+
+
+# --- personas ---------------------------------------------------------------
+
+
+def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str) -> EnginePersona:
+    """Learn a persona from a clip: its pitch range, centre and vibrato (a fraction of a second)."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise BadRequest("A persona needs a name of at most 100 characters.")
+    clip = _clip_for(owner, clip_id)
+    if clip.voiced_s < settings.ENGINE_MIN_VOICED_S:
+        raise UnprocessableAudio(MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=settings.ENGINE_MIN_VOICED_S))
+    with clip.audio.open("rb") as audio_file:
+        samples, _ = audio_io.decode(audio_file, sr=ANALYSIS_SR)
+    voice = profile.voice_profile(samples, sr=ANALYSIS_SR)
+    return EnginePersona.objects.create(
+        owner=owner, name=name, clip=clip, batch_id=f"batch-{secrets.token_hex(6)}",
+        status=EnginePersona.Status.COMPLETE, profile=voice.to_dict(),
+    )
+
+
+def persona_result(persona: EnginePersona) -> PersonaResult:
+    return PersonaResult(persona_id=persona.id, status=persona.status, batch_id=persona.batch_id)
+
+
+# --- stems ------------------------------------------------------------------
+
+
+def stem_create(*, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float = 0.0,
+                vocal_end_s: float | None = None) -> EngineStem:
+    """`music/stem`: vocals and instrumental of a clip (or of a region of it).
+
+    A generated clip returns its exact stems; any other clip goes through REPET-SIM,
+    a DSP method whose results are rough on real songs.
+    """
+    clip = _clip_for(owner, clip_id)
+    end_s = clip.duration_s if vocal_end_s is None else min(vocal_end_s, clip.duration_s)
+    if vocal_start_s < 0 or end_s - vocal_start_s < 1.0:
+        raise BadRequest("The region to separate must be at least one second long.")
+    sr = 44100
+    if clip.vocal_stem and clip.band_stem:
+        vocals = _decode_field(clip.vocal_stem, sr=sr)
+        band = _decode_field(clip.band_stem, sr=sr)
+    else:
+        mix = _decode_field(clip.audio, sr=sr)
+        vocals, band = separate.separate_vocals(mix, sr=sr)
+    start, end = int(vocal_start_s * sr), int(end_s * sr)
+    vocals, band = vocals[start:end], band[start:end]
+    with transaction.atomic():
+        vocal_clip = _clip_from_samples(owner, vocals, sr=sr, source=EngineClip.Source.VOCALS,
+                                        title=f"{clip.title} (vocals)")
+        band_clip = _clip_from_samples(owner, band, sr=sr, source=EngineClip.Source.INSTRUMENTAL,
+                                       title=f"{clip.title} (instrumental)")
+        return EngineStem.objects.create(owner=owner, source_clip=clip, vocal_start_s=vocal_start_s,
+                                         vocal_end_s=end_s, vocal_clip=vocal_clip, instrumental_clip=band_clip)
+
+
+def _decode_field(field, *, sr: int):
+    with field.open("rb") as audio_file:
+        samples, _ = audio_io.decode(audio_file, sr=sr)
+    return samples
+
+
+def _clip_from_samples(owner, samples, *, sr: int, source: str, title: str, **fields) -> EngineClip:
+    clip = EngineClip(owner=owner, source=source, title=title[:200], duration_s=len(samples) / sr,
+                      voiced_s=profile.voice_profile(samples, sr=sr).voiced_s, expire_at=_expiry(), **fields)
+    clip.audio.save("audio.mp3", ContentFile(audio_io.encode_mp3(samples, sr=sr)), save=False)
+    clip.save()
+    return clip
+
+
+def stem_result(stem: EngineStem) -> StemResult:
+    return StemResult(
+        id=stem.id, source_clip_id=stem.source_clip_id, status="complete",
+        vocal_audio_url=clip_file_path(stem.vocal_clip), vocal_start_s=stem.vocal_start_s,
+        vocal_end_s=stem.vocal_end_s, instrumental_audio_url=clip_file_path(stem.instrumental_clip),
+        vocal_clip_id=stem.vocal_clip_id, instrumental_clip_id=stem.instrumental_clip_id,
+    )
+
+
+# --- generation tasks -------------------------------------------------------
+
+
+def task_create(*, owner: AbstractBaseUser, request: GenerateRequest) -> EngineTask:
+    """`music/generate`: check the request, record the task, hand it to the worker."""
+    from .jobs import render_generation
+
+    request.validate()
+    if request.persona_id and not EnginePersona.objects.filter(
+        pk=request.persona_id, owner=owner, status=EnginePersona.Status.COMPLETE
+    ).exists():
+        raise NotFound(MSG_PERSONA_NOT_FOUND)
+    if request.continue_clip_id:
+        _clip_for(owner, request.continue_clip_id)
+    task = EngineTask.objects.create(
+        owner=owner, request=request.to_json(), callback_url=request.callback_url,
+        retention_days=request.retention_days or 7,
+    )
+
+    def remember_job(job_id: str) -> None:
+        EngineTask.objects.filter(pk=task.pk).update(job_id=job_id)
+
+    enqueue_on_commit(render_generation, task.id, on_enqueued=remember_job)
+    return task
+
+
+def _task_for(owner: AbstractBaseUser, task_id: str) -> EngineTask:
+    task = EngineTask.objects.filter(pk=task_id, owner=owner).first()
+    if task is None:
+        raise NotFound(MSG_TASK_NOT_FOUND)
+    return task
+
+
+def _ms(moment) -> int | None:
+    return int(moment.timestamp() * 1000) if moment else None
+
+
+def task_info(task: EngineTask) -> TaskInfo:
+    results = []
+    if task.status == EngineTask.Status.COMPLETED:
+        for clip in task.clips.filter(source=EngineClip.Source.GENERATED):
+            results.append(ResultItem(
+                id=clip.id, audio_url=clip_file_path(clip), image_url=f"/api/v1/covers/{clip.id}.svg",
+                title=clip.title, duration=round(clip.duration_s, 2), tags=clip.tags, prompt=clip.prompt,
+                expire_at=_ms(clip.expire_at),
+            ))
+    return TaskInfo(id=task.id, status=task.status, created_at=_ms(task.created_at), results=results,
+                    error=task.error)
+
+
+def task_get(*, owner: AbstractBaseUser, task_id: str) -> TaskInfo:
+    return task_info(_task_for(owner, task_id))
+
+
+def task_list(*, owner: AbstractBaseUser, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage:
+    if not 1 <= page_size <= 100 or page < 1:
+        raise BadRequest("page must be ≥ 1 and page_size between 1 and 100.")
+    tasks = EngineTask.objects.filter(owner=owner)
+    if status != -1:
+        names = {code: name for name, code in TASK_STATUS_CODES.items()}
+        if status not in names:
+            raise BadRequest("status must be -1, 0, 1, 2 or 3.")
+        tasks = tasks.filter(status=names[status])
+    total = tasks.count()
+    window = tasks[(page - 1) * page_size: page * page_size]
+    # Summaries only, as the contract says: no results.
+    items = [TaskInfo(id=t.id, status=t.status, created_at=_ms(t.created_at), error=t.error) for t in window]
+    return TaskPage(items=items, total=total, page=page)
+
+
+def task_render(*, task_id: str) -> None:
+    """The worker's part: compose, render and keep the variants of one task.
+
+    Safe to run again after a lost worker: it claims queuing or processing tasks
+    and replaces any half-written clips.
+    """
+    from .dsp import inspiration, song
+
+    claimed = EngineTask.objects.filter(
+        pk=task_id, status__in=[EngineTask.Status.QUEUING, EngineTask.Status.PROCESSING]
+    ).update(status=EngineTask.Status.PROCESSING, started_at=timezone.now())
+    if not claimed:
+        return
+    task = EngineTask.objects.get(pk=task_id)
+    request = GenerateRequest.from_json(task.request)
+    try:
+        title, tags, lyrics = request.title, request.tags, request.prompt
+        if request.gpt_description_prompt:
+            written = inspiration.write_song(request.gpt_description_prompt, seed=_seed(task.id, 0))
+            title, tags, lyrics = written.title, written.tags, written.lyrics
+        vocal_range = _persona_range(task.owner, request.persona_id)
+        task.clips.all().delete()
+        for variant in range(VARIANTS_PER_GENERATION):
+            rendered = song.render_song(lyrics=lyrics, tags=tags, seed=_seed(task.id, variant + 1),
+                                        vocal_range_midi=vocal_range, make_instrumental=request.make_instrumental)
+            _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics)
+    except Exception as exc:
+        logger.exception("Engine task %s failed", task_id)
+        EngineTask.objects.filter(pk=task_id).update(
+            status=EngineTask.Status.FAILED, finished_at=timezone.now(),
+            error=f"The built-in engine could not make this song ({type(exc).__name__}).",
+        )
+        return
+    EngineTask.objects.filter(pk=task_id).update(
+        status=EngineTask.Status.COMPLETED, finished_at=timezone.now(),
+        sung_title=title, sung_tags=tags, sung_prompt=lyrics,
+    )
+
+
+def task_lost(task_id: str) -> None:
+    """The worker died on this task more often than we retry: say so instead of 'processing' forever."""
+    EngineTask.objects.filter(pk=task_id).exclude(status=EngineTask.Status.COMPLETED).update(
+        status=EngineTask.Status.FAILED, finished_at=timezone.now(),
+        error="The engine stopped while making this song. Please try again.",
+    )
+
+
+def _seed(task_id: str, variant: int) -> int:
+    return int(hashlib.sha256(f"{task_id}:{variant}".encode()).hexdigest()[:8], 16)
+
+
+def _persona_range(owner, persona_id: str) -> tuple[float, float] | None:
+    if not persona_id:
+        return None
+    persona = EnginePersona.objects.get(pk=persona_id, owner=owner)
+    voice = profile.VoiceProfile.from_dict(persona.profile)
+    return (profile.hz_to_midi(voice.low_hz), profile.hz_to_midi(voice.high_hz))
+
+
+def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str) -> None:
+    sr = rendered.sr
+    clip = EngineClip(
+        owner=task.owner, source=EngineClip.Source.GENERATED, title=f"{title} ({'AB'[variant]})"[:200],
+        tags=tags, prompt=lyrics, duration_s=rendered.duration_s, task=task, variant=variant,
+        voiced_s=profile.voice_profile(rendered.vocal, sr=sr).voiced_s if rendered.vocal.any() else 0.0,
+        expire_at=_expiry(task.retention_days),
+    )
+    clip.audio.save("audio.mp3", ContentFile(audio_io.encode_mp3(rendered.mix, sr=sr)), save=False)
+    clip.vocal_stem.save("vocals.mp3", ContentFile(audio_io.encode_mp3(rendered.vocal, sr=sr)), save=False)
+    clip.band_stem.save("band.mp3", ContentFile(audio_io.encode_mp3(rendered.band, sr=sr)), save=False)
+    clip.save()
+

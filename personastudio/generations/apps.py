@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GenerationsConfig(AppConfig):
+    name = "personastudio.generations"
+    label = "generations"

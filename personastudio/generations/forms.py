@@ -1,0 +1,52 @@
+from django import forms
+
+from personastudio.musicapi import types as contract
+from personastudio.personas.models import Persona
+
+from .models import Generation
+
+
+class GenerationForm(forms.Form):
+    """One form, two modes; the contract's rules as field errors, and nothing typed is dropped."""
+
+    mode = forms.ChoiceField(choices=Generation.Mode.choices, initial=Generation.Mode.CUSTOM,
+                             widget=forms.RadioSelect)
+    title = forms.CharField(max_length=contract.TITLE_MAX_CHARS, required=False)
+    prompt = forms.CharField(
+        label="Lyrics", required=False, max_length=contract.PROMPT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 12, "placeholder": "[Verse]\nFirst line of your song…\n\n[Chorus]\n…"}),
+        help_text="Section tags like [Verse], [Chorus], [主歌], [副歌] go on their own lines.",
+    )
+    tags = forms.CharField(label="Style tags", max_length=contract.TAGS_MAX_CHARS, required=False,
+                           widget=forms.TextInput(attrs={"placeholder": "pop upbeat female vocals · 流行 抒情 女声"}))
+    gpt_description_prompt = forms.CharField(
+        label="Describe the song", required=False, max_length=contract.DESCRIPTION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "A gentle folk song about the first snow in the city"}),
+    )
+    make_instrumental = forms.BooleanField(label="Instrumental (no vocal)", required=False)
+    persona = forms.ModelChoiceField(queryset=Persona.objects.none(), required=False,
+                                     empty_label="No persona (default voice)")
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        personas = Persona.objects.filter(owner=owner, status=Persona.Status.COMPLETE)
+        self.fields["persona"].queryset = personas
+        self.fields["persona"].label_from_instance = (
+            lambda p: f"{p.name} ({p.range_label})" if p.range_label else p.name)
+
+    def clean(self):
+        data = super().clean()
+        mode = data.get("mode")
+        prompt, tags = (data.get("prompt") or "").strip(), (data.get("tags") or "").strip()
+        description = (data.get("gpt_description_prompt") or "").strip()
+        if mode == Generation.Mode.CUSTOM:
+            if not prompt and not tags and "prompt" not in self.errors:
+                self.add_error("prompt", "Write some lyrics or give style tags (or both).")
+            data["gpt_description_prompt"] = ""
+        elif mode == Generation.Mode.INSPIRATION:
+            if not description and "gpt_description_prompt" not in self.errors:
+                self.add_error("gpt_description_prompt", "Describe the song you want, in a sentence or two.")
+            # The contract forbids a description together with lyrics or tags: the
+            # other tab's text stays in the form but is not sent.
+            data["prompt"], data["tags"], data["title"] = "", "", ""
+        return data

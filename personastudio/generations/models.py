@@ -1,0 +1,53 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Generation(models.Model):
+    class Mode(models.TextChoices):
+        CUSTOM = "custom", "Custom"
+        INSPIRATION = "inspiration", "Inspiration"
+
+    class Status(models.TextChoices):
+        # The contract's words, used in data-status too.
+        QUEUING = "queuing", "Queued"
+        PROCESSING = "processing", "Making your song"
+        COMPLETED = "completed", "Done"
+        FAILED = "failed", "Failed"
+
+    FINAL = (Status.COMPLETED, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.CUSTOM)
+    title = models.CharField(max_length=80, blank=True)
+    prompt = models.TextField(blank=True)  # lyrics
+    tags = models.CharField(max_length=200, blank=True)
+    gpt_description_prompt = models.TextField(blank=True)
+    make_instrumental = models.BooleanField(default=False)
+    persona = models.ForeignKey("personas.Persona", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="generations")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUING)
+    error = models.TextField(blank=True)
+    provider = models.CharField(max_length=16, default="local")
+    task_id = models.CharField(max_length=100, blank=True)
+    # The provider's result items, kept until their audio is copied into our storage.
+    provider_results = models.JSONField(default=list)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title or self.gpt_description_prompt[:40] or "Untitled song"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generations:detail", args=[self.id])
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL

@@ -1,0 +1,54 @@
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from . import services
+from .forms import GenerationForm
+from .models import Generation
+
+
+def generation_list(request):
+    generations = Generation.objects.filter(owner=request.user).select_related("persona")
+    return render(request, "generations/list.html", {"generations": generations})
+
+
+def generation_new(request):
+    initial = {}
+    if request.method == "GET" and request.GET.get("persona"):
+        initial["persona"] = request.GET["persona"]
+    form = GenerationForm(request.POST or None, owner=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        generation = services.generation_start(
+            owner=request.user, mode=data["mode"], title=data["title"], prompt=data["prompt"], tags=data["tags"],
+            gpt_description_prompt=data["gpt_description_prompt"], make_instrumental=data["make_instrumental"],
+            persona=data["persona"],
+        )
+        return redirect(generation)
+    return render(request, "generations/new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _detail_context(generation):
+    return {"generation": generation, "tracks": generation.tracks.order_by("title")}
+
+
+def generation_detail(request, generation_id):
+    generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
+    generation = services.generation_refresh(generation=generation)
+    return render(request, "generations/detail.html", _detail_context(generation))
+
+
+def generation_status(request, generation_id):
+    """The polled fragment: 286 once final, so htmx stops asking."""
+    generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
+    generation = services.generation_refresh(generation=generation)
+    response = render(request, "generations/detail.html#status", _detail_context(generation))
+    if generation.is_final:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+@require_POST
+def generation_retry(request, generation_id):
+    generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
+    return redirect(services.generation_retry(generation=generation))

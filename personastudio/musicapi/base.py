@@ -1,0 +1,47 @@
+"""The one interface every music provider implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from .types import GenerateRequest, PersonaResult, ResultItem, StemResult, TaskInfo, TaskPage, TaskRef, UploadResult
+
+
+class MusicProvider(ABC):
+    #: "local" or "remote"; stored on every object made through the provider.
+    name: str
+
+    @property
+    def base_url(self) -> str:
+        """Where the provider lives ("" for the built-in engine)."""
+        return ""
+
+    @abstractmethod
+    def generate(self, request: GenerateRequest) -> TaskRef: ...
+
+    @abstractmethod
+    def get_task(self, task_id: str) -> TaskInfo: ...
+
+    @abstractmethod
+    def list_tasks(self, *, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage: ...
+
+    @abstractmethod
+    def create_persona(self, *, name: str, clip_id: str) -> PersonaResult: ...
+
+    @abstractmethod
+    def upload_url(self, audio_url: str) -> UploadResult: ...
+
+    @abstractmethod
+    def upload_file(self, path: Path, *, filename: str) -> UploadResult:
+        """Hand a file we hold to the provider; returns its clip id."""
+
+    @abstractmethod
+    def stem(self, *, clip_id: str, vocal_start_s: float = 0.0, vocal_end_s: float | None = None) -> StemResult: ...
+
+    @abstractmethod
+    def fetch_audio(self, url: str) -> bytes:
+        """Download a result's or a stem's audio so we keep our own copy (provider URLs expire)."""
+
+    def fetch_result_audio(self, item: ResultItem) -> bytes:
+        return self.fetch_audio(item.audio_url)

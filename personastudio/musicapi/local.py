@@ -1,0 +1,50 @@
+"""The built-in engine as a provider: the engine's services, called in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from personastudio.engine import services as engine
+
+from .base import MusicProvider
+from .types import GenerateRequest, PersonaResult, StemResult, TaskInfo, TaskPage, TaskRef, UploadResult
+
+
+class LocalProvider(MusicProvider):
+    name = "local"
+
+    def __init__(self, *, owner: AbstractBaseUser) -> None:
+        # The engine keeps its records per account, as a hosted service would per key.
+        self.owner = owner
+
+    def generate(self, request: GenerateRequest) -> TaskRef:
+        task = engine.task_create(owner=self.owner, request=request)
+        return TaskRef(task_id=task.id, status=task.status)
+
+    def get_task(self, task_id: str) -> TaskInfo:
+        return engine.task_get(owner=self.owner, task_id=task_id)
+
+    def list_tasks(self, *, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage:
+        return engine.task_list(owner=self.owner, page=page, page_size=page_size, status=status)
+
+    def create_persona(self, *, name: str, clip_id: str) -> PersonaResult:
+        return engine.persona_result(engine.persona_create(owner=self.owner, name=name, clip_id=clip_id))
+
+    def upload_url(self, audio_url: str) -> UploadResult:
+        return engine.upload_result(engine.clip_import_url(owner=self.owner, audio_url=audio_url))
+
+    def upload_file(self, path: Path, *, filename: str) -> UploadResult:
+        clip = engine.clip_import_bytes(owner=self.owner, data=Path(path).read_bytes(), filename=filename)
+        return engine.upload_result(clip)
+
+    def stem(self, *, clip_id: str, vocal_start_s: float = 0.0, vocal_end_s: float | None = None) -> StemResult:
+        return engine.stem_result(engine.stem_create(
+            owner=self.owner, clip_id=clip_id, vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s))
+
+    def fetch_audio(self, url: str) -> bytes:
+        # Our own signed URL: read the file it names instead of going over HTTP.
+        clip, kind = engine.clip_file_from_path(url)
+        with engine.clip_file_field(clip, kind).open("rb") as audio_file:
+            return audio_file.read()

@@ -1,0 +1,49 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from personastudio.engine.dsp.profile import VoiceProfile, hz_to_note_name, note_name_range
+
+
+class Persona(models.Model):
+    class Status(models.TextChoices):
+        # The contract's words, used in data-status too.
+        PENDING = "pending", "Learning"
+        COMPLETE = "complete", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personas")
+    name = models.CharField(max_length=100)
+    source_clip = models.ForeignKey("clips.Clip", null=True, on_delete=models.SET_NULL, related_name="personas")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    provider = models.CharField(max_length=16, default="local")
+    remote_id = models.CharField(max_length=100, blank=True)
+    profile = models.JSONField(default=dict)  # VoiceProfile.to_dict(), measured by us from the clip
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("personas:detail", args=[self.id])
+
+    @property
+    def voice(self) -> VoiceProfile | None:
+        return VoiceProfile.from_dict(self.profile) if self.profile else None
+
+    @property
+    def range_label(self) -> str:
+        voice = self.voice
+        return note_name_range(voice.low_hz, voice.high_hz) if voice else ""
+
+    @property
+    def median_label(self) -> str:
+        voice = self.voice
+        return f"{hz_to_note_name(voice.median_hz)} ({voice.median_hz:.0f} Hz)" if voice else ""

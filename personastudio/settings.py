@@ -1,0 +1,184 @@
+"""Persona Studio settings: one module, decided by environment variables.
+
+With nothing set the app runs on SQLite, local files, the built-in engine and
+the database task backend.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    """A setting from the environment; `NAME_FILE` (a path) wins, for secrets."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name, "True" if default else "False")
+    if value not in ("True", "False"):
+        raise ImproperlyConfigured(f"{name} must be True or False, not {value!r}")
+    return value == "True"
+
+
+def env_int(name: str, default: int) -> int:
+    try:
+        return int(env(name, str(default)))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number") from exc
+
+
+DEBUG = env_bool("DEBUG", True)
+# A development key is fine on a laptop; any deployment sets SECRET_KEY.
+SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret-persona-studio")
+ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks_db",
+    "personastudio",
+    "personastudio.accounts",
+    "personastudio.clips",
+    "personastudio.personas",
+    "personastudio.generations",
+    "personastudio.musicapi",
+    "personastudio.engine",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login except the ones marked @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "personastudio.urls"
+WSGI_APPLICATION = "personastudio.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite tuned so the web process and the worker can write at once
+# (stack notes: defaults gave thousands of "database is locked" in 10 s).
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+}
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=600
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    # A file (not :memory:) so a worker thread in the tests shares the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Plain storage: no collectstatic step for `make run` or the tests.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Private media: nothing under MEDIA_ROOT is served by URL; views check ownership.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = None
+
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A task RUNNING longer than this is taken for lost (its worker was killed).
+TASK_STALE_AFTER_S = env_int("TASK_STALE_AFTER_S", 15 * 60)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 2)
+SWEEP_INTERVAL_S = env_int("SWEEP_INTERVAL_S", 30)
+
+# Uploads
+CLIP_MAX_UPLOAD_MB = env_int("CLIP_MAX_UPLOAD_MB", 50)
+CLIP_MAX_DURATION_S = env_int("CLIP_MAX_DURATION_S", 10 * 60)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The music provider: the built-in engine ("local") or a hosted MusicMint-compatible service.
+MUSIC_PROVIDER = env("MUSIC_PROVIDER", "local")
+if MUSIC_PROVIDER not in ("local", "remote"):
+    raise ImproperlyConfigured("MUSIC_PROVIDER must be 'local' or 'remote'")
+MUSIC_API_BASE_URL = env("MUSIC_API_BASE_URL", "").rstrip("/")
+MUSIC_API_KEY = env("MUSIC_API_KEY", "")
+MUSIC_API_TIMEOUT_S = float(env("MUSIC_API_TIMEOUT_S", "30"))
+MUSIC_API_STEM_TIMEOUT_S = float(env("MUSIC_API_STEM_TIMEOUT_S", "600"))
+# How often a generation's status may be asked of the provider, however many tabs poll.
+GENERATION_POLL_INTERVAL_S = float(env("GENERATION_POLL_INTERVAL_S", "5"))
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "").rstrip("/")
+
+# The built-in engine's own limits.
+ENGINE_UPLOAD_MAX_MB = env_int("ENGINE_UPLOAD_MAX_MB", 50)
+ENGINE_UPLOAD_TIMEOUT_S = float(env("ENGINE_UPLOAD_TIMEOUT_S", "30"))
+# music/upload refuses loopback/private addresses unless this is True (development only).
+ENGINE_UPLOAD_ALLOW_PRIVATE = env_bool("ENGINE_UPLOAD_ALLOW_PRIVATE", False)
+ENGINE_MIN_VOICED_S = float(env("ENGINE_MIN_VOICED_S", "10"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django_tasks_db": {"level": "WARNING"}},
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Re-vendor the browser libraries at their pinned versions (from the npm registry).
+# The app serves these files itself so it works offline; bump a version here, run, commit.
+set -euo pipefail
+HTMX_VERSION=2.0.11   # htmx 2.x: htmx 4 ignores the stop-polling status 286
+PICO_VERSION=2.1.1
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+npm pack --silent "htmx.org@$HTMX_VERSION" "@picocss/pico@$PICO_VERSION" >/dev/null
+for f in *.tgz; do mkdir "${f%.tgz}"; tar xzf "$f" -C "${f%.tgz}"; done
+install -D -m644 "htmx.org-$HTMX_VERSION/package/dist/htmx.min.js" "$root/static/vendor/htmx/htmx.min.js"
+install -D -m644 "htmx.org-$HTMX_VERSION/package/LICENSE" "$root/static/vendor/htmx/LICENSE"
+install -D -m644 "picocss-pico-$PICO_VERSION/package/css/pico.min.css" "$root/static/vendor/pico/pico.min.css"
+install -D -m644 "picocss-pico-$PICO_VERSION/package/LICENSE.md" "$root/static/vendor/pico/LICENSE.md"
+cat > "$root/static/vendor/VERSIONS" <<V
+htmx.org $HTMX_VERSION
+@picocss/pico $PICO_VERSION
+V
+echo "vendored: htmx $HTMX_VERSION, pico $PICO_VERSION"

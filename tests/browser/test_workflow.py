@@ -1,0 +1,71 @@
+"""The songwriter's whole workflow in a real Chromium, on live_server with a real task worker."""
+
+import re
+from pathlib import Path
+
+import pytest
+from factories import PASSWORD, sung_line, wav_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LYRICS = "[Verse]\nCity lights are calling me\n[Chorus]\nHold on, hold on to the night\n"
+
+
+@pytest.fixture
+def voice_file(tmp_path):
+    path = tmp_path / "my-voice.wav"
+    path.write_bytes(wav_bytes(sung_line(seconds=16)))
+    return path
+
+
+def test_sign_up_upload_persona_song_and_listen(page, live_server, worker_thread, voice_file, settings, tmp_path):
+    settings.GENERATION_POLL_INTERVAL_S = 1
+    page.set_default_timeout(30_000)
+    shots = Path(__file__).resolve().parents[2] / "test-results" / "screens"
+
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.fill("#id_username", "songwriter")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.goto(f"{live_server.url}/clips/upload/")
+    page.fill("#id_title", "My voice")
+    page.set_input_files("#id_audio", str(voice_file))
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/clips/[0-9a-f-]{36}/$"))
+    assert page.locator("audio").count() == 1
+
+    page.click("text=Make a persona from this clip")
+    page.fill("#id_name", "我的歌手")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))
+    page.wait_for_selector('[data-status="complete"]', timeout=60_000)
+    assert "–" in page.inner_text("[data-range]")
+    page.screenshot(path=str(shots / "persona.png"), full_page=True)
+
+    page.click("text=Use in a new song")
+    page.fill("#id_title", "Night")
+    page.fill("#id_prompt", LYRICS)
+    page.fill("#id_tags", "pop upbeat")
+    assert page.locator("#id_persona option:checked").inner_text().startswith("我的歌手")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
+    page.wait_for_selector('[data-status="completed"]', timeout=120_000)
+
+    players = page.locator('[data-status="completed"] audio')
+    assert players.count() == 2
+    duration = page.evaluate("""async () => {
+        const audio = document.querySelector('[data-status="completed"] audio');
+        if (!(audio.duration > 0)) {
+            await new Promise((resolve, reject) => {
+                audio.addEventListener('loadedmetadata', resolve, {once: true});
+                audio.addEventListener('error', () => reject(new Error('audio failed to load')), {once: true});
+                audio.load();
+            });
+        }
+        return audio.duration;
+    }""")
+    assert duration > 5
+    page.screenshot(path=str(shots / "song.png"), full_page=True)

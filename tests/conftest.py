@@ -1,0 +1,68 @@
+"""Fixtures shared by every test: isolated media, a task runner, a real worker thread, Chromium."""
+
+import os
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's DB calls from it are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+sys.path.insert(0, str(Path(__file__).parent))  # `import factories` from any test module
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Each test gets its own MEDIA_ROOT, so stored audio never leaks between tests."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _worker(**options):
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    defaults = dict(queue_names=["default"], interval=0.1, batch=False, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id=f"test-{uuid.uuid4().hex[:8]}",
+                    excluded_queue_names=[])
+    return Worker(**{**defaults, **options})
+
+
+@pytest.fixture
+def run_tasks():
+    """Run every queued task now, in this thread, as the worker would (needs transaction=True)."""
+
+    def run() -> int:
+        from django_tasks_db.models import DBTaskResult
+
+        before = DBTaskResult.objects.finished().count()
+        _worker(batch=True).run()
+        return DBTaskResult.objects.finished().count() - before
+
+    return run
+
+
+@pytest.fixture
+def worker_thread():
+    """A real django-tasks-db worker running beside the test (for live_server and browser tests)."""
+    worker = _worker()
+    thread = threading.Thread(target=worker.run, daemon=True, name="test-worker")
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    }

@@ -137,7 +137,9 @@ STORAGES = {
 
 # Private media: nothing under MEDIA_ROOT is served by URL; views check ownership.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
-MEDIA_URL = None
+# Never routed: private media is served only by views that check ownership. (Django's
+# test live server needs a string here; it is not a public URL of the app.)
+MEDIA_URL = "/private-media-is-not-served/"
 
 TASKS = {
     "default": {

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 ANALYSIS_SR = 22050
 MSG_TOO_BIG = "This file is larger than {limit} MB. Trim it or export it as MP3, then upload again."
-MSG_TOO_LONG = "This audio is {minutes:.1f} minutes long; clips can be at most {limit:.0f} minutes."
+MSG_TOO_LONG = "This audio is {length} long; clips can be at most {limit}. Trim it and upload again."
 MSG_SEPARATION_BUSY = "The vocals of this clip are already being separated."
 MSG_SEPARATION_OF_STEM = "This clip is already a stem; separate its parent clip instead."
 
@@ -47,8 +47,8 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
     try:
         samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR, max_duration_s=settings.CLIP_MAX_DURATION_S)
     except audio_io.AudioTooLongError as exc:
-        raise ClipRejected(MSG_TOO_LONG.format(minutes=exc.duration_s / 60,
-                                               limit=settings.CLIP_MAX_DURATION_S / 60)) from exc
+        raise ClipRejected(MSG_TOO_LONG.format(length=_spoken_duration(exc.duration_s),
+                                               limit=_spoken_duration(settings.CLIP_MAX_DURATION_S))) from exc
     except audio_io.AudioDecodeError as exc:
         raise ClipRejected(str(exc)) from exc
     suffix = PurePath(filename).suffix.lower() or ".audio"
@@ -62,6 +62,13 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
     clip.audio.save(f"original{suffix}", ContentFile(data), save=False)
     clip.save()
     return clip
+
+
+def _spoken_duration(seconds: float) -> str:
+    """8 -> '8 seconds', 600 -> '10 minutes', 150 -> '2.5 minutes'."""
+    if seconds < 90:
+        return f"{seconds:.0f} seconds"
+    return f"{seconds / 60:.3g} minutes"
 
 
 def clip_decode(*, clip: Clip, sr: int = ANALYSIS_SR):

@@ -89,7 +89,7 @@ def key_authenticate(raw_key: str) -> AbstractBaseUser | None:
 
 
 def _file_signature(clip_id: str, kind: str, expires_ms: int) -> str:
-    return salted_hmac("engine.file", f"{clip_id}:{kind}:{expires_ms}").hexdigest()[:32]
+    return salted_hmac("engine.file", f"{clip_id}:{kind}:{expires_ms}", algorithm="sha256").hexdigest()[:32]
 
 
 def clip_file_path(clip: EngineClip, *, kind: str = "audio") -> str:

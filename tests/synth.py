@@ -1,0 +1,35 @@
+"""Test audio made here, no Django: tones and voice-like sung lines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+SR = 22050
+
+
+def tone(*, seconds: float = 2.0, hz: float = 440.0, sr: int = SR, amplitude: float = 0.5) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    return (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def sung_line(*, seconds: float = 14.0, low_hz: float = 220.0, high_hz: float = 440.0, sr: int = SR,
+              seed: int = 0) -> np.ndarray:
+    """A voice-like signal: notes between low_hz and high_hz, harmonics, vibrato, short breaths between notes."""
+    rng = np.random.default_rng(seed)
+    note_s = 0.5
+    n_notes = int(seconds / note_s)
+    midi_low, midi_high = 12 * np.log2(low_hz / 440) + 69, 12 * np.log2(high_hz / 440) + 69
+    # Touch both ends of the range, the rest in between.
+    midis = np.concatenate([[midi_low, midi_high], rng.uniform(midi_low, midi_high, n_notes - 2)])
+    t_note = np.arange(int(note_s * sr)) / sr
+    out = []
+    phase = 0.0
+    for midi in midis:
+        f0 = 440 * 2 ** ((midi - 69) / 12) * (1 + 0.01 * np.sin(2 * np.pi * 5.5 * t_note))
+        inst_phase = phase + 2 * np.pi * np.cumsum(f0) / sr
+        phase = inst_phase[-1]
+        note = sum((0.6 / k) * np.sin(k * inst_phase) for k in range(1, 8))
+        envelope = np.minimum(1, np.minimum(t_note / 0.03, (note_s - t_note) / 0.06))
+        out.append(note * envelope)
+    signal = np.concatenate(out) * 0.4
+    return signal.astype(np.float32)

@@ -143,6 +143,27 @@ def _render_bass(score: Score, sr: int, n: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- chord instruments
 
+_TONE_CACHE: dict = {}
+
+
+def _cached(fn):
+    def wrapper(*args, **kw):
+        key = (fn.__name__, tuple(round(a, 3) if isinstance(a, float) else a for a in args),
+               tuple(sorted(kw.items())))
+        v = _TONE_CACHE.get(key)
+        if v is None:
+            if len(_TONE_CACHE) > 400:
+                _TONE_CACHE.clear()
+            v = fn(*args, **kw)
+            v.setflags(write=False)
+            _TONE_CACHE[key] = v
+        return v
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@_cached
 def _ep_tone(f: float, ln: int, hold: int, sr: int, bright: float = 1.0) -> np.ndarray:
     t = np.arange(ln) / sr
     x = (np.sin(2 * np.pi * f * t) + 0.35 * bright * np.sin(2 * np.pi * 2 * f * t) * np.exp(-t / 0.4)
@@ -151,6 +172,7 @@ def _ep_tone(f: float, ln: int, hold: int, sr: int, bright: float = 1.0) -> np.n
     return x * _adsr(ln, sr, 0.004, 0.9, 0.35, 0.15, hold)
 
 
+@_cached
 def _pluck_tone(f: float, ln: int, sr: int, decay: float = 0.6, bright: float = 1.0) -> np.ndarray:
     t = np.arange(ln) / sr
     x = np.zeros(ln)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -322,11 +322,15 @@ class _Composer:
             return self.tunes[key]
         rng = np.random.default_rng(_seed_int("tune", self.seed, kind, line_idx, n, bars))
         total = bars * 16
-        pickup = int(rng.choice([0, 0, 2])) if n > 3 else 0
-        last = 8 if n * 2 + 8 + 4 <= total else 4
-        rest = 4 if n * 2 + last + 4 <= total else 2
-        avail = total - pickup - last - rest
         m = max(n - 1, 0)
+        pickup = int(rng.choice([0, 0, 2])) if n > 3 else 0
+        last = 8 if 2 * m + 8 + 4 + pickup <= total else 4
+        rest = 4 if 2 * m + last + 4 + pickup <= total else 2
+        if 2 * m + last + rest + pickup > total:
+            pickup = 0
+        if m + last + rest > total:  # very dense line: shortest ending
+            last, rest = 2, max(0, total - m - 2)
+        avail = total - pickup - last - rest
         durs = []
         if m:
             mn = 2 if avail >= 2 * m else 1
@@ -469,7 +473,7 @@ def compose(sections: list[Section], style: Style, *, seed: int,
                 bl = []
                 for ln in s.lines:
                     b = _bars_for_line(ln)
-                    if squeeze and ln.syllables <= 7:
+                    if squeeze and ln.syllables <= 11:
                         b = 1
                     bl.append(b)
                 out.append(bl)
@@ -480,6 +484,12 @@ def compose(sections: list[Section], style: Style, *, seed: int,
     layout = plan(False)
     if sum(map(sum, layout)) * bar_s > 175.0:
         layout = plan(True)
+    total_s = sum(map(sum, layout)) * bar_s
+    if total_s > 180.0:  # still too long: play it faster
+        style = replace(style, tempo_bpm=round(style.tempo_bpm * total_s / 178.0, 1))
+        c = _Composer(style, seed, vocal_range_midi)
+        bar_s = style.bar_s
+        six = c.six
 
     chords: list[tuple[float, float, list[int]]] = []
     melody: list[Note] = []

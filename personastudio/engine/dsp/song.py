@@ -52,4 +52,4 @@ def render_song(*, lyrics: str, tags: str, seed: int,
         vocal_out = np.zeros(n, dtype=np.float32)
     return RenderedSong(mix=np.ascontiguousarray(mastered, dtype=np.float32), vocal=vocal_out,
                         band=np.ascontiguousarray(band_out), sr=sr, duration_s=n / sr,
-                        style=style, score=score)
+                        style=score.style, score=score)

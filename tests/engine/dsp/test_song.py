@@ -1,0 +1,120 @@
+import time
+
+import numpy as np
+import pytest
+from scipy.signal import resample_poly
+
+from personastudio.engine.dsp.band import render_band, render_lead
+from personastudio.engine.dsp.composer import compose, style_from_tags
+from personastudio.engine.dsp.lyrics import parse_lyrics
+from personastudio.engine.dsp.mix import integrated_lufs, master, true_peak_dbtp
+from personastudio.engine.dsp.song import render_song
+
+SHORT = """[Verse]
+walking down the empty street
+counting every step I take
+[Chorus]
+la la la la love
+sing it loud and clear tonight
+"""
+
+SR = 22050
+
+
+def _f0_track(x: np.ndarray, sr: int):
+    """(times, f0) with 0 for unvoiced; WORLD dio when available, else autocorrelation."""
+    x16 = resample_poly(x.astype(np.float64), 16000, sr)
+    try:
+        import pyworld
+
+        f0, t = pyworld.dio(x16, 16000, frame_period=10, f0_floor=70, f0_ceil=800)
+        f0 = pyworld.stonemask(x16, f0, t, 16000)
+        return t, f0
+    except ImportError:
+        pass
+    hop, win = 160, 1024
+    frames = np.lib.stride_tricks.sliding_window_view(x16, win)[::hop]
+    t = (np.arange(len(frames)) * hop + win / 2) / 16000
+    frames = frames - frames.mean(axis=1, keepdims=True)
+    spec = np.fft.rfft(frames * np.hanning(win), 2 * win)
+    ac = np.fft.irfft(np.abs(spec) ** 2)[:, :win]
+    lo, hi = int(16000 / 800), int(16000 / 70)
+    lag = lo + np.argmax(ac[:, lo:hi], axis=1)
+    strength = ac[np.arange(len(ac)), lag] / np.maximum(ac[:, 0], 1e-12)
+    f0 = np.where(strength > 0.5, 16000 / lag, 0.0)
+    return t, f0
+
+
+@pytest.fixture(scope="module")
+def song():
+    t = time.time()
+    r = render_song(lyrics=SHORT, tags="pop", seed=7, sr=SR)
+    r.elapsed = time.time() - t
+    return r
+
+
+def test_loudness_peak_and_shape(song):
+    assert song.mix.dtype == np.float32 and song.mix.ndim == 2 and song.mix.shape[1] == 2
+    assert song.band.shape == song.mix.shape
+    assert song.vocal.ndim == 1 and len(song.vocal) == len(song.mix)
+    assert abs(integrated_lufs(song.mix, SR) - (-14.0)) <= 1.0
+    assert true_peak_dbtp(song.mix, SR) <= -1.0
+    assert 20 <= song.duration_s <= 60
+    assert abs(song.duration_s - len(song.mix) / SR) < 1e-6
+    assert song.vocal.any()
+    # stems carry the mastering gain: vocal (dual mono) + band ≈ mix
+    resid = song.mix - (song.band + song.vocal[:, None])
+    assert np.sqrt(np.mean(resid ** 2)) < 0.12 * np.sqrt(np.mean(song.mix ** 2))
+    assert song.elapsed < 20
+
+
+def test_lead_pitch_follows_melody(song):
+    lead = render_lead(song.score, sr=SR)
+    t, f0 = _f0_track(lead, SR)
+    voiced = f0 > 0
+    assert voiced.sum() * 0.01 >= 0.5 * sum(n.dur_s for n in song.score.melody)
+    expected = np.full(len(t), np.nan)
+    for n in song.score.melody:
+        expected[(t >= n.start_s + 0.07) & (t < n.start_s + n.dur_s - 0.03)] = n.midi
+    sel = voiced & ~np.isnan(expected)
+    assert sel.sum() >= 0.8 * (~np.isnan(expected)).sum()
+    err = np.abs(12 * np.log2(f0[sel] / 440.0) + 69 - expected[sel])
+    assert np.mean(err < 0.5) >= 0.85
+
+
+def test_instrumental_has_silent_vocal():
+    r = render_song(lyrics=SHORT, tags="rock", seed=3, make_instrumental=True, sr=SR)
+    assert not r.vocal.any()
+    assert abs(integrated_lufs(r.mix, SR) + 14.0) <= 1.0
+    assert true_peak_dbtp(r.mix, SR) <= -1.0
+    r = render_song(lyrics="", tags="", seed=3, sr=SR)
+    assert not r.vocal.any()
+    assert 24 <= r.duration_s <= 40
+
+
+def test_seeds_differ_and_reproduce():
+    a = render_song(lyrics=SHORT, tags="folk", seed=1, sr=SR)
+    b = render_song(lyrics=SHORT, tags="folk", seed=1, sr=SR)
+    c = render_song(lyrics=SHORT, tags="folk", seed=2, sr=SR)
+    assert np.array_equal(a.mix, b.mix)
+    assert a.mix.shape != c.mix.shape or not np.allclose(a.mix, c.mix, atol=1e-3)
+
+
+@pytest.mark.parametrize("genre", ["pop", "rock", "ballad", "folk", "electronic", "hip-hop", "jazz", "古风"])
+def test_every_genre_renders(genre):
+    style = style_from_tags(genre, 5)
+    score = compose(parse_lyrics(SHORT), style, seed=5)
+    band = render_band(score, sr=SR, seed=5)
+    assert band.dtype == np.float32 and band.shape[1] == 2
+    assert np.isfinite(band).all() and np.abs(band).max() <= 1.0
+    assert np.sqrt(np.mean(band ** 2)) > 0.01
+
+
+def test_master_handles_silence_and_mono():
+    out, g = master(np.zeros((SR, 2), dtype=np.float32), sr=SR)
+    assert not out.any() and g == 1.0
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((SR * 3, 2)) * 0.01).astype(np.float32)
+    x[1000] = 0.9
+    out, g = master(x, sr=SR)
+    assert abs(integrated_lufs(out, SR) + 14) <= 1.0 and true_peak_dbtp(out, SR) <= -1.0

@@ -27,19 +27,19 @@ def test_sign_up_upload_persona_song_and_listen(page, live_server, worker_thread
     page.fill("#id_username", "songwriter")
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
 
     page.goto(f"{live_server.url}/clips/upload/")
     page.fill("#id_title", "My voice")
     page.set_input_files("#id_audio", str(voice_file))
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/clips/[0-9a-f-]{36}/$"))
     assert page.locator("audio").count() == 1
 
     page.click("text=Make a persona from this clip")
     page.fill("#id_name", "我的歌手")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))
     page.wait_for_selector('[data-status="complete"]', timeout=60_000)
     assert "–" in page.inner_text("[data-range]")
@@ -50,7 +50,7 @@ def test_sign_up_upload_persona_song_and_listen(page, live_server, worker_thread
     page.fill("#id_prompt", LYRICS)
     page.fill("#id_tags", "pop upbeat")
     assert page.locator("#id_persona option:checked").inner_text().startswith("我的歌手")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
     page.wait_for_selector('[data-status="completed"]', timeout=120_000)
 

@@ -25,12 +25,13 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test browser-deps
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download), with a CJK font
+# so screenshots of Chinese names are legible.
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
 	  else echo "Browser tests need /usr/bin/chromium (apt-get install chromium); they will be skipped." >&2; fi; \
 	fi
 

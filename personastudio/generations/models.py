@@ -45,6 +45,12 @@ class Generation(models.Model):
     def __str__(self) -> str:
         return self.title or self.gpt_description_prompt[:40] or "Untitled song"
 
+    @property
+    def sung_lyrics(self) -> str:
+        """The lyric the provider sang: in inspiration mode it wrote it, and the songwriter may want it."""
+        first = self.provider_results[0] if self.provider_results else {}
+        return first.get("prompt", "") if isinstance(first, dict) else ""
+
     def get_absolute_url(self) -> str:
         return reverse("generations:detail", args=[self.id])
 

@@ -36,6 +36,13 @@ def test_sign_up_upload_persona_song_and_listen(page, live_server, worker_thread
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/clips/[0-9a-f-]{36}/$"))
     assert page.locator("audio").count() == 1
+    page.screenshot(path=str(shots / "clip.png"), full_page=True)
+
+    # Separate vocals: a background job, followed live; the stems appear under the clip.
+    page.click("text=Separate vocals")
+    page.wait_for_selector('#separation[data-status="complete"]', timeout=60_000)
+    assert page.locator('#separation a[data-kind="vocals"]').count() == 1
+    assert page.locator('#separation a[data-kind="instrumental"]').count() == 1
 
     page.click("text=Make a persona from this clip")
     page.fill("#id_name", "我的歌手")
@@ -69,3 +76,16 @@ def test_sign_up_upload_persona_song_and_listen(page, live_server, worker_thread
     }""")
     assert duration > 5
     page.screenshot(path=str(shots / "song.png"), full_page=True)
+
+    # Inspiration mode from the same form; the phone-width layout must hold too.
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server.url}/generations/new/")
+    page.check("input[name=mode][value=inspiration]")
+    page.fill("#id_gpt_description_prompt", "一首关于夏天海边的欢快流行歌")
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
+    page.wait_for_selector('[data-status="completed"]', timeout=120_000)
+    assert page.locator('[data-status="completed"] audio').count() == 2
+    assert "[" in page.inner_text("[data-sung-lyrics]")  # the written lyric, with its section tags
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(shots / "inspiration-phone.png"), full_page=True)

@@ -39,9 +39,11 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # SIGTERM, not SIGINT: a child started from a non-interactive shell may ignore SIGINT.
+            # The worker finishes its current task on SIGTERM; an unfinished one is re-queued next start.
             for process in processes.values():
                 if process.poll() is None:
-                    process.send_signal(signal.SIGINT)
+                    process.terminate()
             for process in processes.values():
                 try:
                     process.wait(timeout=20)

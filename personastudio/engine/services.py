@@ -225,9 +225,9 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str) -> Engin
     clip = _clip_for(owner, clip_id)
     if clip.voiced_s < settings.ENGINE_MIN_VOICED_S:
         raise UnprocessableAudio(MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=settings.ENGINE_MIN_VOICED_S))
-    with clip.audio.open("rb") as audio_file:
-        samples, _ = audio_io.decode(audio_file, sr=ANALYSIS_SR)
-    voice = profile.voice_profile(samples, sr=ANALYSIS_SR)
+    # A song made here has its exact vocal stem: learn from the singer, not from the band.
+    source = clip.vocal_stem if clip.vocal_stem else clip.audio
+    voice = profile.voice_profile(_decode_field(source, sr=ANALYSIS_SR), sr=ANALYSIS_SR)
     return EnginePersona.objects.create(
         owner=owner, name=name, clip=clip, batch_id=f"batch-{secrets.token_hex(6)}",
         status=EnginePersona.Status.COMPLETE, profile=voice.to_dict(),

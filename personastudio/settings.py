@@ -166,6 +166,10 @@ MUSIC_API_BASE_URL = env("MUSIC_API_BASE_URL", "").rstrip("/")
 MUSIC_API_KEY = env("MUSIC_API_KEY", "")
 MUSIC_API_TIMEOUT_S = float(env("MUSIC_API_TIMEOUT_S", "30"))
 MUSIC_API_STEM_TIMEOUT_S = float(env("MUSIC_API_STEM_TIMEOUT_S", "600"))
+# Signs the service's webhooks (X-Signature = HMAC-SHA256 of the raw body). Unset: webhooks are refused.
+MUSIC_WEBHOOK_SECRET = env("MUSIC_WEBHOOK_SECRET", "")
+# A generate call whose answer was lost is looked up in the service's task list for this long.
+GENERATION_LOOKUP_WINDOW_S = int(env("GENERATION_LOOKUP_WINDOW_S", "300"))
 # How often a generation's status may be asked of the provider, however many tabs poll.
 GENERATION_POLL_INTERVAL_S = float(env("GENERATION_POLL_INTERVAL_S", "5"))
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "").rstrip("/")

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import views
+from .generations.views import music_webhook
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,4 +10,5 @@ urlpatterns = [
     path("personas/", include("personastudio.personas.urls")),
     path("generations/", include("personastudio.generations.urls")),
     path("api/v1/", include("personastudio.engine.api.urls")),
+    path("webhooks/music/", music_webhook, name="music_webhook"),
 ]

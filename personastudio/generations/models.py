@@ -36,6 +36,8 @@ class Generation(models.Model):
     # The provider's result items, kept until their audio is copied into our storage.
     provider_results = models.JSONField(default=list)
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    # When we asked the provider to start; lets us find the task if its answer was lost.
+    submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

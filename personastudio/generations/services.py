@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from datetime import timedelta
 
@@ -10,14 +12,22 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
 from personastudio.clips.models import Clip
-from personastudio.musicapi.errors import AuthError, MusicApiError, QuotaExceeded, RateLimited, Unavailable
+from personastudio.musicapi.errors import (
+    AuthError,
+    MusicApiError,
+    OutcomeUnknown,
+    QuotaExceeded,
+    RateLimited,
+    Unavailable,
+)
 from personastudio.musicapi.providers import provider_for
-from personastudio.musicapi.types import GenerateRequest, ResultItem
+from personastudio.musicapi.types import GenerateRequest, ResultItem, TaskInfo
 from personastudio.personas.models import Persona
 
 from .models import Generation
@@ -25,6 +35,9 @@ from .models import Generation
 logger = logging.getLogger(__name__)
 
 MSG_PERSONA_NOT_READY = "This persona is not ready yet; wait until it has finished learning."
+MSG_NEVER_CONFIRMED = ("The music service never confirmed that it started this song, and it is not in the "
+                       "service's task list. Nothing was made; try again.")
+LOOKUP_SKEW_S = 120  # clocks of two machines disagree; a task created this far before our call may still be ours
 
 
 def generation_get_for_user(*, user: AbstractBaseUser, generation_id) -> Generation:
@@ -64,7 +77,14 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
     )
     try:
         provider = provider_for(owner)
-        task = provider.generate(_request_for(generation))
+        request = _request_for(generation)
+        if provider.name == "remote" and settings.PUBLIC_BASE_URL:
+            request.callback_url = settings.PUBLIC_BASE_URL + reverse("music_webhook")
+        Generation.objects.filter(pk=generation.pk).update(submitted_at=timezone.now(), provider=provider.name)
+        task = provider.generate(request)
+    except OutcomeUnknown:
+        # The service may have started it: find it in its task list (generation_refresh), never submit twice.
+        logger.warning("Generate for %s got no answer; will look the task up", generation.pk)
     except MusicApiError as exc:
         Generation.objects.filter(pk=generation.pk).update(
             status=Generation.Status.FAILED, error=_friendly(exc), finished_at=timezone.now())
@@ -87,9 +107,9 @@ def generation_retry(*, generation: Generation) -> Generation:
 
 def generation_refresh(*, generation: Generation) -> Generation:
     """Ask the provider how the task is going — at most once per interval, however many tabs poll."""
-    from .tasks import save_tracks
-
-    if generation.is_final or not generation.task_id or generation.provider_results:
+    if generation.is_final or generation.provider_results:
+        return generation
+    if not generation.task_id and not generation.submitted_at:
         return generation
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.GENERATION_POLL_INTERVAL_S)
@@ -98,21 +118,57 @@ def generation_refresh(*, generation: Generation) -> Generation:
     if not claimed:
         return generation
     try:
+        if not generation.task_id:
+            return _find_submitted_task(generation)
         info = provider_for(generation.owner).get_task(generation.task_id)
     except MusicApiError as exc:
         logger.warning("Could not refresh generation %s: %s", generation.pk, exc.message)
         return generation
+    return apply_task_info(generation=generation, info=info)
+
+
+def _find_submitted_task(generation: Generation) -> Generation:
+    """A generate call lost its answer: adopt the task it created, found in the service's recent tasks."""
+    provider = provider_for(generation.owner)
+    submitted_ms = int(generation.submitted_at.timestamp() * 1000)
+    window_ms = (settings.GENERATION_LOOKUP_WINDOW_S + LOOKUP_SKEW_S) * 1000
+    claimed = set(Generation.objects.filter(provider=provider.name).exclude(task_id="").values_list("task_id", flat=True))
+    page = provider.list_tasks(page=1, page_size=50)
+    candidates = sorted(
+        (item for item in page.items if item.id not in claimed and item.created_at is not None
+         and submitted_ms - LOOKUP_SKEW_S * 1000 <= item.created_at <= submitted_ms + window_ms),
+        key=lambda item: item.created_at,
+    )
+    if candidates:
+        Generation.objects.filter(pk=generation.pk, task_id="").update(task_id=candidates[0].id)
+        logger.info("Generation %s adopted task %s after a lost answer", generation.pk, candidates[0].id)
+    elif timezone.now() - generation.submitted_at > timedelta(seconds=settings.GENERATION_LOOKUP_WINDOW_S):
+        Generation.objects.filter(pk=generation.pk, task_id="").exclude(status__in=Generation.FINAL).update(
+            status=Generation.Status.FAILED, error=MSG_NEVER_CONFIRMED, finished_at=timezone.now())
+    generation.refresh_from_db()
+    return generation
+
+
+def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
+    """Record what the provider says of the task (from polling or a webhook); safe to apply twice."""
+    from .tasks import save_tracks
+
+    now = timezone.now()
+    if generation.is_final or generation.provider_results:
+        return generation
+    unfinished = Generation.objects.filter(pk=generation.pk, provider_results=[]).exclude(status__in=Generation.FINAL)
     if info.status == "completed":
         with transaction.atomic():
-            Generation.objects.filter(pk=generation.pk, provider_results=[]).update(
-                status=Generation.Status.PROCESSING, provider_results=[item.to_json() for item in info.results])
-            enqueue_on_commit(save_tracks, str(generation.pk))
+            won = unfinished.update(status=Generation.Status.PROCESSING,
+                                    provider_results=[item.to_json() for item in info.results])
+            if won:  # a second poll or a duplicate webhook must not copy the tracks again
+                enqueue_on_commit(save_tracks, str(generation.pk))
     elif info.status == "failed":
-        Generation.objects.filter(pk=generation.pk).update(
+        unfinished.update(
             status=Generation.Status.FAILED, error=info.error or "The music service could not make this song.",
             finished_at=now)
     else:
-        Generation.objects.filter(pk=generation.pk).update(status=info.status)
+        unfinished.update(status=info.status)
     generation.refresh_from_db()
     return generation
 
@@ -159,7 +215,26 @@ def generation_save_lost(generation_id: str) -> None:
 def generation_refresh_unfinished() -> int:
     """The sweep's part: move unfinished generations on even when no browser is polling."""
     count = 0
-    for generation in Generation.objects.exclude(status__in=Generation.FINAL).exclude(task_id=""):
+    unfinished = Generation.objects.exclude(status__in=Generation.FINAL)
+    for generation in unfinished.exclude(task_id="", submitted_at__isnull=True):
         generation_refresh(generation=generation)
         count += 1
     return count
+
+
+def webhook_signature_valid(*, body: bytes, signature: str) -> bool:
+    """X-Signature: hex HMAC-SHA256 of the raw body, optionally prefixed "sha256="; constant-time compare."""
+    secret = settings.MUSIC_WEBHOOK_SECRET
+    if not secret or not signature:
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().removeprefix("sha256=").lower())
+
+
+def generation_webhook(*, payload: dict) -> Generation | None:
+    """A provider's callback: the same as a poll that saw the task end. Duplicates change nothing."""
+    info = TaskInfo.from_json({**payload, "id": payload.get("task_id")})
+    generation = Generation.objects.filter(provider="remote", task_id=info.id).first()
+    if generation is None or not info.is_final:
+        return generation
+    return apply_task_info(generation=generation, info=info)

@@ -1,6 +1,13 @@
+import json
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
+
+from personastudio.musicapi.errors import MusicApiError
 
 from . import services
 from .forms import GenerationForm
@@ -52,3 +59,20 @@ def generation_status(request, generation_id):
 def generation_retry(request, generation_id):
     generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
     return redirect(services.generation_retry(generation=generation))
+
+
+@csrf_exempt  # a server-to-server call: authenticated by its HMAC signature instead
+@login_not_required
+@require_POST
+def music_webhook(request):
+    """The music service's callback when a task ends. Bad or missing signature: 401, nothing changes."""
+    if not services.webhook_signature_valid(body=request.body, signature=request.headers.get("X-Signature", "")):
+        return JsonResponse({"ok": False, "error": "bad signature"}, status=401)
+    try:
+        payload = json.loads(request.body)
+        if not isinstance(payload, dict):
+            raise ValueError("not an object")
+        services.generation_webhook(payload=payload)
+    except (ValueError, MusicApiError):
+        return JsonResponse({"ok": False, "error": "not a MusicMint callback"}, status=400)
+    return JsonResponse({"ok": True})

@@ -61,6 +61,14 @@ class Unavailable(MusicApiError):
     status = code = 503
 
 
+class OutcomeUnknown(Unavailable):
+    """The request left us but no answer came back (read timeout, dropped connection).
+
+    The service may have acted on it: a create call that fails this way must be
+    resolved by looking the result up, never by sending it again.
+    """
+
+
 class ProtocolError(MusicApiError):
     """The reply does not follow the contract (not JSON, missing fields)."""
 

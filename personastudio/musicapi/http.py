@@ -38,6 +38,7 @@ from .errors import (
     BadRequest,
     MusicApiError,
     NotFound,
+    OutcomeUnknown,
     PayloadTooLarge,
     ProtocolError,
     RateLimited,
@@ -178,16 +179,30 @@ def _auth_header(key: str) -> dict[str, str]:
 def _transport_error(exc: requests.RequestException, url: str) -> MusicApiError:
     host = _host(url)
     logger.warning("music service request to %s failed: %s", host, type(exc).__name__)
+    if isinstance(exc, requests.ConnectTimeout):
+        return Unavailable(f"Could not reach the music service at {host} (it did not answer the connection).")
     if isinstance(exc, requests.Timeout) or (exc.args and isinstance(exc.args[0], ReadTimeoutError)):
-        return Unavailable(TIMED_OUT)
+        return OutcomeUnknown(TIMED_OUT)
     if isinstance(exc, requests.exceptions.SSLError):
         return Unavailable(f"Could not make a secure connection to the music service at {host}.")
     if isinstance(exc, requests.ConnectionError):
-        return Unavailable(f"Could not reach the music service at {host}.")
+        if _never_connected(exc):
+            return Unavailable(f"Could not reach the music service at {host}.")
+        return OutcomeUnknown(f"The connection to the music service at {host} broke off before it answered.")
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                         requests.exceptions.InvalidSchema)):
         return Unavailable("The music service address is not a valid http(s) URL.")
-    return Unavailable(f"The connection to the music service at {host} broke off.")
+    return OutcomeUnknown(f"The connection to the music service at {host} broke off.")
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the request cannot have reached the service (refused, DNS failure, no route)."""
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError)
 
 
 def _parse_envelope(body: bytes) -> dict[str, Any] | None:

@@ -1,0 +1,143 @@
+"""Against a scripted MusicMint server: a lost generate answer is looked up, never resubmitted;
+webhooks are verified, idempotent, and forged ones change nothing."""
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+from factories import UserFactory, mp3_bytes, sung_line
+from werkzeug import Response
+
+from personastudio.generations import services
+from personastudio.generations.models import Generation
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "whsec-test-secret"
+
+
+def envelope(data):
+    return {"code": 0, "message": "ok", "request_id": "req-1", "data": data}
+
+
+def result_item(httpserver, clip_id):
+    return {"id": clip_id, "audio_url": httpserver.url_for(f"/audio/{clip_id}.mp3"), "title": "Rivers",
+            "duration": 3.0, "tags": "pop", "prompt": "la la", "expire_at": int(time.time() * 1000) + 3_600_000}
+
+
+@pytest.fixture
+def remote(settings, httpserver):
+    settings.MUSIC_PROVIDER = "remote"
+    settings.MUSIC_API_BASE_URL = httpserver.url_for("/").rstrip("/")
+    settings.MUSIC_API_KEY = "sk-mm-test"
+    settings.MUSIC_API_TIMEOUT_S = 0.4
+    settings.MUSIC_WEBHOOK_SECRET = SECRET
+    settings.GENERATION_POLL_INTERVAL_S = 0
+    return httpserver
+
+
+def _slow_generate(request):
+    time.sleep(1.0)  # longer than the client's read timeout: the answer is lost, the task exists
+    return Response(json.dumps(envelope({"task_id": "t-mine", "status": "queuing"})), content_type="application/json")
+
+
+def _calls(httpserver, path):
+    return sum(1 for request, _ in httpserver.log if request.path == path)
+
+
+def test_a_lost_generate_answer_is_found_in_the_task_list_and_not_submitted_again(remote):
+    remote.expect_request("/api/v1/music/generate", method="POST").respond_with_handler(_slow_generate)
+    user = UserFactory()
+    generation = services.generation_start(owner=user, mode="custom", title="Rivers", prompt="la la", tags="pop")
+    assert generation.status == "queuing" and generation.task_id == "" and generation.error == ""
+
+    now_ms = int(time.time() * 1000)
+    remote.expect_request("/api/v1/tasks", method="POST").respond_with_json(envelope({
+        "items": [{"id": "t-old", "status": "completed", "created_at": now_ms - 3_600_000},
+                  {"id": "t-mine", "status": "processing", "created_at": now_ms - 500}],
+        "total": 2, "page": 1}))
+    generation = services.generation_refresh(generation=generation)
+    assert generation.task_id == "t-mine"
+
+    remote.expect_request("/api/v1/task/t-mine").respond_with_json(envelope({
+        "id": "t-mine", "status": "completed", "created_at": now_ms,
+        "results": [result_item(remote, "c1"), result_item(remote, "c2")]}))
+    for clip_id in ("c1", "c2"):
+        remote.expect_request(f"/audio/{clip_id}.mp3").respond_with_data(mp3_bytes(sung_line(seconds=3)),
+                                                                          content_type="audio/mpeg")
+    generation = services.generation_refresh(generation=generation)
+    services.generation_save_tracks(generation_id=str(generation.pk))
+    generation.refresh_from_db()
+    assert generation.status == "completed" and generation.tracks.count() == 2
+    assert _calls(remote, "/api/v1/music/generate") == 1  # the user was charged once
+
+
+def test_a_lost_generate_answer_with_no_task_ends_in_a_sentence_after_the_window(remote, settings):
+    settings.GENERATION_LOOKUP_WINDOW_S = 0
+    remote.expect_request("/api/v1/music/generate", method="POST").respond_with_handler(_slow_generate)
+    remote.expect_request("/api/v1/tasks", method="POST").respond_with_json(
+        envelope({"items": [], "total": 0, "page": 1}))
+    generation = services.generation_start(owner=UserFactory(), mode="custom", prompt="Keep these words", tags="")
+    generation = services.generation_refresh(generation=generation)
+    assert generation.status == "failed" and "never confirmed" in generation.error
+    assert generation.prompt == "Keep these words"
+    assert _calls(remote, "/api/v1/music/generate") == 1
+
+
+def test_a_refused_connection_fails_at_once_and_keeps_the_lyrics(settings):
+    settings.MUSIC_PROVIDER = "remote"
+    settings.MUSIC_API_BASE_URL = "http://127.0.0.1:9"  # discard port: nothing listens
+    settings.MUSIC_API_KEY = "sk-mm-test"
+    generation = services.generation_start(owner=UserFactory(), mode="custom", prompt="My lyrics", tags="pop")
+    assert generation.status == "failed" and "unreachable" in generation.error
+    assert generation.prompt == "My lyrics"
+
+
+def _signed(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _post_webhook(client, payload, signature=None):
+    body = json.dumps(payload).encode()
+    headers = {} if signature is False else {"X-Signature": signature or _signed(body)}
+    return client.post("/webhooks/music/", data=body, content_type="application/json", headers=headers)
+
+
+@pytest.fixture
+def waiting_generation():
+    return Generation.objects.create(owner=UserFactory(), mode="custom", prompt="la", provider="remote",
+                                     task_id="t-hook", status="processing")
+
+
+def test_a_signed_webhook_finishes_the_song_once_even_when_it_arrives_twice(
+        client, remote, waiting_generation, django_capture_on_commit_callbacks):
+    payload = {"task_id": "t-hook", "status": "completed",
+               "results": [result_item(remote, "h1"), result_item(remote, "h2")]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post_webhook(client, payload).status_code == 200
+        assert _post_webhook(client, payload).status_code == 200  # duplicate delivery
+    waiting_generation.refresh_from_db()
+    assert len(waiting_generation.provider_results) == 2
+    assert DBTaskResult.objects.filter(task_path__endswith="save_tracks").count() == 1
+
+
+@pytest.mark.parametrize("signature", [False, "sha256=" + "0" * 64, _signed(b"another body")])
+def test_a_forged_or_unsigned_webhook_is_refused_and_changes_nothing(client, remote, waiting_generation, signature):
+    payload = {"task_id": "t-hook", "status": "failed", "error": "forged"}
+    assert _post_webhook(client, payload, signature=signature).status_code == 401
+    waiting_generation.refresh_from_db()
+    assert waiting_generation.status == "processing" and waiting_generation.error == ""
+
+
+def test_a_failed_webhook_shows_the_services_error(client, remote, waiting_generation):
+    assert _post_webhook(client, {"task_id": "t-hook", "status": "failed", "error": "Lyrics refused"}).status_code == 200
+    waiting_generation.refresh_from_db()
+    assert waiting_generation.status == "failed" and waiting_generation.error == "Lyrics refused"
+
+
+def test_without_a_secret_every_webhook_is_refused(client, remote, settings, waiting_generation):
+    settings.MUSIC_WEBHOOK_SECRET = ""
+    assert _post_webhook(client, {"task_id": "t-hook", "status": "failed"}).status_code == 401

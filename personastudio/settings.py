@@ -166,6 +166,10 @@ MUSIC_API_BASE_URL = env("MUSIC_API_BASE_URL", "").rstrip("/")
 MUSIC_API_KEY = env("MUSIC_API_KEY", "")
 MUSIC_API_TIMEOUT_S = float(env("MUSIC_API_TIMEOUT_S", "30"))
 MUSIC_API_STEM_TIMEOUT_S = float(env("MUSIC_API_STEM_TIMEOUT_S", "600"))
+# Fernet keys that encrypt users' hosted-service API keys at rest, comma-separated: the first
+# encrypts, all decrypt (rotate by prepending a new key, then `manage.py rotate_secrets`).
+# Unset: one key derived from SECRET_KEY.
+SECRET_ENCRYPTION_KEYS = [k.strip() for k in env("SECRET_ENCRYPTION_KEYS", "").split(",") if k.strip()]
 # Signs the service's webhooks (X-Signature = HMAC-SHA256 of the raw body). Unset: webhooks are refused.
 MUSIC_WEBHOOK_SECRET = env("MUSIC_WEBHOOK_SECRET", "")
 # A generate call whose answer was lost is looked up in the service's task list for this long.

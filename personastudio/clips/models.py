@@ -40,6 +40,7 @@ class Clip(models.Model):
                                    related_name="tracks")
     # The clip's id at the provider ("" until it is handed over).
     provider = models.CharField(max_length=16, default="local")
+    provider_url = models.CharField(max_length=300, blank=True)  # the hosted service's root; "" for local
     remote_id = models.CharField(max_length=100, blank=True)
     separation_status = models.CharField(max_length=16, choices=Separation.choices, blank=True, default="")
     separation_error = models.TextField(blank=True)

@@ -11,12 +11,16 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.core import signing
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from personastudio.background import enqueue_on_commit
 from personastudio.engine.dsp import audio_io, profile
 from personastudio.musicapi.errors import MusicApiError
-from personastudio.musicapi.providers import provider_for
+from personastudio.musicapi.base import MusicProvider
+from personastudio.musicapi.providers import provider_for, same_provider
 
 from .models import Clip
 
@@ -25,6 +29,10 @@ logger = logging.getLogger(__name__)
 ANALYSIS_SR = 22050
 MSG_TOO_BIG = "This file is larger than {limit} MB. Trim it or export it as MP3, then upload again."
 MSG_TOO_LONG = "This audio is {length} long; clips can be at most {limit}. Trim it and upload again."
+MSG_NEEDS_PUBLIC_URL = ("A hosted music service fetches your clip from this app by URL, so the app needs a public "
+                        "address: set PUBLIC_BASE_URL (e.g. https://studio.example.com) and restart.")
+SHARED_URL_SALT = "clips.shared-audio"
+SHARED_URL_MAX_AGE_S = 3600
 MSG_SEPARATION_BUSY = "The vocals of this clip are already being separated."
 MSG_SEPARATION_OF_STEM = "This clip is already a stem; separate its parent clip instead."
 
@@ -77,15 +85,39 @@ def clip_decode(*, clip: Clip, sr: int = ANALYSIS_SR):
     return samples
 
 
-def clip_remote_id(*, clip: Clip) -> str:
-    """The clip's id at the provider, handing the audio over the first time it is needed."""
-    if clip.remote_id:
+def clip_remote_id(*, clip: Clip, provider: MusicProvider) -> str:
+    """The clip's id at `provider`, handing the audio over the first time it is needed there.
+
+    Our own copy is the source of truth, so a clip can move to any provider: the built-in
+    engine takes the file; a hosted service fetches it from a short-lived signed URL.
+    """
+    if clip.remote_id and same_provider(clip, provider.name, provider.base_url):
         return clip.remote_id
-    provider = provider_for(clip.owner)
-    result = provider.upload_file(PurePath(clip.audio.path), filename=PurePath(clip.audio.name).name)
-    Clip.objects.filter(pk=clip.pk).update(remote_id=result.clip_id, provider=provider.name)
-    clip.remote_id, clip.provider = result.clip_id, provider.name
+    if provider.name == "local":
+        result = provider.upload_file(PurePath(clip.audio.path), filename=PurePath(clip.audio.name).name)
+    else:
+        result = provider.upload_url(clip_public_url(clip=clip))
+    Clip.objects.filter(pk=clip.pk).update(remote_id=result.clip_id, provider=provider.name,
+                                           provider_url=provider.base_url)
+    clip.remote_id, clip.provider, clip.provider_url = result.clip_id, provider.name, provider.base_url
     return clip.remote_id
+
+
+def clip_public_url(*, clip: Clip) -> str:
+    """A URL a hosted service can fetch the clip from, valid for SHARED_URL_MAX_AGE_S."""
+    if not settings.PUBLIC_BASE_URL:
+        raise MusicApiError(MSG_NEEDS_PUBLIC_URL)
+    token = signing.dumps(str(clip.pk), salt=SHARED_URL_SALT)
+    return settings.PUBLIC_BASE_URL + reverse("clips:shared", args=[token])
+
+
+def clip_from_shared_token(token: str) -> Clip:
+    """The clip a signed URL names; Http404 when the token is forged or expired."""
+    try:
+        clip_id = signing.loads(token, salt=SHARED_URL_SALT, max_age=SHARED_URL_MAX_AGE_S)
+    except signing.BadSignature as exc:
+        raise Http404("This link has expired or is not valid.") from exc
+    return get_object_or_404(Clip, pk=clip_id)
 
 
 def clip_request_separation(*, clip: Clip) -> None:
@@ -111,7 +143,7 @@ def clip_separate(*, clip_id: str) -> None:
         return
     try:
         provider = provider_for(clip.owner)
-        stem = provider.stem(clip_id=clip_remote_id(clip=clip))
+        stem = provider.stem(clip_id=clip_remote_id(clip=clip, provider=provider))
         parts = [(Clip.Kind.VOCALS, stem.vocal_audio_url, stem.vocal_clip_id)]
         if stem.instrumental_audio_url:
             parts.append((Clip.Kind.INSTRUMENTAL, stem.instrumental_audio_url, stem.instrumental_clip_id))
@@ -121,7 +153,7 @@ def clip_separate(*, clip_id: str) -> None:
             try:
                 clip_create(owner=clip.owner, title=f"{clip.title} — {Clip.Kind(kind).label.lower()}",
                             data=provider.fetch_audio(url), filename=f"{kind}.mp3", kind=kind, parent=clip,
-                            provider=provider.name, remote_id=remote_id)
+                            provider=provider.name, provider_url=provider.base_url, remote_id=remote_id)
             except IntegrityError:
                 pass  # a concurrent run kept it already
     except (MusicApiError, ClipRejected) as exc:

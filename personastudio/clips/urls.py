@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:clip_id>/audio", views.clip_audio, name="audio"),
     path("<uuid:clip_id>/separate/", views.clip_separate, name="separate"),
     path("<uuid:clip_id>/separation/", views.clip_separation_status, name="separation"),
+    path("shared/<str:token>/audio", views.clip_shared_audio, name="shared"),
 ]

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -49,6 +50,13 @@ def clip_audio(request, clip_id) -> HttpResponse:
     clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
     download_name = f"{clip.title}.{clip.extension}" if "download" in request.GET else None
     return ranged_file_response(request, clip.audio, content_type=clip.content_type, download_name=download_name)
+
+
+@login_not_required
+def clip_shared_audio(request, token) -> HttpResponse:
+    """A clip's audio for a hosted music service to fetch: signed, expires within the hour, no login."""
+    clip = services.clip_from_shared_token(token)
+    return ranged_file_response(request, clip.audio, content_type=clip.content_type)
 
 
 @require_POST

@@ -1,9 +1,11 @@
 from django import forms
 
+from personastudio.accounts.services import provider_choice_for
 from personastudio.musicapi import types as contract
 from personastudio.personas.models import Persona
 
 from .models import Generation
+from .services import persona_problem
 
 
 class GenerationForm(forms.Form):
@@ -33,6 +35,15 @@ class GenerationForm(forms.Form):
         self.fields["persona"].queryset = personas
         self.fields["persona"].label_from_instance = (
             lambda p: f"{p.name} ({p.range_label})" if p.range_label else p.name)
+        self.provider_choice = provider_choice_for(owner)
+
+    def clean_persona(self):
+        persona = self.cleaned_data.get("persona")
+        if persona is not None:
+            problem = persona_problem(persona, self.provider_choice.name, self.provider_choice.base_url)
+            if problem:
+                raise forms.ValidationError(problem)
+        return persona
 
     def clean(self):
         data = super().clean()

@@ -32,6 +32,7 @@ class Generation(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUING)
     error = models.TextField(blank=True)
     provider = models.CharField(max_length=16, default="local")
+    provider_url = models.CharField(max_length=300, blank=True)  # the hosted service's root; "" for local
     task_id = models.CharField(max_length=100, blank=True)
     # The provider's result items, kept until their audio is copied into our storage.
     provider_results = models.JSONField(default=list)

@@ -26,7 +26,7 @@ from personastudio.musicapi.errors import (
     RateLimited,
     Unavailable,
 )
-from personastudio.musicapi.providers import provider_for
+from personastudio.musicapi.providers import provider_for, provider_label, same_provider
 from personastudio.musicapi.types import GenerateRequest, ResultItem, TaskInfo
 from personastudio.personas.models import Persona
 
@@ -54,11 +54,22 @@ def _friendly(error: MusicApiError) -> str:
     return error.message
 
 
-def _request_for(generation: Generation) -> GenerateRequest:
+def persona_problem(persona: Persona, provider_name: str, base_url: str) -> str:
+    """Why this persona cannot sing on this provider ("" when it can)."""
+    if persona.status != Persona.Status.COMPLETE:
+        return MSG_PERSONA_NOT_READY
+    if not same_provider(persona, provider_name, base_url):
+        return (f"{persona.name} was learned on {provider_label(persona.provider, persona.provider_url)} and cannot "
+                f"sing on {provider_label(provider_name, base_url)}. Pick another persona, or switch back in Settings.")
+    return ""
+
+
+def _request_for(generation: Generation, provider) -> GenerateRequest:
     persona_id = ""
     if generation.persona is not None:
-        if generation.persona.status != Persona.Status.COMPLETE:
-            raise MusicApiError(MSG_PERSONA_NOT_READY)
+        problem = persona_problem(generation.persona, provider.name, provider.base_url)
+        if problem:
+            raise MusicApiError(problem)
         persona_id = generation.persona.remote_id
     if generation.mode == Generation.Mode.INSPIRATION:
         return GenerateRequest(gpt_description_prompt=generation.gpt_description_prompt,
@@ -77,10 +88,11 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
     )
     try:
         provider = provider_for(owner)
-        request = _request_for(generation)
+        request = _request_for(generation, provider)
         if provider.name == "remote" and settings.PUBLIC_BASE_URL:
             request.callback_url = settings.PUBLIC_BASE_URL + reverse("music_webhook")
-        Generation.objects.filter(pk=generation.pk).update(submitted_at=timezone.now(), provider=provider.name)
+        Generation.objects.filter(pk=generation.pk).update(submitted_at=timezone.now(), provider=provider.name,
+                                                           provider_url=provider.base_url)
         task = provider.generate(request)
     except OutcomeUnknown:
         # The service may have started it: find it in its task list (generation_refresh), never submit twice.
@@ -120,7 +132,7 @@ def generation_refresh(*, generation: Generation) -> Generation:
     try:
         if not generation.task_id:
             return _find_submitted_task(generation)
-        info = provider_for(generation.owner).get_task(generation.task_id)
+        info = provider_for(generation.owner, made_on=generation).get_task(generation.task_id)
     except MusicApiError as exc:
         logger.warning("Could not refresh generation %s: %s", generation.pk, exc.message)
         return generation
@@ -129,7 +141,7 @@ def generation_refresh(*, generation: Generation) -> Generation:
 
 def _find_submitted_task(generation: Generation) -> Generation:
     """A generate call lost its answer: adopt the task it created, found in the service's recent tasks."""
-    provider = provider_for(generation.owner)
+    provider = provider_for(generation.owner, made_on=generation)
     submitted_ms = int(generation.submitted_at.timestamp() * 1000)
     window_ms = (settings.GENERATION_LOOKUP_WINDOW_S + LOOKUP_SKEW_S) * 1000
     claimed = set(Generation.objects.filter(provider=provider.name).exclude(task_id="").values_list("task_id", flat=True))
@@ -178,8 +190,8 @@ def generation_save_tracks(*, generation_id: str) -> None:
     generation = Generation.objects.filter(pk=generation_id).exclude(status__in=Generation.FINAL).first()
     if generation is None or not generation.provider_results:
         return
-    provider = provider_for(generation.owner)
     try:
+        provider = provider_for(generation.owner, made_on=generation)
         for raw in generation.provider_results:
             item = ResultItem.from_json(raw)
             if Clip.objects.filter(generation=generation, remote_id=item.id).exists():
@@ -188,7 +200,7 @@ def generation_save_tracks(*, generation_id: str) -> None:
                 clip_services.clip_create(
                     owner=generation.owner, title=item.title or str(generation), data=provider.fetch_result_audio(item),
                     filename=f"{item.id}.mp3", kind=Clip.Kind.GENERATED, generation=generation,
-                    provider=provider.name, remote_id=item.id)
+                    provider=provider.name, provider_url=provider.base_url, remote_id=item.id)
             except IntegrityError:
                 pass  # a concurrent run kept it
     except (MusicApiError, clip_services.ClipRejected) as exc:

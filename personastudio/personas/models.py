@@ -21,6 +21,7 @@ class Persona(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     provider = models.CharField(max_length=16, default="local")
+    provider_url = models.CharField(max_length=300, blank=True)  # the hosted service's root; "" for local
     remote_id = models.CharField(max_length=100, blank=True)
     profile = models.JSONField(default=dict)  # VoiceProfile.to_dict(), measured by us from the clip
     created_at = models.DateTimeField(auto_now_add=True)

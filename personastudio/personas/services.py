@@ -61,7 +61,8 @@ def persona_learn(*, persona_id: str) -> None:
         if clip is None:
             raise PersonaRejected("The clip this persona was to learn from has been deleted.")
         provider = provider_for(persona.owner)
-        result = provider.create_persona(name=persona.name, clip_id=clip_services.clip_remote_id(clip=clip))
+        result = provider.create_persona(name=persona.name,
+                                         clip_id=clip_services.clip_remote_id(clip=clip, provider=provider))
         voice = profile.voice_profile(clip_services.clip_decode(clip=clip), sr=clip_services.ANALYSIS_SR)
     except (MusicApiError, PersonaRejected) as exc:
         _persona_failed(persona, getattr(exc, "message", str(exc)))
@@ -72,7 +73,8 @@ def persona_learn(*, persona_id: str) -> None:
         return
     status = Persona.Status.COMPLETE if result.status == "complete" else Persona.Status.FAILED
     Persona.objects.filter(pk=persona.pk).update(
-        status=status, remote_id=result.persona_id, provider=provider.name, profile=voice.to_dict(),
+        status=status, remote_id=result.persona_id, provider=provider.name, provider_url=provider.base_url,
+        profile=voice.to_dict(),
         error="" if status == Persona.Status.COMPLETE else (result.error or "The music service could not learn this voice."),
     )
 

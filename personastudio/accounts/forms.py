@@ -1,0 +1,26 @@
+from django import forms
+
+from .models import ProviderSettings
+
+
+class ProviderSettingsForm(forms.Form):
+    provider = forms.ChoiceField(choices=ProviderSettings.Provider.choices, widget=forms.RadioSelect,
+                                 label="Make music with")
+    base_url = forms.URLField(required=False, label="Service address", assume_scheme="https",
+                              help_text="The service's root, e.g. https://api.example.com (we add /api/v1/).")
+    api_key = forms.CharField(required=False, label="API key", strip=True,
+                              widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+                              help_text="Starts with sk-mm-. Leave empty to keep the saved key.")
+
+    def __init__(self, *args, saved_key: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.saved_key = saved_key
+
+    def clean(self):
+        data = super().clean()
+        if data.get("provider") == ProviderSettings.Provider.REMOTE:
+            if not data.get("base_url"):
+                self.add_error("base_url", "Enter the address of the hosted service.")
+            if not data.get("api_key") and not self.saved_key:
+                self.add_error("api_key", "Enter the API key the service gave you.")
+        return data

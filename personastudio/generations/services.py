@@ -35,6 +35,7 @@ from .models import Generation
 logger = logging.getLogger(__name__)
 
 MSG_PERSONA_NOT_READY = "This persona is not ready yet; wait until it has finished learning."
+MSG_SAVE_WILL_RETRY = "The song is made; the music service is busy, so we will keep trying to copy it."
 MSG_NEVER_CONFIRMED = ("The music service never confirmed that it started this song, and it is not in the "
                        "service's task list. Nothing was made; try again.")
 LOOKUP_SKEW_S = 120  # clocks of two machines disagree; a task created this far before our call may still be ours
@@ -203,6 +204,14 @@ def generation_save_tracks(*, generation_id: str) -> None:
                     provider=provider.name, provider_url=provider.base_url, remote_id=item.id)
             except IntegrityError:
                 pass  # a concurrent run kept it
+    except (Unavailable, RateLimited) as exc:
+        if _results_expired(generation):
+            _save_failed(generation, "The song was made, but its audio expired at the music service before the "
+                                     f"service let us copy it ({exc.message}).")
+        else:  # a busy service is not a lost song: the sweep tries again while the links are valid
+            Generation.objects.filter(pk=generation.pk).update(error=MSG_SAVE_WILL_RETRY)
+            logger.warning("Saving generation %s deferred: %s", generation.pk, exc.message)
+        return
     except (MusicApiError, clip_services.ClipRejected) as exc:
         message = getattr(exc, "message", str(exc))
         Generation.objects.filter(pk=generation.pk).update(
@@ -218,6 +227,17 @@ def generation_save_tracks(*, generation_id: str) -> None:
     Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.COMPLETED, finished_at=timezone.now())
 
 
+def _results_expired(generation: Generation) -> bool:
+    now_ms = timezone.now().timestamp() * 1000
+    expiries = [raw.get("expire_at") for raw in generation.provider_results if isinstance(raw, dict)]
+    return bool(expiries) and all(isinstance(e, (int, float)) and e < now_ms for e in expiries)
+
+
+def _save_failed(generation: Generation, message: str) -> None:
+    Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.FAILED, error=message,
+                                                       finished_at=timezone.now())
+
+
 def generation_save_lost(generation_id: str) -> None:
     Generation.objects.filter(pk=generation_id).exclude(status__in=Generation.FINAL).update(
         status=Generation.Status.FAILED, error="Saving the tracks stopped unexpectedly. Please try again.",
@@ -227,9 +247,16 @@ def generation_save_lost(generation_id: str) -> None:
 def generation_refresh_unfinished() -> int:
     """The sweep's part: move unfinished generations on even when no browser is polling."""
     count = 0
+    from .tasks import save_tracks
+
     unfinished = Generation.objects.exclude(status__in=Generation.FINAL)
     for generation in unfinished.exclude(task_id="", submitted_at__isnull=True):
-        generation_refresh(generation=generation)
+        if generation.provider_results:
+            if generation.error == MSG_SAVE_WILL_RETRY:  # an earlier copy met a busy service
+                Generation.objects.filter(pk=generation.pk).update(error="")
+                enqueue_on_commit(save_tracks, str(generation.pk))
+        else:
+            generation_refresh(generation=generation)
         count += 1
     return count
 

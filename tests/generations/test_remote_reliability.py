@@ -141,3 +141,38 @@ def test_a_failed_webhook_shows_the_services_error(client, remote, waiting_gener
 def test_without_a_secret_every_webhook_is_refused(client, remote, settings, waiting_generation):
     settings.MUSIC_WEBHOOK_SECRET = ""
     assert _post_webhook(client, {"task_id": "t-hook", "status": "failed"}).status_code == 401
+
+
+def test_a_busy_service_while_copying_keeps_the_song_and_the_sweep_finishes_it(
+        remote, django_capture_on_commit_callbacks):
+    generation = Generation.objects.create(
+        owner=UserFactory(), mode="custom", prompt="la", provider="remote",
+        provider_url=remote.url_for("/").rstrip("/"), task_id="t-busy", status="processing",
+        provider_results=[result_item(remote, "b1")])
+    remote.expect_oneshot_request("/audio/b1.mp3").respond_with_data("busy", status=503)
+    remote.expect_oneshot_request("/audio/b1.mp3").respond_with_data("busy", status=503)
+    remote.expect_oneshot_request("/audio/b1.mp3").respond_with_data("busy", status=503)
+    remote.expect_oneshot_request("/audio/b1.mp3").respond_with_data("busy", status=503)
+    services.generation_save_tracks(generation_id=str(generation.pk))
+    generation.refresh_from_db()
+    assert generation.status == "processing" and generation.error == services.MSG_SAVE_WILL_RETRY
+
+    remote.expect_request("/audio/b1.mp3").respond_with_data(mp3_bytes(sung_line(seconds=3)), content_type="audio/mpeg")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.generation_refresh_unfinished()  # the sweep re-queues the copy
+    assert DBTaskResult.objects.filter(task_path__endswith="save_tracks").count() == 1
+    services.generation_save_tracks(generation_id=str(generation.pk))  # what the worker runs
+    generation.refresh_from_db()
+    assert generation.status == "completed" and generation.tracks.count() == 1
+
+
+def test_a_result_link_that_expired_ends_in_a_sentence_not_a_crash(remote):
+    item = {**result_item(remote, "gone"), "expire_at": int(time.time() * 1000) - 1000}
+    generation = Generation.objects.create(
+        owner=UserFactory(), mode="custom", prompt="la", provider="remote",
+        provider_url=remote.url_for("/").rstrip("/"), task_id="t-gone", status="processing", provider_results=[item])
+    remote.expect_request("/audio/gone.mp3").respond_with_data("not found", status=404)
+    services.generation_save_tracks(generation_id=str(generation.pk))
+    generation.refresh_from_db()
+    assert generation.status == "failed" and "no longer available" in generation.error
+    assert generation.prompt == "la"

@@ -383,11 +383,11 @@ def task_render(*, task_id: str) -> None:
         if request.gpt_description_prompt:
             written = inspiration.write_song(request.gpt_description_prompt, seed=_seed(task.id, 0))
             title, tags, lyrics = written.title, written.tags, written.lyrics
-        vocal_range = _persona_range(task.owner, request.persona_id)
+        voice_profile = _persona_profile(task.owner, request.persona_id)
         task.clips.all().delete()
         for variant in range(VARIANTS_PER_GENERATION):
             rendered = song.render_song(lyrics=lyrics, tags=tags, seed=_seed(task.id, variant + 1),
-                                        vocal_range_midi=vocal_range, make_instrumental=request.make_instrumental)
+                                        voice_profile=voice_profile, make_instrumental=request.make_instrumental)
             _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics)
     except Exception as exc:
         logger.exception("Engine task %s failed", task_id)
@@ -414,12 +414,11 @@ def _seed(task_id: str, variant: int) -> int:
     return int(hashlib.sha256(f"{task_id}:{variant}".encode()).hexdigest()[:8], 16)
 
 
-def _persona_range(owner, persona_id: str) -> tuple[float, float] | None:
+def _persona_profile(owner, persona_id: str) -> dict | None:
+    """The persona's learned voice (range, formants, breath, vibrato), as the singer takes it."""
     if not persona_id:
         return None
-    persona = EnginePersona.objects.get(pk=persona_id, owner=owner)
-    voice = profile.VoiceProfile.from_dict(persona.profile)
-    return (profile.hz_to_midi(voice.low_hz), profile.hz_to_midi(voice.high_hz))
+    return EnginePersona.objects.get(pk=persona_id, owner=owner).profile
 
 
 def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -91,7 +92,7 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
         provider = provider_for(owner)
         request = _request_for(generation, provider)
         if provider.name == "remote" and settings.PUBLIC_BASE_URL:
-            request.callback_url = settings.PUBLIC_BASE_URL + reverse("music_webhook")
+            request = dataclasses.replace(request, callback_url=settings.PUBLIC_BASE_URL + reverse("music_webhook"))
         Generation.objects.filter(pk=generation.pk).update(submitted_at=timezone.now(), provider=provider.name,
                                                            provider_url=provider.base_url)
         task = provider.generate(request)

@@ -176,3 +176,13 @@ def test_a_result_link_that_expired_ends_in_a_sentence_not_a_crash(remote):
     generation.refresh_from_db()
     assert generation.status == "failed" and "no longer available" in generation.error
     assert generation.prompt == "la"
+
+
+def test_with_a_public_address_each_generation_asks_for_a_webhook(remote, settings):
+    settings.PUBLIC_BASE_URL = "https://studio.example.com"
+    remote.expect_request("/api/v1/music/generate", method="POST").respond_with_json(
+        envelope({"task_id": "t-cb", "status": "queuing"}))
+    generation = services.generation_start(owner=UserFactory(), mode="custom", prompt="la", tags="pop")
+    assert generation.task_id == "t-cb"
+    sent = json.loads(remote.log[0][0].get_data())
+    assert sent["callback_url"] == "https://studio.example.com/webhooks/music/"

@@ -1,19 +1,36 @@
 """Band and lead-voice synthesis for a :class:`~.composer.Score`.
 
-Everything is rendered note by note with numpy array operations (no per-sample
-Python loops); filters run once per track through ``scipy.signal``.
+Everything is synthesised with numpy (no per-sample Python loops) and filtered
+once per track through ``scipy.signal``; instrument tones are deterministic and
+cached per (pitch, length), so a 60 s band renders in about a second.
 
-Band (``render_band``)
-    drums   kick = exponentially falling sine sweep, snare = noise burst + tone,
-            hat = high-passed noise; one template per instrument, mixed in at
-            each hit with its velocity.
-    bass    sine + saw with a pluck envelope, low-passed.
-    chords  per genre: electric piano (pop, hip-hop, jazz), distorted power
-            chords (rock), piano arpeggios + pad (ballad), strummed plucks
-            (folk), saw pad with pumping (electronic), plucked pentatonic
-            arpeggios (chinese).
-    lead    optional counter line (``play_melody=True`` plays the melody on a
-            soft bell instead, used for instrumentals).
+Why not a SoundFont: ``tinysoundfont`` 0.3.x (the small TinySoundFont binding)
+ships no wheel for this Python and declares a hard dependency on ``pyaudio``,
+which only builds against the PortAudio headers; the project could not list
+it as a plain dependency.  So the instruments are modelled:
+
+Drums (``render_band`` → ``_drum_templates``)
+    kick = falling sine sweep + click (hip-hop: long 808 sine with drive),
+    snare = band-passed noise + two body modes, clap = three noise bursts and a
+    tail, rim = two short resonant modes, hat/openhat/ride/crash = six
+    inharmonic square oscillators (the 808 cymbal recipe) high-passed plus
+    noise, shaker = band-passed noise with a soft attack, toms = pitched sweeps.
+Bass
+    sine + band-limited saw with a pluck envelope, low-passed (808 sub for
+    hip-hop).
+Chords per genre
+    pop/hip-hop/jazz: FM electric piano (1:1 carrier/modulator with a decaying
+    index plus a 14:1 "tine"); rock: Karplus-Strong power chords through a
+    tanh overdrive; ballad: additive piano (inharmonic partials, two detuned
+    strings) arpeggios over a string pad; folk: Karplus-Strong steel-string
+    strums (6 strings, 8 ms apart, down/up); electronic: detuned-saw pad with
+    sidechain pumping + plucks; chinese: guzheng-like Karplus-Strong plucks
+    with a small pitch bend-in over a soft pad.
+Lead / counter line (``score.counter``; with ``play_melody`` also the melody)
+    pop: square-ish synth pluck; rock: overdriven saw lead with vibrato;
+    ballad: strings; folk: plucked (Karplus-Strong) mandolin; electronic:
+    supersaw; hip-hop: bell; jazz: vibraphone (tremolo); chinese: dizi-like
+    flute (sine + 2nd/3rd harmonics + breath noise, vibrato).
 
 Lead (``render_lead``)
     A wordless "ah" voice: band-limited sawtooth (polyBLEP) through three
@@ -24,6 +41,8 @@ Lead (``render_lead``)
 """
 
 from __future__ import annotations
+
+import zlib
 
 import numpy as np
 from scipy import signal
@@ -68,80 +87,9 @@ def _polyblep_saw(phase: np.ndarray, dt: np.ndarray) -> np.ndarray:
     return y
 
 
-# --------------------------------------------------------------------------- drums
+def _det_rng(*parts) -> np.random.Generator:
+    return np.random.default_rng(zlib.crc32(repr(parts).encode()) & 0x7FFFFFFF)
 
-def _drum_templates(sr: int, rng, genre: str) -> dict[str, np.ndarray]:
-    # kick: sine sweep 150 → 45 Hz
-    n = int(0.45 * sr)
-    t = np.arange(n) / sr
-    f_top = 170 if genre in ("electronic", "hip-hop") else 140
-    f = 45 + (f_top - 45) * np.exp(-t / 0.035)
-    ph = 2 * np.pi * np.cumsum(f) / sr
-    decay = 0.35 if genre in ("hip-hop", "electronic") else 0.18
-    kick = np.sin(ph) * np.exp(-t / decay) * np.minimum(1, t / 0.002)
-    click = rng.standard_normal(n) * np.exp(-t / 0.003) * 0.3
-    kick = kick + click
-    # snare: noise + tone
-    n = int(0.3 * sr)
-    t = np.arange(n) / sr
-    noise = rng.standard_normal(n)
-    b, a = signal.butter(2, [1500, 9000], btype="band", fs=sr)
-    noise = signal.lfilter(b, a, noise)
-    tone = np.sin(2 * np.pi * 190 * t) + 0.5 * np.sin(2 * np.pi * 330 * t)
-    snare_decay = 0.22 if genre == "ballad" else 0.13
-    snare = 0.8 * noise * np.exp(-t / snare_decay) + 0.5 * tone * np.exp(-t / 0.05)
-    if genre in ("jazz", "ballad", "chinese"):
-        snare *= 0.6  # brushes / rim-ish
-    # hat: high-passed noise
-    n = int(0.12 * sr)
-    t = np.arange(n) / sr
-    b, a = signal.butter(4, 7000, btype="high", fs=sr)
-    hat = signal.lfilter(b, a, rng.standard_normal(n)) * np.exp(-t / (0.09 if genre == "jazz" else 0.03))
-    out = {"kick": kick, "snare": snare, "hat": hat}
-    return {k: (v / (np.max(np.abs(v)) + 1e-9)).astype(np.float64) for k, v in out.items()}
-
-
-def _render_drums(score: Score, sr: int, n: int, rng) -> np.ndarray:
-    genre = score.style.genre
-    tpl = _drum_templates(sr, rng, genre)
-    out = np.zeros((n, 2))
-    gains = {"kick": 0.9, "snare": 0.55, "hat": 0.22}
-    pans = {"kick": 0.0, "snare": 0.05, "hat": 0.35}
-    tracks = {k: np.zeros(n) for k in tpl}
-    for time_s, part, vel in score.drum_hits:
-        if part not in tpl:
-            continue
-        jitter = int(rng.normal(0, 0.002) * sr)
-        _add(tracks[part], int(time_s * sr) + jitter, tpl[part] * vel * gains[part] * (0.9 + 0.2 * rng.random()))
-    for k, tr in tracks.items():
-        p = pans[k]
-        out[:, 0] += tr * np.sqrt(0.5 * (1 - p))
-        out[:, 1] += tr * np.sqrt(0.5 * (1 + p))
-    return out
-
-
-# --------------------------------------------------------------------------- bass
-
-def _render_bass(score: Score, sr: int, n: int) -> np.ndarray:
-    genre = score.style.genre
-    buf = np.zeros(n)
-    saw_amt = {"rock": 0.6, "electronic": 0.7, "pop": 0.35, "hip-hop": 0.1, "jazz": 0.15}.get(genre, 0.25)
-    for note in score.bass:
-        f = float(_hz(note.midi))
-        hold = int(note.dur_s * sr)
-        ln = hold + int(0.08 * sr)
-        t = np.arange(ln) / sr
-        ph = f * t
-        x = (1 - saw_amt) * np.sin(2 * np.pi * ph) + saw_amt * _polyblep_saw(ph, np.full(ln, f / sr))
-        env = _adsr(ln, sr, 0.005, 0.25 if genre != "ballad" else 0.8, 0.55, 0.06, hold)
-        _add(buf, int(note.start_s * sr), x * env * note.velocity)
-    cutoff = {"rock": 1400, "electronic": 1200, "jazz": 700}.get(genre, 900)
-    b, a = signal.butter(2, cutoff, fs=sr)
-    buf = signal.lfilter(b, a, buf) * 0.5
-    return np.stack([buf, buf], axis=1)
-
-
-# --------------------------------------------------------------------------- chord instruments
 
 _TONE_CACHE: dict = {}
 
@@ -152,7 +100,7 @@ def _cached(fn):
                tuple(sorted(kw.items())))
         v = _TONE_CACHE.get(key)
         if v is None:
-            if len(_TONE_CACHE) > 400:
+            if len(_TONE_CACHE) > 600:
                 _TONE_CACHE.clear()
             v = fn(*args, **kw)
             v.setflags(write=False)
@@ -163,13 +111,207 @@ def _cached(fn):
     return wrapper
 
 
+def _pan(mono: np.ndarray, p: float) -> np.ndarray:
+    return np.stack([mono * np.sqrt(0.5 * (1 - p)), mono * np.sqrt(0.5 * (1 + p))], axis=1)
+
+
+# --------------------------------------------------------------------------- drums
+
+def _metal(t: np.ndarray, sr: int, scale: float = 1.0) -> np.ndarray:
+    """Six inharmonic square oscillators (TR-808 cymbal recipe)."""
+    x = np.zeros(len(t))
+    for f in (205.3, 304.4, 369.6, 522.7, 540.0, 800.0):
+        x += np.sign(np.sin(2 * np.pi * f * scale * t))
+    return x / 6
+
+
+def _drum_templates(sr: int, rng, genre: str) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    # kick
+    if genre == "hip-hop":
+        n = int(0.9 * sr)
+        t = np.arange(n) / sr
+        f = 48 + 110 * np.exp(-t / 0.03)
+        kick = np.tanh(1.8 * np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / 0.45))
+    else:
+        n = int(0.45 * sr)
+        t = np.arange(n) / sr
+        f_top = 170 if genre == "electronic" else 140
+        f = 45 + (f_top - 45) * np.exp(-t / 0.035)
+        decay = 0.3 if genre == "electronic" else 0.18
+        kick = np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / decay)
+    kick = kick * np.minimum(1, t / 0.002) + rng.standard_normal(n) * np.exp(-t / 0.003) * 0.3
+    out["kick"] = kick
+    # snare: noise + two body modes
+    n = int(0.3 * sr)
+    t = np.arange(n) / sr
+    b, a = signal.butter(2, [1500, 9000], btype="band", fs=sr)
+    noise = signal.lfilter(b, a, rng.standard_normal(n))
+    tone = np.sin(2 * np.pi * 185 * t) + 0.5 * np.sin(2 * np.pi * 330 * t)
+    snare_decay = 0.22 if genre == "ballad" else 0.13
+    snare = 0.8 * noise * np.exp(-t / snare_decay) + 0.5 * tone * np.exp(-t / 0.05)
+    if genre in ("jazz", "ballad", "chinese"):
+        snare *= 0.6  # brushes-ish
+    out["snare"] = snare
+    # clap: three short bursts then a tail
+    n = int(0.35 * sr)
+    t = np.arange(n) / sr
+    b, a = signal.butter(2, [900, 3500], btype="band", fs=sr)
+    nz = signal.lfilter(b, a, rng.standard_normal(n))
+    env = np.exp(-t / 0.12) * 0.6
+    for k in range(3):
+        tk = t - 0.011 * k
+        env += np.where(tk >= 0, np.exp(-np.maximum(tk, 0) / 0.006), 0.0)
+    out["clap"] = nz * env
+    # rim
+    n = int(0.08 * sr)
+    t = np.arange(n) / sr
+    out["rim"] = (np.sin(2 * np.pi * 1750 * t) + 0.6 * np.sin(2 * np.pi * 820 * t)) * np.exp(-t / 0.012) \
+        + 0.3 * rng.standard_normal(n) * np.exp(-t / 0.004)
+    # cymbals
+    hp = signal.butter(4, 6500, btype="high", fs=sr)
+    hp2 = signal.butter(2, 3000, btype="high", fs=sr)
+    for name, dur, dec, hp_f, mix in (("hat", 0.12, 0.03 if genre != "jazz" else 0.06, hp, 0.6),
+                                      ("openhat", 0.45, 0.22, hp, 0.6),
+                                      ("ride", 1.0, 0.45, hp2, 0.4),
+                                      ("crash", 1.6, 0.7, hp2, 0.5)):
+        n = int(dur * sr)
+        t = np.arange(n) / sr
+        x = mix * _metal(t, sr, 1.0 if name != "ride" else 1.6) + (1 - mix) * rng.standard_normal(n)
+        x = signal.lfilter(*hp_f, x) * np.exp(-t / dec) * np.minimum(1.0, t / 0.001)
+        if name == "ride":
+            x += 0.25 * np.sin(2 * np.pi * 3150 * t) * np.exp(-t / 0.3)  # bell
+        out[name] = x
+    # shaker
+    n = int(0.12 * sr)
+    t = np.arange(n) / sr
+    b, a = signal.butter(2, [4000, 9000], btype="band", fs=sr)
+    out["shaker"] = signal.lfilter(b, a, rng.standard_normal(n)) * np.minimum(1.0, t / 0.012) * np.exp(-t / 0.04)
+    # toms
+    for name, f0, f1 in (("tom_hi", 240.0, 190.0), ("tom_lo", 150.0, 115.0)):
+        n = int(0.4 * sr)
+        t = np.arange(n) / sr
+        f = f1 + (f0 - f1) * np.exp(-t / 0.06)
+        out[name] = np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / 0.22) \
+            + 0.2 * rng.standard_normal(n) * np.exp(-t / 0.01)
+    return {k: (v / (np.max(np.abs(v)) + 1e-9)).astype(np.float64) for k, v in out.items()}
+
+
+_DRUM_GAIN = {"kick": 0.9, "snare": 0.55, "clap": 0.45, "rim": 0.3, "hat": 0.2, "openhat": 0.16,
+              "ride": 0.16, "crash": 0.22, "shaker": 0.16, "tom_hi": 0.45, "tom_lo": 0.5}
+_DRUM_PAN = {"kick": 0.0, "snare": 0.05, "clap": -0.05, "rim": 0.1, "hat": 0.35, "openhat": 0.35,
+             "ride": -0.35, "crash": -0.25, "shaker": -0.4, "tom_hi": 0.25, "tom_lo": -0.25}
+
+
+def _render_drums(score: Score, sr: int, n: int, rng) -> np.ndarray:
+    genre = score.style.genre
+    tpl = _drum_templates(sr, rng, genre)
+    tracks: dict[str, np.ndarray] = {}
+    for time_s, part, vel in score.drum_hits:
+        if part not in tpl:
+            continue
+        tr = tracks.get(part)
+        if tr is None:
+            tr = tracks[part] = np.zeros(n)
+        jitter = int(rng.normal(0, 0.002) * sr)
+        _add(tr, int(time_s * sr) + jitter, tpl[part] * vel * _DRUM_GAIN[part] * (0.9 + 0.2 * rng.random()))
+    out = np.zeros((n, 2))
+    for k, tr in tracks.items():
+        out += _pan(tr, _DRUM_PAN[k])
+    return out
+
+
+# --------------------------------------------------------------------------- bass
+
+def _render_bass(score: Score, sr: int, n: int) -> np.ndarray:
+    genre = score.style.genre
+    buf = np.zeros(n)
+    saw_amt = {"rock": 0.6, "electronic": 0.7, "pop": 0.35, "hip-hop": 0.0, "jazz": 0.15}.get(genre, 0.25)
+    for note in score.bass:
+        f = float(_hz(note.midi))
+        hold = int(note.dur_s * sr)
+        ln = hold + int(0.08 * sr)
+        t = np.arange(ln) / sr
+        ph = f * t
+        x = (1 - saw_amt) * np.sin(2 * np.pi * ph) + saw_amt * _polyblep_saw(ph, np.full(ln, f / sr))
+        if genre == "hip-hop":
+            x = np.tanh(1.5 * x)  # 808-ish sub
+        env = _adsr(ln, sr, 0.005, 0.25 if genre not in ("ballad", "hip-hop") else 0.8, 0.55, 0.06, hold)
+        _add(buf, int(note.start_s * sr), x * env * note.velocity)
+    cutoff = {"rock": 1400, "electronic": 1200, "jazz": 700}.get(genre, 900)
+    b, a = signal.butter(2, cutoff, fs=sr)
+    buf = signal.lfilter(b, a, buf) * 0.5
+    return np.stack([buf, buf], axis=1)
+
+
+# --------------------------------------------------------------------------- instrument tones
+
+@_cached
+def _ks_tone(f: float, ln: int, sr: int, decay: float = 1.0, bright: float = 0.6, bend: float = 0.0) -> np.ndarray:
+    """Karplus-Strong plucked string, computed one period per numpy step.
+
+    ``decay`` is the time constant of the fundamental in seconds, ``bright`` the
+    excitation's brightness, ``bend`` a pitch bend-in in semitones (guzheng).
+    """
+    period = sr / f
+    N = max(2, int(period - 0.5))
+    f_ks = sr / (N + 0.5)  # the averaging filter adds half a sample of delay
+    need = int(ln * f / f_ks) + N + 2
+    rng = _det_rng("ks", round(f, 2))
+    exc = rng.uniform(-1, 1, N)
+    # brightness: blend the noise with a smoothed copy
+    k = max(1, int(round((1 - bright) * 6)) + 1)
+    exc = bright * exc + (1 - bright) * np.convolve(exc, np.ones(k) / k, mode="same")
+    exc -= exc.mean()
+    g = float(np.exp(-(N + 0.5) / (decay * sr)))
+    y = np.zeros(need + N)
+    y[:N] = exc
+    start = N
+    while start < need:
+        end = min(start + N, need)
+        m = end - start
+        y[start:end] = g * 0.5 * (y[start - N:start - N + m] + y[start - N - 1:start - N - 1 + m]
+                                  if start - N - 1 >= 0 else
+                                  y[start - N:start - N + m] + np.concatenate(([0.0], y[start - N:start - N + m - 1])))
+        start = end
+    # retune to f by resampling, with an optional bend-in
+    pos = np.arange(ln) * (f / f_ks)
+    if bend:
+        t = np.arange(ln) / sr
+        ratio = 2 ** (-bend * np.exp(-t / 0.06) / 12)
+        pos = np.cumsum(ratio) * (f / f_ks)
+    x = np.interp(pos, np.arange(len(y)), y)
+    fade = min(ln, int(0.01 * sr))
+    x[-fade:] *= np.linspace(1, 0, fade)
+    return x
+
+
 @_cached
 def _ep_tone(f: float, ln: int, hold: int, sr: int, bright: float = 1.0) -> np.ndarray:
+    """FM electric piano: 1:1 carrier/modulator with decaying index + a 14:1 tine."""
     t = np.arange(ln) / sr
-    x = (np.sin(2 * np.pi * f * t) + 0.35 * bright * np.sin(2 * np.pi * 2 * f * t) * np.exp(-t / 0.4)
-         + 0.15 * bright * np.sin(2 * np.pi * 3 * f * t) * np.exp(-t / 0.15)
-         + 0.08 * bright * np.sin(2 * np.pi * 7.1 * f * t) * np.exp(-t / 0.03))
-    return x * _adsr(ln, sr, 0.004, 0.9, 0.35, 0.15, hold)
+    index = bright * (1.2 * np.exp(-t / 0.35) + 0.25)
+    x = np.sin(2 * np.pi * f * t + index * np.sin(2 * np.pi * f * t))
+    x += 0.12 * bright * np.sin(2 * np.pi * 14 * f * t) * np.exp(-t / 0.02) * (14 * f < sr / 2.2)
+    return x * _adsr(ln, sr, 0.003, 1.1, 0.3, 0.15, hold)
+
+
+@_cached
+def _piano_tone(f: float, ln: int, hold: int, sr: int) -> np.ndarray:
+    """Additive piano: inharmonic partials (B = 4e-4), two slightly detuned strings, hammer thump."""
+    t = np.arange(ln) / sr
+    x = np.zeros(ln)
+    B = 4e-4
+    for k in range(1, 11):
+        fk = k * f * np.sqrt(1 + B * k * k)
+        if fk > sr / 2.3:
+            break
+        amp = 1.0 / k ** 1.3
+        dec = 2.5 / (1 + 0.6 * k) * (220 / max(f, 110)) ** 0.5
+        x += amp * (np.sin(2 * np.pi * fk * t) + np.sin(2 * np.pi * fk * 1.0009 * t + k)) * np.exp(-t / dec)
+    x *= 0.5
+    x += 0.15 * _det_rng("hammer").standard_normal(ln) * np.exp(-t / 0.004)
+    return x * _adsr(ln, sr, 0.002, 10.0, 1.0, 0.25, hold)
 
 
 @_cached
@@ -183,32 +325,29 @@ def _pluck_tone(f: float, ln: int, sr: int, decay: float = 0.6, bright: float = 
     return x * np.minimum(1.0, t / 0.002) * np.minimum(1.0, (ln - np.arange(ln)) / (0.02 * sr))
 
 
-def _pad_tone(f: float, ln: int, hold: int, sr: int, rng) -> np.ndarray:
+def _pad_tone(f: float, ln: int, hold: int, sr: int, rng, attack: float = 0.25) -> np.ndarray:
     t = np.arange(ln) / sr
     x = np.zeros(ln)
     for det in (-0.08, 0.0, 0.09):
         ff = f * 2 ** (det / 12)
         x += _polyblep_saw(ff * t + rng.random(), np.full(ln, ff / sr))
-    return x / 3 * _adsr(ln, sr, 0.25, 1.0, 0.8, 0.4, hold)
+    return x / 3 * _adsr(ln, sr, attack, 1.0, 0.8, 0.4, hold)
 
 
-def _pan(mono: np.ndarray, p: float) -> np.ndarray:
-    return np.stack([mono * np.sqrt(0.5 * (1 - p)), mono * np.sqrt(0.5 * (1 + p))], axis=1)
-
+# --------------------------------------------------------------------------- chords
 
 def _render_chords(score: Score, sr: int, n: int, rng) -> np.ndarray:
     genre = score.style.genre
     beat = score.style.beat_s
-    out = np.zeros((n, 2))
     left, right = np.zeros(n), np.zeros(n)
     pad = np.zeros(n)
+    drive = np.zeros(n)  # rock guitars, distorted together
     sw = score.style.swing * beat / 6
 
     for ci, (st, du, chord) in enumerate(score.chords):
         s0 = int(st * sr)
         freqs = [float(_hz(m)) for m in chord]
         if genre in ("pop", "hip-hop", "jazz"):
-            # electric piano comping
             if genre == "jazz":
                 hits = [(0.0, 1.4), (1.5 + sw / beat, 0.4), (2.5 + sw / beat, 1.2)] if ci % 2 == 0 else \
                        [(0.5 + sw / beat, 1.0), (2.0, 0.4), (3.0, 0.9)]
@@ -222,117 +361,200 @@ def _render_chords(score: Score, sr: int, n: int, rng) -> np.ndarray:
                 hold = int(min(d * beat, du - off * beat) * sr)
                 ln = hold + int(0.3 * sr)
                 for i, f in enumerate(freqs):
-                    x = _ep_tone(f, ln, hold, sr, bright=0.8) * 0.16
+                    x = _ep_tone(f, ln, hold, sr, bright=0.8) * 0.15
                     _add(left if i % 2 else right, s0 + int(off * beat * sr) + i * 40, x)
         elif genre == "rock":
-            # power chord, eighth notes, distorted
+            # Karplus-Strong power chord (root, fifth, octave) in eighths, overdriven together
             root = freqs[0]
-            for k in range(int(round(du / (beat / 2)))):
-                hold = int(beat / 2 * 0.9 * sr)
-                ln = hold + int(0.05 * sr)
-                t = np.arange(ln) / sr
-                x = np.zeros(ln)
-                for f in (root, root * 1.4983, root * 2):
-                    x += _polyblep_saw(f * t + rng.random(), np.full(ln, f / sr))
-                x = np.tanh(2.5 * x) * _adsr(ln, sr, 0.003, 0.3, 0.7, 0.03, hold)
-                acc = 1.0 if k % 2 == 0 else 0.8
-                _add(left, s0 + int(k * beat / 2 * sr), x * 0.09 * acc)
-                _add(right, s0 + int(k * beat / 2 * sr) + int(0.012 * sr), x * 0.09 * acc)
+            voicing = (root, root * 2 ** (7 / 12), root * 2)
+            eighth = beat / 2
+            for k in range(int(round(du / eighth))):
+                ln = int(eighth * 0.95 * sr)
+                acc = 1.0 if k % 2 == 0 else 0.75
+                for i, f in enumerate(voicing):
+                    x = _ks_tone(f, ln, sr, decay=0.35, bright=0.8)
+                    _add(drive, s0 + int(k * eighth * sr) + i * int(0.004 * sr), x * acc * 0.5)
         elif genre == "ballad":
-            # piano arpeggio in eighths + soft pad
             arp = freqs + [freqs[0] * 2, freqs[1] * 2, freqs[2] * 2 if len(freqs) > 2 else freqs[0] * 2]
             order = [0, 1, 2, 3, 2, 1, 3, 4]
             for k in range(int(round(du / (beat / 2)))):
                 f = arp[order[k % len(order)] % len(arp)]
-                ln = int(1.2 * sr)
-                x = _pluck_tone(f * 2, ln, sr, decay=1.5, bright=0.5) * 0.12
+                ln = int(1.4 * sr)
+                x = _piano_tone(f * 2, ln, int(0.9 * sr), sr) * 0.09
                 _add(left if k % 2 else right, s0 + int(k * beat / 2 * sr), x)
             hold = int(du * sr)
             for f in freqs:
-                _add(pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, rng) * 0.05)
+                _add(pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, rng, attack=0.4) * 0.045)
         elif genre == "folk":
-            # strummed guitar: down/up strokes
+            # strummed steel-string guitar: down/up strokes, six strings 8 ms apart
             strum = [(0, 1.0, 1), (1, 0.6, -1), (1.5, 0.5, 1), (2.5, 0.6, -1), (3, 0.7, 1), (3.5, 0.5, -1)]
-            voicing = [freqs[0] / 2] + freqs + [freqs[0] * 2]
+            voicing = [freqs[0] / 2, freqs[0] / 2 * 1.5] + freqs + [freqs[0] * 2]
             for off, v, direction in strum:
                 if off * beat >= du:
                     continue
-                ln = int(0.9 * sr)
-                strings = voicing if direction > 0 else voicing[::-1]
+                ln = int(min(1.0, du - off * beat + 0.15) * sr)
+                strings = voicing if direction > 0 else voicing[::-1][:4]
                 for i, f in enumerate(strings):
-                    x = _pluck_tone(f * 2, ln, sr, decay=0.5, bright=0.6) * 0.07 * v
+                    x = _ks_tone(f * 2, ln, sr, decay=0.9, bright=0.55) * 0.06 * v
                     _add(left if i % 2 else right, s0 + int(off * beat * sr) + i * int(0.008 * sr), x)
         elif genre == "electronic":
             hold = int(du * sr)
             for f in freqs + [freqs[0] * 2]:
                 _add(pad, s0, _pad_tone(f * 2, hold + int(0.3 * sr), hold, sr, rng) * 0.07)
-            # plucky stabs on off-beats
             for k in range(4):
                 ln = int(0.25 * sr)
                 for f in freqs:
                     _add(right if k % 2 else left, s0 + int((k + 0.5) * beat * sr),
                          _pluck_tone(f * 4, ln, sr, decay=0.15) * 0.05)
-        else:  # chinese: plucked pentatonic arpeggio (guzheng-ish) + soft pad
+        else:  # chinese: guzheng-like plucked pentatonic arpeggio + soft pad
             arp = [freqs[0], freqs[2] if len(freqs) > 2 else freqs[1], freqs[0] * 2, freqs[1] * 2]
             for k in range(int(round(du / (beat / 2)))):
                 f = arp[k % len(arp)] * 2
                 ln = int(1.4 * sr)
-                t = np.arange(ln) / sr
-                x = _pluck_tone(f, ln, sr, decay=0.9, bright=0.7)
+                x = _ks_tone(f, ln, sr, decay=0.8, bright=0.75, bend=0.4 if k % 4 == 0 else 0.0)
                 _add(left if k % 2 else right, s0 + int(k * beat / 2 * sr), x * 0.1)
             hold = int(du * sr)
             for f in freqs:
-                _add(pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, rng) * 0.035)
+                _add(pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, rng) * 0.03)
 
+    if drive.any():
+        b, a = signal.butter(2, 150, btype="high", fs=sr)
+        g = signal.lfilter(b, a, drive)
+        g = np.tanh(4.0 * g)
+        b, a = signal.butter(2, 3800, fs=sr)
+        g = signal.lfilter(b, a, g) * 0.12
+        d = int(0.012 * sr)
+        left += g
+        right[d:] += g[:-d] * 0.95  # double-tracked feel
     if pad.any():
         b, a = signal.butter(2, 2500, fs=sr)
         pad = signal.lfilter(b, a, pad)
         if genre == "electronic":
-            # sidechain-ish pumping on every beat
             t = np.arange(n) / sr
             ph = (t / beat) % 1.0
-            pad *= 0.35 + 0.65 * np.minimum(1.0, ph / 0.35)
-    out[:, 0] = left + pad * 0.8
-    out[:, 1] = right + pad * 0.8
-    # glue the two sides a little
+            pad *= 0.35 + 0.65 * np.minimum(1.0, ph / 0.35)  # sidechain-style pumping
+    out = np.stack([left + pad * 0.8, right + pad * 0.8], axis=1)
     mid = 0.5 * (out[:, 0] + out[:, 1])
-    out = 0.75 * out + 0.25 * mid[:, None]
-    return out
+    return 0.75 * out + 0.25 * mid[:, None]
 
 
-def _render_bell_line(notes: list[Note], sr: int, n: int, gain: float) -> np.ndarray:
+# --------------------------------------------------------------------------- lead instruments
+
+_LEAD = {"pop": "synth", "rock": "guitar", "ballad": "strings", "folk": "mandolin", "electronic": "supersaw",
+         "hip-hop": "bell", "jazz": "vibes", "chinese": "flute"}
+
+
+def _lead_note(kind: str, f: float, dur_s: float, sr: int, rng) -> np.ndarray:
+    hold = max(1, int(dur_s * sr))
+    if kind == "mandolin":
+        ln = hold + int(0.3 * sr)
+        x = _ks_tone(f, ln, sr, decay=0.5, bright=0.8)
+        return x * _adsr(ln, sr, 0.001, 10.0, 1.0, 0.2, hold)
+    if kind == "vibes":
+        ln = hold + int(0.8 * sr)
+        t = np.arange(ln) / sr
+        x = np.sin(2 * np.pi * f * t) + 0.25 * np.sin(2 * np.pi * 4 * f * t) * np.exp(-t / 0.15)
+        return x * np.exp(-t / 1.2) * (1 + 0.25 * np.sin(2 * np.pi * 5.0 * t)) * np.minimum(1, t / 0.002)
+    if kind == "bell":
+        ln = hold + int(0.6 * sr)
+        t = np.arange(ln) / sr
+        x = (np.sin(2 * np.pi * f * t) + 0.4 * np.sin(2 * np.pi * 2.76 * f * t) * np.exp(-t / 0.25)
+             + 0.2 * np.sin(2 * np.pi * 5.4 * f * t) * np.exp(-t / 0.08))
+        return x * np.exp(-t / 0.9) * np.minimum(1, t / 0.002)
+    ln = hold + int(0.15 * sr)
+    t = np.arange(ln) / sr
+    vib_depth = {"guitar": 0.25, "flute": 0.2, "strings": 0.12, "supersaw": 0.0, "synth": 0.0}[kind]
+    vib = vib_depth * np.clip((t - 0.2) / 0.3, 0, 1) * np.sin(2 * np.pi * 5.3 * t)
+    ff = f * 2 ** (vib / 12)
+    if kind == "flute":
+        ph = np.cumsum(ff) / sr
+        x = np.sin(2 * np.pi * ph) + 0.25 * np.sin(4 * np.pi * ph) + 0.08 * np.sin(6 * np.pi * ph)
+        b, a = signal.butter(2, [min(f * 2, sr / 2.5), min(f * 6, sr / 2.2)], btype="band", fs=sr)
+        x += 0.12 * signal.lfilter(b, a, rng.standard_normal(ln))  # breath
+        return x * _adsr(ln, sr, 0.06, 0.5, 0.85, 0.12, hold)
+    if kind == "supersaw":
+        x = np.zeros(ln)
+        for det in (-0.12, -0.05, 0.0, 0.06, 0.11):
+            fd = f * 2 ** (det / 12)
+            x += _polyblep_saw(fd * t + rng.random(), np.full(ln, fd / sr))
+        return x / 3 * _adsr(ln, sr, 0.01, 0.3, 0.7, 0.1, hold)
+    ph = np.cumsum(ff) / sr
+    dt = ff / sr
+    x = _polyblep_saw(ph, dt)
+    if kind == "guitar":
+        x = np.tanh(3.0 * (x + 0.3 * np.sin(2 * np.pi * ph)))
+        return x * _adsr(ln, sr, 0.005, 0.6, 0.6, 0.08, hold)
+    if kind == "strings":
+        x = 0.5 * (x + _polyblep_saw(ph * 1.003 + 0.3, dt * 1.003))
+        return x * _adsr(ln, sr, 0.18, 1.0, 0.85, 0.12, hold)
+    # synth: square-ish pluck
+    x = 0.6 * x + 0.4 * np.sign(np.sin(2 * np.pi * ph))
+    return x * _adsr(ln, sr, 0.004, 0.25, 0.35, 0.08, hold)
+
+
+def _render_lead_line(notes: list[Note], genre: str, sr: int, n: int, gain: float, rng) -> np.ndarray:
+    kind = _LEAD.get(genre, "synth")
     buf = np.zeros(n)
     for note in notes:
-        f = float(_hz(note.midi))
-        hold = int(note.dur_s * sr)
-        ln = hold + int(0.4 * sr)
-        t = np.arange(ln) / sr
-        x = (np.sin(2 * np.pi * f * t) + 0.3 * np.sin(2 * np.pi * 2 * f * t) * np.exp(-t / 0.3)
-             + 0.1 * np.sin(2 * np.pi * 3.01 * f * t) * np.exp(-t / 0.1))
-        x *= _adsr(ln, sr, 0.01, 0.6, 0.5, 0.3, hold) * note.velocity
-        _add(buf, int(note.start_s * sr), x)
-    return buf * gain
+        x = _lead_note(kind, float(_hz(note.midi)), note.dur_s, sr, rng)
+        _add(buf, int(note.start_s * sr), x * note.velocity)
+    if kind in ("synth", "guitar", "strings", "supersaw"):
+        b, a = signal.butter(2, {"synth": 3500, "guitar": 3000, "strings": 4000, "supersaw": 5000}[kind], fs=sr)
+        buf = signal.lfilter(b, a, buf)
+    peak = np.max(np.abs(buf)) + 1e-9
+    return buf / max(peak, 1.0) * gain
+
+
+#: track levels in dBFS RMS (counter/melody: RMS while their notes sound)
+_BALANCE = {
+    "default": dict(drums=-20.0, bass=-20.0, chords=-22.0, counter=-30.0, melody=-23.0),
+    "rock": dict(chords=-20.0, bass=-21.0),
+    "ballad": dict(drums=-26.0, bass=-21.0, chords=-21.0, counter=-29.0),
+    "folk": dict(drums=-24.0, chords=-20.5, counter=-29.0),
+    "electronic": dict(drums=-17.5, bass=-20.0, chords=-22.0),
+    "hip-hop": dict(drums=-17.0, bass=-16.5, chords=-24.0),
+    "jazz": dict(drums=-23.0, bass=-19.0, chords=-21.0),
+    "chinese": dict(drums=-26.0, bass=-22.0, chords=-21.0, counter=-27.0),
+}
+
+
+def _level(x: np.ndarray, db: float, *, notes: list[Note] | None = None, sr: int = 0) -> np.ndarray:
+    """Scale ``x`` to ``db`` dBFS RMS (over the sounding notes' spans when ``notes`` is given)."""
+    if notes:
+        mask = np.zeros(len(x), dtype=bool)
+        for nt in notes:
+            mask[int(nt.start_s * sr):int((nt.start_s + nt.dur_s) * sr)] = True
+        sel = x[mask] if mask.any() else x
+    else:
+        sel = x
+    rms = float(np.sqrt(np.mean(np.square(sel)))) if sel.size else 0.0
+    if rms < 1e-9:
+        return x
+    return x * (10 ** (db / 20) / rms)
 
 
 def render_band(score: Score, *, sr: int, seed: int, play_melody: bool = False) -> np.ndarray:
     """Stereo float32 band track (n, 2) for ``score``.
 
-    ``play_melody`` doubles the melody on a soft bell (for instrumentals);
-    otherwise a quiet counter line (chord-tone arpeggio) is added in
-    choruses for genres that suit it.
+    Drums, bass, chords and the counter/lead line (``score.counter``: the
+    hook in band-only sections, answer licks between vocal lines) on the
+    genre's lead instrument.  ``play_melody`` also plays the vocal melody on
+    that instrument (for instrumental renders of a song with lyrics).
     """
     n = int(np.ceil(score.duration_s * sr)) + 1
     rng = np.random.default_rng(seed & 0x7FFFFFFF)
-    drums = _render_drums(score, sr, n, rng)
-    bass = _render_bass(score, sr, n)
-    chords = _render_chords(score, sr, n, rng)
-    out = drums * (0.9 if score.style.genre not in ("ballad", "chinese") else 0.6) + bass + chords
+    genre = score.style.genre
+    bal = dict(_BALANCE["default"], **_BALANCE.get(genre, {}))
+    out = _level(_render_drums(score, sr, n, rng), bal["drums"])
+    out += _level(_render_bass(score, sr, n), bal["bass"])
+    out += _level(_render_chords(score, sr, n, rng), bal["chords"])
+    if score.counter:
+        out += _pan(_level(_render_lead_line(score.counter, genre, sr, n, 1.0, rng), bal["counter"],
+                           notes=score.counter, sr=sr), -0.3)
     if play_melody and score.melody:
-        out += _pan(_render_bell_line(score.melody, sr, n, 0.22), 0.0)
-    elif score.counter and score.style.genre in ("pop", "ballad", "chinese", "folk"):
-        spans = [(s, e) for k, s, e in score.section_spans if k == "chorus"]
-        notes = [c for c in score.counter if any(s <= c.start_s < e for s, e in spans)]
-        out += _pan(_render_bell_line(notes, sr, n, 0.05), -0.4)
+        lead = [Note(m.start_s, m.dur_s, m.midi + (12 if m.midi < 60 else 0), m.velocity) for m in score.melody]
+        out += _pan(_level(_render_lead_line(lead, genre, sr, n, 1.0, rng), bal["melody"],
+                           notes=lead, sr=sr), 0.1)
     # fade the tail
     fade = int(min(0.5, score.duration_s / 10) * sr)
     if fade > 0:

@@ -8,27 +8,66 @@ contributes some of:
 
 ``genre``      the arrangement family (pop, rock, ballad, folk, electronic,
                hip-hop, jazz, chinese) – the first genre word found wins;
-``tempo``      the genre's base tempo in BPM;
-``mode``       ``"major"``/``"minor"`` – mood words override the genre default;
+``tempo``      the genre's base tempo in BPM (:data:`_GENRE_DEFAULTS`);
+``mode``       ``"major"``/``"minor"`` – the first mood word overrides the
+               genre default;
 ``tempo_min``/``tempo_max``  clamps applied after the genre tempo
-               ("ballad"/"抒情"/"slow"/"慢" → ≤ 80, "upbeat"/"dance"/"fast"/"快" → ≥ 120);
-``tempo_mul``  a multiplier (happy/欢快 speeds up a little);
-``swing``      0..1 amount of eighth-note swing (jazz);
+               ("ballad"/"抒情"/"slow"/"慢" → ≤ 80, "upbeat"/"dance"/"fast"/"快" → ≥ 120,
+               "mid-tempo"/"中速" → 90..112);
+``tempo_mul``  a multiplier (happy/欢快 speeds up a little, sad/伤感 slows down);
+``swing``      0..1 amount of eighth-note swing (jazz, blues, swing);
 ``energy``     0..1 arrangement density.
 
-Unknown tags fall back to pop, 100 BPM, major.  The seed picks the key root
-(and jitters tempo by a few BPM inside the clamps).
+Explicit values win over the table: ``"120 bpm"`` sets the tempo, ``"A minor"``,
+``"F# major"``, ``"C大调"``/``"A小调"`` set key and mode.  Unknown tags fall
+back to pop (100 BPM, major).  The seed picks the key root (G3..F#4) when none
+is given, jitters the tempo by a few BPM inside the clamps and, for pop, folk,
+rock and jazz without a mood word, picks minor one time in five.
 
 Score
 -----
-``compose`` lays sections out in 4/4: a lyric line takes 2 bars (4 when it has
-more syllables than fit comfortably), a section without lines takes 4 bars of
-band only; a 2-bar intro and outro are added when missing.  Every section kind
-has a diatonic chord progression (natural minor in minor mode, one chord per
-bar).  The melody has one note per syllable, chord tones on strong beats, scale
-steps in between, and each phrase ends on a longer stable tone (root, third or
-fifth).  Line tunes are generated from a seed derived from (seed, kind, line
-index), so every chorus repeats identically and verses share their tune.
+``compose`` lays sections out in 4/4: a lead lyric line takes 2 bars (4 when it
+has more syllables than fit comfortably), a backing line 1 bar (2 when long),
+a section without lines takes 4 bars of band only; a 2-bar intro and outro are
+added when missing.  Every section kind has a diatonic chord progression (one
+chord per bar, natural minor in minor mode) picked by the seed.
+
+Melody.  Each lead line is sung to a *tune template* chosen by (section kind,
+line index within the section): so every chorus is identical at each repeat
+and all verses share their tune.  A template fixes a pitch contour (five
+anchor points in scale steps around the section's centre: choruses sit higher
+than verses) and a melisma habit; the rhythm is generated for the line's
+syllable count (eighths with some longer notes, a long phrase-final note and a
+breath), so two verse lines with the same syllable count get the very same
+notes and lines with other counts follow the same contour.  Strong-beat
+syllables snap to chord tones, leaps are limited to a fifth, every line ends on
+a *stable* tone (a tone of both the bar's chord and the tonic triad), the last
+line of a section ends on the tonic where the chord allows.  The syllable
+count is whatever ``line.syllables`` says at call time (a singer may overwrite
+it with its own count).
+
+* Melisma: a long phrase-final syllable (≥ 3/8 of a bar) may be sung on two
+  notes (a neighbour tone sliding into the stable tone); ballad and chinese
+  styles also slur some long inner syllables.
+* Chinese lines (``language == "zh"`` with one tone per syllable) let the tone
+  shape the contour: tone 1 nudges up, tone 3 down, and after the main
+  pitches are fixed a pass enforces tone 2 (rising) → the next note is not
+  lower, tone 4 (falling) → the next note is not higher: a wrong-way note
+  becomes one scale step in the tone's direction (a repeated note at the
+  edge of the range, which is always allowed); before a fixed phrase-final
+  note the earlier notes move instead.  A melisma on a tone-2
+  syllable rises into its main note, on a tone-4 syllable it falls.
+* Backing lines (parenthesised) are an *echo*: they get their own bar(s)
+  right after the preceding lead line and repeat its last pitches softly, so
+  they never overlap the lead in time.
+
+``Score.sung_lines`` gives each line as a :class:`SungLine` with exactly one
+``(start_s, dur_s, midi)`` per syllable in song time (a melisma syllable:
+first note start, total duration, main pitch); ``Score.melody`` keeps every
+note.  ``Score.counter`` is an instrumental lead/counter line: in intros,
+instrumentals and outros it plays the chorus hook (or a generated tune when the
+song has no lyrics), in sung sections short chord-tone answer licks fill the
+gaps between vocal lines (not in hip-hop), never overlapping a sung note.
 """
 
 from __future__ import annotations
@@ -60,41 +99,69 @@ _GENRE_DEFAULTS: dict[str, dict] = {
 #: tag word → style contribution (see module docstring).
 STYLE_TABLE: dict[str, dict] = {
     # genres
-    "pop": {"genre": "pop"}, "流行": {"genre": "pop"},
+    "pop": {"genre": "pop"}, "流行": {"genre": "pop"}, "k-pop": {"genre": "pop"}, "kpop": {"genre": "pop"},
+    "c-pop": {"genre": "pop"}, "cpop": {"genre": "pop"}, "华语": {"genre": "pop"},
+    "r&b": {"genre": "pop", "tempo_max": 96}, "rnb": {"genre": "pop", "tempo_max": 96},
+    "soul": {"genre": "pop", "tempo_max": 100}, "节奏布鲁斯": {"genre": "pop", "tempo_max": 96},
     "rock": {"genre": "rock"}, "摇滚": {"genre": "rock"}, "punk": {"genre": "rock", "tempo_min": 140},
+    "metal": {"genre": "rock", "mode": "minor", "tempo_min": 130}, "金属": {"genre": "rock", "mode": "minor"},
+    "grunge": {"genre": "rock", "mode": "minor"}, "朋克": {"genre": "rock", "tempo_min": 140},
     "ballad": {"genre": "ballad", "tempo_max": 80}, "抒情": {"genre": "ballad", "tempo_max": 80},
+    "piano": {"genre": "ballad"}, "钢琴": {"genre": "ballad"}, "lullaby": {"genre": "ballad", "tempo_max": 72},
+    "摇篮曲": {"genre": "ballad", "tempo_max": 72}, "情歌": {"genre": "ballad", "tempo_max": 84},
+    "cinematic": {"genre": "ballad", "mode": "minor"}, "epic": {"genre": "ballad", "energy": 0.7},
+    "史诗": {"genre": "ballad", "energy": 0.7},
     "folk": {"genre": "folk"}, "acoustic": {"genre": "folk"}, "民谣": {"genre": "folk"},
-    "country": {"genre": "folk"},
+    "country": {"genre": "folk"}, "indie": {"genre": "folk"}, "guitar": {"genre": "folk"},
+    "吉他": {"genre": "folk"}, "乡村": {"genre": "folk"}, "独立": {"genre": "folk"},
     "electronic": {"genre": "electronic"}, "edm": {"genre": "electronic", "tempo_min": 120},
     "dance": {"genre": "electronic", "tempo_min": 120}, "电子": {"genre": "electronic"},
     "舞曲": {"genre": "electronic", "tempo_min": 120}, "house": {"genre": "electronic", "tempo_min": 120},
     "synth": {"genre": "electronic"}, "techno": {"genre": "electronic", "tempo_min": 124},
+    "synthwave": {"genre": "electronic"}, "disco": {"genre": "electronic", "mode": "major", "tempo_min": 112},
     "hip-hop": {"genre": "hip-hop"}, "hiphop": {"genre": "hip-hop"}, "hip hop": {"genre": "hip-hop"},
     "rap": {"genre": "hip-hop"}, "trap": {"genre": "hip-hop"}, "说唱": {"genre": "hip-hop"},
     "嘻哈": {"genre": "hip-hop"},
     "jazz": {"genre": "jazz", "swing": 0.6}, "爵士": {"genre": "jazz", "swing": 0.6},
-    "swing": {"swing": 0.6}, "lofi": {"genre": "hip-hop", "tempo_max": 88}, "lo-fi": {"genre": "hip-hop", "tempo_max": 88},
+    "blues": {"genre": "jazz", "swing": 0.5}, "蓝调": {"genre": "jazz", "swing": 0.5},
+    "bossa": {"genre": "jazz", "swing": 0.0}, "swing": {"swing": 0.6},
+    "lofi": {"genre": "hip-hop", "tempo_max": 88}, "lo-fi": {"genre": "hip-hop", "tempo_max": 88},
     "chinese": {"genre": "chinese"}, "古风": {"genre": "chinese"}, "中国风": {"genre": "chinese"},
-    "oriental": {"genre": "chinese"},
+    "国风": {"genre": "chinese"}, "oriental": {"genre": "chinese"}, "古典": {"genre": "chinese"},
+    "戏腔": {"genre": "chinese"},
     # moods
     "sad": {"mode": "minor", "tempo_mul": 0.92}, "melancholy": {"mode": "minor", "tempo_mul": 0.92},
     "melancholic": {"mode": "minor", "tempo_mul": 0.92}, "dark": {"mode": "minor"},
     "悲伤": {"mode": "minor", "tempo_mul": 0.92}, "伤感": {"mode": "minor", "tempo_mul": 0.92},
-    "忧伤": {"mode": "minor", "tempo_mul": 0.92}, "孤独": {"mode": "minor"},
-    "lonely": {"mode": "minor"}, "heartbreak": {"mode": "minor"},
+    "忧伤": {"mode": "minor", "tempo_mul": 0.92}, "孤独": {"mode": "minor"}, "思念": {"mode": "minor"},
+    "lonely": {"mode": "minor"}, "heartbreak": {"mode": "minor"}, "失恋": {"mode": "minor"},
+    "angry": {"mode": "minor", "energy": 0.9}, "aggressive": {"mode": "minor", "energy": 0.9},
+    "愤怒": {"mode": "minor", "energy": 0.9}, "mysterious": {"mode": "minor"}, "神秘": {"mode": "minor"},
+    "nostalgic": {"energy": 0.45}, "怀旧": {"energy": 0.45}, "dreamy": {"energy": 0.45}, "梦幻": {"energy": 0.45},
     "happy": {"mode": "major", "tempo_mul": 1.1, "energy": 0.75},
+    "joyful": {"mode": "major", "tempo_mul": 1.1, "energy": 0.75},
     "upbeat": {"mode": "major", "tempo_min": 120, "energy": 0.8},
     "欢快": {"mode": "major", "tempo_mul": 1.1, "tempo_min": 112, "energy": 0.75},
+    "轻快": {"mode": "major", "tempo_min": 108, "energy": 0.7},
     "快乐": {"mode": "major", "tempo_mul": 1.1}, "开心": {"mode": "major", "tempo_mul": 1.1},
+    "甜蜜": {"mode": "major"}, "hopeful": {"mode": "major"}, "希望": {"mode": "major"},
     "bright": {"mode": "major"}, "warm": {"mode": "major"}, "温暖": {"mode": "major"},
-    "energetic": {"tempo_mul": 1.1, "energy": 0.9}, "chill": {"tempo_max": 96, "energy": 0.4},
-    "calm": {"tempo_max": 90, "energy": 0.35}, "romantic": {"energy": 0.45},
+    "energetic": {"tempo_mul": 1.1, "energy": 0.9}, "热血": {"tempo_min": 120, "energy": 0.9},
+    "激情": {"tempo_mul": 1.1, "energy": 0.9},
+    "chill": {"tempo_max": 96, "energy": 0.4}, "relaxing": {"tempo_max": 90, "energy": 0.35},
+    "calm": {"tempo_max": 90, "energy": 0.35}, "安静": {"tempo_max": 84, "energy": 0.3},
+    "romantic": {"energy": 0.45}, "浪漫": {"energy": 0.45},
     # tempo words
-    "slow": {"tempo_max": 80}, "慢": {"tempo_max": 80}, "慢歌": {"tempo_max": 80},
+    "slow": {"tempo_max": 80}, "慢": {"tempo_max": 80}, "慢歌": {"tempo_max": 80}, "慢板": {"tempo_max": 76},
     "fast": {"tempo_min": 120}, "快": {"tempo_min": 120}, "快歌": {"tempo_min": 120},
+    "mid-tempo": {"tempo_min": 90, "tempo_max": 112}, "midtempo": {"tempo_min": 90, "tempo_max": 112},
+    "中速": {"tempo_min": 90, "tempo_max": 112},
 }
 
 _CJK_KEY = re.compile(r"[\u4e00-\u9fff]")
+_BPM_RE = re.compile(r"(\d{2,3})\s*(?:bpm|拍)", re.I)
+_KEY_RE = re.compile(r"(?<![A-Za-z])([A-G])([#♯b♭]?)\s*(major|minor|maj|min|大调|小调)(?![a-z])")
+_NOTE_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 
 @dataclass
@@ -158,7 +225,7 @@ def style_from_tags(tags: str, seed: int) -> Style:
         if "mode" in c and not mode_set:
             mode, mode_set = c["mode"], True
         if "swing" in c:
-            swing = max(swing, c["swing"])
+            swing = max(swing, c["swing"]) if c["swing"] else 0.0
         if "energy" in c:
             energy = c["energy"] if "genre" not in c else energy
         if "tempo_min" in c:
@@ -178,10 +245,19 @@ def style_from_tags(tags: str, seed: int) -> Style:
         tempo = tmin + float(rng.integers(0, 8))
     if tempo > tmax:
         tempo = tmax - float(rng.integers(0, 8))
-    tempo = float(min(max(tempo, 60.0), 170.0))
+    m = _BPM_RE.search(tags or "")
+    if m and 50 <= int(m.group(1)) <= 200:
+        tempo = float(m.group(1))
+    tempo = float(min(max(tempo, 50.0), 180.0))
     if not mode_set and genre in ("pop", "folk", "rock", "jazz") and rng.random() < 0.2:
         mode = "minor"  # a little variety between seeds
     key_root = 55 + int(rng.integers(0, 12))  # G3..F#4
+    km = _KEY_RE.search(tags or "")
+    if km:
+        pc = (_NOTE_PC[km.group(1)] + (1 if km.group(2) in "#♯" and km.group(2) else 0)
+              - (1 if km.group(2) in "b♭" and km.group(2) else 0)) % 12
+        key_root = 55 + (pc - 55) % 12
+        mode = "minor" if km.group(3) in ("minor", "min", "小调") else "major"
     return Style(genre=genre, tempo_bpm=round(tempo, 1), mode=mode, key_root_midi=key_root,
                  swing=float(swing), energy=float(energy), pentatonic=(genre == "chinese"),
                  tags=tuple(w for _, w in hits))
@@ -198,6 +274,20 @@ class Note:
 
 
 @dataclass
+class SungLine:
+    """One lyric line as sung: exactly one ``(start_s, dur_s, midi)`` per syllable, in song time.
+
+    ``text`` is the line's ``sung_text`` (a backing line without its parentheses);
+    ``len(notes) == line.syllables`` as it was when ``compose`` ran (empty when 0).
+    """
+    text: str
+    language: str
+    backing: bool
+    notes: list[tuple[float, float, float]]
+    kind: str = ""  # section kind the line belongs to
+
+
+@dataclass
 class Score:
     style: Style
     sections: list[Section]
@@ -209,6 +299,7 @@ class Score:
     line_spans: list[tuple[float, float]]
     section_spans: list[tuple[str, float, float]] = field(default_factory=list)
     counter: list[Note] = field(default_factory=list)
+    sung_lines: list[SungLine] = field(default_factory=list)
 
 
 MAJOR = [0, 2, 4, 5, 7, 9, 11]
@@ -236,6 +327,10 @@ _PROGS = {
     },
 }
 
+#: semitones above/below the middle of the register: choruses sit ~2.5 st above verses, and a
+#: song of equal verse and chorus time stays centred on the singer's range
+_CENTRE_SHIFT = {"chorus": 1.0, "prechorus": 0.0, "bridge": 0.5, "verse": -1.5}
+
 
 def _scale(style: Style) -> list[int]:
     return MAJOR if style.mode == "major" else MINOR
@@ -262,43 +357,52 @@ def _chord_midi(style: Style, degree: int, *, sevenths: bool) -> list[int]:
 
 
 def _bars_for_line(line: Line) -> int:
-    need = (line.syllables - 1) * 2 + 6  # in sixteenths: eighth per syllable + long ending + breath
+    need = (max(line.syllables, 1) - 1) * 2 + 6  # sixteenths: eighth per syllable + long ending + breath
+    if line.backing:
+        return max(1, math.ceil(need / 16))
     return max(2, 2 * math.ceil(need / 32))
+
+
+def _register(vocal_range_midi) -> tuple[int, int]:
+    """Melody range (low, high) inside the singer's range, about an octave and a third wide."""
+    if not vocal_range_midi:
+        return 60, 72
+    lo, hi = float(min(vocal_range_midi)), float(max(vocal_range_midi))
+    centre = (lo + hi) / 2
+    if hi - lo >= 12:
+        low, high = max(lo, centre - 8), min(hi, centre + 8)
+    elif hi - lo >= 5:
+        low, high = lo, hi  # narrow singer: use all of it
+    else:  # too narrow to make a tune: widen to a fifth around its centre
+        low, high = centre - 3.5, centre + 3.5
+    return math.ceil(low), math.floor(high)
 
 
 @dataclass
 class _LineTune:
-    onsets16: list[int]
-    durs16: list[int]
-    midis: list[int]
+    onsets16: list[int]  # one per syllable
+    durs16: list[int]  # one per syllable (total length of the syllable)
+    notes: list[list[tuple[int, int]]]  # per syllable: [(offset16 within syllable, midi), ...]
+    main: list[int]  # main pitch per syllable
 
 
 class _Composer:
     def __init__(self, style: Style, seed: int, vocal_range_midi):
         self.style = style
         self.seed = seed
-        self.rng = np.random.default_rng(_seed_int("compose", seed))
-        sp = 16  # sixteenths per bar
         self.six = style.beat_s / 4
-        self.sp = sp
-        # register
-        if vocal_range_midi:
-            lo, hi = float(min(vocal_range_midi)), float(max(vocal_range_midi))
-            centre = (lo + hi) / 2
-            if hi - lo >= 12:
-                low, high = max(lo, centre - 8), min(hi, centre + 8)
-            else:
-                low, high = centre - 6, centre + 6
-        else:
-            low, high = 60.0, 72.0
-        self.low, self.high = math.ceil(low), math.floor(high)
-        root = style.key_root_midi % 12
+        self.low, self.high = _register(vocal_range_midi)
+        self.root = style.key_root_midi % 12
         pcs = _melody_pcs(style)
-        self.pitches = [m for m in range(self.low, self.high + 1) if (m - root) % 12 in pcs]
+        self.pitches = [m for m in range(self.low, self.high + 1) if (m - self.root) % 12 in pcs]
+        self.sc = _scale(style)
+        third = 4 if style.mode == "major" else 3
+        self.tonic_pcs = {self.root % 12, (self.root + third) % 12, (self.root + 7) % 12}
         self.progs = {}
         for kind, opts in _PROGS[style.mode].items():
             r = np.random.default_rng(_seed_int("prog", seed, kind))
             self.progs[kind] = opts[int(r.integers(len(opts)))]
+        self.templates: dict = {}
         self.tunes: dict = {}
 
     # -- chords
@@ -309,6 +413,9 @@ class _Composer:
         p = self.prog_for(kind)
         return p[bar_idx % len(p)]
 
+    def chord_pcs(self, deg: int) -> set[int]:
+        return {(self.root + self.sc[(deg + j) % 7]) % 12 for j in (0, 2, 4)}
+
     def swing_shift(self, pos16: int) -> float:
         # delay off-beat eighths
         if self.style.swing and pos16 % 4 == 2:
@@ -316,14 +423,35 @@ class _Composer:
         return 0.0
 
     # -- melody
-    def tune(self, kind: str, line_idx: int, n: int, bars: int, bar0: int) -> _LineTune:
-        key = (kind, line_idx, n, bars)
-        if key in self.tunes:
-            return self.tunes[key]
-        rng = np.random.default_rng(_seed_int("tune", self.seed, kind, line_idx, n, bars))
+    def template(self, kind: str, idx: int) -> dict:
+        """Contour and habits shared by every line sung at (kind, idx)."""
+        key = (kind, idx)
+        if key not in self.templates:
+            rng = np.random.default_rng(_seed_int("template", self.seed, kind, idx))
+            shape = int(rng.integers(4))
+            # five anchors in scale steps relative to the line centre
+            if shape == 0:  # arch
+                anchors = [0, 2, 3, 1, -1]
+            elif shape == 1:  # descending answer
+                anchors = [3, 2, 1, 0, -2]
+            elif shape == 2:  # rising question
+                anchors = [-2, -1, 0, 2, 1]
+            else:  # wave
+                anchors = [0, 2, -1, 1, -1]
+            anchors = [a + int(rng.integers(-1, 2)) for a in anchors]
+            mean = sum(anchors) / len(anchors)
+            anchors = [a - mean for a in anchors]  # the contour is centred on the line's centre
+            self.templates[key] = dict(
+                anchors=anchors, offset=float(rng.normal(0, 0.8)),
+                pickup=int(rng.choice([0, 0, 2])), melisma=float(rng.random()),
+                inner_melisma=float(rng.random()), wiggle=rng.integers(-1, 2, size=64).tolist())
+        return self.templates[key]
+
+    def _rhythm(self, kind: str, idx: int, n: int, bars: int, tpl: dict):
+        rng = np.random.default_rng(_seed_int("rhythm", self.seed, kind, idx, n, bars))
         total = bars * 16
         m = max(n - 1, 0)
-        pickup = int(rng.choice([0, 0, 2])) if n > 3 else 0
+        pickup = tpl["pickup"] if n > 3 else 0
         last = 8 if 2 * m + 8 + 4 + pickup <= total else 4
         rest = 4 if 2 * m + last + 4 + pickup <= total else 2
         if 2 * m + last + rest + pickup > total:
@@ -331,68 +459,147 @@ class _Composer:
         if m + last + rest > total:  # very dense line: shortest ending
             last, rest = 2, max(0, total - m - 2)
         avail = total - pickup - last - rest
-        durs = []
+        durs: list[int] = []
         if m:
             mn = 2 if avail >= 2 * m else 1
             durs = [mn] * m
             remaining = avail - mn * m
-            grid = 2
-            # spread the rest, favouring a few notes (long-short rhythms)
             w = rng.random(m) ** 2 + 0.05
             if m >= 2:
                 w[rng.integers(m)] += 1.0
-            while remaining >= grid:
+            while remaining >= 2:
                 i = int(rng.choice(m, p=w / w.sum()))
                 if durs[i] < 8:
-                    durs[i] += grid
-                    remaining -= grid
+                    durs[i] += 2
+                    remaining -= 2
                 else:
                     w[i] = 1e-6
                     if w.sum() < 1e-3:
                         break
             last += remaining  # whatever is left lengthens the final note
         durs.append(last)
-        onsets = list(np.cumsum([pickup] + durs[:-1]).astype(int))
+        onsets = [int(x) for x in np.cumsum([pickup] + durs[:-1])]
+        return onsets, durs
 
-        # pitches
-        centre = (self.low + self.high) / 2 + {"chorus": 2.5, "prechorus": 1.0, "bridge": 1.5,
-                                                 "verse": -1.5}.get(kind, 0)
-        root = self.style.key_root_midi % 12
-        sc = _scale(self.style)
+    def tune(self, kind: str, idx: int, n: int, bars: int, bar0: int, *,
+             tones: list[int] | None = None, cadence: bool = False) -> _LineTune:
+        key = (kind, idx, n, bars, bar0 % 4, tuple(tones or ()), cadence)
+        if key in self.tunes:
+            return self.tunes[key]
+        tpl = self.template(kind, idx)
+        onsets, durs = self._rhythm(kind, idx, n, bars, tpl)
         pit = self.pitches
-        cur = min(range(len(pit)), key=lambda i: abs(pit[i] - centre + rng.normal(0, 2)))
-        midis = []
+        P = len(pit)
+        centre = (self.low + self.high) / 2 + _CENTRE_SHIFT.get(kind, 0)
+        c_idx = min(range(P), key=lambda i: abs(pit[i] - centre)) + tpl["offset"]
+        use_tones = bool(tones) and len(tones) == n
+        anchors = tpl["anchors"]
+        idxs: list[int] = []
+        cur = None
         for k in range(n):
             pos = onsets[k]
-            bar = pos // 16
-            deg = self.chord_at(kind, bar0 + bar)
-            chord_pcs = {(root + sc[(deg + j) % 7]) % 12 for j in (0, 2, 4)}
-            strong = pos % 8 == 0
-            is_last = k == n - 1
-            if is_last or strong or k == 0:
-                if is_last:
-                    cands = [i for i, p in enumerate(pit) if p % 12 in chord_pcs]
-                    if self.style.pentatonic:
-                        cands = [i for i, p in enumerate(pit) if (p - root) % 12 in (0, 4, 7, 3, 9)
-                                 and p % 12 in chord_pcs] or cands
-                else:
-                    cands = [i for i, p in enumerate(pit) if p % 12 in chord_pcs]
-                if not cands:
-                    cands = list(range(len(pit)))
-                # nearest chord tones to current position, with a pull to the centre
-                scores = [abs(i - cur) + 0.35 * abs(pit[i] - centre) + rng.random() * 1.5 for i in cands]
-                cur = cands[int(np.argmin(scores))]
+            x = (k / (n - 1) if n > 1 else 0.0) * (len(anchors) - 1)
+            target = c_idx + float(np.interp(x, range(len(anchors)), anchors)) + 0.5 * tpl["wiggle"][k % 64]
+            if use_tones:
+                target += {1: 0.7, 3: -0.8}.get(tones[k], 0.0)
+            chord = self.chord_pcs(self.chord_at(kind, bar0 + pos // 16))
+            if k == n - 1:
+                stable = [i for i in range(P) if pit[i] % 12 in chord and pit[i] % 12 in self.tonic_pcs]
+                if cadence:
+                    tonic = [i for i in stable if pit[i] % 12 == self.root]
+                    stable = tonic or stable
+                cands = stable or [i for i in range(P) if pit[i] % 12 in chord] or list(range(P))
+            elif pos % 8 == 0:
+                cands = [i for i in range(P) if pit[i] % 12 in chord] or list(range(P))
             else:
-                step = int(rng.choice([-2, -1, -1, 1, 1, 2, 0]))
-                if pit[cur] > centre + 4:
-                    step = -abs(step) or -1
-                elif pit[cur] < centre - 4:
-                    step = abs(step) or 1
-                cur = int(min(max(cur + step, 0), len(pit) - 1))
-            midis.append(pit[cur])
-        t = _LineTune(onsets, durs, midis)
+                cands = list(range(P))
+            # nearest to the contour, no leap above a fifth (7 semitones)
+            def cost(i):
+                c = abs(i - target)
+                if cur is not None:
+                    leap = abs(pit[i] - pit[cur])
+                    if leap > 7:
+                        c += 0.6 * (leap - 7)
+                    if k == n - 1:
+                        c += 0.15 * leap  # land on the nearest stable tone
+                    elif leap == 0:
+                        c += 0.6  # prefer motion: repeated notes blur syllable onsets
+                return c
+            cur = min(cands, key=cost)
+            idxs.append(cur)
+        if use_tones:
+            idxs = self._apply_tones(idxs, tones)
+        main = [pit[i] for i in idxs]
+        notes = [[(0, m)] for m in main]
+        # melisma: long phrase-final syllable, and (ballad/chinese) some long inner ones
+        want_final = tpl["melisma"] < (0.75 if self.style.genre in ("ballad", "chinese") else 0.5)
+        inner_ok = self.style.genre in ("ballad", "chinese", "jazz") and tpl["inner_melisma"] < 0.6
+        for k in range(n):
+            final = k == n - 1
+            if durs[k] < 6 or not (final and want_final or (not final and inner_ok and durs[k] >= 6)):
+                continue
+            tone = tones[k] if use_tones else 0
+            if tone == 1 or tone == 5:
+                continue  # level/neutral tone: keep it on one pitch
+            i = idxs[k]
+            if tone == 2 or tone == 3:
+                direction = -1  # approach from below: rises into the main note
+            elif tone == 4:
+                direction = 1  # from above: falls into the main note
+            else:
+                direction = 1 if (k == 0 or idxs[k - 1] >= i) else -1
+            j = i + direction
+            if not 0 <= j < P:
+                continue
+            lead_in = 2 if durs[k] < 10 else 4
+            cand = [(0, pit[j]), (lead_in, pit[i])]
+            # keep the tone rule across the previous note
+            if use_tones and k > 0:
+                prev_tone, prev = tones[k - 1], main[k - 1] if len(notes[k - 1]) == 1 else notes[k - 1][-1][1]
+                if (prev_tone == 2 and pit[j] < prev) or (prev_tone == 4 and pit[j] > prev):
+                    continue
+            notes[k] = cand
+        t = _LineTune(onsets, durs, notes, main)
         self.tunes[key] = t
         return t
+
+    def _apply_tones(self, idxs: list[int], tones: list[int]) -> list[int]:
+        """Tone 2 → next pitch not lower, tone 4 → next not higher (nearest allowed pitch)."""
+        idxs = list(idxs)
+        n = len(idxs)
+        for i in range(n - 1):
+            t = tones[i]
+            a, b = idxs[i], idxs[i + 1]
+            bad = (t == 2 and b < a) or (t == 4 and b > a)
+            if not bad:
+                continue
+            if i + 1 < n - 1:
+                # a step in the tone's direction (a repeat at the edge of the range)
+                step = a + (1 if t == 2 else -1)
+                idxs[i + 1] = step if 0 <= step < len(self.pitches) else a
+            else:
+                # keep the stable ending: move this note onto it, and earlier ones if needed
+                idxs[i] = b
+                j = i
+                while j > 0 and ((tones[j - 1] == 2 and idxs[j] < idxs[j - 1])
+                                 or (tones[j - 1] == 4 and idxs[j] > idxs[j - 1])):
+                    idxs[j - 1] = idxs[j]
+                    j -= 1
+        return idxs
+
+    def backing_tune(self, prev: _LineTune | None, n: int, bars: int) -> _LineTune:
+        """An echo of the end of the previous lead line, in the bar(s) right after it."""
+        total = bars * 16
+        step = 2 if 2 * n + 4 <= total else 1
+        durs = [step] * n
+        durs[-1] = max(step, min(8, total - step * (n - 1) - 2))
+        onsets = [int(x) for x in np.cumsum([0] + durs[:-1])]
+        if prev is not None and prev.main:
+            src = prev.main[-n:] if len(prev.main) >= n else (prev.main * (n // len(prev.main) + 1))[-n:]
+        else:
+            src = [self.pitches[len(self.pitches) // 2]] * n
+        main = [int(m) for m in src]
+        return _LineTune(onsets, durs, [[(0, m)] for m in main], main)
 
 
 def _bass_pattern(genre: str, rng) -> list[tuple[int, int, str]]:
@@ -415,21 +622,26 @@ def _bass_pattern(genre: str, rng) -> list[tuple[int, int, str]]:
 
 
 def _drum_pattern(genre: str, rng) -> dict[str, list[int]]:
-    """sixteenth positions per bar for kick / snare / hat."""
+    """Sixteenth positions per bar for each drum part.
+
+    Parts: kick, snare, hat, openhat, ride, clap, rim, shaker (band.py renders
+    each; crash and tom hits are added at section starts and in fills).
+    """
     pats = {
-        "pop": [dict(kick=[0, 8, 10], snare=[4, 12], hat=list(range(0, 16, 2))),
-                dict(kick=[0, 6, 8], snare=[4, 12], hat=list(range(0, 16, 2)))],
+        "pop": [dict(kick=[0, 8, 10], snare=[4, 12], hat=list(range(0, 16, 2)), shaker=[2, 6, 10, 14]),
+                dict(kick=[0, 6, 8], snare=[4, 12], hat=list(range(0, 16, 2)), clap=[12])],
         "rock": [dict(kick=[0, 6, 8, 10], snare=[4, 12], hat=list(range(0, 16, 2))),
-                 dict(kick=[0, 8, 11], snare=[4, 12], hat=list(range(0, 16, 2)))],
-        "ballad": [dict(kick=[0, 10], snare=[8], hat=[0, 4, 8, 12]),
+                 dict(kick=[0, 8, 11], snare=[4, 12], hat=list(range(0, 16, 2)), openhat=[14])],
+        "ballad": [dict(kick=[0, 10], rim=[8], hat=[0, 4, 8, 12], shaker=[2, 6, 10, 14]),
                    dict(kick=[0, 6], snare=[8], hat=[0, 4, 8, 12])],
-        "folk": [dict(kick=[0, 8], snare=[4, 12], hat=[0, 4, 8, 12])],
-        "electronic": [dict(kick=[0, 4, 8, 12], snare=[4, 12], hat=[2, 6, 10, 14]),
-                       dict(kick=[0, 4, 8, 12], snare=[4, 12], hat=list(range(0, 16, 2)))],
+        "folk": [dict(kick=[0, 8], snare=[4, 12], shaker=list(range(0, 16, 2))),
+                 dict(kick=[0, 10], rim=[4, 12], shaker=list(range(0, 16, 2)))],
+        "electronic": [dict(kick=[0, 4, 8, 12], clap=[4, 12], openhat=[2, 6, 10, 14], hat=list(range(0, 16, 1))),
+                       dict(kick=[0, 4, 8, 12], clap=[4, 12], openhat=[2, 6, 10, 14], hat=list(range(0, 16, 2)))],
         "hip-hop": [dict(kick=[0, 7, 10], snare=[4, 12], hat=list(range(0, 16, 2))),
-                    dict(kick=[0, 3, 10], snare=[4, 12], hat=list(range(0, 16, 1)))],
-        "jazz": [dict(kick=[0], snare=[6, 14], hat=[0, 4, 6, 8, 12, 14])],
-        "chinese": [dict(kick=[0, 10], snare=[8], hat=[0, 4, 8, 12])],
+                    dict(kick=[0, 3, 10], clap=[4, 12], hat=list(range(0, 16, 1)) + [14.5, 15.5])],
+        "jazz": [dict(kick=[0, 10], ride=[0, 4, 6, 8, 12, 14], hat=[4, 12], rim=[14])],
+        "chinese": [dict(kick=[0, 10], rim=[8], hat=[0, 4, 8, 12], shaker=[6, 14])],
     }
     opts = pats.get(genre, pats["pop"])
     return opts[int(rng.integers(len(opts)))]
@@ -446,11 +658,36 @@ def _default_instrumental_sections(style: Style) -> list[Section]:
     return secs
 
 
+def _counter_lick(c: _Composer, t0: float, length16: int, chord: list[int], rng, genre: str) -> list[Note]:
+    """A short chord-tone answer phrase (eighths) an octave above the chord."""
+    if length16 < 4:
+        return []
+    base = list(chord[:3])
+    while min(base) + 12 < 62:
+        base = [m + 12 for m in base]
+    tones = sorted({m + 12 for m in base} | {base[0] + 24})
+    shape = int(rng.integers(3))
+    seq = tones if shape == 0 else tones[::-1] if shape == 1 else [tones[1], tones[2], tones[0], tones[1]]
+    step = 2 if genre not in ("ballad", "chinese") else 4
+    out = []
+    k = 0
+    pos = 0
+    while pos + step <= length16 and k < 4:
+        st = t0 + pos * c.six + c.swing_shift(pos)
+        dur = min(step * c.six * 0.9, t0 + length16 * c.six - st - 0.01)  # swung notes stay in the gap
+        if dur > 0.04:
+            out.append(Note(st, dur, float(seq[k % len(seq)]), 0.5))
+        pos += step
+        k += 1
+    return out
+
+
 def compose(sections: list[Section], style: Style, *, seed: int,
             vocal_range_midi: tuple[float, float] | None = None) -> Score:
-    """Lay out sections, chords, melody, bass and drums (see module docstring)."""
+    """Lay out sections, chords, melody, bass, drums and counter line (see module docstring)."""
     sections = [s for s in (sections or [])]
-    if not any(s.lines for s in sections):
+    instrumental_song = not any(s.lines for s in sections)
+    if instrumental_song:
         sections = _default_instrumental_sections(style)
         auto_bars = {id(sections[0]): 2, id(sections[-1]): 2}
     else:
@@ -463,7 +700,6 @@ def compose(sections: list[Section], style: Style, *, seed: int,
             auto_bars[id(sections[-1])] = 2
 
     c = _Composer(style, seed, vocal_range_midi)
-    bar_s, six = style.bar_s, c.six
 
     # bars per section; shorten very long songs by packing short lines into fewer bars
     def plan(squeeze: bool):
@@ -482,14 +718,14 @@ def compose(sections: list[Section], style: Style, *, seed: int,
         return out
 
     layout = plan(False)
-    if sum(map(sum, layout)) * bar_s > 175.0:
+    total_s = sum(map(sum, layout)) * style.bar_s
+    if total_s > 175.0:
         layout = plan(True)
-    total_s = sum(map(sum, layout)) * bar_s
+    total_s = sum(map(sum, layout)) * style.bar_s
     if total_s > 180.0:  # still too long: play it faster
         style = replace(style, tempo_bpm=round(style.tempo_bpm * total_s / 178.0, 1))
         c = _Composer(style, seed, vocal_range_midi)
-        bar_s = style.bar_s
-        six = c.six
+    bar_s, six = style.bar_s, c.six
 
     chords: list[tuple[float, float, list[int]]] = []
     melody: list[Note] = []
@@ -497,19 +733,22 @@ def compose(sections: list[Section], style: Style, *, seed: int,
     drums: list[tuple[float, str, float]] = []
     line_spans: list[tuple[float, float]] = []
     section_spans: list[tuple[str, float, float]] = []
+    sung: list[SungLine] = []
+    counter: list[Note] = []
     groove_rng = np.random.default_rng(_seed_int("groove", seed, style.genre))
+    counter_rng = np.random.default_rng(_seed_int("counter", seed))
     bass_pat = _bass_pattern(style.genre, groove_rng)
     drum_pat = _drum_pattern(style.genre, groove_rng)
     sevenths = style.genre == "jazz"
-    sc = _scale(style)
-    kinds_seen: dict[str, int] = {}
+    band_only_kinds = ("intro", "outro", "instrumental")
+    hook: list[tuple[float, float, float]] = []  # (offset_s, dur_s, midi) of the first chorus line(s)
 
     t0 = 0.0
     n_sections = len(sections)
+    pending_band_only: list[tuple[float, int, str]] = []  # (start_s, bars, kind) filled after the hook is known
     for si, (s, bl) in enumerate(zip(sections, layout)):
         total_bars = sum(bl)
         sec_start = t0
-        kinds_seen[s.kind] = kinds_seen.get(s.kind, 0) + 1
         is_outro = s.kind == "outro"
         # chords + bass + drums bar by bar
         for b in range(total_bars):
@@ -525,9 +764,12 @@ def compose(sections: list[Section], style: Style, *, seed: int,
             if last_bar_of_song:
                 bass.append(Note(bt, bar_s * 1.2, float(root), 0.8))
                 drums.append((bt, "kick", 0.9))
-                drums.append((bt, "hat", 0.6))
+                drums.append((bt, "crash" if style.genre not in ("ballad", "chinese") else "hat", 0.6))
                 continue
+            soft_entry = s.kind == "intro" and b < total_bars - 1 and style.genre in ("ballad", "chinese", "folk")
             for on, du, which in bass_pat:
+                if soft_entry and on:
+                    continue
                 if which == "root":
                     m = root
                 elif which == "fifth":
@@ -541,48 +783,122 @@ def compose(sections: list[Section], style: Style, *, seed: int,
             # drums: lighter in intros/verses, fuller in choruses
             light = s.kind in ("intro", "outro") or (s.kind == "verse" and style.genre in ("ballad", "folk", "chinese"))
             vel_mul = {"chorus": 1.0, "bridge": 0.85, "prechorus": 0.9}.get(s.kind, 0.8)
-            if s.kind == "intro" and b < total_bars - 1 and style.genre in ("ballad", "chinese", "folk"):
-                continue  # soft entry
+            if soft_entry:
+                continue
+            if b == 0 and s.kind in ("chorus", "instrumental") and style.genre not in ("ballad", "chinese"):
+                drums.append((bt, "crash", 0.7))
             for part, positions in drum_pat.items():
-                if light and part == "snare" and style.genre in ("ballad", "chinese"):
+                if light and part in ("snare", "clap") and style.genre in ("ballad", "chinese"):
+                    continue
+                if s.kind == "verse" and part == "openhat" and style.genre == "electronic":
                     continue
                 for p in positions:
                     v = vel_mul * (0.95 if p % 8 == 0 else 0.75 if p % 4 == 0 else 0.55)
-                    if part == "hat":
+                    if part in ("hat", "shaker"):
                         v *= 0.7
-                    drums.append((bt + p * six + c.swing_shift(p), part, v))
+                    pi = int(p)
+                    drums.append((bt + p * six + c.swing_shift(pi if pi == p else -1), part, v))
             # a fill at the end of a section
             if b == total_bars - 1 and total_bars >= 2 and not light:
-                for p in (12, 13, 14, 15) if groove_rng.random() < 0.5 else (14, 15):
-                    drums.append((bt + p * six, "snare", 0.5 + 0.1 * (p - 12)))
+                if groove_rng.random() < 0.5:
+                    fill = [(12, "tom_hi"), (13, "tom_hi"), (14, "tom_lo"), (15, "tom_lo")]
+                else:
+                    fill = [(14, "snare"), (15, "snare")]
+                if style.genre in ("electronic", "hip-hop"):
+                    fill = [(12, "snare"), (13, "snare"), (14, "snare"), (15, "snare")]
+                for p, part in fill:
+                    drums.append((bt + p * six, part, 0.5 + 0.1 * (p - 12)))
         # melody
         bar_cursor = 0
+        lead_idx = 0
+        prev_tune: _LineTune | None = None
+        last_lead = max((i for i, l in enumerate(s.lines) if not l.backing), default=-1)
+        line_ends: list[tuple[float, int]] = []  # (end_s, bar index after the line) for counter licks
         for li, (ln, b) in enumerate(zip(s.lines, bl)):
             lt0 = t0 + bar_cursor * bar_s
-            tune = c.tune(s.kind, li, ln.syllables, b, bar_cursor)
+            n = int(ln.syllables)
+            if n <= 0:  # a singer found nothing to sing here: keep the bars, sing nothing
+                sung.append(SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing,
+                                     notes=[], kind=s.kind))
+                bar_cursor += b
+                continue
+            if ln.backing:
+                tune = c.backing_tune(prev_tune, n, b)
+            else:
+                tones = ln.tones if ln.language == "zh" else None
+                tune = c.tune(s.kind, lead_idx, n, b, bar_cursor, tones=tones, cadence=(li == last_lead))
+                prev_tune = tune
+                lead_idx += 1
             vel = 0.55 if ln.backing else 0.85
-            first = last_end = None
-            for on, du, m in zip(tune.onsets16, tune.durs16, tune.midis):
-                st = lt0 + on * six + c.swing_shift(on)
-                d = du * six * (0.95 if du <= 4 else 0.9)
-                melody.append(Note(float(st), float(d), float(m), vel))
-                first = st if first is None else first
-                last_end = st + d
-            if first is not None:
-                line_spans.append((float(first), float(last_end)))
+            sung_notes: list[tuple[float, float, float]] = []
+            for k in range(n):
+                on, du = tune.onsets16[k], tune.durs16[k]
+                syl_notes = tune.notes[k]
+                st0 = lt0 + on * six + c.swing_shift(on)
+                end16 = on + du
+                for j, (off, m) in enumerate(syl_notes):
+                    a16 = on + off
+                    b16 = on + syl_notes[j + 1][0] if j + 1 < len(syl_notes) else end16
+                    st = lt0 + a16 * six + (c.swing_shift(a16) if j == 0 else 0.0)
+                    d = (b16 - a16) * six
+                    if j == len(syl_notes) - 1:
+                        d *= 0.95 if (b16 - a16) <= 4 else 0.9
+                    melody.append(Note(float(st), float(d), float(m), vel))
+                    last_end = st + d
+                sung_notes.append((float(st0), float(last_end - st0), float(tune.main[k])))
+            sung.append(SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing,
+                                 notes=sung_notes, kind=s.kind))
+            line_spans.append((sung_notes[0][0], sung_notes[-1][0] + sung_notes[-1][1]))
+            if not hook and s.kind == "chorus" and not ln.backing:
+                hook = [(st_ - lt0, d_, m_) for st_, d_, m_ in
+                        ((nt.start_s, nt.dur_s, nt.midi) for nt in melody if nt.start_s >= lt0 - 1e-9)]
             bar_cursor += b
-        # a simple counter line (used by the band when the voice is absent)
+            line_ends.append((line_spans[-1][1], bar_cursor))
+        # counter licks in the gaps between vocal lines
+        if s.lines and style.genre != "hip-hop":
+            for end_s, bar_after in line_ends:
+                gap_end = t0 + bar_after * bar_s
+                start16 = math.ceil((end_s - t0) / six / 2 - 1e-6) * 2
+                length = bar_after * 16 - start16
+                if length >= 4:
+                    chord_here = _chord_midi(style, c.chord_at(s.kind, max(bar_after - 1, 0)), sevenths=False)
+                    lick_t = t0 + start16 * six
+                    if lick_t < gap_end:
+                        counter.extend(_counter_lick(c, lick_t, min(length, 8), chord_here, counter_rng,
+                                                     style.genre))
+        if not s.lines and s.kind in band_only_kinds + ("bridge",):
+            pending_band_only.append((t0, total_bars, s.kind))
         t0 += total_bars * bar_s
         section_spans.append((s.kind, sec_start, t0))
 
-    # counter-melody: chord-tone arpeggio one octave above chords on beats, for instrumental leads
-    counter: list[Note] = []
-    for (st, du, ch) in chords:
-        pcs = [n + 12 for n in ch[:3]]
-        for k in range(2):
-            counter.append(Note(st + k * du / 2, du / 2 * 0.9, float(pcs[(k * 2) % 3]), 0.5))
+    # lead instrument in band-only sections: the chorus hook (or a generated tune)
+    if not hook:
+        if melody:
+            first = min(line_spans)[0] if line_spans else 0.0
+            hook = [(nt.start_s - first, nt.dur_s, nt.midi) for nt in melody[:12]]
+        else:
+            tune = c.tune("chorus", 0, 7, 2, 0, cadence=True)
+            hook = []
+            for on, du, nts in zip(tune.onsets16, tune.durs16, tune.notes):
+                for j, (off, m) in enumerate(nts):
+                    end = du if j + 1 == len(nts) else nts[j + 1][0]
+                    hook.append(((on + off) * six, (end - off) * six * 0.92, m))
+    if hook:
+        shift = 12 * round((76 - float(np.mean([h[2] for h in hook]))) / 12)  # an instrument octave
+        hook_len = max(h[0] + h[1] for h in hook)
+        for start, bars, kind in pending_band_only:
+            if kind == "intro" and bars <= 2 and not instrumental_song:
+                continue  # a short intro is chords only
+            span = bars * bar_s
+            reps = max(1, int(span // max(2 * bar_s, hook_len + 0.5 * bar_s)))
+            for r in range(reps):
+                base = start + r * (span / reps)
+                for off, du, m in hook:
+                    if base + off + du <= start + span - 0.25 * bar_s:
+                        counter.append(Note(float(base + off), float(du), float(m + shift), 0.65))
 
     duration = t0 + bar_s * 0.75  # let the last chord ring
+    counter.sort(key=lambda n: n.start_s)
     return Score(style=style, sections=sections, chords=chords, melody=melody, bass=bass,
                  drum_hits=sorted(drums, key=lambda h: h[0]), duration_s=duration,
-                 line_spans=line_spans, section_spans=section_spans, counter=counter)
+                 line_spans=line_spans, section_spans=section_spans, counter=counter, sung_lines=sung)

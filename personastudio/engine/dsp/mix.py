@@ -93,8 +93,11 @@ def _reverb_ir(sr: int, seconds: float = 1.2, seed: int = 7) -> np.ndarray:
     return ir / np.sqrt(np.sum(ir ** 2, axis=0, keepdims=True))
 
 
-def mix_song(vocal_mono: np.ndarray, band_stereo: np.ndarray, *, sr: int):
-    """Return (mix_stereo, vocal_stereo, band_stereo) with mix == vocal + band."""
+def mix_song(vocal_mono: np.ndarray, band_stereo: np.ndarray, *, sr: int, backing_stereo: np.ndarray | None = None):
+    """Return (mix_stereo, vocal_stereo, band_stereo) with mix == vocal + band.
+
+    `backing_stereo` (backing vocals, already panned) joins the vocal stem at the lead's level.
+    """
     band = np.asarray(band_stereo, dtype=np.float64)
     vocal = np.asarray(vocal_mono, dtype=np.float64).reshape(-1)
     n = max(len(vocal), band.shape[0])
@@ -106,8 +109,8 @@ def mix_song(vocal_mono: np.ndarray, band_stereo: np.ndarray, *, sr: int):
         return band.copy(), np.zeros((n, 2)), band
     # level the vocal ~2 LU above the band
     lv, lb = integrated_lufs(vocal, sr), integrated_lufs(band, sr)
-    if lb > SILENCE_LUFS:
-        vocal = vocal * 10 ** ((lb + 2.0 - lv) / 20)
+    vocal_gain = 10 ** ((lb + 2.0 - lv) / 20) if lb > SILENCE_LUFS else 1.0
+    vocal = vocal * vocal_gain
     # sidechain-style ducking of the band
     env = _envelope(vocal, sr, 0.05)
     ref = np.percentile(env[env > 1e-6], 90) if np.any(env > 1e-6) else 1.0
@@ -121,6 +124,9 @@ def mix_song(vocal_mono: np.ndarray, band_stereo: np.ndarray, *, sr: int):
     slap[d:, 1] = vocal[:-d] * 0.06
     wet = signal.oaconvolve(vocal[:, None], _reverb_ir(sr), axes=0)[:n] * 0.18
     vocal_st = np.stack([vocal, vocal], axis=1) * 0.68 + slap + wet
+    if backing_stereo is not None and np.any(backing_stereo):
+        backing = np.asarray(backing_stereo, dtype=np.float64)[:n] * vocal_gain * 0.68
+        vocal_st[: backing.shape[0]] += backing
     mix = vocal_st + band
     return mix, vocal_st, band
 

@@ -1,0 +1,274 @@
+"""Objective measurements of a rendered song: is it in tune, in time, structured, mastered?
+
+Everything here is plain numpy / librosa / pyworld (no Django), so the quality
+tests, ``python -m personastudio.engine.report`` and the benchmark share one
+definition of each figure.
+
+* ``f0_track`` – vocal F0 per 10 ms frame (WORLD DIO + StoneMask at 16 kHz,
+  gated by loudness and periodicity; the same tracker as persona learning).
+* ``pitch_accuracy`` – share of voiced frames inside melody notes whose F0 is
+  within ``tolerance_cents`` of the note (octave errors count as misses).
+* ``median_f0_midi`` – median voiced pitch as a (fractional) MIDI number.
+* ``syllable_onsets`` – number of sung syllable onsets in a vocal stem.
+* ``tempo_bpm`` / ``tempo_matches`` – beat-tracked tempo; a match allows the
+  usual double/half-time ambiguity.
+* ``chorus_similarity`` – time-aligned chroma similarity of chorus
+  occurrences with each other vs. with verses.
+* ``integrated_lufs`` / ``true_peak_dbtp`` – re-exported from :mod:`.mix`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import librosa
+import numpy as np
+from scipy import ndimage, signal
+
+from .mix import integrated_lufs, true_peak_dbtp  # noqa: F401  (re-exported)
+from .profile import ANALYSIS_SR, FRAME_PERIOD_MS, _to_analysis_rate, voiced_f0
+
+__all__ = [
+    "f0_track", "pitch_accuracy", "median_f0_midi", "syllable_onsets", "tempo_bpm",
+    "tempo_matches", "chorus_similarity", "integrated_lufs", "true_peak_dbtp", "note_fields",
+]
+
+FRAME_S = FRAME_PERIOD_MS / 1000.0
+
+
+def _mono(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    return x.mean(axis=1) if x.ndim == 2 else x.reshape(-1)
+
+
+def note_fields(note) -> tuple[float, float, float]:
+    """(start_s, dur_s, midi) of a composer ``Note`` or a plain (start_s, dur_s, midi[, ...]) tuple."""
+    if hasattr(note, "start_s"):
+        return float(note.start_s), float(note.dur_s), float(note.midi)
+    return float(note[0]), float(note[1]), float(note[2])
+
+
+# --------------------------------------------------------------------------- pitch
+
+def f0_track(vocal: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """(times_s, f0_hz) per 10 ms frame; f0 is 0 where the frame is quiet, unpitched or aperiodic."""
+    x = _mono(vocal)
+    if len(x) < int(0.05 * sr) or not np.any(x):
+        return np.zeros(0), np.zeros(0)
+    f0 = voiced_f0(_to_analysis_rate(x, sr))
+    return np.arange(len(f0)) * FRAME_S, f0
+
+
+def _note_targets(times: np.ndarray, notes: Iterable, edge_s: float, tail_s: float) -> np.ndarray:
+    """Per frame: the MIDI number of the note sounding (minus transition edges), NaN elsewhere."""
+    target = np.full(len(times), np.nan)
+    if not len(times):
+        return target
+    for note in notes:
+        start, dur, midi = note_fields(note)
+        a, b = start + min(edge_s, dur * 0.4), start + dur - min(tail_s, dur * 0.2)
+        if b <= a:
+            continue
+        i0, i1 = np.searchsorted(times, [a, b])
+        target[i0:i1] = midi
+    return target
+
+
+def pitch_accuracy(vocal: np.ndarray, sr: int, melody_notes: Sequence, *, tolerance_cents: float = 50.0,
+                   edge_s: float = 0.05, tail_s: float = 0.02, track=None) -> float:
+    """Share of voiced frames inside notes whose F0 is within ``tolerance_cents`` of the note.
+
+    Frames outside notes are ignored, and so are the first ``edge_s`` and last
+    ``tail_s`` of each note (the glide/consonant into it and the release), as in
+    note-level singing evaluation. An octave error is a miss. Returns NaN when
+    no voiced frame falls inside a note.
+    """
+    times, f0 = track if track is not None else f0_track(vocal, sr)
+    target = _note_targets(times, melody_notes, edge_s, tail_s)
+    use = (f0 > 0) & ~np.isnan(target)
+    if not np.any(use):
+        return float("nan")
+    cents = 1200.0 * np.log2(f0[use] / 440.0) + 6900.0 - 100.0 * target[use]
+    return float(np.mean(np.abs(cents) <= tolerance_cents))
+
+
+def median_f0_midi(vocal: np.ndarray, sr: int, *, track=None) -> float:
+    """Median voiced pitch as a MIDI number (NaN when nothing is voiced)."""
+    _, f0 = track if track is not None else f0_track(vocal, sr)
+    voiced = f0[f0 > 0]
+    if not len(voiced):
+        return float("nan")
+    return float(69.0 + 12.0 * np.log2(np.median(voiced) / 440.0))
+
+
+# --------------------------------------------------------------------------- syllables
+
+MIN_SYLLABLE_GAP_S = 0.09
+PITCH_STEP_ST = 0.8  # a new note: vibrato (about ±0.3 st) stays below this
+DIP_DB = 6.0  # a consonant / re-attack: the level falls this far below both neighbours
+
+
+def _frame_level_db(x16: np.ndarray, n_frames: int) -> np.ndarray:
+    """Level (dB) of 20 ms windows centred on the 10 ms analysis frames of 16 kHz audio."""
+    hop, half = int(FRAME_S * ANALYSIS_SR), int(0.01 * ANALYSIS_SR)
+    padded = np.pad(x16, (half, half + hop * n_frames))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, 2 * half)[::hop][:n_frames]
+    return 10.0 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
+
+
+def syllable_onset_times(vocal: np.ndarray, sr: int, *, min_gap_s: float = MIN_SYLLABLE_GAP_S,
+                         track=None) -> np.ndarray:
+    """Times (s) of sung syllable onsets in a (mostly) solo vocal stem.
+
+    Three cues on the 10 ms F0 grid, merged with a minimum gap:
+
+    * the start of every voiced run of at least 50 ms (a syllable after a rest,
+      a breath or an unvoiced consonant);
+    * a pitch step of at least 0.8 semitone between the medians of the 60 ms
+      before and after (a new note on a legato line; vibrato stays below it);
+    * an energy dip of at least 6 dB below both neighbours within ±150 ms, with
+      voice around it (a voiced consonant, or a re-attacked repeated note).
+
+    Spectral-flux onset detectors were tried first and count vibrato and the
+    mastering limiter's ducking on drum hits as onsets, roughly doubling the count.
+    """
+    times, f0 = track if track is not None else f0_track(vocal, sr)
+    if not len(f0):
+        return np.zeros(0)
+    voiced = f0 > 0
+    edges = np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    found = [s for s, e in zip(starts, ends) if e - s >= 5]
+    # pitch steps inside voiced runs
+    semis = np.where(voiced, 12.0 * np.log2(np.maximum(f0, 1e-6) / 440.0) + 69.0, np.nan)
+    w = 6
+    for s, e in zip(starts, ends):
+        if e - s < 2 * w:
+            continue
+        seg = semis[s:e]
+        win = np.lib.stride_tricks.sliding_window_view(seg, w)
+        med = np.median(win, axis=1)  # med[i] = median of seg[i:i+w]
+        jump = np.abs(med[w:] - med[:-w])  # after (i+w .. i+2w) vs before (i .. i+w), split at i+w
+        peaks, _ = signal.find_peaks(np.concatenate([[0.0], jump, [0.0]]), height=PITCH_STEP_ST, distance=9)
+        found.extend(int(s + w + p - 1) for p in peaks)
+    # energy dips with voice around them
+    x16 = _to_analysis_rate(_mono(vocal), sr)
+    level = _frame_level_db(x16, len(f0))
+    ref = np.median(level[voiced]) if np.any(voiced) else level.max()
+    dips, _ = signal.find_peaks(-level, prominence=DIP_DB, wlen=31)
+    for p in dips:
+        if voiced[max(0, p - 3):p + 4].any() and level[p:p + 6].max() > ref - 20.0:
+            found.append(int(p))
+    gap = max(1, int(round(min_gap_s / FRAME_S)))
+    onsets: list[int] = []
+    for i in sorted(found):
+        if not onsets or i - onsets[-1] >= gap:
+            onsets.append(i)
+    return np.asarray(onsets, dtype=float) * FRAME_S
+
+
+def syllable_onsets(vocal: np.ndarray, sr: int, *, min_gap_s: float = MIN_SYLLABLE_GAP_S, track=None) -> int:
+    """Number of sung syllable onsets in a vocal stem (see :func:`syllable_onset_times`)."""
+    return int(len(syllable_onset_times(vocal, sr, min_gap_s=min_gap_s, track=track)))
+
+
+# --------------------------------------------------------------------------- tempo
+
+TEMPO_SR = 22050
+
+
+def tempo_bpm(mix: np.ndarray, sr: int) -> float:
+    """Global tempo from ``librosa.beat.beat_track`` on the mono mix (0 when no beat is found)."""
+    x = _mono(mix)
+    if not np.any(x):
+        return 0.0
+    if sr != TEMPO_SR:
+        x = librosa.resample(x, orig_sr=sr, target_sr=TEMPO_SR, res_type="polyphase")
+    onset_env = librosa.onset.onset_strength(y=x.astype(np.float32), sr=TEMPO_SR, hop_length=512)
+    tempo, _ = librosa.beat.beat_track(onset_envelope=onset_env, sr=TEMPO_SR, hop_length=512)
+    return float(np.atleast_1d(tempo)[0])
+
+
+def tempo_matches(measured: float, target: float, tol: float = 0.04) -> bool:
+    """True when ``measured`` is within ``tol`` (relative) of ``target``, half or double of it."""
+    if not (measured > 0 and target > 0):
+        return False
+    return any(abs(measured - target * f) <= tol * target * f for f in (1.0, 2.0, 0.5))
+
+
+# --------------------------------------------------------------------------- structure
+
+CHROMA_SR = 22050
+CHROMA_HOP = 2048  # ~93 ms
+
+
+def _chroma(mix: np.ndarray, sr: int) -> np.ndarray:
+    x = _mono(mix)
+    if sr != CHROMA_SR:
+        x = librosa.resample(x, orig_sr=sr, target_sr=CHROMA_SR, res_type="polyphase")
+    c = librosa.feature.chroma_stft(y=x.astype(np.float32), sr=CHROMA_SR, n_fft=4096, hop_length=CHROMA_HOP)
+    return ndimage.uniform_filter1d(c, 5, axis=1)  # ~0.5 s smoothing: harmony, not single notes
+
+
+def _aligned_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    n = min(a.shape[1], b.shape[1])
+    if n == 0:
+        return float("nan")
+    a, b = a[:, :n], b[:, :n]
+    num = np.sum(a * b, axis=0)
+    den = np.linalg.norm(a, axis=0) * np.linalg.norm(b, axis=0)
+    ok = den > 1e-9
+    return float(np.mean(num[ok] / den[ok])) if np.any(ok) else float("nan")
+
+
+def chorus_similarity(mix: np.ndarray, sr: int, section_spans: Sequence[tuple[str, float, float]]) -> tuple[float, float]:
+    """(chorus vs chorus, chorus vs verse): mean cosine similarity of time-aligned chroma.
+
+    Each pair of section occurrences is aligned at its start and compared frame
+    by frame over the shorter one. NaN for a figure whose pairs do not exist
+    (fewer than two choruses, or no verse).
+    """
+    c = _chroma(mix, sr)
+    fps = CHROMA_SR / CHROMA_HOP
+
+    def cut(start: float, end: float) -> np.ndarray:
+        return c[:, int(round(start * fps)):int(round(end * fps))]
+
+    choruses = [cut(s, e) for kind, s, e in section_spans if kind == "chorus"]
+    verses = [cut(s, e) for kind, s, e in section_spans if kind == "verse"]
+    cc = [_aligned_cosine(choruses[i], choruses[j]) for i in range(len(choruses)) for j in range(i + 1, len(choruses))]
+    cv = [_aligned_cosine(ch, v) for ch in choruses for v in verses]
+    cc = [v for v in cc if not math.isnan(v)]
+    cv = [v for v in cv if not math.isnan(v)]
+    return (float(np.mean(cc)) if cc else float("nan"), float(np.mean(cv)) if cv else float("nan"))
+
+
+# --------------------------------------------------------------------------- helpers for callers
+
+def sung_notes(score) -> list[tuple[float, float, float]]:
+    """One (start_s, dur_s, midi) per sung syllable: ``score.sung_lines`` when the engine has them, else ``score.melody``.
+
+    For pitch accuracy use ``score.melody`` (every note, melismas included): a
+    sung-line note spans a whole melisma at its main pitch.
+    """
+    lines = getattr(score, "sung_lines", None)
+    if lines:
+        out = []
+        for line in lines:
+            for note in getattr(line, "notes", []) or []:
+                out.append(note_fields(note))
+        if out:
+            return sorted(out)
+    return sorted(note_fields(n) for n in (getattr(score, "melody", None) or []))
+
+
+def lead_notes(score) -> list[tuple[float, float, float]]:
+    """Sung notes of the lead lines only (backing lines left out) when ``sung_lines`` is known."""
+    lines = getattr(score, "sung_lines", None)
+    if lines:
+        out = [note_fields(n) for line in lines if not getattr(line, "backing", False)
+               for n in (getattr(line, "notes", []) or [])]
+        if out:
+            return sorted(out)
+    return sung_notes(score)

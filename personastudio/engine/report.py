@@ -430,7 +430,8 @@ def write_markdown(path: Path, rows: list[dict], meta: dict) -> None:
               "* pitch: WORLD DIO+StoneMask F0 at 16 kHz (loudness- and periodicity-gated) of the vocal stem; frames "
               "inside a sung note, minus its first 50 ms and last 20 ms (glide / consonant / release); octave errors "
               "are misses.",
-              "* onsets: voiced-run starts + pitch steps ≥ 0.8 st + level dips ≥ 6 dB on the vocal stem; "
+              "* onsets: syllable nuclei on the vocal stem (de Jong & Wempe 2009: voiced intensity peaks ≥ 4 dB "
+              "above the dips around them, 64 ms windows); "
               "syllables from `lyrics.count_syllables`.",
               "* tempo: `librosa.beat.beat_track` on the mix vs. the style tempo the engine chose.",
               "* chorus similarity: mean frame cosine of 0.5 s-smoothed chroma (chroma_stft), sections aligned at their starts.",

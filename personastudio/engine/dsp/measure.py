@@ -104,14 +104,14 @@ def median_f0_midi(vocal: np.ndarray, sr: int, *, track=None) -> float:
 
 # --------------------------------------------------------------------------- syllables
 
-MIN_SYLLABLE_GAP_S = 0.09
-PITCH_STEP_ST = 0.8  # a new note: vibrato (about ±0.3 st) stays below this
-DIP_DB = 6.0  # a consonant / re-attack: the level falls this far below both neighbours
+MIN_SYLLABLE_GAP_S = 0.1
+NUCLEUS_PROMINENCE_DB = 4.0  # a vowel nucleus stands this far above the dips on either side
+NUCLEUS_WINDOW_S = 0.064
 
 
-def _frame_level_db(x16: np.ndarray, n_frames: int) -> np.ndarray:
-    """Level (dB) of 20 ms windows centred on the 10 ms analysis frames of 16 kHz audio."""
-    hop, half = int(FRAME_S * ANALYSIS_SR), int(0.01 * ANALYSIS_SR)
+def _frame_level_db(x16: np.ndarray, n_frames: int, *, window_s: float = 0.02) -> np.ndarray:
+    """Level (dB) of `window_s` windows centred on the 10 ms analysis frames of 16 kHz audio."""
+    hop, half = int(FRAME_S * ANALYSIS_SR), int(window_s / 2 * ANALYSIS_SR)
     padded = np.pad(x16, (half, half + hop * n_frames))
     frames = np.lib.stride_tricks.sliding_window_view(padded, 2 * half)[::hop][:n_frames]
     return 10.0 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
@@ -119,53 +119,27 @@ def _frame_level_db(x16: np.ndarray, n_frames: int) -> np.ndarray:
 
 def syllable_onset_times(vocal: np.ndarray, sr: int, *, min_gap_s: float = MIN_SYLLABLE_GAP_S,
                          track=None) -> np.ndarray:
-    """Times (s) of sung syllable onsets in a (mostly) solo vocal stem.
+    """Times (s) of sung syllables in a (mostly) solo vocal stem, by counting syllable nuclei.
 
-    Three cues on the 10 ms F0 grid, merged with a minimum gap:
+    The method of de Jong & Wempe (2009, "Praat script to detect syllable nuclei"):
+    peaks of the intensity contour (64 ms windows, 10 ms hop) that stand out by at
+    least NUCLEUS_PROMINENCE_DB from the dips around them, lie within 25 dB of the
+    loud part of the vocal, and are voiced. A syllable is one vowel nucleus, so
+    consonants and melismas (a new pitch on the same vowel) do not count.
 
-    * the start of every voiced run of at least 50 ms (a syllable after a rest,
-      a breath or an unvoiced consonant);
-    * a pitch step of at least 0.8 semitone between the medians of the 60 ms
-      before and after (a new note on a legato line; vibrato stays below it);
-    * an energy dip of at least 6 dB below both neighbours within ±150 ms, with
-      voice around it (a voiced consonant, or a re-attacked repeated note).
-
-    Spectral-flux onset detectors were tried first and count vibrato and the
-    mastering limiter's ducking on drum hits as onsets, roughly doubling the count.
+    Tried before and dropped: spectral flux (counts vibrato and the limiter's
+    ducking, about 2x), voiced-run starts plus pitch steps (+40 to +150 %).
     """
     times, f0 = track if track is not None else f0_track(vocal, sr)
-    if not len(f0):
+    if not len(f0) or not np.any(f0 > 0):
         return np.zeros(0)
-    voiced = f0 > 0
-    edges = np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    found = [s for s, e in zip(starts, ends) if e - s >= 5]
-    # pitch steps inside voiced runs
-    semis = np.where(voiced, 12.0 * np.log2(np.maximum(f0, 1e-6) / 440.0) + 69.0, np.nan)
-    w = 6
-    for s, e in zip(starts, ends):
-        if e - s < 2 * w:
-            continue
-        seg = semis[s:e]
-        win = np.lib.stride_tricks.sliding_window_view(seg, w)
-        med = np.median(win, axis=1)  # med[i] = median of seg[i:i+w]
-        jump = np.abs(med[w:] - med[:-w])  # after (i+w .. i+2w) vs before (i .. i+w), split at i+w
-        peaks, _ = signal.find_peaks(np.concatenate([[0.0], jump, [0.0]]), height=PITCH_STEP_ST, distance=9)
-        found.extend(int(s + w + p - 1) for p in peaks)
-    # energy dips with voice around them
     x16 = _to_analysis_rate(_mono(vocal), sr)
-    level = _frame_level_db(x16, len(f0))
-    ref = np.median(level[voiced]) if np.any(voiced) else level.max()
-    dips, _ = signal.find_peaks(-level, prominence=DIP_DB, wlen=31)
-    for p in dips:
-        if voiced[max(0, p - 3):p + 4].any() and level[p:p + 6].max() > ref - 20.0:
-            found.append(int(p))
-    gap = max(1, int(round(min_gap_s / FRAME_S)))
-    onsets: list[int] = []
-    for i in sorted(found):
-        if not onsets or i - onsets[-1] >= gap:
-            onsets.append(i)
-    return np.asarray(onsets, dtype=float) * FRAME_S
+    level = _frame_level_db(x16, len(f0), window_s=NUCLEUS_WINDOW_S)
+    loud = np.percentile(level[f0 > 0], 95)
+    peaks, _ = signal.find_peaks(level, prominence=NUCLEUS_PROMINENCE_DB, height=loud - 25.0,
+                                 distance=max(1, int(round(min_gap_s / FRAME_S))))
+    voiced = [p for p in peaks if np.any(f0[max(0, p - 2):p + 3] > 0)]
+    return np.asarray(voiced, dtype=float) * FRAME_S
 
 
 def syllable_onsets(vocal: np.ndarray, sr: int, *, min_gap_s: float = MIN_SYLLABLE_GAP_S, track=None) -> int:

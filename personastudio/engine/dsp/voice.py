@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import ndimage
 import pyworld
 from scipy.signal import resample_poly
 
@@ -506,6 +507,10 @@ def sing_line(spoken: SpokenLine, notes: list[tuple[float, float, float]], *, vo
     ap = ap_src[lo] * (1 - w) + ap_src[hi] * w
     near = np.round(pos).astype(int)
     voiced = active & (nucleus | world.voiced[near])
+    # eSpeak's consonant transitions flicker between voiced and not every 10-30 ms; sung, that
+    # sounds like a crackle and reads as extra syllables. Close short gaps, drop short islands.
+    voiced = ndimage.binary_closing(voiced, structure=np.ones(5, bool)) & active
+    voiced = ndimage.binary_opening(voiced, structure=np.ones(3, bool)) | (nucleus & active)
 
     # Melody: hold the latest note, glide into the next, vibrato after the attack.
     flat = sorted(nt for g in groups for nt in g)
@@ -525,14 +530,17 @@ def sing_line(spoken: SpokenLine, notes: list[tuple[float, float, float]], *, vo
     vib = (voice.vibrato_depth_cents / 100.0) * ramp * np.sin(2 * np.pi * voice.vibrato_rate_hz * since)
     rng = np.random.default_rng(len(flat))
     drift = np.convolve(rng.normal(0, 1, n_out + 40), np.hanning(40) / np.hanning(40).sum(), "same")[20:-20]
-    midi = midi + vib + 0.04 * drift / (np.std(drift) + 1e-9)
+    midi_plain = midi + 0.04 * drift / (np.std(drift) + 1e-9)
+    midi = midi_plain + vib
     f0 = np.where(voiced, 440.0 * 2.0 ** ((midi - 69.0) / 12.0), 0.0)
+    f0_plain = np.where(voiced, 440.0 * 2.0 ** ((midi_plain - 69.0) / 12.0), 0.0)
 
     # Silence between syllables, with 10 ms fades so nothing clicks.
     gain = np.convolve(active.astype(float), np.hanning(6)[1:-1] / np.hanning(6)[1:-1].sum(), "same")
     sp = sp * (gain ** 2)[:, None] + 1e-16
     ap = np.where(active[:, None], ap, 1.0)
 
+    sp = _steady_through_vibrato(sp, f0, f0_plain, world.sr)
     y = pyworld.synthesize(np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap),
                            world.sr, FRAME_PERIOD_MS)
     y = y[: int((t1 - t0) * world.sr)]
@@ -552,6 +560,30 @@ def sing_line(spoken: SpokenLine, notes: list[tuple[float, float, float]], *, vo
         y[:fade] *= ramp
         y[-fade:] *= ramp[::-1]
     return float(t0), y.astype(np.float32)
+
+
+def _harmonic_energy(sp: np.ndarray, f0: np.ndarray, sr: int) -> np.ndarray:
+    """Per frame, the power of a harmonic series at f0 under the spectral envelope sp."""
+    hz_per_bin = (sr / 2.0) / (sp.shape[1] - 1)
+    positions = f0[:, None] * np.arange(1, 80)[None, :] / hz_per_bin
+    inside = (positions > 0) & (positions < sp.shape[1] - 1)
+    bins = np.clip(positions, 0, sp.shape[1] - 1).astype(int)
+    return (np.take_along_axis(sp, bins, axis=1) * inside).sum(axis=1)
+
+
+def _steady_through_vibrato(sp: np.ndarray, f0: np.ndarray, f0_plain: np.ndarray, sr: int) -> np.ndarray:
+    """Keep loudness steady while vibrato sweeps the harmonics across eSpeak's sharp formant peaks.
+
+    Without this a ±30-cent vibrato swings the level by several dB at 5.5 Hz: a tremolo that
+    sounds like a warble and reads as extra syllable onsets.
+    """
+    voiced = f0 > 0
+    if not voiced.any():
+        return sp
+    gain = np.ones(len(f0))
+    gain[voiced] = _harmonic_energy(sp[voiced], f0_plain[voiced], sr) / (
+        _harmonic_energy(sp[voiced], f0[voiced], sr) + 1e-20)
+    return sp * np.clip(gain, 0.25, 4.0)[:, None]
 
 
 def sing(lines: list[tuple[SpokenLine, list[tuple[float, float, float]], bool]], *, voice: VoiceSettings,

@@ -104,9 +104,12 @@ def test_loudness_and_peak(songs, name):
     assert measure.true_peak_dbtp(song.mix, song.sr) <= -1.0
 
 
-@pytest.mark.xfail(strict=False, reason="onset counting on the wordless 'ah' lead is rough: repeated notes "
-                   "are only ~4 dB re-attacks under the limiter's ducking; revisit once voice.py sings words")
-@pytest.mark.parametrize("name", SONGS)
+@pytest.mark.parametrize("name", [
+    "en-pop",
+    pytest.param("zh-ballad", marks=pytest.mark.xfail(strict=False, reason=(
+        "Mandarin held vowels such as 雪 still swing ~5 dB at the vibrato rate (1.8 dB without vibrato), "
+        "so long ballad notes count as several nuclei: +25-40 % in the report"))),
+])
 def test_syllable_onsets_track_syllables(songs, name):
     song = songs[name]
     n = _syllables(song)
@@ -114,9 +117,6 @@ def test_syllable_onsets_track_syllables(songs, name):
     assert abs(onsets - n) <= 0.15 * n, (onsets, n)
 
 
-@pytest.mark.xfail(strict=False, reason="the composer centres choruses ~2.5 st above the middle of the persona "
-                   "range, so this short chorus-heavy song sits ~3-4 st above a LOW persona's median (the "
-                   "full-length report songs pass); revisit when render_song takes voice_profile=")
 def test_persona_register(low_persona):
     profile, song = low_persona
     delta = measure.median_f0_midi(song.vocal, song.sr) - hz_to_midi(profile["median_hz"])

@@ -174,6 +174,8 @@ SECRET_ENCRYPTION_KEYS = [k.strip() for k in env("SECRET_ENCRYPTION_KEYS", "").s
 MUSIC_WEBHOOK_SECRET = env("MUSIC_WEBHOOK_SECRET", "")
 # A generate call whose answer was lost is looked up in the service's task list for this long.
 GENERATION_LOOKUP_WINDOW_S = int(env("GENERATION_LOOKUP_WINDOW_S", "300"))
+# A song the provider has not finished after this long is marked failed (with "try again").
+GENERATION_GIVE_UP_AFTER_S = int(env("GENERATION_GIVE_UP_AFTER_S", "3600"))
 # How often a generation's status may be asked of the provider, however many tabs poll.
 GENERATION_POLL_INTERVAL_S = float(env("GENERATION_POLL_INTERVAL_S", "5"))
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "").rstrip("/")

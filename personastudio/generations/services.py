@@ -136,9 +136,34 @@ def generation_refresh(*, generation: Generation) -> Generation:
             return _find_submitted_task(generation)
         info = provider_for(generation.owner, made_on=generation).get_task(generation.task_id)
     except MusicApiError as exc:
+        # The song may still be fine upstream: say what is wrong, keep checking, lose nothing.
         logger.warning("Could not refresh generation %s: %s", generation.pk, exc.message)
+        Generation.objects.filter(pk=generation.pk).exclude(status__in=Generation.FINAL).update(
+            error=_checking_notice(exc))
+        generation.refresh_from_db()
         return generation
+    if not info.is_final and timezone.now() - generation.created_at > timedelta(
+            seconds=settings.GENERATION_GIVE_UP_AFTER_S):
+        return _give_up(generation)
     return apply_task_info(generation=generation, info=info)
+
+
+def _checking_notice(error: MusicApiError) -> str:
+    if isinstance(error, AuthError):
+        return "The music service rejected your API key — check it in Settings. We will keep checking this song."
+    if isinstance(error, QuotaExceeded):
+        return "The music service says the account is out of credits. We will keep checking this song."
+    return "The music service is busy or unreachable right now — we will keep checking."
+
+
+def _give_up(generation: Generation) -> Generation:
+    minutes = settings.GENERATION_GIVE_UP_AFTER_S // 60
+    Generation.objects.filter(pk=generation.pk).exclude(status__in=Generation.FINAL).update(
+        status=Generation.Status.FAILED, finished_at=timezone.now(),
+        error=f"The music service has not finished this song after {minutes} minutes, so we stopped waiting. "
+              "Try again; your lyrics and settings are kept.")
+    generation.refresh_from_db()
+    return generation
 
 
 def _find_submitted_task(generation: Generation) -> Generation:
@@ -173,7 +198,7 @@ def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
     unfinished = Generation.objects.filter(pk=generation.pk, provider_results=[]).exclude(status__in=Generation.FINAL)
     if info.status == "completed":
         with transaction.atomic():
-            won = unfinished.update(status=Generation.Status.PROCESSING,
+            won = unfinished.update(status=Generation.Status.PROCESSING, error="",
                                     provider_results=[item.to_json() for item in info.results])
             if won:  # a second poll or a duplicate webhook must not copy the tracks again
                 enqueue_on_commit(save_tracks, str(generation.pk))
@@ -182,7 +207,7 @@ def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
             status=Generation.Status.FAILED, error=info.error or "The music service could not make this song.",
             finished_at=now)
     else:
-        unfinished.update(status=info.status)
+        unfinished.update(status=info.status, error="")
     generation.refresh_from_db()
     return generation
 

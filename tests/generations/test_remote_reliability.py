@@ -186,3 +186,68 @@ def test_with_a_public_address_each_generation_asks_for_a_webhook(remote, settin
     assert generation.task_id == "t-cb"
     sent = json.loads(remote.log[0][0].get_data())
     assert sent["callback_url"] == "https://studio.example.com/webhooks/music/"
+
+
+@pytest.mark.parametrize("reply, sentence", [
+    (Response('{"code": 401, "message": "bad key", "data": null}', status=401, content_type="application/json"),
+     "rejected the API key"),
+    (Response('{"code": 402, "message": "no credits", "data": null}', status=402, content_type="application/json"),
+     "out of credits"),
+    (Response('{"code": 1001, "message": "Lyrics contain blocked words", "data": null}', status=200,
+              content_type="application/json"), "Lyrics contain blocked words"),
+    (Response("<html><body>502 Bad Gateway</body></html>", status=500, content_type="text/html"),
+     "busy or unreachable"),
+    (Response("{not json", status=200, content_type="application/json"), "not a MusicMint response"),
+])
+def test_a_refused_generate_fails_with_a_sentence_and_keeps_what_was_typed(remote, reply, sentence):
+    remote.expect_request("/api/v1/music/generate", method="POST").respond_with_response(reply)
+    generation = services.generation_start(owner=UserFactory(), mode="custom", title="Mine",
+                                           prompt="[Verse]\nMy own words", tags="pop")
+    assert generation.status == "failed" and sentence in generation.error
+    assert (generation.title, generation.prompt, generation.tags) == ("Mine", "[Verse]\nMy own words", "pop")
+    assert _calls(remote, "/api/v1/music/generate") == 1  # never resubmitted behind the user's back
+
+
+def _processing(remote, task_id):
+    return Generation.objects.create(owner=UserFactory(), mode="custom", prompt="la", provider="remote",
+                                     provider_url=remote.url_for("/").rstrip("/"), task_id=task_id,
+                                     status="queuing")
+
+
+def test_a_rate_limited_status_call_waits_as_asked_then_succeeds(remote):
+    generation = _processing(remote, "t-429")
+    remote.expect_oneshot_request("/api/v1/task/t-429").respond_with_response(Response(
+        '{"code": 429, "message": "slow down", "data": null}', status=429, headers={"Retry-After": "1"},
+        content_type="application/json"))
+    remote.expect_oneshot_request("/api/v1/task/t-429").respond_with_json(
+        envelope({"id": "t-429", "status": "processing", "created_at": 1}))
+    generation = services.generation_refresh(generation=generation)
+    assert generation.status == "processing" and generation.error == ""
+    assert _calls(remote, "/api/v1/task/t-429") == 2
+
+
+def test_a_rejected_key_while_polling_is_explained_and_the_song_is_kept(remote):
+    generation = _processing(remote, "t-401")
+    remote.expect_request("/api/v1/task/t-401").respond_with_response(Response(
+        '{"code": 401, "message": "bad key", "data": null}', status=401, content_type="application/json"))
+    generation = services.generation_refresh(generation=generation)
+    assert generation.status == "queuing" and "check it in Settings" in generation.error
+
+
+def test_a_task_that_never_finishes_is_given_up_with_a_way_forward(remote, settings):
+    settings.GENERATION_GIVE_UP_AFTER_S = 0
+    generation = _processing(remote, "t-forever")
+    remote.expect_request("/api/v1/task/t-forever").respond_with_json(
+        envelope({"id": "t-forever", "status": "processing", "created_at": 1}))
+    generation = services.generation_refresh(generation=generation)
+    assert generation.status == "failed" and "Try again" in generation.error
+
+
+def test_many_polls_cost_one_upstream_call_per_interval(remote, settings):
+    settings.GENERATION_POLL_INTERVAL_S = 60
+    generation = _processing(remote, "t-tabs")
+    remote.expect_request("/api/v1/task/t-tabs").respond_with_json(
+        envelope({"id": "t-tabs", "status": "processing", "created_at": 1}))
+    for _ in range(5):  # five open tabs
+        services.generation_refresh(generation=Generation.objects.get(pk=generation.pk))
+    assert _calls(remote, "/api/v1/task/t-tabs") == 1

@@ -29,28 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from personastudio.engine.dsp import song as song_mod  # noqa: E402
 from personastudio.engine.dsp.profile import voice_profile  # noqa: E402
 from personastudio.engine.dsp.separate import separate_vocals  # noqa: E402
-from personastudio.engine.report import synth_sung_line  # noqa: E402
+from personastudio.engine.report import LYRICS_EN, synth_sung_line  # noqa: E402
 
 SR = 44100
 TARGET_SONG, TARGET_PERSONA, TARGET_SEP = 0.15, 2.0, 0.25
 
 # pop at ~100 BPM: 2 bars (4.8 s) a line; 10 lines + intro/outro ≈ 60 s
-LYRICS_60S = """[Verse]
-Morning light is falling on the floor
-I can hear the city through the door
-[Chorus]
-Hold on, we are running out of night
-Sing it till the windows turn to white
-[Verse 2]
-Every step I take is coming home
-Every road I walk I walk alone
-[Chorus]
-Hold on, we are running out of night
-Sing it till the windows turn to white
-[Bridge]
-If the river carries us away
-I will find the words I want to say
-"""
+LYRICS_60S = LYRICS_EN.rsplit("[Chorus]", 1)[0]  # the report's English lyric without its last chorus
 TAGS = "pop"
 SEED = 7
 

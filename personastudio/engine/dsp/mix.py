@@ -80,6 +80,12 @@ def _envelope(x: np.ndarray, sr: int, win_s: float) -> np.ndarray:
     return np.sqrt(np.maximum(ndimage.uniform_filter1d(x * x, k, mode="nearest"), 0.0))
 
 
+# A short, light room on the vocal: a longer, wetter tail (1.2 s, 0.18) smeared held vowels
+# into a shimmer that read as extra syllables (+27 % nuclei on a Mandarin ballad; +7 % now).
+VOCAL_REVERB_S = 0.8
+VOCAL_REVERB_WET = 0.12
+
+
 def _reverb_ir(sr: int, seconds: float = 1.2, seed: int = 7) -> np.ndarray:
     rng = np.random.default_rng(seed)
     n = int(seconds * sr)
@@ -122,7 +128,7 @@ def mix_song(vocal_mono: np.ndarray, band_stereo: np.ndarray, *, sr: int, backin
     slap = np.zeros((n, 2))
     slap[d:, 0] = vocal[:-d] * 0.08
     slap[d:, 1] = vocal[:-d] * 0.06
-    wet = signal.oaconvolve(vocal[:, None], _reverb_ir(sr), axes=0)[:n] * 0.18
+    wet = signal.oaconvolve(vocal[:, None], _reverb_ir(sr, seconds=VOCAL_REVERB_S), axes=0)[:n] * VOCAL_REVERB_WET
     vocal_st = np.stack([vocal, vocal], axis=1) * 0.68 + slap + wet
     if backing_stereo is not None and np.any(backing_stereo):
         backing = np.asarray(backing_stereo, dtype=np.float64)[:n] * vocal_gain * 0.68

@@ -530,20 +530,18 @@ def sing_line(spoken: SpokenLine, notes: list[tuple[float, float, float]], *, vo
     vib = (voice.vibrato_depth_cents / 100.0) * ramp * np.sin(2 * np.pi * voice.vibrato_rate_hz * since)
     rng = np.random.default_rng(len(flat))
     drift = np.convolve(rng.normal(0, 1, n_out + 40), np.hanning(40) / np.hanning(40).sum(), "same")[20:-20]
-    midi_plain = midi + 0.04 * drift / (np.std(drift) + 1e-9)
-    midi = midi_plain + vib
+    midi = midi + vib + 0.04 * drift / (np.std(drift) + 1e-9)
     f0 = np.where(voiced, 440.0 * 2.0 ** ((midi - 69.0) / 12.0), 0.0)
-    f0_plain = np.where(voiced, 440.0 * 2.0 ** ((midi_plain - 69.0) / 12.0), 0.0)
 
     # Silence between syllables, with 10 ms fades so nothing clicks.
     gain = np.convolve(active.astype(float), np.hanning(6)[1:-1] / np.hanning(6)[1:-1].sum(), "same")
     sp = sp * (gain ** 2)[:, None] + 1e-16
     ap = np.where(active[:, None], ap, 1.0)
 
-    sp = _steady_through_vibrato(sp, f0, f0_plain, world.sr)
     y = pyworld.synthesize(np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap),
                            world.sr, FRAME_PERIOD_MS)
     y = y[: int((t1 - t0) * world.sr)]
+    y = _steady_held_notes(y, world.sr, held=nucleus & (since > 0.15))
     seg = y[np.abs(y) > 1e-4]
     rms = float(np.sqrt(np.mean(seg ** 2))) if len(seg) else 0.0
     if rms > 0:
@@ -562,28 +560,24 @@ def sing_line(spoken: SpokenLine, notes: list[tuple[float, float, float]], *, vo
     return float(t0), y.astype(np.float32)
 
 
-def _harmonic_energy(sp: np.ndarray, f0: np.ndarray, sr: int) -> np.ndarray:
-    """Per frame, the power of a harmonic series at f0 under the spectral envelope sp."""
-    hz_per_bin = (sr / 2.0) / (sp.shape[1] - 1)
-    positions = f0[:, None] * np.arange(1, 80)[None, :] / hz_per_bin
-    inside = (positions > 0) & (positions < sp.shape[1] - 1)
-    bins = np.clip(positions, 0, sp.shape[1] - 1).astype(int)
-    return (np.take_along_axis(sp, bins, axis=1) * inside).sum(axis=1)
+def _steady_held_notes(y: np.ndarray, sr: int, *, held: np.ndarray) -> np.ndarray:
+    """Even out the level of held vowels.
 
-
-def _steady_through_vibrato(sp: np.ndarray, f0: np.ndarray, f0_plain: np.ndarray, sr: int) -> np.ndarray:
-    """Keep loudness steady while vibrato sweeps the harmonics across eSpeak's sharp formant peaks.
-
-    Without this a ±30-cent vibrato swings the level by several dB at 5.5 Hz: a tremolo that
-    sounds like a warble and reads as extra syllable onsets.
+    Vibrato sweeps the harmonics across eSpeak's sharp formant peaks, so some vowels (雪, 花)
+    swing by 5 dB at the vibrato rate: a tremolo that sounds like a warble and reads as a
+    string of new syllables. Level changes faster than ~4 Hz are removed, by up to 6 dB.
     """
-    voiced = f0 > 0
-    if not voiced.any():
-        return sp
-    gain = np.ones(len(f0))
-    gain[voiced] = _harmonic_energy(sp[voiced], f0_plain[voiced], sr) / (
-        _harmonic_energy(sp[voiced], f0[voiced], sr) + 1e-20)
-    return sp * np.clip(gain, 0.25, 4.0)[:, None]
+    hop = int(round(sr * _FP))
+    n = min(len(y) // hop, len(held))
+    if n < 8 or not held[:n].any():
+        return y
+    level = 10.0 * np.log10(np.mean(y[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
+    short = ndimage.uniform_filter1d(level, size=max(1, int(round(0.03 / _FP))))
+    slow = ndimage.uniform_filter1d(level, size=max(1, int(round(0.25 / _FP))))
+    gain_db = np.where(held[:n], np.clip(slow - short, -6.0, 6.0), 0.0)
+    gain_db = ndimage.uniform_filter1d(gain_db, size=max(1, int(round(0.02 / _FP))))
+    gain = np.interp(np.arange(len(y)), (np.arange(n) + 0.5) * hop, 10.0 ** (gain_db / 20.0))
+    return y * gain
 
 
 def sing(lines: list[tuple[SpokenLine, list[tuple[float, float, float]], bool]], *, voice: VoiceSettings,

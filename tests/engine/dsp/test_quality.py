@@ -104,12 +104,7 @@ def test_loudness_and_peak(songs, name):
     assert measure.true_peak_dbtp(song.mix, song.sr) <= -1.0
 
 
-@pytest.mark.parametrize("name", [
-    "en-pop",
-    pytest.param("zh-ballad", marks=pytest.mark.xfail(strict=False, reason=(
-        "Mandarin held vowels such as 雪 still swing ~5 dB at the vibrato rate (1.8 dB without vibrato), "
-        "so long ballad notes count as several nuclei: +25-40 % in the report"))),
-])
+@pytest.mark.parametrize("name", SONGS)
 def test_syllable_onsets_track_syllables(songs, name):
     song = songs[name]
     n = _syllables(song)

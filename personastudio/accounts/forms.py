@@ -1,5 +1,9 @@
 from django import forms
 
+from django.conf import settings
+
+from personastudio.netguard import PrivateAddressError, require_public_http_url
+
 from .models import ProviderSettings
 
 
@@ -21,6 +25,11 @@ class ProviderSettingsForm(forms.Form):
         if data.get("provider") == ProviderSettings.Provider.REMOTE:
             if not data.get("base_url"):
                 self.add_error("base_url", "Enter the address of the hosted service.")
+            elif not settings.MUSIC_API_ALLOW_PRIVATE:
+                try:
+                    require_public_http_url(data["base_url"])
+                except PrivateAddressError as exc:
+                    self.add_error("base_url", str(exc))
             if not data.get("api_key") and not self.saved_key:
                 self.add_error("api_key", "Enter the API key the service gave you.")
         return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -22,14 +22,14 @@ class ProviderChoice:
 
     name: str
     base_url: str = ""
-    api_key: str = ""
+    api_key: str = field(default="", repr=False)  # never in a traceback or a debug page
 
 
 def _fernet() -> MultiFernet:
-    keys = settings.SECRET_ENCRYPTION_KEYS or [
-        base64.urlsafe_b64encode(hashlib.sha256(f"persona-studio-secrets:{settings.SECRET_KEY}".encode()).digest())
-    ]
-    return MultiFernet([Fernet(key) for key in keys])
+    # The key derived from SECRET_KEY always decrypts too, so setting SECRET_ENCRYPTION_KEYS
+    # later loses nothing; `rotate_secrets` then moves every stored key to the new first key.
+    derived = base64.urlsafe_b64encode(hashlib.sha256(f"persona-studio-secrets:{settings.SECRET_KEY}".encode()).digest())
+    return MultiFernet([Fernet(key) for key in [*settings.SECRET_ENCRYPTION_KEYS, derived]])
 
 
 def encrypt_secret(value: str) -> str:
@@ -50,6 +50,18 @@ def rotate_secrets() -> int:
     return count
 
 
+def saved_remote(user: AbstractBaseUser) -> ProviderChoice | None:
+    """The hosted service this user saved in Settings (whatever they use now), with its key."""
+    row = ProviderSettings.objects.filter(user=user).first() if user and user.pk else None
+    if row is None or not row.base_url:
+        return None
+    try:
+        key = decrypt_secret(row.api_key_encrypted) if row.api_key_encrypted else ""
+    except InvalidToken:
+        key = ""
+    return ProviderChoice("remote", row.base_url, key)
+
+
 def provider_choice_for(user: AbstractBaseUser) -> ProviderChoice:
     row = ProviderSettings.objects.filter(user=user).first() if user and user.pk else None
     if row is None:
@@ -57,11 +69,7 @@ def provider_choice_for(user: AbstractBaseUser) -> ProviderChoice:
             return ProviderChoice("remote", settings.MUSIC_API_BASE_URL, settings.MUSIC_API_KEY)
         return ProviderChoice("local")
     if row.provider == ProviderSettings.Provider.REMOTE:
-        try:
-            key = decrypt_secret(row.api_key_encrypted) if row.api_key_encrypted else ""
-        except InvalidToken:
-            key = ""
-        return ProviderChoice("remote", row.base_url, key)
+        return saved_remote(user) or ProviderChoice("remote")
     return ProviderChoice("local")
 
 
@@ -77,3 +85,13 @@ def provider_settings_save(*, user: AbstractBaseUser, provider: str, base_url: s
             row.api_key_last4 = api_key.strip()[-4:]
     row.save()
     return row
+
+
+def key_readable(row: ProviderSettings | None) -> bool:
+    if row is None or not row.api_key_encrypted:
+        return False
+    try:
+        decrypt_secret(row.api_key_encrypted)
+    except InvalidToken:
+        return False
+    return True

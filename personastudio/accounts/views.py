@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -6,7 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from personastudio.musicapi.errors import MusicApiError
+from personastudio.musicapi.providers import service_root
 from personastudio.musicapi.remote import RemoteProvider
+from personastudio.netguard import PrivateAddressError, require_public_http_url
 
 from . import services
 from .forms import ProviderSettingsForm
@@ -29,14 +32,16 @@ def provider_settings(request):
     saved = ProviderSettings.objects.filter(user=request.user).first()
     choice = services.provider_choice_for(request.user)
     initial = {"provider": choice.name, "base_url": saved.base_url if saved else choice.base_url}
-    form = ProviderSettingsForm(request.POST or None, initial=initial, saved_key=bool(saved and saved.api_key_encrypted))
+    form = ProviderSettingsForm(request.POST or None, initial=initial, saved_key=services.key_readable(saved))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.provider_settings_save(user=request.user, provider=data["provider"], base_url=data["base_url"],
                                         api_key=data["api_key"])
         messages.success(request, "Saved. New clips, personas and songs go to this provider; nothing was deleted.")
         return redirect("provider_settings")
-    return render(request, "accounts/settings.html", {"form": form, "saved": saved},
+    key_lost = bool(saved and saved.api_key_encrypted and not services.key_readable(saved))
+    return render(request, "accounts/settings.html",
+                  {"form": form, "saved": saved, "key_lost": key_lost and services.MSG_KEY_UNREADABLE},
                   status=400 if form.errors else 200)
 
 
@@ -46,14 +51,20 @@ def provider_settings_test(request):
     base_url = request.POST.get("base_url", "").strip()
     api_key = request.POST.get("api_key", "").strip()
     if not api_key:
-        saved = services.provider_choice_for(request.user)
-        api_key = saved.api_key if saved.name == "remote" else ""
+        # Only the key this user saved for this very address: never the server's, never to another host.
+        saved = services.saved_remote(request.user)
+        if saved and service_root(saved.base_url) == service_root(base_url):
+            api_key = saved.api_key
     if not base_url or not api_key:
         result = (False, "Enter the service address and an API key first.")
     else:
         try:
+            if not settings.MUSIC_API_ALLOW_PRIVATE:
+                require_public_http_url(base_url)
             RemoteProvider(base_url=base_url, api_key=api_key, timeout_s=10, max_retries=0).ping()
             result = (True, "Connected: the service accepted the key and answered like a MusicMint service.")
+        except PrivateAddressError as exc:
+            result = (False, str(exc))
         except ValueError:
             result = (False, "The address must start with http:// or https://, e.g. https://api.example.com.")
         except MusicApiError as exc:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import ipaddress
 import logging
 import secrets
-import socket
 import time
 from datetime import timedelta
 from pathlib import PurePosixPath
@@ -42,6 +40,8 @@ from personastudio.musicapi.types import (
     TaskPage,
     UploadResult,
 )
+
+from personastudio.netguard import PrivateAddressError, require_public_http_url
 
 from .dsp import audio_io, profile, separate
 from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask
@@ -163,13 +163,9 @@ def _check_public_host(url: str) -> None:
     if settings.ENGINE_UPLOAD_ALLOW_PRIVATE:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror:
-        raise BadRequest(f"Could not find the host {parts.hostname}.") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
-            raise BadRequest("audio_url points at a private or local address, which the engine does not fetch.")
+        require_public_http_url(url)
+    except PrivateAddressError as exc:
+        raise BadRequest(f"audio_url: {exc}") from None
 
 
 def clip_import_url(*, owner: AbstractBaseUser, audio_url: str) -> EngineClip:

@@ -171,14 +171,16 @@ def _find_submitted_task(generation: Generation) -> Generation:
     provider = provider_for(generation.owner, made_on=generation)
     submitted_ms = int(generation.submitted_at.timestamp() * 1000)
     window_ms = (settings.GENERATION_LOOKUP_WINDOW_S + LOOKUP_SKEW_S) * 1000
-    claimed = set(Generation.objects.filter(provider=provider.name).exclude(task_id="").values_list("task_id", flat=True))
+    same_service = Generation.objects.filter(provider=provider.name, provider_url=provider.base_url)
+    claimed = set(same_service.exclude(task_id="").values_list("task_id", flat=True))
+    # Another lost answer on the same account makes a match ambiguous: guessing could hand
+    # one user another's song, so then we wait and, at the end of the window, say so instead.
+    others_waiting = same_service.filter(task_id="", submitted_at__isnull=False).exclude(
+        status__in=Generation.FINAL).exclude(pk=generation.pk).exists()
     page = provider.list_tasks(page=1, page_size=50)
-    candidates = sorted(
-        (item for item in page.items if item.id not in claimed and item.created_at is not None
-         and submitted_ms - LOOKUP_SKEW_S * 1000 <= item.created_at <= submitted_ms + window_ms),
-        key=lambda item: item.created_at,
-    )
-    if candidates:
+    candidates = [item for item in page.items if item.id not in claimed and item.created_at is not None
+                  and submitted_ms - LOOKUP_SKEW_S * 1000 <= item.created_at <= submitted_ms + window_ms]
+    if len(candidates) == 1 and not others_waiting:
         Generation.objects.filter(pk=generation.pk, task_id="").update(task_id=candidates[0].id)
         logger.info("Generation %s adopted task %s after a lost answer", generation.pk, candidates[0].id)
     elif timezone.now() - generation.submitted_at > timedelta(seconds=settings.GENERATION_LOOKUP_WINDOW_S):
@@ -196,7 +198,10 @@ def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
     if generation.is_final or generation.provider_results:
         return generation
     unfinished = Generation.objects.filter(pk=generation.pk, provider_results=[]).exclude(status__in=Generation.FINAL)
-    if info.status == "completed":
+    if info.status == "completed" and not info.results:
+        unfinished.update(status=Generation.Status.FAILED, finished_at=now,
+                          error="The music service finished but sent no tracks. Try again.")
+    elif info.status == "completed":
         with transaction.atomic():
             won = unfinished.update(status=Generation.Status.PROCESSING, error="",
                                     provider_results=[item.to_json() for item in info.results])
@@ -230,8 +235,8 @@ def generation_save_tracks(*, generation_id: str) -> None:
                     provider=provider.name, provider_url=provider.base_url, remote_id=item.id)
             except IntegrityError:
                 pass  # a concurrent run kept it
-    except (Unavailable, RateLimited) as exc:
-        if _results_expired(generation):
+    except (Unavailable, RateLimited, AuthError) as exc:
+        if _results_expired(generation) or _waited_too_long(generation):
             _save_failed(generation, "The song was made, but its audio expired at the music service before the "
                                      f"service let us copy it ({exc.message}).")
         else:  # a busy service is not a lost song: the sweep tries again while the links are valid
@@ -251,6 +256,10 @@ def generation_save_tracks(*, generation_id: str) -> None:
             finished_at=timezone.now())
         return
     Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.COMPLETED, finished_at=timezone.now())
+
+
+def _waited_too_long(generation: Generation) -> bool:
+    return timezone.now() - generation.created_at > timedelta(seconds=settings.GENERATION_GIVE_UP_AFTER_S)
 
 
 def _results_expired(generation: Generation) -> bool:
@@ -278,8 +287,8 @@ def generation_refresh_unfinished() -> int:
     unfinished = Generation.objects.exclude(status__in=Generation.FINAL)
     for generation in unfinished.exclude(task_id="", submitted_at__isnull=True):
         if generation.provider_results:
-            if generation.error == MSG_SAVE_WILL_RETRY:  # an earlier copy met a busy service
-                Generation.objects.filter(pk=generation.pk).update(error="")
+            # An earlier copy met a busy service: re-queue it once (the update is the lock).
+            if Generation.objects.filter(pk=generation.pk, error=MSG_SAVE_WILL_RETRY).update(error=""):
                 enqueue_on_commit(save_tracks, str(generation.pk))
         else:
             generation_refresh(generation=generation)
@@ -293,12 +302,15 @@ def webhook_signature_valid(*, body: bytes, signature: str) -> bool:
     if not secret or not signature:
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().removeprefix("sha256=").lower())
+    given = signature.strip().lower().removeprefix("sha256=")
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "ignore"))
 
 
 def generation_webhook(*, payload: dict) -> Generation | None:
     """A provider's callback: the same as a poll that saw the task end. Duplicates change nothing."""
     info = TaskInfo.from_json({**payload, "id": payload.get("task_id")})
+    if not info.id:
+        return None
     generation = Generation.objects.filter(provider="remote", task_id=info.id).first()
     if generation is None or not info.is_final:
         return generation

@@ -48,6 +48,7 @@ class RemoteProvider(MusicProvider):
         max_retries: int = 3,
         backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        check_url: Callable[[str], None] | None = None,
     ) -> None:
         root = base_url.strip().rstrip("/")
         if root.endswith("/api/v1"):  # people paste the API URL rather than the service root
@@ -61,6 +62,7 @@ class RemoteProvider(MusicProvider):
         self.max_retries = max(0, max_retries)
         self.backoff_s = backoff_s
         self._sleep = sleep
+        self._check_url = check_url  # raises for an address we must not fetch (e.g. a private one)
         self._session = requests.Session()
 
     @classmethod
@@ -124,6 +126,8 @@ class RemoteProvider(MusicProvider):
 
     def fetch_audio(self, url: str) -> bytes:
         url = urljoin(self._base_url + "/", url)  # tolerate a service that hands out relative URLs
+        if self._check_url is not None:
+            self._check_url(url)
         # Our key goes only to the service's own host, never to a CDN.
         key = self._api_key if _origin(url) == _origin(self._base_url) else None
         timeout = (CONNECT_TIMEOUT_S, self.timeout_s)

@@ -114,3 +114,35 @@ def test_a_hosted_service_fetches_a_clip_from_a_signed_url_only_when_the_app_has
     path = url.removeprefix("https://studio.example.com")
     assert client.get(path).status_code == 200
     assert client.get(path.replace("/shared/", "/shared/x")).status_code == 404
+
+
+def test_test_connection_never_sends_the_servers_key_or_a_saved_key_to_another_address(
+        user_client, httpserver, settings):
+    settings.MUSIC_PROVIDER, settings.MUSIC_API_BASE_URL, settings.MUSIC_API_KEY = (
+        "remote", "https://api.example.com", "sk-mm-server-owned-key")
+    body = user_client.post("/accounts/settings/test/", {"base_url": httpserver.url_for("/"), "api_key": ""})
+    assert b"Enter the service address and an API key first." in body.content
+    _save_remote(user_client)  # a key saved for api.example.com ...
+    user_client.post("/accounts/settings/test/", {"base_url": httpserver.url_for("/"), "api_key": ""})
+    assert not httpserver.log  # ... is not sent to another host either
+
+
+def test_in_production_a_users_service_address_must_be_public(user_client, settings):
+    settings.MUSIC_API_ALLOW_PRIVATE = False
+    response = _save_remote(user_client, base_url="http://127.0.0.1:8080")
+    assert response.status_code == 400 and b"private or local address" in response.content
+    body = user_client.post("/accounts/settings/test/", {"base_url": "http://169.254.169.254", "api_key": KEY})
+    assert b"private or local address" in body.content
+
+
+def test_keys_saved_before_encryption_keys_were_configured_stay_readable(user_client, settings):
+    settings.SECRET_ENCRYPTION_KEYS = []
+    _save_remote(user_client)
+    settings.SECRET_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    assert services.provider_choice_for(user_client.user).api_key == KEY
+    assert services.rotate_secrets() == 1
+
+
+def test_the_key_is_not_in_the_choices_repr(user_client):
+    _save_remote(user_client)
+    assert KEY not in repr(services.provider_choice_for(user_client.user))

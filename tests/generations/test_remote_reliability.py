@@ -251,3 +251,52 @@ def test_many_polls_cost_one_upstream_call_per_interval(remote, settings):
     for _ in range(5):  # five open tabs
         services.generation_refresh(generation=Generation.objects.get(pk=generation.pk))
     assert _calls(remote, "/api/v1/task/t-tabs") == 1
+
+
+def test_two_lost_answers_on_one_account_are_never_guessed(remote, settings):
+    settings.GENERATION_LOOKUP_WINDOW_S = 0
+    remote.expect_request("/api/v1/music/generate", method="POST").respond_with_handler(_slow_generate)
+    first = services.generation_start(owner=UserFactory(), mode="custom", prompt="mine", tags="")
+    second = services.generation_start(owner=UserFactory(), mode="custom", prompt="theirs", tags="")
+    now_ms = int(time.time() * 1000)
+    remote.expect_request("/api/v1/tasks", method="POST").respond_with_json(envelope({
+        "items": [{"id": "t-a", "status": "processing", "created_at": now_ms},
+                  {"id": "t-b", "status": "processing", "created_at": now_ms}], "total": 2, "page": 1}))
+    for generation in (first, second):
+        generation = services.generation_refresh(generation=generation)
+        assert generation.task_id == "" and generation.status == "failed"  # said, not guessed
+
+
+def test_a_completed_task_without_tracks_fails_instead_of_waiting_forever(remote):
+    generation = _processing(remote, "t-empty")
+    remote.expect_request("/api/v1/task/t-empty").respond_with_json(
+        envelope({"id": "t-empty", "status": "completed", "created_at": 1, "results": []}))
+    generation = services.generation_refresh(generation=generation)
+    assert generation.status == "failed" and "no tracks" in generation.error
+
+
+@pytest.mark.parametrize("signature", ["é", "SHA256=" + "0" * 64])
+def test_odd_signatures_are_refused_without_a_crash(client, remote, waiting_generation, signature):
+    assert _post_webhook(client, {"task_id": "t-hook", "status": "failed"}, signature=signature).status_code == 401
+
+
+def test_an_uppercase_prefix_on_a_good_signature_is_accepted(client, remote, waiting_generation):
+    body = json.dumps({"task_id": "t-hook", "status": "failed", "error": "x"}).encode()
+    signature = _signed(body).replace("sha256=", "SHA256=")
+    response = client.post("/webhooks/music/", data=body, content_type="application/json",
+                           headers={"X-Signature": signature})
+    assert response.status_code == 200
+
+
+def test_a_song_started_on_a_service_is_finished_there_after_switching_to_the_built_in_engine(client, remote):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/accounts/settings/", {"provider": "remote", "base_url": remote.url_for("/"), "api_key": "sk-mm-u"})
+    client.post("/accounts/settings/", {"provider": "local"})
+    generation = Generation.objects.create(
+        owner=user, mode="custom", prompt="la", provider="remote", provider_url=remote.url_for("/").rstrip("/"),
+        task_id="t-switch", status="processing", provider_results=[result_item(remote, "s1")])
+    remote.expect_request("/audio/s1.mp3").respond_with_data(mp3_bytes(sung_line(seconds=3)), content_type="audio/mpeg")
+    services.generation_save_tracks(generation_id=str(generation.pk))
+    generation.refresh_from_db()
+    assert generation.status == "completed" and generation.tracks.count() == 1

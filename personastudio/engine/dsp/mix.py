@@ -111,10 +111,12 @@ def mix_song(vocal_mono: np.ndarray, band_stereo: np.ndarray, *, sr: int, backin
         band = np.concatenate([band, np.zeros((n - band.shape[0], 2))])
     if len(vocal) < n:
         vocal = np.concatenate([vocal, np.zeros(n - len(vocal))])
-    if not np.any(vocal):
+    backing = np.zeros((n, 2)) if backing_stereo is None else np.asarray(backing_stereo, dtype=np.float64)[:n]
+    if not np.any(vocal) and not np.any(backing):
         return band.copy(), np.zeros((n, 2)), band
-    # level the vocal ~2 LU above the band
-    lv, lb = integrated_lufs(vocal, sr), integrated_lufs(band, sr)
+    # level the vocal ~2 LU above the band (from the backing alone when only backing lines are sung)
+    lv = integrated_lufs(vocal if np.any(vocal) else backing.mean(axis=1), sr)
+    lb = integrated_lufs(band, sr)
     vocal_gain = 10 ** ((lb + 2.0 - lv) / 20) if lb > SILENCE_LUFS else 1.0
     vocal = vocal * vocal_gain
     # sidechain-style ducking of the band
@@ -130,9 +132,8 @@ def mix_song(vocal_mono: np.ndarray, band_stereo: np.ndarray, *, sr: int, backin
     slap[d:, 1] = vocal[:-d] * 0.06
     wet = signal.oaconvolve(vocal[:, None], _reverb_ir(sr, seconds=VOCAL_REVERB_S), axes=0)[:n] * VOCAL_REVERB_WET
     vocal_st = np.stack([vocal, vocal], axis=1) * 0.68 + slap + wet
-    if backing_stereo is not None and np.any(backing_stereo):
-        backing = np.asarray(backing_stereo, dtype=np.float64)[:n] * vocal_gain * 0.68
-        vocal_st[: backing.shape[0]] += backing
+    if np.any(backing):
+        vocal_st[: backing.shape[0]] += backing * vocal_gain * 0.68
     mix = vocal_st + band
     return mix, vocal_st, band
 

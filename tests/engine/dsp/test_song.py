@@ -118,3 +118,10 @@ def test_master_handles_silence_and_mono():
     x[1000] = 0.9
     out, g = master(x, sr=SR)
     assert abs(integrated_lufs(out, SR) + 14) <= 1.0 and true_peak_dbtp(out, SR) <= -1.0
+
+
+def test_lyrics_of_backing_lines_only_are_still_sung():
+    from personastudio.engine.dsp.song import render_song
+
+    rendered = render_song(lyrics="(ooh)\n(aah la la)", tags="pop", seed=1)
+    assert np.sqrt(np.mean(rendered.vocal ** 2)) > 0.01

@@ -1,0 +1,1 @@
+// Song form: lyric editor, style chips.

@@ -22,7 +22,11 @@ def _urls(clip, persona, generation):
     return [
         ("get", f"/clips/{clip.id}/"), ("get", f"/clips/{clip.id}/audio"), ("get", f"/clips/{clip.id}/separation/"),
         ("post", f"/clips/{clip.id}/separate/"),
+        ("post", f"/clips/{clip.id}/rename/"), ("get", f"/clips/{clip.id}/delete/"),
+        ("post", f"/clips/{clip.id}/delete/"),
         ("get", f"/personas/{persona.id}/"), ("get", f"/personas/{persona.id}/status/"),
+        ("post", f"/personas/{persona.id}/edit/"), ("get", f"/personas/{persona.id}/delete/"),
+        ("post", f"/personas/{persona.id}/delete/"),
         ("get", f"/generations/{generation.id}/"), ("get", f"/generations/{generation.id}/status/"),
         ("post", f"/generations/{generation.id}/retry/"),
     ]
@@ -40,7 +44,10 @@ def test_another_user_gets_404_for_every_object_url(client, objects):
     _, clip, persona, generation = objects
     client.force_login(UserFactory())
     for method, url in _urls(clip, persona, generation):
-        assert getattr(client, method)(url).status_code == 404, url
+        assert getattr(client, method)(url, {"title": "Stolen", "name": "Stolen"}).status_code == 404, url
+    clip.refresh_from_db()
+    persona.refresh_from_db()
+    assert clip.title != "Stolen" and persona.name == "Mine"
     assert not Generation.objects.filter(owner__username__startswith="singer").exclude(pk=generation.pk).exists()
 
 

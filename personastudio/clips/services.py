@@ -175,3 +175,79 @@ def clip_separation_lost(clip_id: str) -> None:
     Clip.objects.filter(pk=clip_id, separation_status=Clip.Separation.PROCESSING).update(
         separation_status=Clip.Separation.FAILED,
         separation_error="Separation stopped unexpectedly. Please try again.")
+
+
+# Rename and delete (the library pages).
+
+MSG_TITLE_EMPTY = "Give the clip a title."
+MSG_TITLE_TOO_LONG = "A clip's title can be at most 200 characters; this one has {length}."
+MSG_DELETE_WHILE_SEPARATING = ("The vocals of this clip are being separated right now; "
+                               "delete it once that has finished.")
+
+
+def clip_rename(*, clip: Clip, title: str) -> Clip:
+    """A new title, 1 to 200 characters after trimming; ClipRejected says what is wrong."""
+    title = (title or "").strip()
+    if not title:
+        raise ClipRejected(MSG_TITLE_EMPTY)
+    if len(title) > 200:
+        raise ClipRejected(MSG_TITLE_TOO_LONG.format(length=len(title)))
+    Clip.objects.filter(pk=clip.pk).update(title=title)
+    clip.title = title
+    return clip
+
+
+def clip_dependents(*, clip: Clip) -> dict:
+    """What deleting this clip touches.
+
+    stems: deleted with it. personas: learned from it or from its stems; they stay, their source
+    shown as deleted (Persona.source_clip is SET_NULL). song: the song this clip is a track of; it
+    stays, with its other tracks (Clip.generation is SET_NULL).
+    """
+    from personastudio.personas.models import Persona
+
+    stems = list(clip.stems.all())
+    personas = list(Persona.objects.filter(source_clip__in=[clip, *stems]).select_related("source_clip"))
+    return {"stems": stems, "personas": personas, "song": clip.generation}
+
+
+def clip_delete(*, clip: Clip) -> dict:
+    """Delete a clip and its stems, and their audio files once the deletion is committed.
+
+    Clip.parent is SET_NULL, so the stems are deleted here explicitly. Personas and songs stay.
+    Returns what it touched (see clip_dependents).
+    """
+    if clip.separation_status == Clip.Separation.PROCESSING:
+        raise ClipRejected(MSG_DELETE_WHILE_SEPARATING)
+    with transaction.atomic():
+        dependents = clip_dependents(clip=clip)
+        doomed = [*dependents["stems"], clip]
+        files = [(c.audio.storage, c.audio.name) for c in doomed if c.audio.name]
+        Clip.objects.filter(pk__in=[c.pk for c in doomed]).delete()
+        transaction.on_commit(lambda: _delete_files(files))
+    return dependents
+
+
+def _delete_files(files) -> None:
+    import os
+
+    for storage, name in files:
+        try:
+            storage.delete(name)
+            directory = os.path.dirname(storage.path(name))
+            if os.path.isdir(directory) and not os.listdir(directory):
+                os.rmdir(directory)
+        except NotImplementedError:
+            pass  # a storage without local paths: the file is gone, the folder is not ours to tidy
+        except OSError:
+            logger.warning("Could not remove the audio file %s of a deleted clip", name, exc_info=True)
+
+
+def clip_search(*, owner: AbstractBaseUser, q: str = "", kind: str = ""):
+    """The clips list: the owner's clips, optionally of one kind and with the words of `q` in the title."""
+    clips = Clip.objects.filter(owner=owner).select_related("parent", "generation")
+    if kind in Clip.Kind.values:
+        clips = clips.filter(kind=kind)
+    for word in (q or "").split():
+        clips = clips.filter(title__icontains=word)
+    return clips

@@ -12,4 +12,6 @@ urlpatterns = [
     path("<uuid:clip_id>/separate/", views.clip_separate, name="separate"),
     path("<uuid:clip_id>/separation/", views.clip_separation_status, name="separation"),
     path("shared/<str:token>/audio", views.clip_shared_audio, name="shared"),
+    path("<uuid:clip_id>/rename/", views.clip_rename, name="rename"),
+    path("<uuid:clip_id>/delete/", views.clip_delete, name="delete"),
 ]

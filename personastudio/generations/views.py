@@ -15,15 +15,66 @@ from .models import Generation
 
 
 def generation_list(request):
-    generations = Generation.objects.filter(owner=request.user).select_related("persona")
-    return render(request, "generations/list.html", {"generations": generations})
+    """The songs library: ?q= searches title, lyrics (written and sung) and tags; ?persona= and ?status=
+    filter; 20 a page. (No favourites: that needs a field on Generation.)"""
+    import uuid
+
+    from django.core.paginator import Paginator
+    from django.db.models import OuterRef, Q, Subquery
+
+    from personastudio.clips.models import Clip
+    from personastudio.personas.models import Persona
+
+    mine = Generation.objects.filter(owner=request.user)
+    q = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    status = status if status in Generation.Status.values else ""
+    personas = Persona.objects.filter(owner=request.user).order_by("name")
+    persona = None
+    try:
+        persona = personas.filter(pk=uuid.UUID(request.GET.get("persona", ""))).first()
+    except ValueError:
+        pass
+    generations = mine.select_related("persona").annotate(first_track_s=Subquery(
+        Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]))
+    for word in q.split():
+        generations = generations.filter(
+            Q(title__icontains=word) | Q(prompt__icontains=word) | Q(tags__icontains=word)
+            | Q(gpt_description_prompt__icontains=word)
+            | Q(provider_results__0__prompt__icontains=word) | Q(provider_results__1__prompt__icontains=word))
+    if persona is not None:
+        generations = generations.filter(persona=persona)
+    if status:
+        generations = generations.filter(status=status)
+    page = Paginator(generations, 20).get_page(request.GET.get("page"))
+    return render(request, "generations/list.html", {
+        "generations": page.object_list, "page": page, "q": q, "status": status, "persona": persona,
+        "personas": personas, "statuses": Generation.Status.choices, "has_any": mine.exists(),
+        "filtered": bool(q or status or persona),
+    })
 
 
 def generation_new(request):
+    """The song form. GET ?from=<your song's id> starts from that song's inputs; &lyrics=sung from the lyric
+    it sang (an inspiration song's written lyric, in custom mode)."""
+    import uuid
+
+    from django.http import Http404
+
+    from .forms import SECTION_BUTTONS, STYLE_CHIPS
+
     initial = {}
     if request.method == "GET" and request.GET.get("persona"):
         initial["persona"] = request.GET["persona"]
     form = GenerationForm(request.POST or None, owner=request.user, initial=initial)
+    source = None
+    if request.method == "GET" and request.GET.get("from"):
+        try:
+            source_id = uuid.UUID(request.GET["from"])
+        except ValueError:
+            raise Http404("No such song") from None
+        source = services.generation_get_for_user(user=request.user, generation_id=source_id)
+        form.prefill_from(source, sung=request.GET.get("lyrics") == "sung")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         generation = services.generation_start(
@@ -32,7 +83,10 @@ def generation_new(request):
             persona=data["persona"],
         )
         return redirect(generation)
-    return render(request, "generations/new.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "generations/new.html", {
+        "form": form, "style_chips": STYLE_CHIPS, "section_buttons": SECTION_BUTTONS, "source": source,
+        "from_sung": source is not None and request.GET.get("lyrics") == "sung",
+    }, status=400 if form.errors else 200)
 
 
 def _detail_context(generation):

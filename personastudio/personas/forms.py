@@ -28,3 +28,18 @@ class PersonaForm(forms.Form):
         except services.PersonaRejected as exc:
             raise forms.ValidationError(str(exc)) from exc
         return clip
+
+
+class PersonaEditForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="Any name, in any language.",
+                           error_messages={"required": "Give the persona a name.",
+                                           "max_length": "A name can be at most %(limit_value)d characters; "
+                                                         "this one has %(show_value)d."})
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                                  help_text="Your own notes: what this voice is good for, how you recorded it.")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the persona a name.")
+        return name

@@ -17,6 +17,7 @@ class Persona(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personas")
     name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)  # the songwriter's own notes on this singer
     source_clip = models.ForeignKey("clips.Clip", null=True, on_delete=models.SET_NULL, related_name="personas")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)

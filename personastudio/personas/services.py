@@ -86,3 +86,25 @@ def _persona_failed(persona: Persona, message: str) -> None:
 def persona_lost(persona_id: str) -> None:
     Persona.objects.filter(pk=persona_id, status=Persona.Status.PENDING).update(
         status=Persona.Status.FAILED, error="Learning stopped unexpectedly. Please try again.")
+
+
+def persona_update(*, persona: Persona, name: str, description: str) -> Persona:
+    """Rename a persona or change its notes; what it learned stays as it is."""
+    persona.name = name.strip()
+    persona.description = description.strip()
+    persona.save(update_fields=["name", "description"])
+    return persona
+
+
+def persona_dependents(*, persona: Persona) -> dict:
+    """What deleting this persona touches: the songs that used it (they stay, without it)."""
+    songs = persona.generations.all()
+    return {"songs": songs, "song_count": songs.count()}
+
+
+def persona_delete(*, persona: Persona) -> int:
+    """Delete a persona; the songs it sang keep their tracks (Generation.persona is SET_NULL). Returns their count."""
+    with transaction.atomic():
+        count = persona.generations.count()
+        persona.delete()
+    return count

@@ -9,4 +9,6 @@ urlpatterns = [
     path("new/", views.persona_new, name="new"),
     path("<uuid:persona_id>/", views.persona_detail, name="detail"),
     path("<uuid:persona_id>/status/", views.persona_status, name="status"),
+    path("<uuid:persona_id>/edit/", views.persona_edit, name="edit"),
+    path("<uuid:persona_id>/delete/", views.persona_delete, name="delete"),
 ]

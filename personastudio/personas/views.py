@@ -1,13 +1,16 @@
+from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseStopPolling
 
 from . import services
-from .forms import PersonaForm
+from .forms import PersonaEditForm, PersonaForm
 from .models import Persona
 
 
 def persona_list(request):
-    personas = Persona.objects.filter(owner=request.user).select_related("source_clip")
+    personas = (Persona.objects.filter(owner=request.user).select_related("source_clip")
+                .annotate(song_count=Count("generations")))
     return render(request, "personas/list.html", {"personas": personas})
 
 
@@ -21,9 +24,16 @@ def persona_new(request):
     return render(request, "personas/new.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _detail(request, persona, edit_form=None, status=200):
+    edit_form = edit_form or PersonaEditForm(initial={"name": persona.name, "description": persona.description})
+    return render(request, "personas/detail.html", {
+        "persona": persona, "edit_form": edit_form, "song_count": persona.generations.count(),
+    }, status=status)
+
+
 def persona_detail(request, persona_id):
     persona = services.persona_get_for_user(user=request.user, persona_id=persona_id)
-    return render(request, "personas/detail.html", {"persona": persona})
+    return _detail(request, persona)
 
 
 def persona_status(request, persona_id):
@@ -32,3 +42,30 @@ def persona_status(request, persona_id):
     if persona.status != Persona.Status.PENDING:
         response.status_code = HttpResponseStopPolling.status_code
     return response
+
+
+def persona_edit(request, persona_id):
+    """Rename a persona and edit its description (POST); a GET just shows the persona page."""
+    persona = services.persona_get_for_user(user=request.user, persona_id=persona_id)
+    if request.method != "POST":
+        return redirect(persona)
+    form = PersonaEditForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, persona, edit_form=form, status=400)
+    services.persona_update(persona=persona, name=form.cleaned_data["name"],
+                            description=form.cleaned_data["description"])
+    messages.success(request, "Saved.")
+    return redirect(persona)
+
+
+def persona_delete(request, persona_id):
+    """GET: say what deleting it means. POST: delete it; the songs it sang stay."""
+    persona = services.persona_get_for_user(user=request.user, persona_id=persona_id)
+    if request.method == "POST":
+        name = persona.name
+        count = services.persona_delete(persona=persona)
+        kept = f" The {count} song{'s' if count != 1 else ''} it sang {'are' if count != 1 else 'is'} kept." \
+            if count else ""
+        messages.success(request, f"“{name}” is deleted.{kept}")
+        return redirect("personas:list")
+    return render(request, "personas/delete.html", {"persona": persona, **services.persona_dependents(persona=persona)})

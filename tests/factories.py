@@ -54,3 +54,14 @@ def upload_file(samples: np.ndarray | None = None, *, name: str = "voice.wav", d
 
 def as_file(data: bytes) -> io.BytesIO:
     return io.BytesIO(data)
+
+
+def log_in_browser(page, live_server):
+    """A new user, logged in through the real login page of `live_server` in a Playwright page."""
+    user = UserFactory()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return user

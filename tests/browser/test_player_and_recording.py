@@ -4,22 +4,12 @@ import re
 from pathlib import Path
 
 import pytest
-from factories import PASSWORD, UserFactory, sung_line, wav_bytes
+from factories import log_in_browser, sung_line, wav_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
 CLIP_PAGE = re.compile(r"/clips/[0-9a-f-]{36}/$")
-
-
-def log_in(page, live_server):
-    user = UserFactory()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return user
 
 
 def test_the_waveform_player_draws_stored_peaks_and_answers_the_keyboard(page, live_server, worker_thread, tmp_path):
@@ -28,7 +18,7 @@ def test_the_waveform_player_draws_stored_peaks_and_answers_the_keyboard(page, l
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     voice = tmp_path / "long-take.wav"
     voice.write_bytes(wav_bytes(sung_line(seconds=14)))
-    log_in(page, live_server)
+    log_in_browser(page, live_server)
 
     page.goto(f"{live_server.url}/clips/upload/")
     page.fill("#id_title", "Long take")
@@ -88,7 +78,7 @@ def test_record_listen_back_and_save_as_a_recording(page, context, live_server):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     context.grant_permissions(["microphone"], origin=live_server.url)
-    log_in(page, live_server)
+    log_in_browser(page, live_server)
 
     page.goto(f"{live_server.url}/clips/upload/")
     recorder = page.locator("#recorder")
@@ -126,7 +116,7 @@ def test_record_listen_back_and_save_as_a_recording(page, context, live_server):
 def test_a_refused_recording_keeps_the_take_and_says_why(page, context, live_server):
     page.set_default_timeout(30_000)
     context.grant_permissions(["microphone"], origin=live_server.url)
-    log_in(page, live_server)
+    log_in_browser(page, live_server)
     page.goto(f"{live_server.url}/clips/upload/")
     page.click("#recorder [data-action=start]")
     page.wait_for_selector('#recorder[data-state="recording"]', timeout=10_000)
@@ -158,7 +148,7 @@ def test_a_refused_recording_keeps_the_take_and_says_why(page, context, live_ser
 
 def test_a_denied_microphone_is_explained_in_the_page(page, live_server):
     page.set_default_timeout(30_000)
-    log_in(page, live_server)
+    log_in_browser(page, live_server)
     page.goto(f"{live_server.url}/clips/upload/")
     page.evaluate("""() => {
         navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));

@@ -3,27 +3,17 @@
 from pathlib import Path
 
 import pytest
-from factories import PASSWORD, UserFactory
+from factories import log_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
 
 
-def _log_in(page, live_server):
-    user = UserFactory()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return user
-
-
 def test_the_song_form_editor(page, live_server):
     page.set_default_timeout(15_000)
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in(page, live_server)
+    log_in_browser(page, live_server)
     page.goto(f"{live_server.url}/generations/new/")
 
     # Type lyrics, switch to Inspiration and back: nothing is lost.
@@ -97,7 +87,7 @@ def test_edit_and_regenerate_from_the_song_page(page, live_server):
     from personastudio.generations.models import Generation
 
     page.set_default_timeout(15_000)
-    user = _log_in(page, live_server)
+    user = log_in_browser(page, live_server)
     sung = "[Verse]\n海边的风吹过来\n[Chorus]\n夏天夏天不要走"
     song = Generation.objects.create(
         owner=user, mode="inspiration", gpt_description_prompt="一首夏天的歌", status="completed",
@@ -120,7 +110,7 @@ def test_a_failed_song_offers_edit_but_not_a_second_retry_button(page, live_serv
     from personastudio.generations.models import Generation
 
     page.set_default_timeout(15_000)
-    user = _log_in(page, live_server)
+    user = log_in_browser(page, live_server)
     song = Generation.objects.create(owner=user, mode="custom", title="Broken", prompt="la la", status="failed",
                                      error="The music service is busy.")
     page.goto(f"{live_server.url}{song.get_absolute_url()}")

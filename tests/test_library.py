@@ -230,3 +230,21 @@ def test_dashboard_polls_each_song_in_progress(client, user):
 def test_dashboard_guides_a_new_user(client, user):
     body = client.get("/").content.decode()
     assert "Your first song in four steps" in body and "hx-get" not in body.split("<main")[1]
+
+
+def test_a_song_can_be_marked_favourite_and_the_library_filters_by_it(client):
+    from factories import UserFactory
+
+    from personastudio.generations.models import Generation
+
+    user = UserFactory()
+    client.force_login(user)
+    liked = Generation.objects.create(owner=user, mode="custom", title="Liked one", prompt="la")
+    Generation.objects.create(owner=user, mode="custom", title="Other one", prompt="la")
+    response = client.post(f"/generations/{liked.id}/favourite/", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and b'aria-pressed="true"' in response.content
+    body = client.get("/generations/?fav=1").content.decode()
+    assert "Liked one" in body and "Other one" not in body
+    stranger = UserFactory()
+    client.force_login(stranger)
+    assert client.post(f"/generations/{liked.id}/favourite/").status_code == 404

@@ -315,3 +315,31 @@ def generation_webhook(*, payload: dict) -> Generation | None:
     if generation is None or not info.is_final:
         return generation
     return apply_task_info(generation=generation, info=info)
+
+
+def generation_library(*, owner: AbstractBaseUser, q: str = "", status: str = "", persona: Persona | None = None,
+                       favourites: bool = False):
+    """The songs library: every word of `q` must appear in the title, lyrics (written or sung),
+    tags or description; the other arguments filter. Newest first, with the first track's length."""
+    from django.db.models import OuterRef, Subquery
+
+    songs = Generation.objects.filter(owner=owner).select_related("persona").annotate(first_track_s=Subquery(
+        Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]))
+    for word in q.split():
+        songs = songs.filter(
+            Q(title__icontains=word) | Q(prompt__icontains=word) | Q(tags__icontains=word)
+            | Q(gpt_description_prompt__icontains=word)
+            | Q(provider_results__0__prompt__icontains=word) | Q(provider_results__1__prompt__icontains=word))
+    if persona is not None:
+        songs = songs.filter(persona=persona)
+    if status:
+        songs = songs.filter(status=status)
+    if favourites:
+        songs = songs.filter(favourite=True)
+    return songs
+
+
+def generation_toggle_favourite(*, generation: Generation) -> Generation:
+    Generation.objects.filter(pk=generation.pk).update(favourite=not generation.favourite)
+    generation.refresh_from_db()
+    return generation

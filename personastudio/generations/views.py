@@ -1,6 +1,8 @@
 import json
+import uuid
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -8,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from personastudio.musicapi.errors import MusicApiError
+from personastudio.personas.models import Persona
 
 from . import services
 from .forms import GenerationForm
@@ -15,43 +18,33 @@ from .models import Generation
 
 
 def generation_list(request):
-    """The songs library: ?q= searches title, lyrics (written and sung) and tags; ?persona= and ?status=
-    filter; 20 a page. (No favourites: that needs a field on Generation.)"""
-    import uuid
-
-    from django.core.paginator import Paginator
-    from django.db.models import OuterRef, Q, Subquery
-
-    from personastudio.clips.models import Clip
-    from personastudio.personas.models import Persona
-
-    mine = Generation.objects.filter(owner=request.user)
-    q = request.GET.get("q", "").strip()
+    """The songs library: ?q= search, ?persona=, ?status=, ?fav=1; 20 a page."""
     status = request.GET.get("status", "")
     status = status if status in Generation.Status.values else ""
     personas = Persona.objects.filter(owner=request.user).order_by("name")
-    persona = None
     try:
         persona = personas.filter(pk=uuid.UUID(request.GET.get("persona", ""))).first()
     except ValueError:
-        pass
-    generations = mine.select_related("persona").annotate(first_track_s=Subquery(
-        Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]))
-    for word in q.split():
-        generations = generations.filter(
-            Q(title__icontains=word) | Q(prompt__icontains=word) | Q(tags__icontains=word)
-            | Q(gpt_description_prompt__icontains=word)
-            | Q(provider_results__0__prompt__icontains=word) | Q(provider_results__1__prompt__icontains=word))
-    if persona is not None:
-        generations = generations.filter(persona=persona)
-    if status:
-        generations = generations.filter(status=status)
-    page = Paginator(generations, 20).get_page(request.GET.get("page"))
+        persona = None
+    q, favourites = request.GET.get("q", "").strip(), request.GET.get("fav") == "1"
+    songs = services.generation_library(owner=request.user, q=q, status=status, persona=persona,
+                                        favourites=favourites)
+    page = Paginator(songs, 20).get_page(request.GET.get("page"))
     return render(request, "generations/list.html", {
         "generations": page.object_list, "page": page, "q": q, "status": status, "persona": persona,
-        "personas": personas, "statuses": Generation.Status.choices, "has_any": mine.exists(),
-        "filtered": bool(q or status or persona),
+        "personas": personas, "statuses": Generation.Status.choices, "fav": favourites,
+        "has_any": Generation.objects.filter(owner=request.user).exists(),
+        "filtered": bool(q or status or persona or favourites),
     })
+
+
+@require_POST
+def generation_favourite(request, generation_id):
+    generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
+    generation = services.generation_toggle_favourite(generation=generation)
+    if request.htmx:
+        return render(request, "generations/detail.html#favourite", {"generation": generation})
+    return redirect(generation)
 
 
 def generation_new(request):

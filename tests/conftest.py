@@ -66,3 +66,14 @@ def browser_type_launch_args(browser_type_launch_args):
         "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
     }
+
+
+@pytest.fixture
+def user_client(client):
+    """A test client logged in as a new user (`client.user`)."""
+    from factories import UserFactory
+
+    user = UserFactory()
+    client.force_login(user)
+    client.user = user
+    return client

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import mimetypes
+import os
 from pathlib import PurePath
 
 from django.conf import settings
@@ -229,8 +230,6 @@ def clip_delete(*, clip: Clip) -> dict:
 
 
 def _delete_files(files) -> None:
-    import os
-
     for storage, name in files:
         try:
             storage.delete(name)

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -86,8 +87,6 @@ def clip_separate(request, clip_id):
 
 
 # Rename and delete (the library pages).
-
-from django.utils.http import url_has_allowed_host_and_scheme  # noqa: E402
 
 
 def _safe_next(request, fallback):

@@ -3,7 +3,7 @@ import uuid
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -13,7 +13,7 @@ from personastudio.musicapi.errors import MusicApiError
 from personastudio.personas.models import Persona
 
 from . import services
-from .forms import GenerationForm
+from .forms import SECTION_BUTTONS, STYLE_CHIPS, GenerationForm
 from .models import Generation
 
 
@@ -50,12 +50,6 @@ def generation_favourite(request, generation_id):
 def generation_new(request):
     """The song form. GET ?from=<your song's id> starts from that song's inputs; &lyrics=sung from the lyric
     it sang (an inspiration song's written lyric, in custom mode)."""
-    import uuid
-
-    from django.http import Http404
-
-    from .forms import SECTION_BUTTONS, STYLE_CHIPS
-
     initial = {}
     if request.method == "GET" and request.GET.get("persona"):
         initial["persona"] = request.GET["persona"]

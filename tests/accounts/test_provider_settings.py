@@ -3,7 +3,7 @@ and objects that stay with the provider they were made on."""
 
 import pytest
 from cryptography.fernet import Fernet
-from factories import UserFactory, make_clip
+from factories import make_clip
 from werkzeug import Response
 
 from personastudio.accounts import services
@@ -15,14 +15,6 @@ from personastudio.personas.models import Persona
 pytestmark = pytest.mark.django_db
 
 KEY = "sk-mm-very-secret-key-1234"
-
-
-@pytest.fixture
-def user_client(client):
-    user = UserFactory()
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def _save_remote(client, base_url="https://api.example.com", api_key=KEY):

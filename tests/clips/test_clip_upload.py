@@ -1,17 +1,9 @@
 import pytest
-from factories import UserFactory, mp3_bytes, sung_line, tone, upload_file, wav_bytes
+from factories import mp3_bytes, sung_line, tone, upload_file, wav_bytes
 
 from personastudio.clips.models import Clip
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user_client(client):
-    user = UserFactory()
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def test_it_keeps_an_uploaded_wav_with_its_measurements(user_client):

@@ -6,19 +6,11 @@ import av
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from factories import SR, UserFactory, sung_line, upload_file
+from factories import SR, sung_line, upload_file
 
 from personastudio.clips.models import Clip
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user_client(client):
-    user = UserFactory()
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 def webm_opus_bytes(samples: np.ndarray, *, sr: int = SR) -> bytes:

@@ -6,12 +6,6 @@ from personastudio.generations.models import Generation
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def user_client(client):
-    client.force_login(UserFactory())
-    return client
-
-
 def test_custom_mode_needs_lyrics_or_tags(user_client):
     response = user_client.post("/generations/new/", {"mode": "custom", "title": "Empty"})
     assert response.status_code == 400

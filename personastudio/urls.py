@@ -1,4 +1,6 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from . import views
 from .generations.views import music_webhook
@@ -11,4 +13,7 @@ urlpatterns = [
     path("generations/", include("personastudio.generations.urls")),
     path("api/v1/", include("personastudio.engine.api.urls")),
     path("webhooks/music/", music_webhook, name="music_webhook"),
+    # The language switcher works before logging in too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
 ]

@@ -8,7 +8,7 @@ FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; exit 0; fi; \
 	done; exit 1
 
-.PHONY: run test install install-test browser-deps migrate clean engine-key
+.PHONY: run test install install-test browser-deps migrate clean engine-key messages
 
 $(VENV)/.installed: pyproject.toml
 	@py=$$($(FIND_PYTHON)) || { echo "Persona Studio needs Python 3.12 or newer (Django 6). Install python3.12 or python3.13 and run make again." >&2; exit 1; }; \
@@ -47,6 +47,13 @@ test: install-test
 engine-key: migrate
 	@test -n "$(USER_NAME)" || { echo "usage: make engine-key USER_NAME=alice" >&2; exit 2; }
 	$(PY) manage.py engine_key --user "$(USER_NAME)"
+
+# After changing user-facing text: collect it into locale/zh_Hans/*.po, translate the new entries, run again
+# to compile the .mo files (both are committed, so running the app needs no gettext tools).
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans
+	$(PY) manage.py compilemessages -l zh_Hans --ignore='.venv*'
 
 clean:
 	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* media test-results

@@ -6,6 +6,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext as _
+
 
 class PrivateAddressError(ValueError):
     """The URL is not http(s), its host does not resolve, or it resolves to a non-public address."""
@@ -15,13 +17,13 @@ def require_public_http_url(url: str) -> None:
     """Raise PrivateAddressError (with a sentence) unless every address of the host is global."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PrivateAddressError("The address must start with http:// or https://.")
+        raise PrivateAddressError(_("The address must start with http:// or https://."))
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except (socket.gaierror, UnicodeError):
-        raise PrivateAddressError(f"Could not find the host {parts.hostname}.") from None
+        raise PrivateAddressError(_("Could not find the host %(host)s.") % {"host": parts.hostname}) from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global or address.is_multicast:
-            raise PrivateAddressError(f"{parts.hostname} is a private or local address, which this server "
-                                      "does not call.")
+            raise PrivateAddressError(_("%(host)s is a private or local address, which this server does not call.")
+                                      % {"host": parts.hostname})

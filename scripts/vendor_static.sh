@@ -15,10 +15,13 @@ install -D -m644 "htmx.org-$HTMX_VERSION/package/LICENSE" "$root/static/vendor/h
 install -D -m644 "picocss-pico-$PICO_VERSION/package/css/pico.min.css" "$root/static/vendor/pico/pico.min.css"
 install -D -m644 "picocss-pico-$PICO_VERSION/package/LICENSE.md" "$root/static/vendor/pico/LICENSE.md"
 install -D -m644 "wavesurfer.js-$WAVESURFER_VERSION/package/dist/wavesurfer.min.js" "$root/static/vendor/wavesurfer/wavesurfer.min.js"
+# The official Regions plugin of the same release (UMD: defines WaveSurfer.Regions, so load it after wavesurfer).
+install -D -m644 "wavesurfer.js-$WAVESURFER_VERSION/package/dist/plugins/regions.min.js" "$root/static/vendor/wavesurfer/plugins/regions.min.js"
 install -D -m644 "wavesurfer.js-$WAVESURFER_VERSION/package/LICENSE" "$root/static/vendor/wavesurfer/LICENSE"
 cat > "$root/static/vendor/VERSIONS" <<V
 htmx.org $HTMX_VERSION
 @picocss/pico $PICO_VERSION
 wavesurfer.js $WAVESURFER_VERSION
+wavesurfer.js $WAVESURFER_VERSION dist/plugins/regions.min.js
 V
-echo "vendored: htmx $HTMX_VERSION, pico $PICO_VERSION, wavesurfer.js $WAVESURFER_VERSION"
+echo "vendored: htmx $HTMX_VERSION, pico $PICO_VERSION, wavesurfer.js $WAVESURFER_VERSION (+ regions plugin)"

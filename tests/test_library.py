@@ -150,7 +150,7 @@ def test_delete_confirmation_says_what_depends_on_the_clip(client, family):
     body = " ".join(client.get(f"/clips/{clip.id}/delete/").content.decode().split())
     assert "Its 2 stems are deleted with it" in body
     assert "Night take — vocals" in body and "Night take — instrumental" in body
-    assert "2 personas learned from it or its stems stay" in body and "source clip as deleted" in body
+    assert "2 personas learned from this clip or its stems stay" in body and "source clip as deleted" in body
     assert "From the take" in body and "From the vocals" in body
     assert "a track of the song" in body and "Night song" in body and "the song stays" in body
     assert 'name="csrfmiddlewaretoken"' in body

@@ -1,6 +1,7 @@
 from django import forms
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from personastudio.netguard import PrivateAddressError, require_public_http_url
 
@@ -9,12 +10,12 @@ from .models import ProviderSettings
 
 class ProviderSettingsForm(forms.Form):
     provider = forms.ChoiceField(choices=ProviderSettings.Provider.choices, widget=forms.RadioSelect,
-                                 label="Make music with")
-    base_url = forms.URLField(required=False, label="Service address", assume_scheme="https",
-                              help_text="The service's root, e.g. https://api.example.com (we add /api/v1/).")
-    api_key = forms.CharField(required=False, label="API key", strip=True,
+                                 label=_("Make music with"))
+    base_url = forms.URLField(required=False, label=_("Service address"), assume_scheme="https",
+                              help_text=_("The service's root, e.g. https://api.example.com (we add /api/v1/)."))
+    api_key = forms.CharField(required=False, label=_("API key"), strip=True,
                               widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-                              help_text="Starts with sk-mm-. Leave empty to keep the saved key.")
+                              help_text=_("Starts with sk-mm-. Leave empty to keep the saved key."))
 
     def __init__(self, *args, saved_key: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,12 +25,12 @@ class ProviderSettingsForm(forms.Form):
         data = super().clean()
         if data.get("provider") == ProviderSettings.Provider.REMOTE:
             if not data.get("base_url"):
-                self.add_error("base_url", "Enter the address of the hosted service.")
+                self.add_error("base_url", _("Enter the address of the hosted service."))
             elif not settings.MUSIC_API_ALLOW_PRIVATE:
                 try:
                     require_public_http_url(data["base_url"])
                 except PrivateAddressError as exc:
                     self.add_error("base_url", str(exc))
             if not data.get("api_key") and not self.saved_key:
-                self.add_error("api_key", "Enter the API key the service gave you.")
+                self.add_error("api_key", _("Enter the API key the service gave you."))
         return data

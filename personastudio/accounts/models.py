@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ProviderSettings(models.Model):
     """Which music provider a user's work goes to. No row: the server's default (MUSIC_PROVIDER)."""
 
     class Provider(models.TextChoices):
-        LOCAL = "local", "Built-in engine (offline, on this computer)"
-        REMOTE = "remote", "A hosted MusicMint-compatible service"
+        LOCAL = "local", _("Built-in engine (offline, on this computer)")
+        REMOTE = "remote", _("A hosted MusicMint-compatible service")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_settings")
     provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.LOCAL)

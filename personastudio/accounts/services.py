@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
 
 from .models import ProviderSettings
 
-MSG_KEY_UNREADABLE = ("Your saved API key can no longer be read (the server's encryption keys changed). "
-                      "Enter it again in Settings.")
+MSG_KEY_UNREADABLE = _("Your saved API key can no longer be read (the server's encryption keys changed). "
+                        "Enter it again in Settings.")
 
 
 @dataclass(frozen=True)

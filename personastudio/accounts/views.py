@@ -4,6 +4,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from personastudio.musicapi.errors import MusicApiError
@@ -37,7 +38,7 @@ def provider_settings(request):
         data = form.cleaned_data
         services.provider_settings_save(user=request.user, provider=data["provider"], base_url=data["base_url"],
                                         api_key=data["api_key"])
-        messages.success(request, "Saved. New clips, personas and songs go to this provider; nothing was deleted.")
+        messages.success(request, _("Saved. New clips, personas and songs go to this provider; nothing was deleted."))
         return redirect("provider_settings")
     key_lost = bool(saved and saved.api_key_encrypted and not services.key_readable(saved))
     return render(request, "accounts/settings.html",
@@ -56,17 +57,17 @@ def provider_settings_test(request):
         if saved and service_root(saved.base_url) == service_root(base_url):
             api_key = saved.api_key
     if not base_url or not api_key:
-        result = (False, "Enter the service address and an API key first.")
+        result = (False, _("Enter the service address and an API key first."))
     else:
         try:
             if not settings.MUSIC_API_ALLOW_PRIVATE:
                 require_public_http_url(base_url)
             RemoteProvider(base_url=base_url, api_key=api_key, timeout_s=10, max_retries=0).ping()
-            result = (True, "Connected: the service accepted the key and answered like a MusicMint service.")
+            result = (True, _("Connected: the service accepted the key and answered like a MusicMint service."))
         except PrivateAddressError as exc:
             result = (False, str(exc))
         except ValueError:
-            result = (False, "The address must start with http:// or https://, e.g. https://api.example.com.")
+            result = (False, _("The address must start with http:// or https://, e.g. https://api.example.com."))
         except MusicApiError as exc:
             result = (False, exc.message)
     return render(request, "accounts/settings.html#test-result", {"test_ok": result[0], "test_message": result[1]})

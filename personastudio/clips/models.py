@@ -3,6 +3,19 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def clock_label(seconds: float) -> str:
+    """12 -> '0:12', 94.5 -> '1:34.5': whole seconds plain, tenths only when a region needs them."""
+    tenths = max(int(round(seconds * 10)), 0)
+    minutes, rest = divmod(tenths, 600)
+    whole, tenth = divmod(rest, 10)
+    return f"{minutes}:{whole:02d}" + (f".{tenth}" if tenth else "")
+
+
+def format_region(start_s: float, end_s: float) -> str:
+    return f"{clock_label(start_s)}–{clock_label(end_s)}"
 
 
 def clip_audio_path(instance: "Clip", filename: str) -> str:
@@ -12,17 +25,17 @@ def clip_audio_path(instance: "Clip", filename: str) -> str:
 
 class Clip(models.Model):
     class Kind(models.TextChoices):
-        UPLOAD = "upload", "Upload"
-        RECORDING = "recording", "Recording"
-        GENERATED = "generated", "Generated"
-        VOCALS = "vocals", "Vocals"
-        INSTRUMENTAL = "instrumental", "Instrumental"
+        UPLOAD = "upload", _("Upload")
+        RECORDING = "recording", _("Recording")
+        GENERATED = "generated", _("Generated")
+        VOCALS = "vocals", _("Vocals")
+        INSTRUMENTAL = "instrumental", _("Instrumental")
 
     class Separation(models.TextChoices):
-        NONE = "", "Not separated"
-        PROCESSING = "processing", "Separating"
-        COMPLETE = "complete", "Separated"
-        FAILED = "failed", "Separation failed"
+        NONE = "", _("Not separated")
+        PROCESSING = "processing", _("Separating")
+        COMPLETE = "complete", _("Separated")
+        FAILED = "failed", _("Separation failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clips")
@@ -44,6 +57,9 @@ class Clip(models.Model):
     remote_id = models.CharField(max_length=100, blank=True)
     separation_status = models.CharField(max_length=16, choices=Separation.choices, blank=True, default="")
     separation_error = models.TextField(blank=True)
+    # The part "Separate vocals" was asked for, in seconds; both None means the whole clip.
+    separation_start_s = models.FloatField(null=True, blank=True)
+    separation_end_s = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,6 +81,18 @@ class Clip(models.Model):
 
     def get_audio_url(self) -> str:
         return reverse("clips:audio", args=[self.id])
+
+    @property
+    def separation_region(self) -> tuple[float, float] | None:
+        if self.separation_start_s is None or self.separation_end_s is None:
+            return None
+        return self.separation_start_s, self.separation_end_s
+
+    @property
+    def separation_region_label(self) -> str:
+        """'0:12–0:34' when a region was separated, '' for the whole clip."""
+        region = self.separation_region
+        return format_region(*region) if region else ""
 
     @property
     def extension(self) -> str:

@@ -3,22 +3,27 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from personastudio.clips.models import format_region
 from personastudio.engine.dsp.profile import VoiceProfile, hz_to_note_name, note_name_range
 
 
 class Persona(models.Model):
     class Status(models.TextChoices):
         # The contract's words, used in data-status too.
-        PENDING = "pending", "Learning"
-        COMPLETE = "complete", "Ready"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Learning")
+        COMPLETE = "complete", _("Ready")
+        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personas")
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)  # the songwriter's own notes on this singer
     source_clip = models.ForeignKey("clips.Clip", null=True, on_delete=models.SET_NULL, related_name="personas")
+    # The part of source_clip it learned from, in seconds; both None means the whole clip.
+    region_start_s = models.FloatField(null=True, blank=True)
+    region_end_s = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     provider = models.CharField(max_length=16, default="local")
@@ -35,6 +40,17 @@ class Persona(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("personas:detail", args=[self.id])
+
+    @property
+    def region(self) -> tuple[float, float] | None:
+        if self.region_start_s is None or self.region_end_s is None:
+            return None
+        return self.region_start_s, self.region_end_s
+
+    @property
+    def region_label(self) -> str:
+        """'0:12–0:34' when it learned from a region of its clip, '' for the whole clip."""
+        return format_region(*self.region) if self.region else ""
 
     @property
     def voice(self) -> VoiceProfile | None:

@@ -39,14 +39,17 @@ NOT_AUDIO = "This file doesn't look like audio we can read. Please upload WAV, M
 NO_SOUND = "This file holds no sound we can read: it may be empty or cut short."
 
 
-def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | None = None) -> tuple[np.ndarray, AudioInfo]:
-    """Decode a path or file-like object to mono float32 at `sr`.
+def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | None = None,
+           channels: int = 1) -> tuple[np.ndarray, AudioInfo]:
+    """Decode a path or file-like object to float32 at `sr`: mono (n,), or (n, 2) with channels=2.
 
     Stops early with AudioTooLongError as soon as more than `max_duration_s` has
     been decoded, so a three-hour file costs no more than the limit.
     """
     if sr <= 0:
         raise ParameterError("sr must be positive")
+    if channels not in (1, 2):
+        raise ParameterError("channels must be 1 or 2")
     try:
         container = av.open(source, mode="r")
     except (av.FFmpegError, ValueError, OSError) as exc:
@@ -55,7 +58,7 @@ def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | N
         if not container.streams.audio:
             raise AudioDecodeError(NOT_AUDIO)
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
+        resampler = av.AudioResampler(format="flt", layout="mono" if channels == 1 else "stereo", rate=sr)
         chunks: list[np.ndarray] = []
         decoded = 0
         try:
@@ -63,7 +66,7 @@ def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | N
                 for out in resampler.resample(frame):
                     chunk = out.to_ndarray().reshape(-1)
                     chunks.append(chunk)
-                    decoded += len(chunk)
+                    decoded += len(chunk) // channels
                 if max_duration_s is not None and decoded > (max_duration_s + 0.5) * sr:
                     raise AudioTooLongError(_stream_duration(container, stream) or decoded / sr, max_duration_s)
             for out in resampler.resample(None):
@@ -75,6 +78,8 @@ def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | N
             if not chunks:
                 raise AudioDecodeError(NOT_AUDIO) from exc
         samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+        if channels == 2:  # packed float: L R L R …
+            samples = samples[: len(samples) // 2 * 2].reshape(-1, 2)
         if len(samples) < sr * 0.05 or not np.isfinite(samples).all():
             raise AudioDecodeError(NO_SOUND)
         if max_duration_s is not None and len(samples) > (max_duration_s + 0.5) * sr:

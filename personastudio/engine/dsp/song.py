@@ -36,9 +36,10 @@ class RenderedSong:
 
 def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None = None,
                 vocal_range_midi: tuple[float, float] | None = None,
-                make_instrumental: bool = False, sr: int = 44100) -> RenderedSong:
+                make_instrumental: bool = False, sr: int = 44100, style: Style | None = None) -> RenderedSong:
+    """``style`` overrides the one the tags and seed would give (an extension keeps its source's tempo and key)."""
     seed = int(seed)
-    style = style_from_tags(tags or "", seed)
+    style = style if style is not None else style_from_tags(tags or "", seed)
     sections = parse_lyrics(lyrics or "")
     voice = singer.voice_for(voice_profile, tags or "")
     if vocal_range_midi is None and voice_profile and voice_profile.get("low_hz") and voice_profile.get("high_hz"):

@@ -1,0 +1,157 @@
+"""Extending a song from a chosen second: keep the source up to there, join new music to it.
+
+``join_song`` takes the source up to ``at_s`` and a freshly rendered continuation,
+lines the continuation's beat grid up with the source's (so the downbeats keep
+falling where the listener expects them), joins the two with a short equal-power
+crossfade and masters the whole song again (-14 LUFS, ≤ -1 dBTP), scaling the
+stems with the same per-sample gain so vocal + band ≈ mix still holds.
+
+When the source was not made by our engine its tempo and key are unknown:
+``estimate_tempo`` (beat tracking) and ``estimate_key`` (chroma against the
+Krumhansl–Kessler key profiles) guess them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import librosa
+import numpy as np
+
+from .mix import master_curve
+
+CROSSFADE_S = 0.5
+ANALYSIS_SR = 22050
+
+# Krumhansl–Kessler probe-tone profiles, tonic first.
+_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+@dataclass
+class JoinedSong:
+    mix: np.ndarray  # (n, 2) float32, mastered
+    vocal: np.ndarray | None  # (n,) float32, or None when the source's stems are unknown
+    band: np.ndarray | None  # (n, 2) float32, or None likewise
+    sr: int
+    duration_s: float
+    at_s: float  # where the new part starts (the crossfade begins here)
+
+
+def _stereo(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    return np.repeat(x[:, None], 2, axis=1) if x.ndim == 1 else x
+
+
+def _mono(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    return x.mean(axis=1) if x.ndim == 2 else x
+
+
+def crossfade_join(head: np.ndarray, tail: np.ndarray, *, sr: int, at_s: float,
+                   crossfade_s: float = CROSSFADE_S) -> np.ndarray:
+    """``head`` exactly up to ``at_s``, then ``head`` fading out while ``tail`` fades in (equal power:
+    cos/sin, so the loudness does not dip in the middle), then the rest of ``tail``.
+
+    Both are (n,) or both (n, 2). Past its end ``head`` counts as silence, so extending from the
+    very last second fades the new part in rather than cutting it in.
+    """
+    at = int(round(at_s * sr))
+    at = max(0, min(at, len(head)))
+    fade = max(1, min(int(round(crossfade_s * sr)), len(tail)))
+    out_len = at + len(tail)
+    out = np.zeros((out_len,) + head.shape[1:], dtype=np.float32)
+    out[:at] = head[:at]
+    t = (np.arange(fade) + 0.5) / fade
+    fade_out, fade_in = np.cos(t * np.pi / 2), np.sin(t * np.pi / 2)
+    if head.ndim == 2:
+        fade_out, fade_in = fade_out[:, None], fade_in[:, None]
+    overlap = head[at:at + fade]
+    if len(overlap) < fade:
+        overlap = np.concatenate([overlap, np.zeros((fade - len(overlap),) + head.shape[1:], np.float32)])
+    out[at:at + fade] = overlap * fade_out + tail[:fade] * fade_in
+    out[at + fade:] = tail[fade:]
+    return out
+
+
+def grid_offset_s(at_s: float, period_s: float, phase_s: float = 0.0) -> float:
+    """How much of a continuation (whose bars start at 0) to skip so that, starting at ``at_s``,
+    its grid lands on the source's grid (a beat every ``period_s`` from ``phase_s``)."""
+    if period_s <= 0:
+        return 0.0
+    return float((at_s - phase_s) % period_s)
+
+
+def estimate_tempo(samples: np.ndarray, sr: int) -> tuple[float, float]:
+    """(bpm, first beat in seconds) by beat tracking; (0, 0) when no beat is found.
+
+    The tempo is folded into 70–160 BPM, where the composer writes (half/double time is the
+    usual ambiguity of beat trackers).
+    """
+    x = _mono(samples)
+    if not np.any(x) or len(x) < sr:
+        return 0.0, 0.0
+    if sr != ANALYSIS_SR:
+        x = librosa.resample(x, orig_sr=sr, target_sr=ANALYSIS_SR, res_type="polyphase")
+    onset_env = librosa.onset.onset_strength(y=x.astype(np.float32), sr=ANALYSIS_SR, hop_length=512)
+    tempo, beats = librosa.beat.beat_track(onset_envelope=onset_env, sr=ANALYSIS_SR, hop_length=512)
+    bpm = float(np.atleast_1d(tempo)[0])
+    if not bpm > 0:
+        return 0.0, 0.0
+    while bpm < 70:
+        bpm *= 2
+    while bpm > 160:
+        bpm /= 2
+    beat_times = librosa.frames_to_time(beats, sr=ANALYSIS_SR, hop_length=512)
+    phase = float(beat_times[0] % (60.0 / bpm)) if len(beat_times) else 0.0
+    return round(bpm, 1), phase
+
+
+def estimate_key(samples: np.ndarray, sr: int) -> tuple[int, str] | None:
+    """(tonic pitch class 0–11, "major"|"minor") from the average chroma; None for silence."""
+    x = _mono(samples)
+    if not np.any(x) or len(x) < sr:
+        return None
+    if sr != ANALYSIS_SR:
+        x = librosa.resample(x, orig_sr=sr, target_sr=ANALYSIS_SR, res_type="polyphase")
+    chroma = librosa.feature.chroma_stft(y=x.astype(np.float32), sr=ANALYSIS_SR, n_fft=4096, hop_length=2048)
+    profile = chroma.mean(axis=1)
+    if not np.any(profile > 0):
+        return None
+    best, best_r = None, -2.0
+    for mode, template in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE)):
+        for tonic in range(12):
+            r = float(np.corrcoef(profile, np.roll(template, tonic))[0, 1])
+            if r > best_r:
+                best, best_r = (tonic, mode), r
+    return best
+
+
+def join_song(*, source_mix: np.ndarray, continuation_mix: np.ndarray, sr: int, at_s: float,
+              source_vocal: np.ndarray | None = None, source_band: np.ndarray | None = None,
+              continuation_vocal: np.ndarray | None = None, continuation_band: np.ndarray | None = None,
+              skip_s: float = 0.0, crossfade_s: float = CROSSFADE_S) -> JoinedSong:
+    """The source up to ``at_s`` + the continuation (its first ``skip_s`` dropped), crossfaded and mastered."""
+    source_mix = _stereo(source_mix)
+    at_s = float(min(max(at_s, 0.0), len(source_mix) / sr))
+    skip = int(round(skip_s * sr))
+    tail = _stereo(continuation_mix)[skip:]
+    mix = crossfade_join(source_mix, tail, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
+    mastered, curve = master_curve(mix, sr=sr)
+    vocal = band = None
+    if source_vocal is not None and source_band is not None and continuation_band is not None:
+        n_src = len(source_mix)
+
+        def fit(x: np.ndarray) -> np.ndarray:  # stems decoded from MP3 may differ by a frame in length
+            x = x[:n_src]
+            return np.concatenate([x, np.zeros((n_src - len(x),) + x.shape[1:], np.float32)])
+
+        cont_vocal = (np.zeros(len(continuation_mix), np.float32) if continuation_vocal is None
+                      else _mono(continuation_vocal))
+        vocal = crossfade_join(fit(_mono(source_vocal)), cont_vocal[skip:], sr=sr, at_s=at_s,
+                               crossfade_s=crossfade_s) * curve
+        band = crossfade_join(fit(_stereo(source_band)), _stereo(continuation_band)[skip:], sr=sr, at_s=at_s,
+                              crossfade_s=crossfade_s) * curve[:, None]
+        vocal, band = vocal.astype(np.float32), np.ascontiguousarray(band, dtype=np.float32)
+    return JoinedSong(mix=np.ascontiguousarray(mastered, dtype=np.float32), vocal=vocal, band=band, sr=sr,
+                      duration_s=len(mastered) / sr, at_s=at_s)

@@ -1,5 +1,6 @@
 """English and Simplified Chinese: browser detection, the switcher, a complete catalogue, localised dates."""
 
+import re
 from pathlib import Path
 
 import polib
@@ -49,10 +50,9 @@ def test_dates_and_durations_are_localised(client, user):
     make_clip(user, title="Take", samples=tone(seconds=1.5))
     english = client.get("/clips/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     chinese = client.get("/clips/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
-    # Django's own formats: 11/25/2026 … in English, 2026/11/25 … in Chinese.
-    import re
+    # Django's own formats: 11/25/2026 … in English, 2026年11月25日 … in Chinese.
     assert re.search(r">\d{2}/\d{2}/\d{4} ", english)
-    assert re.search(r">\d{4}/\d{1,2}/\d{1,2} ", chinese)
+    assert re.search(r">\d{4}年\d{1,2}月\d{1,2}日 ", chinese)
     assert "类型" in chinese and "时长" in chinese
 
 
@@ -78,7 +78,6 @@ def test_catalogue_is_complete_and_compiled(domain):
         expected = entry.msgstr or entry.msgstr_plural.get(0)
         assert compiled.get((entry.msgctxt, entry.msgid)) == expected, f"stale .mo for {entry.msgid!r}: run `make messages`"
     # Placeholders survive translation (a missing %(name)s would crash or drop a value).
-    import re
     for entry in po:
         source = set(re.findall(r"%\(\w+\)s", entry.msgid + entry.msgid_plural))
         target = set(re.findall(r"%\(\w+\)s", entry.msgstr or entry.msgstr_plural.get(0, "")))

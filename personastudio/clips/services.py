@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import mimetypes
 import os
+import tempfile
+from dataclasses import dataclass
 from pathlib import PurePath
+
+import av
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,6 +21,7 @@ from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy as _
 
 from personastudio.background import enqueue_on_commit
 from personastudio.engine.dsp import audio_io, profile
@@ -23,23 +29,58 @@ from personastudio.musicapi.errors import MusicApiError
 from personastudio.musicapi.base import MusicProvider
 from personastudio.musicapi.providers import provider_for, same_provider
 
-from .models import Clip
+from .models import Clip, clock_label, format_region
 
 logger = logging.getLogger(__name__)
 
 ANALYSIS_SR = 22050
-MSG_TOO_BIG = "This file is larger than {limit} MB. Trim it or export it as MP3, then upload again."
-MSG_TOO_LONG = "This audio is {length} long; clips can be at most {limit}. Trim it and upload again."
-MSG_NEEDS_PUBLIC_URL = ("A hosted music service fetches your clip from this app by URL, so the app needs a public "
-                        "address: set PUBLIC_BASE_URL (e.g. https://studio.example.com) and restart.")
+MSG_TOO_BIG = _("This file is larger than {limit} MB. Trim it or export it as MP3, then upload again.")
+MSG_TOO_LONG = _("This audio is {length} long; clips can be at most {limit}. Trim it and upload again.")
+MSG_NEEDS_PUBLIC_URL = _("A hosted music service fetches your clip from this app by URL, so the app needs a public "
+                         "address: set PUBLIC_BASE_URL (e.g. https://studio.example.com) and restart.")
 SHARED_URL_SALT = "clips.shared-audio"
 SHARED_URL_MAX_AGE_S = 3600
-MSG_SEPARATION_BUSY = "The vocals of this clip are already being separated."
-MSG_SEPARATION_OF_STEM = "This clip is already a stem; separate its parent clip instead."
+MSG_SEPARATION_BUSY = _("The vocals of this clip are already being separated.")
+MSG_SEPARATION_OF_STEM = _("This clip is already a stem; separate its parent clip instead.")
+MSG_SEPARATION_FAILED = _("Separation failed: {reason}")
+MSG_SEPARATION_FAILED_UNEXPECTEDLY = _("Separation failed unexpectedly. Please try again.")
+MSG_SEPARATION_STOPPED = _("Separation stopped unexpectedly. Please try again.")
+
+# A region of a clip (the waveform selection on the clip page), in seconds.
+MSG_REGION_NOT_A_NUMBER = _("Type the region's start and end in seconds, e.g. 12.5.")
+MSG_REGION_BEFORE_START = _("A region can't start before 0:00.")
+MSG_REGION_PAST_END = _("This clip is {length} long: end the region at {length} or earlier.")
+MSG_REGION_BACKWARDS = _("The region must end after it starts: make the end later than {start}.")
+MSG_SEPARATION_REGION_TOO_SHORT = _("Select at least 1 second to separate; this region is {seconds} seconds long.")
+SEPARATION_MIN_S = 1.0  # the contract's stem endpoint refuses less
+# Number inputs and drags round to a tenth: a hair past either end means that end.
+REGION_SLACK_S = 0.05
 
 
 class ClipRejected(Exception):
     """An upload we cannot keep; the message is for the songwriter."""
+
+
+class RegionRejected(ClipRejected):
+    """A region we will not use; `field` names the input the sentence belongs next to."""
+
+    def __init__(self, message, *, field: str = "vocal_end_s"):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Region:
+    start_s: float
+    end_s: float
+
+    @property
+    def length_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @property
+    def label(self) -> str:
+        return format_region(self.start_s, self.end_s)
 
 
 def clip_get_for_user(*, user: AbstractBaseUser, clip_id) -> Clip:
@@ -62,7 +103,7 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
         raise ClipRejected(str(exc)) from exc
     suffix = PurePath(filename).suffix.lower() or ".audio"
     clip = Clip(
-        owner=owner, title=(title.strip() or PurePath(filename).stem or "Untitled")[:200], kind=kind,
+        owner=owner, title=(title.strip() or PurePath(filename).stem or gettext("Untitled"))[:200], kind=kind,
         content_type=mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream",
         duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
         peaks=audio_io.waveform_peaks(samples), voiced_s=profile.voice_profile(samples, sr=ANALYSIS_SR).voiced_s,
@@ -76,8 +117,8 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
 def _spoken_duration(seconds: float) -> str:
     """8 -> '8 seconds', 600 -> '10 minutes', 150 -> '2.5 minutes'."""
     if seconds < 90:
-        return f"{seconds:.0f} seconds"
-    return f"{seconds / 60:.3g} minutes"
+        return gettext("{seconds} seconds").format(seconds=f"{seconds:.0f}")
+    return gettext("{minutes} minutes").format(minutes=f"{seconds / 60:.3g}")
 
 
 def clip_decode(*, clip: Clip, sr: int = ANALYSIS_SR):
@@ -121,16 +162,69 @@ def clip_from_shared_token(token: str) -> Clip:
     return get_object_or_404(Clip, pk=clip_id)
 
 
-def clip_request_separation(*, clip: Clip) -> None:
-    """Queue "Separate vocals"; a second click while it runs does nothing."""
+def clip_region(*, clip: Clip, start_s: float | None, end_s: float | None) -> Region | None:
+    """The part of `clip` between start_s and end_s, checked against the clip; None means the whole clip.
+
+    A missing start is 0:00 and a missing end is the clip's end; a region that covers the
+    whole clip is the whole clip (None), so "which part" is only ever said when it matters.
+    """
+    if start_s is None and end_s is None:
+        return None
+    duration = clip.duration_s
+    start = 0.0 if start_s is None else float(start_s)
+    end = duration if end_s is None else float(end_s)
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RegionRejected(MSG_REGION_NOT_A_NUMBER)
+    if start < -REGION_SLACK_S:
+        raise RegionRejected(MSG_REGION_BEFORE_START, field="vocal_start_s")
+    if end > duration + REGION_SLACK_S:
+        raise RegionRejected(MSG_REGION_PAST_END.format(length=clock_label(duration)))
+    start, end = max(start, 0.0), min(end, duration)
+    if end <= start:
+        raise RegionRejected(MSG_REGION_BACKWARDS.format(start=clock_label(start)))
+    if start <= REGION_SLACK_S and end >= duration - REGION_SLACK_S:
+        return None
+    return Region(round(start, 2), round(end, 2))
+
+
+def clip_region_voiced_s(*, clip: Clip, region: Region | None, enough_s: float | None = None) -> float:
+    """Seconds of singing or speech in a region of the clip (the whole clip when region is None).
+
+    Measured on the decoded audio as the clip's own voiced_s is; with `enough_s` it stops
+    counting once that much is found, so checking a long region stays quick.
+    """
+    if region is None:
+        return clip.voiced_s
+    sr = profile.ANALYSIS_SR
+    samples = clip_decode(clip=clip, sr=sr)[int(region.start_s * sr):int(region.end_s * sr)]
+    chunk = 30 * sr
+    voiced_s = 0.0
+    for start in range(0, len(samples), chunk):
+        piece = samples[start:start + chunk]
+        if len(piece) < sr * 0.1 or not piece.any():
+            continue
+        voiced_s += float((profile.voiced_f0(piece) > 0).sum()) * profile.FRAME_PERIOD_MS / 1000.0
+        if enough_s is not None and voiced_s >= enough_s:
+            break
+    return round(voiced_s, 2)
+
+
+def clip_request_separation(*, clip: Clip, vocal_start_s: float | None = None,
+                            vocal_end_s: float | None = None) -> None:
+    """Queue "Separate vocals" for the whole clip or a region of it; a second click while it runs does nothing."""
     from .tasks import separate_clip
 
     if clip.kind in (Clip.Kind.VOCALS, Clip.Kind.INSTRUMENTAL):
         raise ClipRejected(MSG_SEPARATION_OF_STEM)
+    region = clip_region(clip=clip, start_s=vocal_start_s, end_s=vocal_end_s)
+    if region is not None and region.length_s < SEPARATION_MIN_S:
+        raise RegionRejected(MSG_SEPARATION_REGION_TOO_SHORT.format(seconds=f"{region.length_s:.1f}"))
     with transaction.atomic():
         claimed = Clip.objects.filter(pk=clip.pk).exclude(
             separation_status__in=[Clip.Separation.PROCESSING, Clip.Separation.COMPLETE]
-        ).update(separation_status=Clip.Separation.PROCESSING, separation_error="")
+        ).update(separation_status=Clip.Separation.PROCESSING, separation_error="",
+                 separation_start_s=region.start_s if region else None,
+                 separation_end_s=region.end_s if region else None)
         if not claimed:
             raise ClipRejected(MSG_SEPARATION_BUSY)
         enqueue_on_commit(separate_clip, str(clip.pk))
@@ -138,32 +232,36 @@ def clip_request_separation(*, clip: Clip) -> None:
 
 
 def clip_separate(*, clip_id: str) -> None:
-    """The worker's part of "Separate vocals": ask the provider for stems and keep both as clips."""
+    """The worker's part of "Separate vocals": ask the provider for stems (of the region) and keep both as clips."""
     clip = Clip.objects.filter(pk=clip_id, separation_status=Clip.Separation.PROCESSING).first()
     if clip is None:
         return
     try:
         provider = provider_for(clip.owner)
-        stem = provider.stem(clip_id=clip_remote_id(clip=clip, provider=provider))
+        stem = provider.stem(clip_id=clip_remote_id(clip=clip, provider=provider),
+                             vocal_start_s=clip.separation_start_s or 0.0, vocal_end_s=clip.separation_end_s)
         parts = [(Clip.Kind.VOCALS, stem.vocal_audio_url, stem.vocal_clip_id)]
         if stem.instrumental_audio_url:
             parts.append((Clip.Kind.INSTRUMENTAL, stem.instrumental_audio_url, stem.instrumental_clip_id))
         for kind, url, remote_id in parts:
             if clip.stems.filter(kind=kind).exists():
                 continue
+            title = f"{clip.title} — {str(Clip.Kind(kind).label).lower()}"
+            if clip.separation_region:
+                title = f"{title} ({clip.separation_region_label})"
             try:
-                clip_create(owner=clip.owner, title=f"{clip.title} — {Clip.Kind(kind).label.lower()}",
+                clip_create(owner=clip.owner, title=title,
                             data=provider.fetch_audio(url), filename=f"{kind}.mp3", kind=kind, parent=clip,
                             provider=provider.name, provider_url=provider.base_url, remote_id=remote_id)
             except IntegrityError:
                 pass  # a concurrent run kept it already
     except (MusicApiError, ClipRejected) as exc:
         message = getattr(exc, "message", str(exc))
-        _separation_failed(clip, f"Separation failed: {message}")
+        _separation_failed(clip, MSG_SEPARATION_FAILED.format(reason=message))
         return
     except Exception:
         logger.exception("Separating clip %s failed", clip.pk)
-        _separation_failed(clip, "Separation failed unexpectedly. Please try again.")
+        _separation_failed(clip, str(MSG_SEPARATION_FAILED_UNEXPECTEDLY))
         return
     Clip.objects.filter(pk=clip.pk).update(separation_status=Clip.Separation.COMPLETE)
 
@@ -174,16 +272,51 @@ def _separation_failed(clip: Clip, message: str) -> None:
 
 def clip_separation_lost(clip_id: str) -> None:
     Clip.objects.filter(pk=clip_id, separation_status=Clip.Separation.PROCESSING).update(
-        separation_status=Clip.Separation.FAILED,
-        separation_error="Separation stopped unexpectedly. Please try again.")
+        separation_status=Clip.Separation.FAILED, separation_error=str(MSG_SEPARATION_STOPPED))
+
+
+# Downloads.
+
+
+def clip_download_name(*, clip: Clip, extension: str | None = None) -> str:
+    """The file name a download is saved as: the clip's title and the format's extension."""
+    return f"{clip.title}.{extension or clip.extension}"
+
+
+def clip_wav_file(*, clip: Clip):
+    """The clip transcoded to 16-bit PCM WAV at its own sample rate and channels, in a temporary file.
+
+    Made on request rather than stored: a WAV is ten times the MP3 and is rarely asked for.
+    The caller streams the file and closes it (which deletes it).
+    """
+    out = tempfile.TemporaryFile(suffix=".wav")
+    try:
+        with clip.audio.open("rb") as source, av.open(source, mode="r") as container:
+            stream = container.streams.audio[0]
+            rate = int(stream.codec_context.sample_rate or clip.sample_rate or 44100)
+            layout = "stereo" if (stream.codec_context.channels or clip.channels) >= 2 else "mono"
+            resampler = av.AudioResampler(format="s16", layout=layout, rate=rate)
+            with av.open(out, mode="w", format="wav") as wav:
+                wav_stream = wav.add_stream("pcm_s16le", rate=rate, layout=layout)
+                for frame in container.decode(stream):
+                    for resampled in resampler.resample(frame):
+                        wav.mux(wav_stream.encode(resampled))
+                for resampled in resampler.resample(None):
+                    wav.mux(wav_stream.encode(resampled))
+                wav.mux(wav_stream.encode(None))
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
 
 
 # Rename and delete (the library pages).
 
-MSG_TITLE_EMPTY = "Give the clip a title."
-MSG_TITLE_TOO_LONG = "A clip's title can be at most 200 characters; this one has {length}."
-MSG_DELETE_WHILE_SEPARATING = ("The vocals of this clip are being separated right now; "
-                               "delete it once that has finished.")
+MSG_TITLE_EMPTY = _("Give the clip a title.")
+MSG_TITLE_TOO_LONG = _("A clip's title can be at most 200 characters; this one has {length}.")
+MSG_DELETE_WHILE_SEPARATING = _("The vocals of this clip are being separated right now; "
+                                "delete it once that has finished.")
 
 
 def clip_rename(*, clip: Clip, title: str) -> Clip:

@@ -1,16 +1,18 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from personastudio.http_range import ranged_file_response
+from personastudio.personas import services as persona_services
 
 from . import services
-from .forms import ClipUploadForm
+from .forms import ClipUploadForm, RegionForm
 from .models import Clip
 
 
@@ -36,7 +38,7 @@ def clip_upload(request):
         except services.ClipRejected as exc:
             form.add_error("audio", str(exc))
         else:
-            messages.success(request, f"“{clip.title}” is in your clips.")
+            messages.success(request, _("“{title}” is in your clips.").format(title=clip.title))
             if wants_json:
                 return JsonResponse({"id": str(clip.id), "kind": clip.kind, "url": clip.get_absolute_url()},
                                     status=201)
@@ -49,9 +51,17 @@ def clip_upload(request):
                   status=400 if form.errors else 200)
 
 
+def _detail(request, clip, status=200, **extra):
+    return render(request, "clips/detail.html", {
+        "clip": clip, "stems": clip.stems.all(), "region_form": extra.pop("region_form", None) or RegionForm(),
+        "persona_region": persona_services.persona_region_limits(),
+        **extra,
+    }, status=status)
+
+
 def clip_detail(request, clip_id):
     clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
-    return render(request, "clips/detail.html", {"clip": clip, "stems": clip.stems.all()})
+    return _detail(request, clip)
 
 
 def clip_separation_status(request, clip_id):
@@ -64,8 +74,15 @@ def clip_separation_status(request, clip_id):
 
 
 def clip_audio(request, clip_id) -> HttpResponse:
+    """The stored file (seekable); ?download=1 saves it under the clip's title; ?format=wav transcodes it."""
     clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
-    download_name = f"{clip.title}.{clip.extension}" if "download" in request.GET else None
+    download = "download" in request.GET
+    if request.GET.get("format") == "wav" and clip.extension != "wav":
+        response = FileResponse(services.clip_wav_file(clip=clip), content_type="audio/wav", as_attachment=download,
+                                filename=services.clip_download_name(clip=clip, extension="wav"))
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+    download_name = services.clip_download_name(clip=clip) if download else None
     return ranged_file_response(request, clip.audio, content_type=clip.content_type, download_name=download_name)
 
 
@@ -78,12 +95,21 @@ def clip_shared_audio(request, token) -> HttpResponse:
 
 @require_POST
 def clip_separate(request, clip_id):
+    """Separate the whole clip, or the region in vocal_start_s/vocal_end_s; a wrong region says why beside it."""
     clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
-    try:
-        services.clip_request_separation(clip=clip)
-    except services.ClipRejected as exc:
-        messages.error(request, str(exc))
-    return redirect(clip)
+    form = RegionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.clip_request_separation(clip=clip, vocal_start_s=form.cleaned_data["vocal_start_s"],
+                                             vocal_end_s=form.cleaned_data["vocal_end_s"])
+        except services.RegionRejected as exc:
+            form.add_error(exc.field, str(exc))
+        except services.ClipRejected as exc:
+            messages.error(request, str(exc))
+            return redirect(clip)
+        else:
+            return redirect(clip)
+    return _detail(request, clip, status=400, region_form=form)
 
 
 # Rename and delete (the library pages).
@@ -105,9 +131,8 @@ def clip_rename(request, clip_id):
     try:
         services.clip_rename(clip=clip, title=title)
     except services.ClipRejected as exc:
-        return render(request, "clips/detail.html", {"clip": clip, "stems": clip.stems.all(),
-                                                     "rename_error": str(exc), "rename_value": title}, status=400)
-    messages.success(request, f"Renamed to “{clip.title}”.")
+        return _detail(request, clip, status=400, rename_error=str(exc), rename_value=title)
+    messages.success(request, _("Renamed to “{title}”.").format(title=clip.title))
     return redirect(_safe_next(request, clip.get_absolute_url()))
 
 
@@ -121,7 +146,11 @@ def clip_delete(request, clip_id):
             messages.error(request, str(exc))
             return redirect(clip)
         stems = len(dependents["stems"])
-        extra = f" with its {stems} stem{'s' if stems != 1 else ''}" if stems else ""
-        messages.success(request, f"“{clip.title}” is deleted{extra}.")
+        if stems:
+            message = ngettext("“{title}” is deleted with its {count} stem.",
+                               "“{title}” is deleted with its {count} stems.", stems)
+        else:
+            message = _("“{title}” is deleted.")
+        messages.success(request, message.format(title=clip.title, count=stems))
         return redirect("clips:list")
     return render(request, "clips/delete.html", {"clip": clip, **services.clip_dependents(clip=clip)})

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
 from personastudio.clips.models import Clip
 from personastudio.engine.dsp import profile
+from personastudio.musicapi.base import MusicProvider
 from personastudio.musicapi.errors import MusicApiError
 from personastudio.musicapi.providers import provider_for
 
@@ -20,35 +22,90 @@ from .models import Persona
 
 logger = logging.getLogger(__name__)
 
-MSG_TOO_LITTLE_VOICE = (
+MSG_TOO_LITTLE_VOICE = _(
     "This clip has only {voiced:.0f} seconds of singing or speech; a persona needs at least {minimum:.0f}. "
     "Use “Separate vocals” on the clip to isolate the voice, and pick a clip with 30 seconds or more of clear singing."
 )
+MSG_REGION_TOO_SHORT = _(
+    "A persona needs {minimum:.0f}–{ideal:.0f} seconds of clear voice; this region is only {seconds:.1f} seconds "
+    "long. Make it at least {minimum:.0f} seconds."
+)
+MSG_REGION_TOO_LITTLE_VOICE = _(
+    "This region has only {voiced:.0f} seconds of singing or speech; a persona needs at least {minimum:.0f}. "
+    "Widen it to take in more of the singing, or choose a part with clear singing and little silence."
+)
+MSG_CLIP_DELETED = _("The clip this persona was to learn from has been deleted.")
+MSG_LEARNING_FAILED = _("Learning this persona failed unexpectedly. Please try again.")
+MSG_LEARNING_STOPPED = _("Learning stopped unexpectedly. Please try again.")
+MSG_PROVIDER_REFUSED = _("The music service could not learn this voice.")
+# 10–30 s of clean voice is what a persona needs; a longer region is allowed (more voice does no harm).
+PERSONA_REGION_IDEAL_MAX_S = 30.0
 
 
 class PersonaRejected(Exception):
-    """A persona we will not try to learn; the message is for the songwriter."""
+    """A persona we will not try to learn; the message is for the songwriter, next to `field`."""
+
+    def __init__(self, message, *, field: str = "clip"):
+        super().__init__(message)
+        self.field = field
 
 
 def persona_get_for_user(*, user: AbstractBaseUser, persona_id) -> Persona:
     return get_object_or_404(Persona, id=persona_id, owner=user)
 
 
-def persona_check_clip(*, clip: Clip) -> None:
+def persona_region_limits() -> dict:
+    """What the clip page tells the songwriter (and region.js checks) before a persona is made from a region."""
+    return {"min_s": settings.ENGINE_MIN_VOICED_S, "ideal_max_s": PERSONA_REGION_IDEAL_MAX_S}
+
+
+def persona_check_clip(*, clip: Clip, vocal_start_s: float | None = None,
+                       vocal_end_s: float | None = None) -> clip_services.Region | None:
+    """Will this clip (or this region of it) do for a persona? Returns the region, None for the whole clip."""
     minimum = settings.ENGINE_MIN_VOICED_S
-    if clip.voiced_s < minimum:
-        raise PersonaRejected(MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=minimum))
+    try:
+        region = clip_services.clip_region(clip=clip, start_s=vocal_start_s, end_s=vocal_end_s)
+    except clip_services.RegionRejected as exc:
+        raise PersonaRejected(str(exc), field=exc.field) from exc
+    if region is None:
+        if clip.voiced_s < minimum:
+            raise PersonaRejected(MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=minimum))
+        return None
+    if region.length_s < minimum:
+        raise PersonaRejected(MSG_REGION_TOO_SHORT.format(minimum=minimum, ideal=PERSONA_REGION_IDEAL_MAX_S,
+                                                          seconds=region.length_s), field="vocal_end_s")
+    voiced = clip_services.clip_region_voiced_s(clip=clip, region=region, enough_s=minimum)
+    if voiced < minimum:
+        raise PersonaRejected(MSG_REGION_TOO_LITTLE_VOICE.format(voiced=voiced, minimum=minimum), field="vocal_end_s")
+    return region
 
 
-def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip) -> Persona:
-    """Save the persona first, then learn it on the worker."""
+def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_start_s: float | None = None,
+                   vocal_end_s: float | None = None) -> Persona:
+    """Save the persona first (with the region it learns from, if any), then learn it on the worker."""
     from .tasks import learn_persona
 
-    persona_check_clip(clip=clip)
+    region = persona_check_clip(clip=clip, vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s)
     with transaction.atomic():
-        persona = Persona.objects.create(owner=owner, name=name.strip(), source_clip=clip)
+        persona = Persona.objects.create(owner=owner, name=name.strip(), source_clip=clip,
+                                         region_start_s=region.start_s if region else None,
+                                         region_end_s=region.end_s if region else None)
         enqueue_on_commit(learn_persona, str(persona.pk))
     return persona
+
+
+def _region_clip_id(*, provider: MusicProvider, clip: Clip, start_s: float, end_s: float) -> str:
+    """A provider clip id holding just the region's voice.
+
+    The contract's persona endpoint takes a whole clip, so the region goes through `stem` first
+    (which also isolates the vocals, as the contract recommends). The public service returns only
+    a URL for the vocal stem: upload it to get a clip id.
+    """
+    stem = provider.stem(clip_id=clip_services.clip_remote_id(clip=clip, provider=provider),
+                         vocal_start_s=start_s, vocal_end_s=end_s)
+    if stem.vocal_clip_id:
+        return stem.vocal_clip_id
+    return provider.upload_url(stem.vocal_audio_url).clip_id
 
 
 def persona_learn(*, persona_id: str) -> None:
@@ -59,23 +116,31 @@ def persona_learn(*, persona_id: str) -> None:
     clip = persona.source_clip
     try:
         if clip is None:
-            raise PersonaRejected("The clip this persona was to learn from has been deleted.")
+            raise PersonaRejected(MSG_CLIP_DELETED)
         provider = provider_for(persona.owner)
-        result = provider.create_persona(name=persona.name,
-                                         clip_id=clip_services.clip_remote_id(clip=clip, provider=provider))
-        voice = profile.voice_profile(clip_services.clip_decode(clip=clip), sr=clip_services.ANALYSIS_SR)
+        if persona.region:
+            start_s, end_s = persona.region
+            clip_id = _region_clip_id(provider=provider, clip=clip, start_s=start_s, end_s=end_s)
+        else:
+            clip_id = clip_services.clip_remote_id(clip=clip, provider=provider)
+        result = provider.create_persona(name=persona.name, clip_id=clip_id)
+        sr = clip_services.ANALYSIS_SR
+        samples = clip_services.clip_decode(clip=clip, sr=sr)
+        if persona.region:
+            samples = samples[int(start_s * sr):int(end_s * sr)]
+        voice = profile.voice_profile(samples, sr=sr)
     except (MusicApiError, PersonaRejected) as exc:
-        _persona_failed(persona, getattr(exc, "message", str(exc)))
+        _persona_failed(persona, str(getattr(exc, "message", None) or exc))
         return
     except Exception:
         logger.exception("Learning persona %s failed", persona_id)
-        _persona_failed(persona, "Learning this persona failed unexpectedly. Please try again.")
+        _persona_failed(persona, str(MSG_LEARNING_FAILED))
         return
     status = Persona.Status.COMPLETE if result.status == "complete" else Persona.Status.FAILED
     Persona.objects.filter(pk=persona.pk).update(
         status=status, remote_id=result.persona_id, provider=provider.name, provider_url=provider.base_url,
         profile=voice.to_dict(),
-        error="" if status == Persona.Status.COMPLETE else (result.error or "The music service could not learn this voice."),
+        error="" if status == Persona.Status.COMPLETE else (result.error or str(MSG_PROVIDER_REFUSED)),
     )
 
 
@@ -85,7 +150,7 @@ def _persona_failed(persona: Persona, message: str) -> None:
 
 def persona_lost(persona_id: str) -> None:
     Persona.objects.filter(pk=persona_id, status=Persona.Status.PENDING).update(
-        status=Persona.Status.FAILED, error="Learning stopped unexpectedly. Please try again.")
+        status=Persona.Status.FAILED, error=str(MSG_LEARNING_STOPPED))
 
 
 def persona_update(*, persona: Persona, name: str, description: str) -> Persona:

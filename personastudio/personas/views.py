@@ -1,6 +1,9 @@
+import math
+
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _, ngettext
 from django_htmx.http import HttpResponseStopPolling
 
 from . import services
@@ -14,13 +17,32 @@ def persona_list(request):
     return render(request, "personas/list.html", {"personas": personas})
 
 
+def _seconds(value: str | None) -> str | None:
+    """'5' -> '5', '22.251' -> '22.25'; anything that is not a number of seconds -> None (an empty field)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f"{round(seconds, 2):g}" if math.isfinite(seconds) else None
+
+
 def persona_new(request):
-    initial = {"clip": request.GET.get("clip")} if request.method == "GET" else None
+    """The persona form; ?clip=<id>&vocal_start_s=..&vocal_end_s=.. (the clip page's region) fills it in."""
+    initial = None
+    if request.method == "GET":
+        initial = {"clip": request.GET.get("clip"), "vocal_start_s": _seconds(request.GET.get("vocal_start_s")),
+                   "vocal_end_s": _seconds(request.GET.get("vocal_end_s"))}
     form = PersonaForm(request.POST or None, owner=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        persona = services.persona_create(owner=request.user, name=form.cleaned_data["name"],
-                                          clip=form.cleaned_data["clip"])
-        return redirect(persona)
+        try:
+            persona = services.persona_create(owner=request.user, name=form.cleaned_data["name"],
+                                              clip=form.cleaned_data["clip"],
+                                              vocal_start_s=form.cleaned_data["vocal_start_s"],
+                                              vocal_end_s=form.cleaned_data["vocal_end_s"])
+        except services.PersonaRejected as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            return redirect(persona)
     return render(request, "personas/new.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -54,7 +76,7 @@ def persona_edit(request, persona_id):
         return _detail(request, persona, edit_form=form, status=400)
     services.persona_update(persona=persona, name=form.cleaned_data["name"],
                             description=form.cleaned_data["description"])
-    messages.success(request, "Saved.")
+    messages.success(request, _("Saved."))
     return redirect(persona)
 
 
@@ -64,8 +86,11 @@ def persona_delete(request, persona_id):
     if request.method == "POST":
         name = persona.name
         count = services.persona_delete(persona=persona)
-        kept = f" The {count} song{'s' if count != 1 else ''} it sang {'are' if count != 1 else 'is'} kept." \
-            if count else ""
-        messages.success(request, f"“{name}” is deleted.{kept}")
+        if count:
+            message = ngettext("“{name}” is deleted. The {count} song it sang is kept.",
+                               "“{name}” is deleted. The {count} songs it sang are kept.", count)
+        else:
+            message = _("“{name}” is deleted.")
+        messages.success(request, message.format(name=name, count=count))
         return redirect("personas:list")
     return render(request, "personas/delete.html", {"persona": persona, **services.persona_dependents(persona=persona)})

@@ -5,6 +5,11 @@
   "use strict";
 
   const SEEK_STEP_S = 5;
+  // Django's JavaScript catalog (base.html loads it first); plain English if it failed to load.
+  // Called by these names so that makemessages finds the strings.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate
+    || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
 
   /** 75.4 -> "1:15"; anything unknown -> "0:00". */
   const clock = (seconds) => {
@@ -47,16 +52,16 @@
     if (!audio || !peaks.length || !(duration > 0)) return;
     figure.dataset.waveform = "loading";
 
-    const title = (figure.querySelector("figcaption a")?.textContent || "this track").trim();
+    const title = (figure.dataset.title || figure.querySelector("figcaption a")?.textContent || gettext("this track")).trim();
     const toggle = el("button", { type: "button", className: "player-toggle" },
-      { "aria-label": `Play ${title}`, "aria-pressed": "false" });
+      { "aria-label": interpolate(gettext("Play %(title)s"), { title }, true), "aria-pressed": "false" });
     toggle.append(el("span", { className: "player-icon" }, { "aria-hidden": "true" }));
     const wave = el("div", { className: "player-wave", tabIndex: 0 }, {
-      role: "slider", "aria-label": `Position in ${title}`, "aria-valuemin": "0",
+      role: "slider", "aria-label": interpolate(gettext("Position in %(title)s"), { title }, true), "aria-valuemin": "0",
       "aria-valuemax": String(Math.round(duration)), "aria-valuenow": "0",
-      "aria-valuetext": `0:00 of ${clock(duration)}`,
+      "aria-valuetext": interpolate(gettext("%(time)s of %(length)s"), { time: "0:00", length: clock(duration) }, true),
       "aria-keyshortcuts": "Space ArrowLeft ArrowRight",
-      title: "Space: play or pause · ← →: 5 seconds back or forward",
+      title: gettext("Space: play or pause · ← →: 5 seconds back or forward"),
     });
     const current = el("span", { className: "player-current", textContent: "0:00" });
     const total = el("span", { className: "player-total", textContent: clock(duration) });
@@ -78,7 +83,8 @@
         barWidth: 2,
         barGap: 1,
         barRadius: 2,
-        dragToSeek: true,
+        // A figure with data-drag-select (the clip page) drags out a region instead (region.js).
+        dragToSeek: !("dragSelect" in figure.dataset),
         waveColor: themeColor(figure, "--player-wave", "#9aa6b8"),
         progressColor: themeColor(figure, "--player-progress", "#0172ad"),
         cursorColor: themeColor(figure, "--player-cursor", "#0172ad"),
@@ -91,12 +97,13 @@
       return;
     }
     players.set(figure, ws);
+    figure.wavesurfer = ws; // for region.js, which adds the Regions plugin on "player:ready"
 
-    const showTime = (t) => {
+    const showTime = (time) => {
       const length = ws.getDuration() || duration;
-      current.textContent = clock(t);
-      wave.setAttribute("aria-valuenow", String(Math.round(t)));
-      wave.setAttribute("aria-valuetext", `${clock(t)} of ${clock(length)}`);
+      current.textContent = clock(time);
+      wave.setAttribute("aria-valuenow", String(Math.round(time)));
+      wave.setAttribute("aria-valuetext", interpolate(gettext("%(time)s of %(length)s"), { time: clock(time), length: clock(length) }, true));
     };
     const showPlaying = (playing) => {
       toggle.setAttribute("aria-pressed", String(playing));
@@ -113,6 +120,7 @@
       total.textContent = clock(length);
       wave.setAttribute("aria-valuemax", String(Math.round(length)));
       showTime(ws.getCurrentTime());
+      figure.dispatchEvent(new CustomEvent("player:ready", { bubbles: true, detail: { wavesurfer: ws } }));
     });
     ws.on("timeupdate", showTime);
     ws.on("play", () => {
@@ -154,6 +162,7 @@
   function teardown(figure, { keepNative = false } = {}) {
     const ws = players.get(figure);
     players.delete(figure);
+    delete figure.wavesurfer;
     if (ws) {
       try { ws.pause(); ws.destroy(); } catch { /* already gone */ }
     }
@@ -193,19 +202,25 @@
   const MIME_TYPES = ["audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus", "audio/mp4"];
   const EXTENSIONS = { "audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a" };
 
+  // Getters: translated when used, after the catalog has surely loaded.
   const MSG = {
-    insecure: "Recording in the browser needs the studio to be opened over https (or on this computer as " +
-      "localhost). You can still upload a recording as a file below.",
-    unsupported: "This browser cannot record audio. You can still upload a recording as a file below.",
-    denied: "The browser was not allowed to use the microphone. Allow the microphone for this site " +
-      "(usually from the icon in the address bar), then press Start recording again.",
-    noMic: "No microphone was found. Plug one in or switch it on, then press Start recording again.",
-    busy: "The microphone could not be started — another app may be using it. Close that app and try again.",
-    failed: "Recording could not start. Check your microphone and try again.",
-    empty: "Nothing was recorded. Press Retake to try again.",
-    network: "The recording could not be sent — check your connection, then press Save recording again. " +
-      "Your recording is still here.",
-    kept: "Your recording is still here: press Save recording to try again, or Retake.",
+    get insecure() {
+      return gettext("Recording in the browser needs the studio to be opened over https (or on this computer as localhost). You can still upload a recording as a file below.");
+    },
+    get unsupported() { return gettext("This browser cannot record audio. You can still upload a recording as a file below."); },
+    get denied() {
+      return gettext("The browser was not allowed to use the microphone. Allow the microphone for this site (usually from the icon in the address bar), then press Start recording again.");
+    },
+    get noMic() { return gettext("No microphone was found. Plug one in or switch it on, then press Start recording again."); },
+    get busy() {
+      return gettext("The microphone could not be started — another app may be using it. Close that app and try again.");
+    },
+    get failed() { return gettext("Recording could not start. Check your microphone and try again."); },
+    get empty() { return gettext("Nothing was recorded. Press Retake to try again."); },
+    get network() {
+      return gettext("The recording could not be sent — check your connection, then press Save recording again. Your recording is still here.");
+    },
+    get kept() { return gettext("Your recording is still here: press Save recording to try again, or Retake."); },
   };
 
   function micErrorMessage(error) {
@@ -241,7 +256,7 @@
     const now = new Date();
     const date = now.toLocaleDateString(undefined, { day: "numeric", month: "short" });
     const time = now.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-    return `Recording ${date} ${time}`;
+    return interpolate(gettext("Recording %(date)s %(time)s"), { date, time }, true);
   }
 
   function initRecorder(section) {
@@ -348,7 +363,7 @@
       showError("");
       discardTake();
       timer.textContent = "0:00";
-      countin.textContent = "Waiting for the microphone…";
+      countin.textContent = gettext("Waiting for the microphone…");
       setState("asking");
       try {
         stream = await navigator.mediaDevices.getUserMedia({
@@ -406,7 +421,7 @@
         showError(MSG.failed);
       });
       recorder.start(250);
-      countin.textContent = "Recording";
+      countin.textContent = gettext("Recording");
       startedAt = performance.now();
       setState("recording");
       $("[data-action=stop]").focus();
@@ -462,7 +477,7 @@
       }
       setState("review");
       const reason = data.message || (response.status === 403
-        ? "Your session may have expired: sign in again in another tab." : "The studio could not keep this recording.");
+        ? gettext("Your session may have expired: sign in again in another tab.") : gettext("The studio could not keep this recording."));
       showError(`${reason} ${MSG.kept}`);
     }
 

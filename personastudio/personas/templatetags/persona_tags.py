@@ -13,6 +13,7 @@ import math
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from personastudio.engine.dsp.profile import NOTE_NAMES, VoiceProfile, hz_to_midi
 
@@ -162,9 +163,11 @@ def range_keyboard(value) -> SafeString:
     white_median = median % 12 in WHITE_PCS
     cx = x_of.get(median, 0) + (KEY_W if white_median else BLACK_W) / 2
     cy = KEY_H - 14 if white_median else BLACK_H - 6
+    median_title = gettext("Median {note}").format(note=note_name(median))
     marker = (f'<circle class="median-dot" cx="{cx:g}" cy="{cy}" r="2.6" fill="#e8590c" stroke="#fff" '
-              f'stroke-width=".6"><title>Median {note_name(median)}</title></circle>') if start <= median <= end else ""
-    label = f"Range {note_name(low)} to {note_name(high)}, median {note_name(median)}, on a piano keyboard"
+              f'stroke-width=".6"><title>{escape(median_title)}</title></circle>') if start <= median <= end else ""
+    label = gettext("Range {low} to {high}, median {median}, on a piano keyboard").format(
+        low=note_name(low), high=note_name(high), median=note_name(median))
     return mark_safe(
         f'<svg class="keyboard" viewBox="0 0 {width} {KEY_H}" role="img" aria-label="{escape(label)}" '
         f'data-low="{low}" data-high="{high}" data-median-midi="{median}" preserveAspectRatio="xMidYMid meet">'
@@ -201,8 +204,8 @@ def pitch_histogram(value) -> SafeString:
         if midi % 12 == 0 or midi == median:
             labels.append(f'<text x="{i * bar_w + bar_w / 2:g}" y="{height + 11}" text-anchor="middle" '
                           f'font-size="8" fill="currentColor">{note_name(midi)}</text>')
-    label = (f"Pitch histogram: time spent on each note from {note_name(first + 1)} to {note_name(last - 1)}, "
-             f"most around {note_name(max(counts, key=counts.get))}")
+    label = gettext("Pitch histogram: time spent on each note from {low} to {high}, most around {most}").format(
+        low=note_name(first + 1), high=note_name(last - 1), most=note_name(max(counts, key=counts.get)))
     return mark_safe(
         f'<svg class="histogram" viewBox="0 0 {n * bar_w} {height + 14}" role="img" aria-label="{escape(label)}">'
         f'<title>{escape(label)}</title><line x1="0" y1="{height}" x2="{n * bar_w}" y2="{height}" '

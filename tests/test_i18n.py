@@ -77,8 +77,9 @@ def test_catalogue_is_complete_and_compiled(domain):
             continue
         expected = entry.msgstr or entry.msgstr_plural.get(0)
         assert compiled.get((entry.msgctxt, entry.msgid)) == expected, f"stale .mo for {entry.msgid!r}: run `make messages`"
-    # Placeholders survive translation (a missing %(name)s would crash or drop a value).
+    # Placeholders survive translation (a missing %(name)s or {name} would crash or drop a value).
+    placeholder = r"%\(\w+\)[sd]|\{\w+(?::[^}]*)?\}"
     for entry in po:
-        source = set(re.findall(r"%\(\w+\)s", entry.msgid + entry.msgid_plural))
-        target = set(re.findall(r"%\(\w+\)s", entry.msgstr or entry.msgstr_plural.get(0, "")))
+        source = set(re.findall(placeholder, entry.msgid + entry.msgid_plural))
+        target = set(re.findall(placeholder, entry.msgstr or entry.msgstr_plural.get(0, "")))
         assert source == target, entry.msgid

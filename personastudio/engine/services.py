@@ -6,9 +6,11 @@ contract's errors (musicapi.errors), so the HTTP layer only has to wrap them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import logging
+import math
 import secrets
 import time
 from datetime import timedelta
@@ -43,7 +45,7 @@ from personastudio.musicapi.types import (
 
 from personastudio.netguard import PrivateAddressError, require_public_http_url
 
-from .dsp import audio_io, profile, separate
+from .dsp import audio_io, composer, extend, profile, separate
 from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ MSG_TOO_LITTLE_VOICE = (
 MSG_PERSONA_NOT_FOUND = "No persona with that id."
 MSG_CLIP_NOT_FOUND = "No clip with that id."
 MSG_TASK_NOT_FOUND = "No task with that id."
+MSG_CONTINUE_AT = "continue_at must be a whole number of seconds between 1 and the clip's length ({duration})."
 
 
 # --- keys -------------------------------------------------------------------
@@ -266,9 +269,9 @@ def stem_create(*, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float =
                                          vocal_end_s=end_s, vocal_clip=vocal_clip, instrumental_clip=band_clip)
 
 
-def _decode_field(field, *, sr: int):
+def _decode_field(field, *, sr: int, channels: int = 1):
     with field.open("rb") as audio_file:
-        samples, _ = audio_io.decode(audio_file, sr=sr)
+        samples, _ = audio_io.decode(audio_file, sr=sr, channels=channels)
     return samples
 
 
@@ -302,7 +305,10 @@ def task_create(*, owner: AbstractBaseUser, request: GenerateRequest) -> EngineT
     ).exists():
         raise NotFound(MSG_PERSONA_NOT_FOUND)
     if request.continue_clip_id:
-        _clip_for(owner, request.continue_clip_id)
+        source = _clip_for(owner, request.continue_clip_id)
+        # MP3 framing makes a clip a fraction of a second longer or shorter here than its copy: round up.
+        if request.continue_at is not None and not 0 < request.continue_at <= math.ceil(source.duration_s):
+            raise BadRequest(MSG_CONTINUE_AT.format(duration=math.ceil(source.duration_s)))
     task = EngineTask.objects.create(
         owner=owner, request=request.to_json(), callback_url=request.callback_url,
         retention_days=request.retention_days or 7,
@@ -380,10 +386,17 @@ def task_render(*, task_id: str) -> None:
             written = inspiration.write_song(request.gpt_description_prompt, seed=_seed(task.id, 0))
             title, tags, lyrics = written.title, written.tags, written.lyrics
         voice_profile = _persona_profile(task.owner, request.persona_id)
+        source = _continuation_source(task.owner, request) if request.continue_clip_id else None
+        if source is not None and not title:
+            title = source.title
         task.clips.all().delete()
         for variant in range(VARIANTS_PER_GENERATION):
-            rendered = song.render_song(lyrics=lyrics, tags=tags, seed=_seed(task.id, variant + 1),
-                                        voice_profile=voice_profile, make_instrumental=request.make_instrumental)
+            seed = _seed(task.id, variant + 1)
+            style = source.style_for(tags, seed) if source is not None else None
+            rendered = song.render_song(lyrics=lyrics, tags=tags, seed=seed, voice_profile=voice_profile,
+                                        make_instrumental=request.make_instrumental, style=style)
+            if source is not None:
+                rendered = source.join(rendered)
             _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics)
     except Exception as exc:
         logger.exception("Engine task %s failed", task_id)
@@ -419,14 +432,83 @@ def _persona_profile(owner, persona_id: str) -> dict | None:
 
 def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str) -> None:
     sr = rendered.sr
+    # An extension of an upload has no known stems: it keeps none, and separating it falls back to REPET-SIM.
+    voiced_from = rendered.vocal if rendered.vocal is not None else rendered.mix.mean(axis=1)
     clip = EngineClip(
         owner=task.owner, source=EngineClip.Source.GENERATED, title=f"{title} ({'AB'[variant]})"[:200],
         tags=tags, prompt=lyrics, duration_s=rendered.duration_s, task=task, variant=variant,
-        voiced_s=profile.voice_profile(rendered.vocal, sr=sr).voiced_s if rendered.vocal.any() else 0.0,
+        voiced_s=profile.voice_profile(voiced_from, sr=sr).voiced_s if voiced_from.any() else 0.0,
         expire_at=_expiry(task.retention_days),
     )
     clip.audio.save("audio.mp3", ContentFile(audio_io.encode_mp3(rendered.mix, sr=sr)), save=False)
-    clip.vocal_stem.save("vocals.mp3", ContentFile(audio_io.encode_mp3(rendered.vocal, sr=sr)), save=False)
-    clip.band_stem.save("band.mp3", ContentFile(audio_io.encode_mp3(rendered.band, sr=sr)), save=False)
+    if rendered.vocal is not None and rendered.band is not None:
+        clip.vocal_stem.save("vocals.mp3", ContentFile(audio_io.encode_mp3(rendered.vocal, sr=sr)), save=False)
+        clip.band_stem.save("band.mp3", ContentFile(audio_io.encode_mp3(rendered.band, sr=sr)), save=False)
     clip.save()
+
+
+# --- extending a clip -------------------------------------------------------
+
+MAX_EXTENSION_DEPTH = 8
+
+
+def _engine_style(clip: EngineClip | None, depth: int = 0) -> composer.Style | None:
+    """The exact style a clip made by this engine was composed in (following extensions back to the
+    first song), or None when it was not made here."""
+    if clip is None or clip.task_id is None or clip.source != EngineClip.Source.GENERATED:
+        return None
+    if depth > MAX_EXTENSION_DEPTH:
+        return None
+    request = clip.task.request if isinstance(clip.task.request, dict) else {}
+    parent_id = request.get("continue_clip_id")
+    if parent_id:
+        return _engine_style(EngineClip.objects.filter(pk=parent_id).first(), depth + 1)
+    return composer.style_from_tags(clip.tags, _seed(clip.task_id, clip.variant + 1))
+
+
+class _ContinuationSource:
+    """The clip being extended, decoded once for every variant, with what we know of its music."""
+
+    def __init__(self, clip: EngineClip, at_s: float, sr: int = 44100) -> None:
+        self.title, self.sr = clip.title.removesuffix(" (A)").removesuffix(" (B)"), sr
+        self.mix = _decode_field(clip.audio, sr=sr, channels=2)
+        self.at_s = min(float(at_s), len(self.mix) / sr)
+        self.vocal = self.band = None
+        if clip.vocal_stem and clip.band_stem:
+            self.vocal = _decode_field(clip.vocal_stem, sr=sr)
+            self.band = _decode_field(clip.band_stem, sr=sr, channels=2)
+        self.known_style = _engine_style(clip)
+        self.phase_s = 0.0  # our songs start on a downbeat
+        self.tempo_bpm, self.key = 0.0, None
+        if self.known_style is None:
+            self.tempo_bpm, self.phase_s = extend.estimate_tempo(self.mix, sr)
+            self.key = extend.estimate_key(self.mix, sr)
+
+    def style_for(self, tags: str, seed: int) -> composer.Style:
+        if self.known_style is not None:
+            return self.known_style
+        # Not ours: the new tags choose the genre, the measured tempo and key keep it in time and in tune.
+        style = composer.style_from_tags(tags, seed)
+        changes = {}
+        if self.tempo_bpm:
+            changes["tempo_bpm"] = self.tempo_bpm
+        if self.key is not None:
+            changes["key_root_midi"] = 55 + (self.key[0] - 55) % 12
+            changes["mode"] = self.key[1]
+        return dataclasses.replace(style, **changes)
+
+    def join(self, rendered) -> extend.JoinedSong:
+        # Known style: align whole bars; measured: align beats from the first tracked beat.
+        period = rendered.style.bar_s if self.known_style is not None else rendered.style.beat_s
+        return extend.join_song(
+            source_mix=self.mix, continuation_mix=rendered.mix, sr=self.sr, at_s=self.at_s,
+            source_vocal=self.vocal, source_band=self.band,
+            continuation_vocal=rendered.vocal, continuation_band=rendered.band,
+            skip_s=extend.grid_offset_s(self.at_s, period, self.phase_s))
+
+
+def _continuation_source(owner: AbstractBaseUser, request: GenerateRequest) -> _ContinuationSource:
+    clip = _clip_for(owner, request.continue_clip_id)
+    at_s = request.continue_at if request.continue_at is not None else clip.duration_s
+    return _ContinuationSource(clip, at_s)
 

@@ -3,19 +3,20 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class Generation(models.Model):
     class Mode(models.TextChoices):
-        CUSTOM = "custom", "Custom"
-        INSPIRATION = "inspiration", "Inspiration"
+        CUSTOM = "custom", _("Custom")
+        INSPIRATION = "inspiration", _("Inspiration")
 
     class Status(models.TextChoices):
         # The contract's words, used in data-status too.
-        QUEUING = "queuing", "Queued"
-        PROCESSING = "processing", "Making your song"
-        COMPLETED = "completed", "Done"
-        FAILED = "failed", "Failed"
+        QUEUING = "queuing", _("Queued")
+        PROCESSING = "processing", _("Making your song")
+        COMPLETED = "completed", _("Done")
+        FAILED = "failed", _("Failed")
 
     FINAL = (Status.COMPLETED, Status.FAILED)
 
@@ -29,6 +30,11 @@ class Generation(models.Model):
     make_instrumental = models.BooleanField(default=False)
     persona = models.ForeignKey("personas.Persona", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="generations")
+    # An extension: the clip it continues and the second the new part starts (the contract's
+    # continue_clip_id / continue_at; our Clip is the source of truth, its id at the provider is looked up).
+    continue_clip = models.ForeignKey("clips.Clip", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="extensions")
+    continue_at = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUING)
     error = models.TextField(blank=True)
     provider = models.CharField(max_length=16, default="local")
@@ -47,7 +53,7 @@ class Generation(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.title or self.gpt_description_prompt[:40] or "Untitled song"
+        return self.title or self.gpt_description_prompt[:40] or str(_("Untitled song"))
 
     @property
     def sung_lyrics(self) -> str:
@@ -57,6 +63,10 @@ class Generation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("generations:detail", args=[self.id])
+
+    @property
+    def is_extension(self) -> bool:
+        return self.continue_at is not None
 
     @property
     def is_final(self) -> bool:

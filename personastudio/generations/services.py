@@ -14,7 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
@@ -35,10 +37,16 @@ from .models import Generation
 
 logger = logging.getLogger(__name__)
 
-MSG_PERSONA_NOT_READY = "This persona is not ready yet; wait until it has finished learning."
-MSG_SAVE_WILL_RETRY = "The song is made; the music service is busy, so we will keep trying to copy it."
-MSG_NEVER_CONFIRMED = ("The music service never confirmed that it started this song, and it is not in the "
-                       "service's task list. Nothing was made; try again.")
+MSG_PERSONA_NOT_READY = _("This persona is not ready yet; wait until it has finished learning.")
+MSG_SAVE_WILL_RETRY = _("The song is made; the music service is busy, so we will keep trying to copy it.")
+MSG_NEVER_CONFIRMED = _("The music service never confirmed that it started this song, and it is not in the "
+                        "service's task list. Nothing was made; try again.")
+MSG_NO_TRACKS = _("The music service finished but sent no tracks. Try again.")
+MSG_NOT_MADE = _("The music service could not make this song.")
+MSG_SAVE_LOST = _("Saving the tracks stopped unexpectedly. Please try again.")
+MSG_SAVE_CRASHED = _("The song was made but saving it failed unexpectedly.")
+MSG_EXTEND_AT = _("Choose a second between 1 and %(duration)s, the length of the track.")
+MSG_EXTEND_NOT_YOURS = _("That track is not in your library.")
 LOOKUP_SKEW_S = 120  # clocks of two machines disagree; a task created this far before our call may still be ours
 
 
@@ -46,24 +54,51 @@ def generation_get_for_user(*, user: AbstractBaseUser, generation_id) -> Generat
     return get_object_or_404(Generation, id=generation_id, owner=user)
 
 
+def _in_every_language(message) -> list[str]:
+    """A stored message as it reads in each UI language: it was saved in whichever was active then."""
+    texts = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts.add(str(message))
+    return sorted(texts)
+
+
 def _friendly(error: MusicApiError) -> str:
     if isinstance(error, AuthError):
-        return "The music service rejected the API key. Check the key in your settings."
+        return gettext("The music service rejected the API key. Check the key in your settings.")
     if isinstance(error, QuotaExceeded):
-        return "The music service says the account is out of credits."
+        return gettext("The music service says the account is out of credits.")
     if isinstance(error, (RateLimited, Unavailable)):
-        return f"The music service is busy or unreachable right now ({error.message}). Try again in a minute."
+        return gettext("The music service is busy or unreachable right now (%(reason)s). Try again in a minute."
+                       ) % {"reason": error.message}
     return error.message
 
 
 def persona_problem(persona: Persona, provider_name: str, base_url: str) -> str:
     """Why this persona cannot sing on this provider ("" when it can)."""
     if persona.status != Persona.Status.COMPLETE:
-        return MSG_PERSONA_NOT_READY
+        return str(MSG_PERSONA_NOT_READY)
     if not same_provider(persona, provider_name, base_url):
-        return (f"{persona.name} was learned on {provider_label(persona.provider, persona.provider_url)} and cannot "
-                f"sing on {provider_label(provider_name, base_url)}. Pick another persona, or switch back in Settings.")
+        return gettext("%(name)s was learned on %(learned_on)s and cannot sing on %(provider)s. Pick another "
+                       "persona, or switch back in Settings.") % {
+            "name": persona.name, "learned_on": provider_label(persona.provider, persona.provider_url),
+            "provider": provider_label(provider_name, base_url)}
     return ""
+
+
+def extend_problem(*, clip: Clip | None, continue_at: int | None, owner: AbstractBaseUser) -> str:
+    """Why this track cannot be extended from this second ("" when it can): 0 < at ≤ its length."""
+    if clip is None or clip.owner_id != owner.pk:
+        return str(MSG_EXTEND_NOT_YOURS)
+    longest = int(clip.duration_s)  # whole seconds, as the contract's continue_at
+    if continue_at is None or not 0 < continue_at <= max(1, longest):
+        return str(MSG_EXTEND_AT) % {"duration": max(1, longest)}
+    return ""
+
+
+def extend_default_at(clip: Clip) -> int:
+    """Without a chosen second, an extension starts at the end of the track."""
+    return max(1, int(clip.duration_s))
 
 
 def _request_for(generation: Generation, provider) -> GenerateRequest:
@@ -73,6 +108,15 @@ def _request_for(generation: Generation, provider) -> GenerateRequest:
         if problem:
             raise MusicApiError(problem)
         persona_id = generation.persona.remote_id
+    if generation.is_extension:
+        if generation.continue_clip is None:
+            raise MusicApiError(gettext("The track this song extends has been deleted."))
+        # The provider knows the clip by its own id; our copy is handed over the first time it is needed.
+        return GenerateRequest(
+            prompt=generation.prompt, title=generation.title, tags=generation.tags,
+            make_instrumental=generation.make_instrumental, persona_id=persona_id,
+            continue_clip_id=clip_services.clip_remote_id(clip=generation.continue_clip, provider=provider),
+            continue_at=generation.continue_at)
     if generation.mode == Generation.Mode.INSPIRATION:
         return GenerateRequest(gpt_description_prompt=generation.gpt_description_prompt,
                                make_instrumental=generation.make_instrumental, persona_id=persona_id)
@@ -82,11 +126,23 @@ def _request_for(generation: Generation, provider) -> GenerateRequest:
 
 def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", prompt: str = "", tags: str = "",
                      gpt_description_prompt: str = "", make_instrumental: bool = False,
-                     persona: Persona | None = None) -> Generation:
-    """Save first (so the lyrics are never lost), then ask the provider to start."""
+                     persona: Persona | None = None, continue_clip: Clip | None = None,
+                     continue_at: int | None = None) -> Generation:
+    """Save first (so the lyrics are never lost), then ask the provider to start.
+
+    With `continue_clip` the song extends that track from `continue_at` seconds (custom mode only:
+    the new part sings the lyrics given here)."""
+    if continue_clip is not None:
+        problem = extend_problem(clip=continue_clip, continue_at=continue_at, owner=owner)
+        if problem:
+            raise ValueError(problem)
+        mode, gpt_description_prompt = Generation.Mode.CUSTOM, ""
+    else:
+        continue_at = None
     generation = Generation.objects.create(
         owner=owner, mode=mode, title=title, prompt=prompt, tags=tags,
         gpt_description_prompt=gpt_description_prompt, make_instrumental=make_instrumental, persona=persona,
+        continue_clip=continue_clip, continue_at=continue_at,
     )
     try:
         provider = provider_for(owner)
@@ -116,6 +172,8 @@ def generation_retry(*, generation: Generation) -> Generation:
         owner=generation.owner, mode=generation.mode, title=generation.title, prompt=generation.prompt,
         tags=generation.tags, gpt_description_prompt=generation.gpt_description_prompt,
         make_instrumental=generation.make_instrumental, persona=generation.persona,
+        continue_clip=generation.continue_clip if generation.is_extension else None,
+        continue_at=generation.continue_at,
     )
 
 
@@ -150,18 +208,19 @@ def generation_refresh(*, generation: Generation) -> Generation:
 
 def _checking_notice(error: MusicApiError) -> str:
     if isinstance(error, AuthError):
-        return "The music service rejected your API key — check it in Settings. We will keep checking this song."
+        return gettext("The music service rejected your API key — check it in Settings. "
+                       "We will keep checking this song.")
     if isinstance(error, QuotaExceeded):
-        return "The music service says the account is out of credits. We will keep checking this song."
-    return "The music service is busy or unreachable right now — we will keep checking."
+        return gettext("The music service says the account is out of credits. We will keep checking this song.")
+    return gettext("The music service is busy or unreachable right now — we will keep checking.")
 
 
 def _give_up(generation: Generation) -> Generation:
     minutes = settings.GENERATION_GIVE_UP_AFTER_S // 60
     Generation.objects.filter(pk=generation.pk).exclude(status__in=Generation.FINAL).update(
         status=Generation.Status.FAILED, finished_at=timezone.now(),
-        error=f"The music service has not finished this song after {minutes} minutes, so we stopped waiting. "
-              "Try again; your lyrics and settings are kept.")
+        error=gettext("The music service has not finished this song after %(minutes)s minutes, so we stopped "
+                      "waiting. Try again; your lyrics and settings are kept.") % {"minutes": minutes})
     generation.refresh_from_db()
     return generation
 
@@ -185,7 +244,7 @@ def _find_submitted_task(generation: Generation) -> Generation:
         logger.info("Generation %s adopted task %s after a lost answer", generation.pk, candidates[0].id)
     elif timezone.now() - generation.submitted_at > timedelta(seconds=settings.GENERATION_LOOKUP_WINDOW_S):
         Generation.objects.filter(pk=generation.pk, task_id="").exclude(status__in=Generation.FINAL).update(
-            status=Generation.Status.FAILED, error=MSG_NEVER_CONFIRMED, finished_at=timezone.now())
+            status=Generation.Status.FAILED, error=str(MSG_NEVER_CONFIRMED), finished_at=timezone.now())
     generation.refresh_from_db()
     return generation
 
@@ -199,8 +258,7 @@ def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
         return generation
     unfinished = Generation.objects.filter(pk=generation.pk, provider_results=[]).exclude(status__in=Generation.FINAL)
     if info.status == "completed" and not info.results:
-        unfinished.update(status=Generation.Status.FAILED, finished_at=now,
-                          error="The music service finished but sent no tracks. Try again.")
+        unfinished.update(status=Generation.Status.FAILED, finished_at=now, error=str(MSG_NO_TRACKS))
     elif info.status == "completed":
         with transaction.atomic():
             won = unfinished.update(status=Generation.Status.PROCESSING, error="",
@@ -209,7 +267,7 @@ def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
                 enqueue_on_commit(save_tracks, str(generation.pk))
     elif info.status == "failed":
         unfinished.update(
-            status=Generation.Status.FAILED, error=info.error or "The music service could not make this song.",
+            status=Generation.Status.FAILED, error=info.error or str(MSG_NOT_MADE),
             finished_at=now)
     else:
         unfinished.update(status=info.status, error="")
@@ -237,22 +295,24 @@ def generation_save_tracks(*, generation_id: str) -> None:
                 pass  # a concurrent run kept it
     except (Unavailable, RateLimited, AuthError) as exc:
         if _results_expired(generation) or _waited_too_long(generation):
-            _save_failed(generation, "The song was made, but its audio expired at the music service before the "
-                                     f"service let us copy it ({exc.message}).")
+            _save_failed(generation, gettext("The song was made, but its audio expired at the music service "
+                                             "before the service let us copy it (%(reason)s).")
+                         % {"reason": exc.message})
         else:  # a busy service is not a lost song: the sweep tries again while the links are valid
-            Generation.objects.filter(pk=generation.pk).update(error=MSG_SAVE_WILL_RETRY)
+            Generation.objects.filter(pk=generation.pk).update(error=str(MSG_SAVE_WILL_RETRY))
             logger.warning("Saving generation %s deferred: %s", generation.pk, exc.message)
         return
     except (MusicApiError, clip_services.ClipRejected) as exc:
         message = getattr(exc, "message", str(exc))
         Generation.objects.filter(pk=generation.pk).update(
-            status=Generation.Status.FAILED, error=f"The song was made but could not be saved: {message}",
+            status=Generation.Status.FAILED,
+            error=gettext("The song was made but could not be saved: %(reason)s") % {"reason": message},
             finished_at=timezone.now())
         return
     except Exception:
         logger.exception("Saving the tracks of generation %s failed", generation.pk)
         Generation.objects.filter(pk=generation.pk).update(
-            status=Generation.Status.FAILED, error="The song was made but saving it failed unexpectedly.",
+            status=Generation.Status.FAILED, error=str(MSG_SAVE_CRASHED),
             finished_at=timezone.now())
         return
     Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.COMPLETED, finished_at=timezone.now())
@@ -275,7 +335,7 @@ def _save_failed(generation: Generation, message: str) -> None:
 
 def generation_save_lost(generation_id: str) -> None:
     Generation.objects.filter(pk=generation_id).exclude(status__in=Generation.FINAL).update(
-        status=Generation.Status.FAILED, error="Saving the tracks stopped unexpectedly. Please try again.",
+        status=Generation.Status.FAILED, error=str(MSG_SAVE_LOST),
         finished_at=timezone.now())
 
 
@@ -288,7 +348,8 @@ def generation_refresh_unfinished() -> int:
     for generation in unfinished.exclude(task_id="", submitted_at__isnull=True):
         if generation.provider_results:
             # An earlier copy met a busy service: re-queue it once (the update is the lock).
-            if Generation.objects.filter(pk=generation.pk, error=MSG_SAVE_WILL_RETRY).update(error=""):
+            if Generation.objects.filter(pk=generation.pk,
+                                         error__in=_in_every_language(MSG_SAVE_WILL_RETRY)).update(error=""):
                 enqueue_on_commit(save_tracks, str(generation.pk))
         else:
             generation_refresh(generation=generation)

@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from personastudio.clips import services as clip_services
 from personastudio.musicapi.errors import MusicApiError
 from personastudio.personas.models import Persona
 
@@ -47,32 +48,49 @@ def generation_favourite(request, generation_id):
     return redirect(generation)
 
 
+def _uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Http404("No such song or track") from None
+
+
+def _whole_seconds(value: str) -> int | None:
+    try:
+        return int(round(float(value)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def generation_new(request):
     """The song form. GET ?from=<your song's id> starts from that song's inputs; &lyrics=sung from the lyric
-    it sang (an inspiration song's written lyric, in custom mode)."""
+    it sang (an inspiration song's written lyric, in custom mode); ?extend=<your track's id>&at=<seconds>
+    extends that track from that second; ?persona=<id> picks the singer."""
     initial = {}
     if request.method == "GET" and request.GET.get("persona"):
         initial["persona"] = request.GET["persona"]
     form = GenerationForm(request.POST or None, owner=request.user, initial=initial)
     source = None
     if request.method == "GET" and request.GET.get("from"):
-        try:
-            source_id = uuid.UUID(request.GET["from"])
-        except ValueError:
-            raise Http404("No such song") from None
-        source = services.generation_get_for_user(user=request.user, generation_id=source_id)
+        source = services.generation_get_for_user(user=request.user, generation_id=_uuid_or_404(request.GET["from"]))
         form.prefill_from(source, sung=request.GET.get("lyrics") == "sung")
+    if request.method == "GET" and request.GET.get("extend"):
+        clip = clip_services.clip_get_for_user(user=request.user, clip_id=_uuid_or_404(request.GET["extend"]))
+        form.prefill_extend(clip, at=_whole_seconds(request.GET.get("at", "")))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         generation = services.generation_start(
             owner=request.user, mode=data["mode"], title=data["title"], prompt=data["prompt"], tags=data["tags"],
             gpt_description_prompt=data["gpt_description_prompt"], make_instrumental=data["make_instrumental"],
-            persona=data["persona"],
+            persona=data["persona"], continue_clip=data["continue_clip"], continue_at=data["continue_at"],
         )
         return redirect(generation)
+    extend_clip, persona_options = form.extend_source(), form.persona_options()
     return render(request, "generations/new.html", {
         "form": form, "style_chips": STYLE_CHIPS, "section_buttons": SECTION_BUTTONS, "source": source,
         "from_sung": source is not None and request.GET.get("lyrics") == "sung",
+        "extend_clip": extend_clip, "extend_max": services.extend_default_at(extend_clip) if extend_clip else None,
+        "persona_options": persona_options, "no_persona_checked": not any(o["checked"] for o in persona_options),
     }, status=400 if form.errors else 200)
 
 
@@ -108,7 +126,7 @@ def generation_retry(request, generation_id):
 def music_webhook(request):
     """The music service's callback when a task ends. Bad or missing signature: 401, nothing changes."""
     if not services.webhook_signature_valid(body=request.body, signature=request.headers.get("X-Signature", "")):
-        return JsonResponse({"ok": False, "error": "bad signature"}, status=401)
+        return JsonResponse({"ok": False, "error": "bad signature"}, status=401)  # for machines: not translated
     try:
         payload = json.loads(request.body)
         if not isinstance(payload, dict):

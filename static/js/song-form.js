@@ -3,6 +3,13 @@
 (() => {
   "use strict";
 
+  // Django's JavaScript catalog (base.html loads it first); plain English if it failed to load.
+  // Called by these names so that makemessages finds the strings.
+  const gettext = window.gettext || ((text) => text);
+  const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+  const interpolate = window.interpolate
+    || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
+
   // --- lyric text helpers (a small mirror of personastudio/engine/dsp/lyrics.py) -------------
   const CJK = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u3040-\\u30ff\\uac00-\\ud7af";
   const CJK_RE = new RegExp(`[${CJK}]`, "g");
@@ -114,10 +121,12 @@
     }).filter((s) => s.lines);
   }
 
+  // The preview speaks the lyric's language for Chinese lyrics; otherwise the page's.
   function describeSection(s, lang) {
-    const plural = (n) => (lang === "zh" ? `${n} 行` : `${n} line${n === 1 ? "" : "s"}`);
-    if (s.repeat) return `${s.label} · ${lang === "zh" ? "重复" : "repeats"}`;
-    if (!s.lines) return `${s.label} · ${BAND_ONLY.has(s.kind) ? (lang === "zh" ? "纯音乐" : "band only") : (lang === "zh" ? "空" : "empty")}`;
+    const plural = (n) => (lang === "zh" ? `${n} 行`
+      : interpolate(ngettext("%(count)s line", "%(count)s lines", n), {count: n}, true));
+    if (s.repeat) return `${s.label} · ${lang === "zh" ? "重复" : gettext("repeats")}`;
+    if (!s.lines) return `${s.label} · ${BAND_ONLY.has(s.kind) ? (lang === "zh" ? "纯音乐" : gettext("band only")) : (lang === "zh" ? "空" : gettext("empty"))}`;
     return `${s.label} · ${plural(s.lines)}`;
   }
 
@@ -152,7 +161,11 @@
         counter.textContent = `${n} / ${max}`;
         counter.classList.toggle("near", n >= Math.floor(max * 0.9) && n <= max);
         counter.classList.toggle("over", n > max);
-        counter.title = n > max ? `${n - max} characters too many` : `${max - n} characters left`;
+        counter.title = n > max
+          ? interpolate(ngettext("%(count)s character too many", "%(count)s characters too many", n - max),
+            {count: n - max}, true)
+          : interpolate(ngettext("%(count)s character left", "%(count)s characters left", max - n),
+            {count: max - n}, true);
       };
       field.addEventListener("input", update);
       update();
@@ -183,7 +196,7 @@
       toolbar.querySelectorAll("[data-section-kind]").forEach((button) => {
         const tag = lang === "zh" ? button.dataset.tagZh : button.dataset.tagEn;
         button.textContent = tag;
-        button.setAttribute("aria-label", `Insert ${tag} on its own line`);
+        button.setAttribute("aria-label", interpolate(gettext("Insert %(tag)s on its own line"), {tag}, true));
       });
     };
 
@@ -223,14 +236,14 @@
     const renderPreview = () => {
       const sections = parseSections(area.value, lang);
       if (!sections.length) {
-        preview.textContent = lang === "zh" ? "段落：写几行歌词，或插入 [主歌]、[副歌]。"
-          : "Sections: none yet — write a few lines, or insert [Verse] and [Chorus].";
+        preview.textContent = lang === "zh" && area.value.trim() ? "段落：写几行歌词，或插入 [主歌]、[副歌]。"
+          : gettext("Sections: none yet — write a few lines, or insert [Verse] and [Chorus].");
         preview.classList.add("empty");
         return;
       }
       preview.classList.remove("empty");
       const label = document.createElement("strong");
-      label.textContent = lang === "zh" ? "段落：" : "Sections: ";
+      label.textContent = lang === "zh" ? "段落：" : gettext("Sections: ");
       const items = sections.map((s, i) => {
         const span = document.createElement("span");
         span.className = "section-chip";
@@ -342,7 +355,78 @@
     sync();
   }
 
+  // --- persona picker: preview a singer's voice --------------------------------------------------
+  // One <audio> for the whole picker: starting another preview stops the one playing.
+  function setUpPersonaPreview(form) {
+    const picker = form.querySelector(".persona-picker");
+    const audio = picker?.querySelector(".persona-preview-audio");
+    if (!audio) return;
+    let current = null;
+    const reset = () => {
+      if (current) current.setAttribute("aria-pressed", "false");
+      current = null;
+    };
+    picker.addEventListener("click", (event) => {
+      const button = event.target.closest(".persona-preview");
+      if (!button) return;
+      if (current === button && !audio.paused) {
+        audio.pause();
+        return;
+      }
+      reset();
+      audio.src = button.dataset.previewSrc; // may carry #t=start,end: the region the persona was learned from
+      current = button;
+      button.setAttribute("aria-pressed", "true");
+      audio.play().catch(reset);
+    });
+    audio.addEventListener("pause", reset);
+    audio.addEventListener("ended", reset);
+  }
+
+  // --- song page: "Extend from here" takes the player's current second ---------------------------
+  const clockText = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+
+  /** The whole second a card's player is at (the contract's continue_at is an int); 0 = not started. */
+  function extendSecond(card) {
+    const audio = card.querySelector("audio");
+    const figure = card.querySelector(".player");
+    if (!audio) return 0;
+    const duration = parseFloat(figure?.dataset.duration) || audio.duration || 0;
+    let at = Math.round(audio.currentTime || 0);
+    if (duration > 0 && at > Math.floor(duration)) at = Math.floor(duration);
+    return at >= 1 ? at : 0;
+  }
+
+  function updateExtendLink(card) {
+    const link = card.querySelector("[data-action=extend]");
+    if (!link) return;
+    const at = extendSecond(card);
+    link.href = at ? `${link.dataset.extendHref}&at=${at}` : link.dataset.extendHref;
+    const label = link.querySelector("[data-extend-at]");
+    if (label) {
+      label.textContent = at ? interpolate(gettext("(at %(time)s)"), {time: clockText(at)}, true)
+        : gettext("(from the end)");
+    }
+  }
+
+  function setUpExtend() {
+    // Delegated on the document: the result cards arrive later, swapped in by the polled status.
+    const follow = (event) => {
+      const card = event.target.closest?.(".result-card");
+      if (card) updateExtendLink(card);
+    };
+    for (const type of ["timeupdate", "seeked", "loadedmetadata"]) document.addEventListener(type, follow, true);
+    document.addEventListener("click", (event) => {
+      const card = event.target.closest?.("[data-action=extend]")?.closest(".result-card");
+      if (card) updateExtendLink(card);
+    }, true);
+    const all = () => document.querySelectorAll(".result-card").forEach(updateExtendLink);
+    document.body.addEventListener("htmx:afterSwap", all);
+    all();
+  }
+
   function init() {
+    setUpExtend();
     const form = document.getElementById("generation-form");
     if (!form || form.dataset.enhanced) return;
     form.dataset.enhanced = "true";
@@ -350,6 +434,7 @@
     setUpCounters(form);
     setUpLyrics(form);
     setUpChips(form);
+    setUpPersonaPreview(form);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

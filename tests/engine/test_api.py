@@ -144,3 +144,56 @@ def test_stem_returns_vocal_and_instrumental_urls(client, api):
 def test_upload_refuses_private_local_and_non_http_urls(api, url):
     response = api("post", "music/upload", {"audio_url": url})
     assert response.status_code == 400
+
+
+def test_generate_refuses_an_unknown_or_another_accounts_continue_clip_id(api, client):
+    unknown = api("post", "music/generate", {"prompt": "la la", "continue_clip_id": "abcdef123456", "continue_at": 3})
+    assert unknown.status_code == 404 and unknown.json()["code"] == 404
+    theirs = services.clip_import_bytes(owner=UserFactory(), data=wav_bytes(tone(seconds=4)), filename="t.wav")
+    response = api("post", "music/generate", {"prompt": "la la", "continue_clip_id": theirs.id, "continue_at": 2})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"continue_at": 0}, "continue_at"),
+    ({"continue_at": 60}, "continue_at"),
+    ({"continue_at": 2.5}, "whole number"),
+    ({"continue_at": "3"}, "whole number"),
+])
+def test_generate_checks_continue_at_against_the_clip(api, client, body, words):
+    clip = _upload(client, api, tone(seconds=6))
+    response = api("post", "music/generate", {"prompt": "la la", "continue_clip_id": clip["clipId"], **body})
+    assert response.status_code == 400 and words in response.json()["message"]
+    assert api("post", "music/generate", {"prompt": "la", "continue_at": 3}).status_code == 400  # needs the clip
+
+
+def test_extending_a_song_keeps_it_up_to_continue_at_then_goes_on(client, api, run_tasks):
+    import io
+
+    import numpy as np
+
+    from personastudio.engine.dsp import audio_io
+    from personastudio.engine.dsp.mix import integrated_lufs, true_peak_dbtp
+
+    first = api("post", "music/generate", {"prompt": "[Verse]\nCity lights are calling me\n[Chorus]\nHold on to the night",
+                                            "tags": "pop upbeat"}).json()["data"]["task_id"]
+    run_tasks()
+    source = api("get", f"task/{first}").json()["data"]["results"][0]
+    started = api("post", "music/generate", {"prompt": "[Verse]\nMorning comes and we are home", "tags": "pop upbeat",
+                                              "continue_clip_id": source["id"], "continue_at": 6})
+    assert started.status_code == 200, started.content
+    run_tasks()
+    done = api("get", f"task/{started.json()['data']['task_id']}").json()["data"]
+    assert done["status"] == "completed" and len(done["results"]) == 2
+
+    def audio(item):
+        response = client.get(item["audio_url"].removeprefix("http://testserver"))
+        return audio_io.decode(io.BytesIO(b"".join(response.streaming_content)), sr=22050, channels=2)[0]
+
+    before = audio(source)
+    for item in done["results"]:
+        after = audio(item)
+        assert item["duration"] > 6 + 3
+        n = 6 * 22050 - 2048  # the MP3 frames either side of the join may differ
+        assert np.corrcoef(before[:n].ravel(), after[:n].ravel())[0, 1] > 0.95
+        assert abs(integrated_lufs(after, 22050) + 14) <= 1.0 and true_peak_dbtp(after, 22050) <= -0.5

@@ -36,6 +36,13 @@ def _checked_mode(body):
                      r'<input[^>]*name="mode"[^>]*checked[^>]*value="(\w+)"', body).group(1, 2)
 
 
+def _checked_persona(body):
+    """The value of the checked persona radio ("" for "no persona"); exactly one is checked."""
+    checked = re.findall(r'<input type="radio" name="persona" value="([^"]*)"[^>]*checked', body)
+    assert len(checked) == 1, checked
+    return checked[0]
+
+
 def test_prefill_from_your_own_song(client, user):
     persona = Persona.objects.create(owner=user, name="Ready", status="complete")
     song = Generation.objects.create(owner=user, mode="custom", title="Rivers", prompt="[Verse]\nMorning light",
@@ -48,7 +55,7 @@ def test_prefill_from_your_own_song(client, user):
     assert _value(body, "id_tags") == "pop, 女声"
     assert "custom" in _checked_mode(body)
     assert re.search(r'<input[^>]*id="id_make_instrumental"[^>]*checked', body)
-    assert re.search(rf'<option value="{persona.id}"[^>]*selected', body)
+    assert _checked_persona(body) == str(persona.id)
     assert f'data-prefilled-from="{song.id}"' in body
 
 
@@ -59,8 +66,8 @@ def test_prefill_keeps_an_inspiration_description_and_drops_an_unusable_persona(
     body = client.get(f"/generations/new/?from={song.id}").content.decode()
     assert "inspiration" in _checked_mode(body)
     assert _value(body, "id_gpt_description_prompt") == "a rainy folk song"
-    select = re.search(r'<select[^>]*id="id_persona".*?</select>', body, re.S).group(0)
-    assert str(learning.id) not in select and re.search(r'<option value=""[^>]*selected', select)
+    picker = re.search(r'<fieldset[^>]*id="persona-picker".*?</fieldset>', body, re.S).group(0)
+    assert str(learning.id) not in picker and _checked_persona(body) == ""
 
 
 def test_another_users_song_is_a_404_and_a_bad_id_too(client, user):

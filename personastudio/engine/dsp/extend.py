@@ -53,12 +53,12 @@ def crossfade_join(head: np.ndarray, tail: np.ndarray, *, sr: int, at_s: float,
     """``head`` exactly up to ``at_s``, then ``head`` fading out while ``tail`` fades in (equal power:
     cos/sin, so the loudness does not dip in the middle), then the rest of ``tail``.
 
-    Both are (n,) or both (n, 2). Past its end ``head`` counts as silence, so extending from the
-    very last second fades the new part in rather than cutting it in.
+    Both are (n,) or both (n, 2). Near the end of ``head`` the crossfade starts a little earlier,
+    so the source always fades out instead of stopping dead (a click) at its last sample.
     """
-    at = int(round(at_s * sr))
-    at = max(0, min(at, len(head)))
     fade = max(1, min(int(round(crossfade_s * sr)), len(tail)))
+    at = int(round(at_s * sr))
+    at = max(0, min(at, len(head) - fade))
     out_len = at + len(tail)
     out = np.zeros((out_len,) + head.shape[1:], dtype=np.float32)
     out[:at] = head[:at]

@@ -1,7 +1,3 @@
 // Persona Studio: site-wide behaviour. The song form's mode tabs and editor live in song-form.js.
-
-// The language switcher applies as soon as a language is picked (its button stays for no-JS use).
-document.addEventListener("change", (event) => {
-  const select = event.target.closest("select[data-autosubmit]");
-  if (select) select.form.requestSubmit();
-});
+// The language switcher has no script on purpose: it changes only when its button is pressed
+// (WCAG 3.2.2 — choosing in a select must not reload the page by itself).

@@ -100,7 +100,8 @@ def test_a_new_user_in_chinese_on_a_phone(chinese_phone, live_server, worker_thr
 
     # The switcher takes over from the browser's language, and the page stays where it was.
     page.select_option("#id_language", "en")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.click(".language-switcher button[type=submit]")
     assert page.url.endswith("/clips/") and page.inner_text("h1") == "Clips"
 
 

@@ -13,7 +13,7 @@ import math
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from personastudio.engine.dsp.profile import NOTE_NAMES, VoiceProfile, hz_to_midi
 
@@ -69,7 +69,10 @@ def voice_type(value) -> str:
     if voice is None:
         return ""
     english, chinese = voice_type_of(voice.low_hz, voice.median_hz, voice.high_hz, voice.register)
-    return f"{english.capitalize()} ({chinese})" if english else ""
+    if not english:
+        return ""
+    # The Chinese UI names the voice in Chinese only; the English one keeps the Chinese word beside it.
+    return chinese if (get_language() or "").startswith("zh") else f"{english.capitalize()} ({chinese})"
 
 
 @register.filter

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.tasks import Task
-from django.utils import timezone
+from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +29,25 @@ class WorkerLost(Exception):
 
 
 def enqueue_on_commit(task: Task, *args: Any, on_enqueued: Callable[[str], None] | None = None) -> None:
-    """Enqueue once the current transaction commits, so the worker sees our rows."""
+    """Enqueue once the current transaction commits, so the worker sees our rows.
+
+    The task gets the requester's language so the messages and titles the worker
+    stores read in the language the user was using (see `in_language`).
+    """
+    language = translation.get_language()
 
     def enqueue() -> None:
-        result = task.enqueue(*args)
+        result = task.enqueue(*args, language=language)
         if on_enqueued is not None:
             on_enqueued(str(result.id))
 
     transaction.on_commit(enqueue)
+
+
+def in_language(language: str | None, work: Callable[[], None]) -> None:
+    """Run a task's service in the language of the request that queued it."""
+    with translation.override(language):
+        work()
 
 
 def on_lost(task: Task, handler: Callable[..., None]) -> None:
@@ -67,5 +78,6 @@ def reap_stale_tasks(*, stale_after_s: float | None = None) -> tuple[int, int]:
         logger.warning("Failed task %s (%s) after %d lost workers", row.pk, row.task_path, len(row.worker_ids))
         handler = _lost_handlers.get(row.task_path)
         if handler is not None:
-            handler(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+            args, language = row.args_kwargs["args"], row.args_kwargs["kwargs"].get("language")
+            in_language(language, lambda: handler(*args))
     return requeued, failed

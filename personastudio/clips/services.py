@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 ANALYSIS_SR = 22050
 MSG_TOO_BIG = _("This file is larger than {limit} MB. Trim it or export it as MP3, then upload again.")
+# The engine's decoder says these in English for API clients; the studio says them in the user's language.
+MSG_NOT_AUDIO = _("This file doesn't look like audio we can read. Please upload WAV, MP3, FLAC, OGG, WebM or M4A.")
+MSG_NO_SOUND = _("This file holds no sound we can read: it may be empty or cut short.")
 MSG_TOO_LONG = _("This audio is {length} long; clips can be at most {limit}. Trim it and upload again.")
 MSG_NEEDS_PUBLIC_URL = _("A hosted music service fetches your clip from this app by URL, so the app needs a public "
                          "address: set PUBLIC_BASE_URL (e.g. https://studio.example.com) and restart.")
@@ -99,8 +102,10 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
     except audio_io.AudioTooLongError as exc:
         raise ClipRejected(MSG_TOO_LONG.format(length=_spoken_duration(exc.duration_s),
                                                limit=_spoken_duration(settings.CLIP_MAX_DURATION_S))) from exc
+    except audio_io.NoSoundError as exc:
+        raise ClipRejected(MSG_NO_SOUND) from exc
     except audio_io.AudioDecodeError as exc:
-        raise ClipRejected(str(exc)) from exc
+        raise ClipRejected(MSG_NOT_AUDIO) from exc
     suffix = PurePath(filename).suffix.lower() or ".audio"
     clip = Clip(
         owner=owner, title=(title.strip() or PurePath(filename).stem or gettext("Untitled"))[:200], kind=kind,

@@ -23,6 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from personastudio.background import enqueue_on_commit
@@ -402,7 +403,7 @@ def task_render(*, task_id: str) -> None:
         logger.exception("Engine task %s failed", task_id)
         EngineTask.objects.filter(pk=task_id).update(
             status=EngineTask.Status.FAILED, finished_at=timezone.now(),
-            error=f"The built-in engine could not make this song ({type(exc).__name__}).",
+            error=gettext("The built-in engine could not make this song. Please try again."),
         )
         return
     EngineTask.objects.filter(pk=task_id).update(
@@ -415,7 +416,7 @@ def task_lost(task_id: str) -> None:
     """The worker died on this task more often than we retry: say so instead of 'processing' forever."""
     EngineTask.objects.filter(pk=task_id).exclude(status=EngineTask.Status.COMPLETED).update(
         status=EngineTask.Status.FAILED, finished_at=timezone.now(),
-        error="The engine stopped while making this song. Please try again.",
+        error=gettext("The engine stopped while making this song. Please try again."),
     )
 
 

@@ -8,7 +8,7 @@ from personastudio.musicapi import types as contract
 from personastudio.personas.models import Persona
 
 from .models import Generation
-from .services import extend_default_at, extend_problem, persona_problem
+from .services import MSG_EXTEND_NOT_YOURS, extend_default_at, extend_problem, persona_problem
 
 # The lyric editor's section buttons: (kind, English tag, Chinese tag), as engine.dsp.lyrics reads them.
 # Both tags are tag values the engine reads, not UI words: they stay untranslated.
@@ -55,7 +55,8 @@ class GenerationForm(forms.Form):
                                      widget=forms.RadioSelect, blank=True,
                                      empty_label=_("No persona (default voice)"))
     # An extension: the track to continue (hidden; chosen on the song page) and the second to start from.
-    continue_clip = forms.ModelChoiceField(queryset=Clip.objects.none(), required=False, widget=forms.HiddenInput)
+    continue_clip = forms.ModelChoiceField(queryset=Clip.objects.none(), required=False, widget=forms.HiddenInput,
+                                           error_messages={"invalid_choice": MSG_EXTEND_NOT_YOURS})
     continue_at = forms.IntegerField(
         label=_("Continue from (seconds)"), required=False, min_value=1,
         help_text=_("The new part starts at this second of the track; everything before it is kept."),

@@ -69,5 +69,10 @@ class Generation(models.Model):
         return self.continue_at is not None
 
     @property
+    def can_retry(self) -> bool:
+        """An extension needs the track it extends; deleting that track leaves continue_clip empty."""
+        return not (self.is_extension and self.continue_clip_id is None)
+
+    @property
     def is_final(self) -> bool:
         return self.status in self.FINAL

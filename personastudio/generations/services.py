@@ -47,6 +47,9 @@ MSG_SAVE_LOST = _("Saving the tracks stopped unexpectedly. Please try again.")
 MSG_SAVE_CRASHED = _("The song was made but saving it failed unexpectedly.")
 MSG_EXTEND_AT = _("Choose a second between 1 and %(duration)s, the length of the track.")
 MSG_EXTEND_NOT_YOURS = _("That track is not in your library.")
+MSG_EXTEND_SOURCE_DELETED = _("The track this song extends has been deleted.")
+MSG_RETRY_SOURCE_DELETED = _("The track this song extended has been deleted, so it can't be made again as an "
+                             "extension. Use “Edit and regenerate” to make it as a new song.")
 LOOKUP_SKEW_S = 120  # clocks of two machines disagree; a task created this far before our call may still be ours
 
 
@@ -110,7 +113,7 @@ def _request_for(generation: Generation, provider) -> GenerateRequest:
         persona_id = generation.persona.remote_id
     if generation.is_extension:
         if generation.continue_clip is None:
-            raise MusicApiError(gettext("The track this song extends has been deleted."))
+            raise MusicApiError(str(MSG_EXTEND_SOURCE_DELETED))
         # The provider knows the clip by its own id; our copy is handed over the first time it is needed.
         return GenerateRequest(
             prompt=generation.prompt, title=generation.title, tags=generation.tags,
@@ -167,7 +170,11 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
 
 
 def generation_retry(*, generation: Generation) -> Generation:
-    """"Try again": the same inputs, as a new generation (the failed one stays in the history)."""
+    """"Try again": the same inputs, as a new generation (the failed one stays in the history).
+
+    An extension whose track was deleted cannot be made again: ValueError with the sentence."""
+    if not generation.can_retry:
+        raise ValueError(str(MSG_RETRY_SOURCE_DELETED))
     return generation_start(
         owner=generation.owner, mode=generation.mode, title=generation.title, prompt=generation.prompt,
         tags=generation.tags, gpt_description_prompt=generation.gpt_description_prompt,

@@ -1,13 +1,13 @@
 from django.tasks import task
 
-from personastudio.background import on_lost
+from personastudio.background import in_language, on_lost
 
 from . import services
 
 
 @task()
-def save_tracks(generation_id: str) -> None:
-    services.generation_save_tracks(generation_id=generation_id)
+def save_tracks(generation_id: str, language: str | None = None) -> None:
+    in_language(language, lambda: services.generation_save_tracks(generation_id=generation_id))
 
 
 on_lost(save_tracks, services.generation_save_lost)

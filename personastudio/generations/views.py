@@ -1,6 +1,7 @@
 import json
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -117,7 +118,11 @@ def generation_status(request, generation_id):
 @require_POST
 def generation_retry(request, generation_id):
     generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
-    return redirect(services.generation_retry(generation=generation))
+    try:
+        return redirect(services.generation_retry(generation=generation))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect(generation)
 
 
 @csrf_exempt  # a server-to-server call: authenticated by its HMAC signature instead

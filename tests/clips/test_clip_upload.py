@@ -35,6 +35,13 @@ def test_it_refuses_a_file_that_is_not_audio_and_saves_nothing(user_client, data
     assert not Clip.objects.exists()
 
 
+def test_it_refuses_a_file_in_the_users_language(user_client):
+    response = user_client.post("/clips/upload/", {"title": "x", "audio": upload_file(data=b"not audio" * 50)},
+                                HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.status_code == 400
+    assert "这个文件不像是我们能读取的音频" in response.content.decode()
+
+
 def test_it_refuses_a_truncated_wav(user_client):
     data = wav_bytes(tone(seconds=2))[:40]  # the header and nothing else
     response = user_client.post("/clips/upload/", {"title": "cut", "audio": upload_file(data=data)})

@@ -67,6 +67,9 @@ def test_extending_someone_elses_track_or_a_bad_id_is_a_404(client, user):
     response = client.post("/generations/new/", {"mode": "custom", "prompt": "la", "continue_clip": str(theirs.id),
                                                  "continue_at": "1"})
     assert response.status_code == 400 and not Generation.objects.exists()
+    body = response.content.decode()
+    assert re.search(r'data-continue-clip-error>That track is not in your library\.', body)
+    assert re.search(r'name="prompt"[^>]*>\s*la</textarea>', body)  # what was typed is kept
 
 
 @pytest.mark.django_db
@@ -176,3 +179,23 @@ def test_the_preview_plays_only_the_learned_region_when_one_is_stored():
     persona.region_start_s, persona.region_end_s = 2.5, 12.0
     assert _preview_url(persona) == f"/clips/{clip.id}/audio#t=2.5,12"
     assert _preview_url(Persona(name="no clip")) == ""
+
+
+@pytest.mark.django_db
+def test_an_extension_whose_track_was_deleted_is_not_quietly_made_as_a_plain_song(client, user):
+    song, (track, _b) = _song_with_tracks(user)
+    extension = Generation.objects.create(owner=user, mode="custom", prompt="[Verse]\nmore", tags="pop",
+                                          continue_clip=track, continue_at=2, status="failed", error="boom")
+    track.delete()
+    extension.refresh_from_db()
+    assert extension.continue_clip is None and extension.is_extension
+
+    page = client.get(extension.get_absolute_url()).content.decode()
+    assert "data-retry-unavailable" in page and "generate-again" not in page and "Try again" not in page
+    response = client.post(f"/generations/{extension.id}/retry/", follow=True)
+    assert "has been deleted" in response.content.decode()
+    assert Generation.objects.filter(owner=user).count() == 2  # nothing new was made
+
+    body = client.get(f"/generations/new/?from={extension.id}").content.decode()
+    assert "data-extend-source-deleted" in body and "[Verse]\nmore" in body
+    assert 'name="continue_clip"' not in body  # a plain song, and the page says so

@@ -20,6 +20,16 @@ class AudioDecodeError(Exception):
     """The bytes are not audio we can read. The message is a sentence for the user."""
 
 
+class NotAudioError(AudioDecodeError):
+    def __init__(self):
+        super().__init__(NOT_AUDIO)
+
+
+class NoSoundError(AudioDecodeError):
+    def __init__(self):
+        super().__init__(NO_SOUND)
+
+
 class AudioTooLongError(AudioDecodeError):
     def __init__(self, duration_s: float, max_duration_s: float):
         self.duration_s = duration_s
@@ -53,10 +63,10 @@ def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | N
     try:
         container = av.open(source, mode="r")
     except (av.FFmpegError, ValueError, OSError) as exc:
-        raise AudioDecodeError(NOT_AUDIO) from exc
+        raise NotAudioError() from exc
     with container:
         if not container.streams.audio:
-            raise AudioDecodeError(NOT_AUDIO)
+            raise NotAudioError()
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono" if channels == 1 else "stereo", rate=sr)
         chunks: list[np.ndarray] = []
@@ -76,12 +86,12 @@ def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | N
         except (av.FFmpegError, ValueError) as exc:
             # A truncated file usually decodes up to the damage: keep what we got if it is real sound.
             if not chunks:
-                raise AudioDecodeError(NOT_AUDIO) from exc
+                raise NotAudioError() from exc
         samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
         if channels == 2:  # packed float: L R L R …
             samples = samples[: len(samples) // 2 * 2].reshape(-1, 2)
         if len(samples) < sr * 0.05 or not np.isfinite(samples).all():
-            raise AudioDecodeError(NO_SOUND)
+            raise NoSoundError()
         if max_duration_s is not None and len(samples) > (max_duration_s + 0.5) * sr:
             raise AudioTooLongError(len(samples) / sr, max_duration_s)
         codec_context = stream.codec_context

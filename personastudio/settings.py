@@ -160,6 +160,8 @@ SWEEP_INTERVAL_S = env_int("SWEEP_INTERVAL_S", 30)
 # Uploads
 CLIP_MAX_UPLOAD_MB = env_int("CLIP_MAX_UPLOAD_MB", 50)
 CLIP_MAX_DURATION_S = env_int("CLIP_MAX_DURATION_S", 10 * 60)
+# Songs (and their stems) grow past the upload limit when extended; this bounds the chain.
+SONG_MAX_DURATION_S = env_int("SONG_MAX_DURATION_S", 20 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -94,14 +94,18 @@ def clip_get_for_user(*, user: AbstractBaseUser, clip_id) -> Clip:
 def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: str,
                 kind: str = Clip.Kind.UPLOAD, **fields) -> Clip:
     """Keep audio as a clip: decode it once to check it and to measure it, store the original privately."""
+    from_user = kind in (Clip.Kind.UPLOAD, Clip.Kind.RECORDING)
     limit_mb = settings.CLIP_MAX_UPLOAD_MB
-    if len(data) > limit_mb * 1024 * 1024:
+    if from_user and len(data) > limit_mb * 1024 * 1024:
         raise ClipRejected(MSG_TOO_BIG.format(limit=limit_mb))
+    # What the user brings is held to the upload limit; songs are bounded by SONG_MAX_DURATION_S, which
+    # extensions respect up front (generations.services.extend_problem).
+    max_duration_s = settings.CLIP_MAX_DURATION_S if from_user else settings.SONG_MAX_DURATION_S
     try:
-        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR, max_duration_s=settings.CLIP_MAX_DURATION_S)
+        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR, max_duration_s=max_duration_s)
     except audio_io.AudioTooLongError as exc:
         raise ClipRejected(MSG_TOO_LONG.format(length=_spoken_duration(exc.duration_s),
-                                               limit=_spoken_duration(settings.CLIP_MAX_DURATION_S))) from exc
+                                               limit=_spoken_duration(max_duration_s))) from exc
     except audio_io.NoSoundError as exc:
         raise ClipRejected(MSG_NO_SOUND) from exc
     except audio_io.AudioDecodeError as exc:

@@ -141,7 +141,8 @@ def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "
     if len(data) > settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024:
         raise PayloadTooLarge(f"The file is larger than {settings.ENGINE_UPLOAD_MAX_MB} MB.")
     try:
-        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR, max_duration_s=settings.CLIP_MAX_DURATION_S)
+        # The studio hands over its songs here to extend them, so the song limit applies, not the upload one.
+        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR, max_duration_s=settings.SONG_MAX_DURATION_S)
     except audio_io.AudioDecodeError as exc:
         raise UnprocessableAudio(str(exc)) from exc
     voice = profile.voice_profile(samples, sr=ANALYSIS_SR)

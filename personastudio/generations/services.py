@@ -47,6 +47,10 @@ MSG_SAVE_LOST = _("Saving the tracks stopped unexpectedly. Please try again.")
 MSG_SAVE_CRASHED = _("The song was made but saving it failed unexpectedly.")
 MSG_EXTEND_AT = _("Choose a second between 1 and %(duration)s, the length of the track.")
 MSG_EXTEND_NOT_YOURS = _("That track is not in your library.")
+MSG_EXTEND_TOO_LONG = _("A song can grow to at most %(limit)s minutes, so extend it from second %(latest)s "
+                        "or earlier.")
+# Room left for the new part of an extension (hosted services add up to about four minutes).
+EXTENSION_ROOM_S = 5 * 60
 MSG_EXTEND_SOURCE_DELETED = _("The track this song extends has been deleted.")
 MSG_RETRY_SOURCE_DELETED = _("The track this song extended has been deleted, so it can't be made again as an "
                              "extension. Use “Edit and regenerate” to make it as a new song.")
@@ -96,6 +100,9 @@ def extend_problem(*, clip: Clip | None, continue_at: int | None, owner: Abstrac
     longest = int(clip.duration_s)  # whole seconds, as the contract's continue_at
     if continue_at is None or not 0 < continue_at <= max(1, longest):
         return str(MSG_EXTEND_AT) % {"duration": max(1, longest)}
+    latest = settings.SONG_MAX_DURATION_S - EXTENSION_ROOM_S
+    if continue_at > latest:
+        return str(MSG_EXTEND_TOO_LONG) % {"latest": latest, "limit": settings.SONG_MAX_DURATION_S // 60}
     return ""
 
 

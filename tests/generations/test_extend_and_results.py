@@ -199,3 +199,32 @@ def test_an_extension_whose_track_was_deleted_is_not_quietly_made_as_a_plain_son
     body = client.get(f"/generations/new/?from={extension.id}").content.decode()
     assert "data-extend-source-deleted" in body and "[Verse]\nmore" in body
     assert 'name="continue_clip"' not in body  # a plain song, and the page says so
+
+
+@pytest.mark.django_db
+def test_an_extension_that_would_outgrow_the_song_limit_is_refused_before_any_work(client, user, settings):
+    settings.SONG_MAX_DURATION_S = services.EXTENSION_ROOM_S + 2  # a 4-second track may be extended from 1 or 2
+    _song, (track, _b) = _song_with_tracks(user)
+    response = client.post("/generations/new/", {"mode": "custom", "prompt": "more", "continue_clip": str(track.id),
+                                                 "continue_at": "3"})
+    assert response.status_code == 400 and "from second 2 or earlier" in response.content.decode()
+    assert Generation.objects.count() == 1
+    assert services.extend_problem(clip=track, continue_at=2, owner=user) == ""
+
+
+@pytest.mark.django_db
+def test_a_song_may_be_longer_than_the_upload_limit_but_an_upload_may_not(user, settings):
+    from personastudio.clips import services as clip_services
+    from factories import wav_bytes
+
+    settings.CLIP_MAX_DURATION_S = 2
+    data = wav_bytes(sung_line(seconds=4))
+    song = clip_services.clip_create(owner=user, title="Long song", data=data, filename="a.wav",
+                                     kind=Clip.Kind.GENERATED)
+    assert song.duration_s == pytest.approx(4, abs=0.1)
+    with pytest.raises(clip_services.ClipRejected):
+        clip_services.clip_create(owner=user, title="Long upload", data=data, filename="a.wav")
+    settings.SONG_MAX_DURATION_S = 3
+    with pytest.raises(clip_services.ClipRejected):
+        clip_services.clip_create(owner=user, title="Too long a song", data=data, filename="a.wav",
+                                  kind=Clip.Kind.GENERATED)

@@ -6,6 +6,7 @@ from personastudio.accounts.services import provider_choice_for
 from personastudio.clips.models import Clip
 from personastudio.musicapi import types as contract
 from personastudio.personas.models import Persona
+from personastudio.submission import SubmitOnceForm
 
 from .models import Generation
 from .services import MSG_EXTEND_NOT_YOURS, extend_default_at, extend_problem, persona_problem
@@ -30,7 +31,7 @@ STYLE_CHIPS = (
 )
 
 
-class GenerationForm(forms.Form):
+class GenerationForm(SubmitOnceForm):
     """One form, two modes; the contract's rules as field errors, and nothing typed is dropped."""
 
     mode = forms.ChoiceField(label=_("Mode"), choices=Generation.Mode.choices, initial=Generation.Mode.CUSTOM,

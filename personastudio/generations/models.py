@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from personastudio.submission import unique_submission
+
 
 class Generation(models.Model):
     class Mode(models.TextChoices):
@@ -49,8 +51,12 @@ class Generation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # The song form's one-time token (personastudio.submission): a double click makes one generation.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-created_at"]
+        constraints = [unique_submission("generation")]
 
     def __str__(self) -> str:
         return self.title or self.gpt_description_prompt[:40] or str(_("Untitled song"))

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import hmac
 import logging
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from personastudio.musicapi.errors import (
 from personastudio.musicapi.providers import provider_for, provider_label, same_provider
 from personastudio.musicapi.types import GenerateRequest, ResultItem, TaskInfo
 from personastudio.personas.models import Persona
+from personastudio.submission import create_once
 
 from .models import Generation
 
@@ -137,11 +139,12 @@ def _request_for(generation: Generation, provider) -> GenerateRequest:
 def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", prompt: str = "", tags: str = "",
                      gpt_description_prompt: str = "", make_instrumental: bool = False,
                      persona: Persona | None = None, continue_clip: Clip | None = None,
-                     continue_at: int | None = None) -> Generation:
+                     continue_at: int | None = None, submission: uuid.UUID | None = None) -> Generation:
     """Save first (so the lyrics are never lost), then ask the provider to start.
 
     With `continue_clip` the song extends that track from `continue_at` seconds (custom mode only:
-    the new part sings the lyrics given here)."""
+    the new part sings the lyrics given here). The same form submission twice (a double click) makes and
+    pays for one song: the second gets the first."""
     if continue_clip is not None:
         problem = extend_problem(clip=continue_clip, continue_at=continue_at, owner=owner)
         if problem:
@@ -149,11 +152,13 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
         mode, gpt_description_prompt = Generation.Mode.CUSTOM, ""
     else:
         continue_at = None
-    generation = Generation.objects.create(
-        owner=owner, mode=mode, title=title, prompt=prompt, tags=tags,
+    generation, created = create_once(
+        Generation, owner=owner, submission=submission, mode=mode, title=title, prompt=prompt, tags=tags,
         gpt_description_prompt=gpt_description_prompt, make_instrumental=make_instrumental, persona=persona,
         continue_clip=continue_clip, continue_at=continue_at,
     )
+    if not created:
+        return generation
     try:
         provider = provider_for(owner)
         request = _request_for(generation, provider)

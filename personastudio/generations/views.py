@@ -84,6 +84,7 @@ def generation_new(request):
             owner=request.user, mode=data["mode"], title=data["title"], prompt=data["prompt"], tags=data["tags"],
             gpt_description_prompt=data["gpt_description_prompt"], make_instrumental=data["make_instrumental"],
             persona=data["persona"], continue_clip=data["continue_clip"], continue_at=data["continue_at"],
+            submission=data["submission"],
         )
         return redirect(generation)
     extend_clip, persona_options = form.extend_source(), form.persona_options()

@@ -3,11 +3,12 @@ from django.utils.translation import gettext, gettext_lazy as _
 
 from personastudio.clips.forms import region_field
 from personastudio.clips.models import Clip
+from personastudio.submission import SubmitOnceForm
 
 MSG_NAME_EMPTY = _("Give the persona a name.")
 
 
-class PersonaForm(forms.Form):
+class PersonaForm(SubmitOnceForm):
     """Input only: whether the clip (or its region) has enough voice is persona_create's to say."""
 
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("Any name, in any language — e.g. 我的歌手."))

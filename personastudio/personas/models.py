@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from personastudio.clips.models import format_region
 from personastudio.engine.dsp.profile import VoiceProfile, hz_to_note_name, note_name_range
+from personastudio.submission import unique_submission
 
 
 class Persona(models.Model):
@@ -32,8 +33,12 @@ class Persona(models.Model):
     profile = models.JSONField(default=dict)  # VoiceProfile.to_dict(), measured by us from the clip
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # The persona form's one-time token (personastudio.submission): a double click makes one persona.
+    submission = models.UUIDField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-created_at"]
+        constraints = [unique_submission("persona")]
 
     def __str__(self) -> str:
         return self.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,6 +18,7 @@ from personastudio.engine.dsp import profile
 from personastudio.musicapi.base import MusicProvider
 from personastudio.musicapi.errors import MusicApiError
 from personastudio.musicapi.providers import provider_for
+from personastudio.submission import create_once
 
 from .models import Persona
 
@@ -81,16 +83,19 @@ def persona_check_clip(*, clip: Clip, vocal_start_s: float | None = None,
 
 
 def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_start_s: float | None = None,
-                   vocal_end_s: float | None = None) -> Persona:
-    """Save the persona first (with the region it learns from, if any), then learn it on the worker."""
+                   vocal_end_s: float | None = None, submission: uuid.UUID | None = None) -> Persona:
+    """Save the persona first (with the region it learns from, if any), then learn it on the worker.
+
+    The same form submission twice (a double click) learns one persona."""
     from .tasks import learn_persona
 
     region = persona_check_clip(clip=clip, vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s)
     with transaction.atomic():
-        persona = Persona.objects.create(owner=owner, name=name.strip(), source_clip=clip,
-                                         region_start_s=region.start_s if region else None,
-                                         region_end_s=region.end_s if region else None)
-        enqueue_on_commit(learn_persona, str(persona.pk))
+        persona, created = create_once(Persona, owner=owner, submission=submission, name=name.strip(),
+                                       source_clip=clip, region_start_s=region.start_s if region else None,
+                                       region_end_s=region.end_s if region else None)
+        if created:
+            enqueue_on_commit(learn_persona, str(persona.pk))
     return persona
 
 

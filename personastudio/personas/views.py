@@ -38,7 +38,8 @@ def persona_new(request):
             persona = services.persona_create(owner=request.user, name=form.cleaned_data["name"],
                                               clip=form.cleaned_data["clip"],
                                               vocal_start_s=form.cleaned_data["vocal_start_s"],
-                                              vocal_end_s=form.cleaned_data["vocal_end_s"])
+                                              vocal_end_s=form.cleaned_data["vocal_end_s"],
+                                              submission=form.cleaned_data["submission"])
         except services.PersonaRejected as exc:
             form.add_error(exc.field, str(exc))
         else:

@@ -1,5 +1,6 @@
 """The song form in a real Chromium: tabs keep text, the lyric editor, style chips, both widths."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,32 @@ def test_a_failed_song_offers_edit_but_not_a_second_retry_button(page, live_serv
     page.click("[data-action=edit-regenerate]")
     page.wait_for_url(f"**/generations/new/?from={song.id}")
     assert page.input_value("#id_title") == "Broken" and page.input_value("#id_prompt") == "la la"
+
+
+def test_a_double_click_on_generate_makes_one_song(page, live_server):
+    from personastudio.engine.models import EngineTask
+    from personastudio.generations.models import Generation
+
+    page.set_default_timeout(15_000)
+    user = log_in_browser(page, live_server)
+    page.goto(f"{live_server.url}/generations/new/")
+    page.fill("#id_title", "Once")
+    page.fill("#id_prompt", "[Verse]\nOne click is enough")
+    posts = []
+
+    def slow_connection(route):
+        if route.request.method == "POST":
+            posts.append(route.request.url)
+            time.sleep(0.6)  # the second press comes while the first is on its way
+        route.continue_()
+
+    page.route("**/generations/new/", slow_connection)
+    page.evaluate("""() => {
+        const button = document.querySelector('#generation-form button[type=submit]');
+        button.click();
+        setTimeout(() => button.click(), 200);
+    }""")
+    page.wait_for_url("**/generations/*-*/")
+    assert posts == [f"{live_server.url}/generations/new/"]
+    assert Generation.objects.filter(owner=user).count() == 1
+    assert EngineTask.objects.filter(owner=user).count() == 1

@@ -40,6 +40,21 @@ def test_switcher_overrides_the_browser_and_returns_to_the_page(client, user):
     assert "Record or upload a clip" in client.get("/clips/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
 
 
+def _switcher_next(body):
+    return re.search(r'<input name="next" type="hidden" value="([^"]*)"', body).group(1)
+
+
+def test_switcher_on_a_page_shown_after_a_form_returns_to_a_page_that_exists(client, user):
+    clip = make_clip(user, title="Take", samples=tone(seconds=1.5))
+    body = client.post(f"/clips/{clip.id}/rename/", {"title": ""}).content.decode()  # refused: shown again
+    assert _switcher_next(body) == f"/clips/{clip.id}/"
+    assert client.get(_switcher_next(body)).status_code == 200
+    body = client.post("/clips/upload/", {"title": "kept"}).content.decode()
+    assert _switcher_next(body) == "/clips/upload/"
+    body = client.get("/clips/?q=take").content.decode()
+    assert _switcher_next(body) == "/clips/?q=take"
+
+
 def test_switcher_works_before_logging_in(client):
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/accounts/login/"})
     body = client.get("/accounts/login/").content.decode()

@@ -52,6 +52,7 @@ MSG_SEPARATION_STOPPED = _("Separation stopped unexpectedly. Please try again.")
 # A region of a clip (the waveform selection on the clip page), in seconds.
 MSG_REGION_NOT_A_NUMBER = _("Type the region's start and end in seconds, e.g. 12.5.")
 MSG_REGION_BEFORE_START = _("A region can't start before 0:00.")
+MSG_REGION_START_PAST_END = _("This clip is {length} long: start the region before {length}.")
 MSG_REGION_PAST_END = _("This clip is {length} long: end the region at {length} or earlier.")
 MSG_REGION_BACKWARDS = _("The region must end after it starts: make the end later than {start}.")
 MSG_SEPARATION_REGION_TOO_SHORT = _("Select at least 1 second to separate; this region is {seconds} seconds long.")
@@ -186,6 +187,8 @@ def clip_region(*, clip: Clip, start_s: float | None, end_s: float | None) -> Re
         raise RegionRejected(MSG_REGION_NOT_A_NUMBER)
     if start < -REGION_SLACK_S:
         raise RegionRejected(MSG_REGION_BEFORE_START, field="vocal_start_s")
+    if start >= duration:
+        raise RegionRejected(MSG_REGION_START_PAST_END.format(length=clock_label(duration)), field="vocal_start_s")
     if end > duration + REGION_SLACK_S:
         raise RegionRejected(MSG_REGION_PAST_END.format(length=clock_label(duration)))
     start, end = max(start, 0.0), min(end, duration)

@@ -54,7 +54,7 @@ def clip_upload(request):
 def _detail(request, clip, status=200, **extra):
     return render(request, "clips/detail.html", {
         "clip": clip, "stems": clip.stems.all(), "region_form": extra.pop("region_form", None) or RegionForm(),
-        "persona_region": persona_services.persona_region_limits(),
+        "persona_region": persona_services.persona_region_limits(), "page_url": clip.get_absolute_url(),
         **extra,
     }, status=status)
 

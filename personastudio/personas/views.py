@@ -51,6 +51,7 @@ def _detail(request, persona, edit_form=None, status=200):
     edit_form = edit_form or PersonaEditForm(initial={"name": persona.name, "description": persona.description})
     return render(request, "personas/detail.html", {
         "persona": persona, "edit_form": edit_form, "song_count": persona.generations.count(),
+        "page_url": persona.get_absolute_url(),
     }, status=status)
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
 from personastudio.clips.models import Clip
-from personastudio.engine.dsp import profile
+from personastudio.engine.dsp import profile, separate
 from personastudio.musicapi.base import MusicProvider
 from personastudio.musicapi.errors import MusicApiError
 from personastudio.musicapi.providers import provider_for
@@ -133,6 +133,9 @@ def persona_learn(*, persona_id: str) -> None:
         samples = clip_services.clip_decode(clip=clip, sr=sr)
         if persona.region:
             samples = samples[int(start_s * sr):int(end_s * sr)]
+        if clip.kind != Clip.Kind.VOCALS:
+            # Measure the voice, not the band: the same split the provider learns from.
+            samples, _band = separate.separate_vocals(samples, sr=sr)
         voice = profile.voice_profile(samples, sr=sr)
     except (MusicApiError, PersonaRejected) as exc:
         _persona_failed(persona, str(getattr(exc, "message", None) or exc))

@@ -145,3 +145,21 @@ def test_a_deleted_source_clip_fails_the_persona_with_a_sentence():
     services.persona_learn(persona_id=str(persona.pk))
     persona.refresh_from_db()
     assert persona.status == "failed" and "has been deleted" in persona.error
+
+
+def test_the_range_is_measured_on_the_voice_not_on_the_band_under_it(client, run_tasks):
+    from synth import tone
+
+    user = UserFactory()
+    voice = sung_line(seconds=24, low_hz=220, high_hz=440)
+    bar = np.concatenate([tone(seconds=0.25, hz=110, amplitude=0.4), tone(seconds=0.25, hz=82.4, amplitude=0.4)])
+    clip = make_clip(user, title="With bass", samples=voice + np.tile(bar, 50)[:len(voice)])
+    client.force_login(user)
+    response = client.post("/personas/new/", {"name": "Over bass", "clip": str(clip.id), "vocal_start_s": "1",
+                                              "vocal_end_s": "23"})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    run_tasks()
+    persona = Persona.objects.get(owner=user)
+    assert persona.status == "complete", persona.error
+    assert persona.voice.low_hz == pytest.approx(220, rel=0.12)
+    assert persona.voice.high_hz == pytest.approx(440, rel=0.12)

@@ -1,5 +1,6 @@
 """English and Simplified Chinese: browser detection, the switcher, a complete catalogue, localised dates."""
 
+import json
 import re
 from pathlib import Path
 
@@ -71,9 +72,15 @@ def test_dates_and_durations_are_localised(client, user):
     assert "类型" in chinese and "时长" in chinese
 
 
-def test_javascript_catalogue_serves_chinese(client):
-    body = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
-    assert "django.gettext" in body or "gettext" in body
+def test_javascript_catalogue_is_the_pages_language_and_cached(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert 'src="/jsi18n/?lang=zh-hans"' in page
+    chinese = client.get("/jsi18n/?lang=zh-hans", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "max-age=3600" in chinese["Cache-Control"]
+    submit_anyway = json.dumps("仍然提交")  # the catalogue is JSON with \\u escapes
+    assert submit_anyway in chinese.content.decode()
+    english = client.get("/jsi18n/?lang=en", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert submit_anyway not in english  # each language is cached apart
 
 
 @pytest.mark.parametrize("domain", ["django", "djangojs"])

@@ -28,6 +28,7 @@ from personastudio.engine.dsp import audio_io, profile
 from personastudio.musicapi.errors import MusicApiError
 from personastudio.musicapi.base import MusicProvider
 from personastudio.musicapi.providers import provider_for, same_provider
+from personastudio.text import one_line
 
 from .models import Clip, clock_label, format_region
 
@@ -113,7 +114,7 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
         raise ClipRejected(MSG_NOT_AUDIO) from exc
     suffix = PurePath(filename).suffix.lower() or ".audio"
     clip = Clip(
-        owner=owner, title=(title.strip() or PurePath(filename).stem or gettext("Untitled"))[:200], kind=kind,
+        owner=owner, title=(one_line(title) or PurePath(filename).stem or gettext("Untitled"))[:200], kind=kind,
         content_type=mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream",
         duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
         peaks=audio_io.waveform_peaks(samples), voiced_s=profile.voice_profile(samples, sr=ANALYSIS_SR).voiced_s,
@@ -333,7 +334,7 @@ MSG_DELETE_WHILE_SEPARATING = _("The vocals of this clip are being separated rig
 
 def clip_rename(*, clip: Clip, title: str) -> Clip:
     """A new title, 1 to 200 characters after trimming; ClipRejected says what is wrong."""
-    title = (title or "").strip()
+    title = one_line(title)
     if not title:
         raise ClipRejected(MSG_TITLE_EMPTY)
     if len(title) > 200:

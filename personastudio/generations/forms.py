@@ -7,6 +7,7 @@ from personastudio.clips.models import Clip
 from personastudio.musicapi import types as contract
 from personastudio.personas.models import Persona
 from personastudio.submission import SubmitOnceForm
+from personastudio.text import OneLineField
 
 from .models import Generation
 from .services import MSG_EXTEND_NOT_YOURS, extend_default_at, extend_problem, persona_problem
@@ -36,7 +37,7 @@ class GenerationForm(SubmitOnceForm):
 
     mode = forms.ChoiceField(label=_("Mode"), choices=Generation.Mode.choices, initial=Generation.Mode.CUSTOM,
                              widget=forms.RadioSelect)
-    title = forms.CharField(label=_("Title"), max_length=contract.TITLE_MAX_CHARS, required=False)
+    title = OneLineField(label=_("Title"), max_length=contract.TITLE_MAX_CHARS, required=False)
     prompt = forms.CharField(
         label=_("Lyrics"), required=False, max_length=contract.PROMPT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 12,

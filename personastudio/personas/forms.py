@@ -4,6 +4,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 from personastudio.clips.forms import region_field
 from personastudio.clips.models import Clip
 from personastudio.submission import SubmitOnceForm
+from personastudio.text import OneLineField
 
 MSG_NAME_EMPTY = _("Give the persona a name.")
 
@@ -11,7 +12,7 @@ MSG_NAME_EMPTY = _("Give the persona a name.")
 class PersonaForm(SubmitOnceForm):
     """Input only: whether the clip (or its region) has enough voice is persona_create's to say."""
 
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("Any name, in any language — e.g. 我的歌手."))
+    name = OneLineField(label=_("Name"), max_length=100, help_text=_("Any name, in any language — e.g. 我的歌手."))
     clip = forms.ModelChoiceField(label=_("Clip"), queryset=Clip.objects.none(), empty_label=_("Choose a clip…"),
                                   help_text=_("Clear, isolated singing works best: 30 seconds or more."))
     vocal_start_s = region_field(_("From (seconds)"))
@@ -31,7 +32,7 @@ class PersonaForm(SubmitOnceForm):
 
 
 class PersonaEditForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("Any name, in any language."),
+    name = OneLineField(label=_("Name"), max_length=100, help_text=_("Any name, in any language."),
                            error_messages={"required": MSG_NAME_EMPTY,
                                            "max_length": _("A name can be at most %(limit_value)d characters; "
                                                            "this one has %(show_value)d.")})

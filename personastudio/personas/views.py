@@ -44,7 +44,8 @@ def persona_new(request):
             form.add_error(exc.field, str(exc))
         else:
             return redirect(persona)
-    return render(request, "personas/new.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "personas/new.html", {"form": form, "persona_region": services.persona_region_limits()},
+                  status=400 if form.errors else 200)
 
 
 def _detail(request, persona, edit_form=None, status=200):

@@ -232,7 +232,10 @@ def clip_request_separation(*, clip: Clip, vocal_start_s: float | None = None,
     region = clip_region(clip=clip, start_s=vocal_start_s, end_s=vocal_end_s)
     if region is not None and region.length_s < SEPARATION_MIN_S:
         raise RegionRejected(MSG_SEPARATION_REGION_TOO_SHORT.format(seconds=f"{region.length_s:.1f}"))
+    wanted = (region.start_s, region.end_s) if region else (None, None)
     with transaction.atomic():
+        if (clip.separation_start_s, clip.separation_end_s) != wanted:
+            _drop_leftover_stems(clip)
         claimed = Clip.objects.filter(pk=clip.pk).exclude(
             separation_status__in=[Clip.Separation.PROCESSING, Clip.Separation.COMPLETE]
         ).update(separation_status=Clip.Separation.PROCESSING, separation_error="",
@@ -242,6 +245,13 @@ def clip_request_separation(*, clip: Clip, vocal_start_s: float | None = None,
             raise ClipRejected(MSG_SEPARATION_BUSY)
         enqueue_on_commit(separate_clip, str(clip.pk))
     clip.refresh_from_db()
+
+
+def _drop_leftover_stems(clip: Clip) -> None:
+    """A failed separation may have kept one stem; a new one of another region must not pair with it."""
+    if clip.separation_status in (Clip.Separation.PROCESSING, Clip.Separation.COMPLETE):
+        return  # the claim below refuses anyway
+    _delete_clips(list(clip.stems.all()))
 
 
 def clip_separate(*, clip_id: str) -> None:
@@ -368,11 +378,15 @@ def clip_delete(*, clip: Clip) -> dict:
         raise ClipRejected(MSG_DELETE_WHILE_SEPARATING)
     with transaction.atomic():
         dependents = clip_dependents(clip=clip)
-        doomed = [*dependents["stems"], clip]
-        files = [(c.audio.storage, c.audio.name) for c in doomed if c.audio.name]
-        Clip.objects.filter(pk__in=[c.pk for c in doomed]).delete()
-        transaction.on_commit(lambda: _delete_files(files))
+        _delete_clips([*dependents["stems"], clip])
     return dependents
+
+
+def _delete_clips(clips: list[Clip]) -> None:
+    """Delete the rows now and their audio files once the transaction commits."""
+    files = [(c.audio.storage, c.audio.name) for c in clips if c.audio.name]
+    Clip.objects.filter(pk__in=[c.pk for c in clips]).delete()
+    transaction.on_commit(lambda: _delete_files(files))
 
 
 def _delete_files(files) -> None:

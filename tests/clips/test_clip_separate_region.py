@@ -99,3 +99,35 @@ def test_another_user_cannot_separate_a_region_of_my_clip(client):
     clip = make_clip(UserFactory(), samples=sung_line(seconds=4))
     client.force_login(UserFactory())
     assert client.post(f"/clips/{clip.id}/separate/", {"vocal_start_s": "0", "vocal_end_s": "2"}).status_code == 404
+
+
+def test_a_stem_left_by_a_failed_separation_is_not_paired_with_another_regions(client, run_tasks, monkeypatch):
+    from personastudio.musicapi.errors import Unavailable
+
+    user = UserFactory()
+    clip = make_clip(user, title="Take", samples=sung_line(seconds=12))
+    client.force_login(user)
+    client.post(f"/clips/{clip.id}/separate/", {"vocal_start_s": "1", "vocal_end_s": "5"})
+    fetch = LocalProvider.fetch_audio
+    fetched = []
+
+    def instrumental_fails(self, url):  # the vocals are kept, then the service goes away
+        fetched.append(url)
+        if len(fetched) == 2:
+            raise Unavailable("The music service is unavailable.")
+        return fetch(self, url)
+
+    monkeypatch.setattr(LocalProvider, "fetch_audio", instrumental_fails)
+    run_tasks()
+    clip.refresh_from_db()
+    assert clip.separation_status == "failed"
+    assert [s.kind for s in clip.stems.all()] == ["vocals"]
+
+    monkeypatch.setattr(LocalProvider, "fetch_audio", fetch)
+    client.post(f"/clips/{clip.id}/separate/", {"vocal_start_s": "4", "vocal_end_s": "10"})
+    run_tasks()
+    clip.refresh_from_db()
+    assert clip.separation_status == "complete", clip.separation_error
+    stems = list(clip.stems.all())
+    assert sorted(s.kind for s in stems) == ["instrumental", "vocals"]
+    assert all(s.duration_s == pytest.approx(6, abs=0.2) and "0:04–0:10" in s.title for s in stems)

@@ -53,7 +53,10 @@ def clip_upload(request):
 
 def _detail(request, clip, status=200, **extra):
     return render(request, "clips/detail.html", {
-        "clip": clip, "stems": clip.stems.all(), "region_form": extra.pop("region_form", None) or RegionForm(),
+        "clip": clip, "stems": clip.stems.all(),
+        # The part last separated is selected again: the usual next step, a persona, wants the same part.
+        "region_form": extra.pop("region_form", None) or RegionForm(initial={
+            "vocal_start_s": clip.separation_start_s, "vocal_end_s": clip.separation_end_s}),
         "persona_region": persona_services.persona_region_limits(), "page_url": clip.get_absolute_url(),
         **extra,
     }, status=status)

@@ -101,6 +101,10 @@ def test_select_a_region_make_a_persona_from_it_and_separate_a_region(page, live
     page.wait_for_selector('#separation[data-status="complete"]', timeout=60_000)
     assert page.locator("[data-separated-region]").inner_text() == "Separated from 0:00–0:07 of this clip."
     assert page.locator('#separation a[data-kind="vocals"]').inner_text() == "Long take — vocals (0:00–0:07)"
+    # The page came back with the separated part still selected, ready for "Make a persona".
+    assert float(page.input_value("#region-end")) == 7
+    assert "0:00.0–0:07.0" in page.locator("[data-region-summary]").inner_text()
+    assert page.evaluate("() => document.querySelector('form[data-region-form=persona] [name=vocal_end_s]').value") in ("7", "7.0")
     assert not errors
 
 

@@ -84,6 +84,15 @@ def test_songs_empty_states(client, user):
     assert "No songs match “zebra”" in body and "Show all songs" in body
 
 
+def test_an_extension_is_told_apart_from_the_song_it_extends(client, user):
+    track = _short_clip(user, title="Summer (A)", kind=Clip.Kind.GENERATED)
+    Generation.objects.create(owner=user, title="Summer", status="completed")
+    Generation.objects.create(owner=user, title="Summer", status="completed", continue_clip=track, continue_at=8)
+    for url in ("/generations/", "/"):
+        body = client.get(url).content.decode()
+        assert body.count("data-extension>· extended from 0:08</small>") == 1, url
+
+
 # Clips
 
 def test_clips_list_shows_kind_badge_length_and_filters(client, user):

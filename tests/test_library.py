@@ -241,19 +241,32 @@ def test_dashboard_guides_a_new_user(client, user):
     assert "Your first song in four steps" in body and "hx-get" not in body.split("<main")[1]
 
 
-def test_a_song_can_be_marked_favourite_and_the_library_filters_by_it(client):
+def test_a_track_can_be_marked_favourite_and_the_library_filters_songs_by_it(client):
     from factories import UserFactory
 
     from personastudio.generations.models import Generation
 
     user = UserFactory()
     client.force_login(user)
-    liked = Generation.objects.create(owner=user, mode="custom", title="Liked one", prompt="la")
-    Generation.objects.create(owner=user, mode="custom", title="Other one", prompt="la")
-    response = client.post(f"/generations/{liked.id}/favourite/", headers={"HX-Request": "true"})
+    liked = Generation.objects.create(owner=user, mode="custom", title="Liked one", prompt="la", status="completed")
+    other = Generation.objects.create(owner=user, mode="custom", title="Other one", prompt="la", status="completed")
+    liked_a, _liked_b = (_short_clip(user, title=f"Liked one ({v})", kind=Clip.Kind.GENERATED, generation=liked,
+                                     remote_id=v)
+                         for v in "AB")
+    _short_clip(user, title="Other one (A)", kind=Clip.Kind.GENERATED, generation=other)
+    response = client.post(f"/clips/{liked_a.id}/favourite/", headers={"HX-Request": "true"})
     assert response.status_code == 200 and b'aria-pressed="true"' in response.content
+    liked_a.refresh_from_db()
+    assert liked_a.favourite and not Clip.objects.filter(favourite=True).exclude(pk=liked_a.pk).exists()
     body = client.get("/generations/?fav=1").content.decode()
     assert "Liked one" in body and "Other one" not in body
+    assert body.count('title="Favourite">★</span>') == 1
+    song_page = client.get(liked.get_absolute_url()).content.decode()
+    assert song_page.count('aria-pressed="true" data-action="favourite"') == 1  # the one track, not both
+    # Without JavaScript: back to the page it was pressed on, and pressed again it is no longer a favourite.
+    response = client.post(f"/clips/{liked_a.id}/favourite/", {"next": liked.get_absolute_url()})
+    assert response["Location"] == liked.get_absolute_url()
+    assert "Liked one" not in client.get("/generations/?fav=1").content.decode()
     stranger = UserFactory()
     client.force_login(stranger)
-    assert client.post(f"/generations/{liked.id}/favourite/").status_code == 404
+    assert client.post(f"/clips/{liked_a.id}/favourite/").status_code == 404

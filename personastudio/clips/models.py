@@ -60,6 +60,8 @@ class Clip(models.Model):
     # The part "Separate vocals" was asked for, in seconds; both None means the whole clip.
     separation_start_s = models.FloatField(null=True, blank=True)
     separation_end_s = models.FloatField(null=True, blank=True)
+    # Marked with ☆ on the song page or the clip page; a song with a favourite track is a favourite song.
+    favourite = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

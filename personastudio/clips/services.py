@@ -354,6 +354,12 @@ def clip_rename(*, clip: Clip, title: str) -> Clip:
     return clip
 
 
+def clip_toggle_favourite(*, clip: Clip) -> Clip:
+    Clip.objects.filter(pk=clip.pk).update(favourite=not clip.favourite)
+    clip.refresh_from_db(fields=["favourite"])
+    return clip
+
+
 def clip_dependents(*, clip: Clip) -> dict:
     """What deleting this clip touches.
 

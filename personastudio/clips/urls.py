@@ -14,4 +14,5 @@ urlpatterns = [
     path("shared/<str:token>/audio", views.clip_shared_audio, name="shared"),
     path("<uuid:clip_id>/rename/", views.clip_rename, name="rename"),
     path("<uuid:clip_id>/delete/", views.clip_delete, name="delete"),
+    path("<uuid:clip_id>/favourite/", views.clip_favourite, name="favourite"),
 ]

@@ -115,6 +115,15 @@ def clip_separate(request, clip_id):
     return _detail(request, clip, status=400, region_form=form)
 
 
+@require_POST
+def clip_favourite(request, clip_id):
+    """☆/★ on a track (the song page's results) or a clip page."""
+    clip = services.clip_toggle_favourite(clip=services.clip_get_for_user(user=request.user, clip_id=clip_id))
+    if request.htmx:
+        return render(request, "partials/favourite.html", {"clip": clip})
+    return redirect(_safe_next(request, clip.get_absolute_url()))
+
+
 # Rename and delete (the library pages).
 
 

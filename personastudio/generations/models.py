@@ -47,7 +47,6 @@ class Generation(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     # When we asked the provider to start; lets us find the task if its answer was lost.
     submitted_at = models.DateTimeField(null=True, blank=True)
-    favourite = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

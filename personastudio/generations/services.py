@@ -401,10 +401,12 @@ def generation_library(*, owner: AbstractBaseUser, q: str = "", status: str = ""
                        favourites: bool = False):
     """The songs library: every word of `q` must appear in the title, lyrics (written or sung),
     tags or description; the other arguments filter. Newest first, with the first track's length."""
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import Exists, OuterRef, Subquery
 
-    songs = Generation.objects.filter(owner=owner).select_related("persona").annotate(first_track_s=Subquery(
-        Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]))
+    songs = Generation.objects.filter(owner=owner).select_related("persona").annotate(
+        first_track_s=Subquery(
+            Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]),
+        has_favourite=Exists(Clip.objects.filter(generation=OuterRef("pk"), favourite=True)))
     for word in q.split():
         songs = songs.filter(
             Q(title__icontains=word) | Q(prompt__icontains=word) | Q(tags__icontains=word)
@@ -415,11 +417,5 @@ def generation_library(*, owner: AbstractBaseUser, q: str = "", status: str = ""
     if status:
         songs = songs.filter(status=status)
     if favourites:
-        songs = songs.filter(favourite=True)
+        songs = songs.filter(has_favourite=True)
     return songs
-
-
-def generation_toggle_favourite(*, generation: Generation) -> Generation:
-    Generation.objects.filter(pk=generation.pk).update(favourite=not generation.favourite)
-    generation.refresh_from_db()
-    return generation

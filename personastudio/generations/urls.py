@@ -10,5 +10,4 @@ urlpatterns = [
     path("<uuid:generation_id>/", views.generation_detail, name="detail"),
     path("<uuid:generation_id>/status/", views.generation_status, name="status"),
     path("<uuid:generation_id>/retry/", views.generation_retry, name="retry"),
-    path("<uuid:generation_id>/favourite/", views.generation_favourite, name="favourite"),
 ]

@@ -40,15 +40,6 @@ def generation_list(request):
     })
 
 
-@require_POST
-def generation_favourite(request, generation_id):
-    generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
-    generation = services.generation_toggle_favourite(generation=generation)
-    if request.htmx:
-        return render(request, "generations/detail.html#favourite", {"generation": generation})
-    return redirect(generation)
-
-
 def _uuid_or_404(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)

@@ -71,8 +71,11 @@ def test_search_filter_favourite_rename_and_delete_in_the_libraries(page, live_s
     make_clip(user, title="Kitchen demo", samples=tone(seconds=2), kind="recording")
     ada = Persona.objects.create(owner=user, name="Ada", source_clip=take, status="complete", profile=MEZZO)
     Generation.objects.create(owner=user, title="Harbour lights", tags="folk", status="completed", persona=ada)
-    Generation.objects.create(owner=user, title="City rain", prompt="[Verse]\nrain on the harbour glass",
-                              status="completed")
+    rain = Generation.objects.create(owner=user, title="City rain", prompt="[Verse]\nrain on the harbour glass",
+                                     status="completed")
+    for variant in "AB":
+        make_clip(user, title=f"City rain ({variant})", samples=tone(seconds=2), kind="generated", generation=rain,
+                  remote_id=variant)
     Generation.objects.create(owner=user, title="Unrelated", status="failed")
 
     # Songs: search covers titles and lyrics; the favourite filter.
@@ -82,8 +85,9 @@ def test_search_filter_favourite_rename_and_delete_in_the_libraries(page, live_s
     assert sorted(page.locator(".library-table tbody tr td:first-child a").all_inner_texts()) == \
         ["City rain", "Harbour lights"]
     page.click("text=City rain")
-    page.click("[data-action=favourite]")
+    page.locator("[data-action=favourite]").first.click()
     page.wait_for_selector("[data-action=favourite][aria-pressed=true]")
+    assert page.locator("[data-action=favourite][aria-pressed=false]").count() == 1  # the other track
     page.goto(f"{live_server.url}/generations/?fav=1")
     assert page.locator(".library-table tbody tr").all_inner_texts()[0].startswith("★")
     assert page.locator(".library-table tbody tr").count() == 1

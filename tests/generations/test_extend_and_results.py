@@ -149,7 +149,7 @@ def test_a_finished_song_shows_its_variants_side_by_side_with_downloads_and_acti
         assert f'href="/personas/new/?clip={track.id}"' in body
         assert f'action="/clips/{track.id}/separate/"' in body
         assert f'data-extend-href="/generations/new/?extend={track.id}"' in body
-    assert 'data-action="favourite"' in body
+        assert f'action="/clips/{track.id}/favourite/"' in body
     assert "results.css" in body
 
 

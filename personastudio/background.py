@@ -28,13 +28,15 @@ class WorkerLost(Exception):
     """The worker running a task disappeared before finishing it."""
 
 
-def enqueue_on_commit(task: Task, *args: Any, on_enqueued: Callable[[str], None] | None = None) -> None:
+def enqueue_on_commit(task: Task, *args: Any, language: str | None = None,
+                      on_enqueued: Callable[[str], None] | None = None) -> None:
     """Enqueue once the current transaction commits, so the worker sees our rows.
 
-    The task gets the requester's language so the messages and titles the worker
-    stores read in the language the user was using (see `in_language`).
+    The task gets the user's language (by default the current request's) so the messages and
+    titles the worker stores read in the language the user was using (see `in_language`).
+    A webhook or the sweep works for a user who is not the requester: they pass the language.
     """
-    language = translation.get_language()
+    language = language or translation.get_language()
 
     def enqueue() -> None:
         result = task.enqueue(*args, language=language)
@@ -46,7 +48,7 @@ def enqueue_on_commit(task: Task, *args: Any, on_enqueued: Callable[[str], None]
 
 def in_language(language: str | None, work: Callable[[], None]) -> None:
     """Run a task's service in the language of the request that queued it."""
-    with translation.override(language):
+    with translation.override(language or settings.LANGUAGE_CODE):
         work()
 
 

@@ -1,5 +1,10 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.cache import cache_page
+from django.views.i18n import JavaScriptCatalog
 
 from personastudio.clips.models import Clip
 from personastudio.generations.models import Generation
@@ -15,3 +20,15 @@ def home(request):
         "personas": Persona.objects.filter(owner=request.user).annotate(song_count=Count("generations"))[:5],
         "clips": Clip.objects.filter(owner=request.user)[:5],
     })
+
+
+@login_not_required
+@cache_page(3600)
+def javascript_catalog(request):
+    """gettext() for the scripts, in the language the address names (?lang=, as base.html asks),
+    so each language's catalogue has its own address and may be cached."""
+    language = request.GET.get("lang", "")
+    if language not in dict(settings.LANGUAGES):
+        language = translation.get_language()
+    with translation.override(language):
+        return JavaScriptCatalog.as_view()(request)

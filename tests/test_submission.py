@@ -77,3 +77,48 @@ def test_the_persona_form_sent_twice_learns_one_persona(client):
     assert client.post("/personas/new/", form)["Location"] == client.post("/personas/new/", form)["Location"]
     assert Persona.objects.filter(owner=user).count() == 1
     assert DBTaskResult.objects.filter(task_path__endswith="learn_persona").count() == 1
+
+
+def test_the_changed_form_sent_twice_makes_one_more_song_not_two(client):
+    user = UserFactory()
+    client.force_login(user)
+    token = _token(client, "/generations/new/")
+    client.post("/generations/new/", {"mode": "custom", "prompt": "first", "submission": token})
+    changed = {"mode": "custom", "prompt": "second", "submission": token}
+    assert client.post("/generations/new/", changed)["Location"] == client.post("/generations/new/", changed)["Location"]
+    assert sorted(Generation.objects.values_list("prompt", flat=True)) == ["first", "second"]
+    assert EngineTask.objects.count() == 2
+
+
+def test_a_form_whose_song_failed_may_be_sent_again_to_try_again(client, monkeypatch):
+    from personastudio.musicapi.errors import Unavailable
+    from personastudio.musicapi.local import LocalProvider
+
+    user = UserFactory()
+    client.force_login(user)
+    token = _token(client, "/generations/new/")
+    form = {"mode": "custom", "prompt": "la", "submission": token}
+
+    def busy(self, request):
+        raise Unavailable("The music service is busy.")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(LocalProvider, "generate", busy)
+        client.post("/generations/new/", form)
+    assert Generation.objects.get().status == "failed"
+    client.post("/generations/new/", form)  # the service is back
+    client.post("/generations/new/", form)  # ...and a double click on it
+    assert sorted(Generation.objects.values_list("status", flat=True)) == ["failed", "queuing"]
+    assert EngineTask.objects.count() == 1
+
+
+def test_try_again_pressed_twice_tries_once(client):
+    user = UserFactory()
+    client.force_login(user)
+    failed = Generation.objects.create(owner=user, mode="custom", prompt="la", status="failed", error="busy")
+    page = client.get(failed.get_absolute_url()).content.decode()
+    token = re.search(r'<input type="hidden" name="submission" value="([0-9a-f-]{36})"', page).group(1)
+    first = client.post(f"/generations/{failed.id}/retry/", {"submission": token})
+    second = client.post(f"/generations/{failed.id}/retry/", {"submission": token})
+    assert first["Location"] == second["Location"]
+    assert Generation.objects.count() == 2 and EngineTask.objects.count() == 1

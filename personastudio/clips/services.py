@@ -235,7 +235,7 @@ def clip_request_separation(*, clip: Clip, vocal_start_s: float | None = None,
     wanted = (region.start_s, region.end_s) if region else (None, None)
     with transaction.atomic():
         if (clip.separation_start_s, clip.separation_end_s) != wanted:
-            _drop_leftover_stems(clip)
+            _set_leftover_stems_apart(clip)
         claimed = Clip.objects.filter(pk=clip.pk).exclude(
             separation_status__in=[Clip.Separation.PROCESSING, Clip.Separation.COMPLETE]
         ).update(separation_status=Clip.Separation.PROCESSING, separation_error="",
@@ -247,11 +247,14 @@ def clip_request_separation(*, clip: Clip, vocal_start_s: float | None = None,
     clip.refresh_from_db()
 
 
-def _drop_leftover_stems(clip: Clip) -> None:
-    """A failed separation may have kept one stem; a new one of another region must not pair with it."""
+def _set_leftover_stems_apart(clip: Clip) -> None:
+    """A failed separation may have kept one stem; a new one of another region must not pair with it.
+
+    The leftover stays in the library as a clip of its own (its title names its region): a
+    persona or a song may use it, and nothing the user has is deleted without asking."""
     if clip.separation_status in (Clip.Separation.PROCESSING, Clip.Separation.COMPLETE):
         return  # the claim below refuses anyway
-    _delete_clips(list(clip.stems.all()))
+    clip.stems.update(parent=None)
 
 
 def clip_separate(*, clip_id: str) -> None:

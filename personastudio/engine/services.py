@@ -136,13 +136,17 @@ def _expiry(retention_days: int = 30):
     return timezone.now() + timedelta(days=retention_days)
 
 
-def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "upload", title: str = "") -> EngineClip:
-    """Keep an uploaded file as an engine clip (stored as MP3, the contract's format)."""
+def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "upload", title: str = "",
+                      max_duration_s: int | None = None) -> EngineClip:
+    """Keep an uploaded file as an engine clip (stored as MP3, the contract's format).
+
+    API uploads are held to the upload limit; the studio hands over its own songs (which extensions
+    grow past it) with `max_duration_s=SONG_MAX_DURATION_S`."""
     if len(data) > settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024:
         raise PayloadTooLarge(f"The file is larger than {settings.ENGINE_UPLOAD_MAX_MB} MB.")
     try:
-        # The studio hands over its songs here to extend them, so the song limit applies, not the upload one.
-        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR, max_duration_s=settings.SONG_MAX_DURATION_S)
+        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR,
+                                        max_duration_s=max_duration_s or settings.CLIP_MAX_DURATION_S)
     except audio_io.AudioDecodeError as exc:
         raise UnprocessableAudio(str(exc)) from exc
     voice = profile.voice_profile(samples, sr=ANALYSIS_SR)

@@ -52,6 +52,9 @@ class Generation(models.Model):
 
     # The song form's one-time token (personastudio.submission): a double click makes one generation.
     submission = models.UUIDField(null=True, blank=True, editable=False)
+    # The language the song was asked for in: the worker saving its tracks (after a webhook or the
+    # sweep, not the user's request) writes titles and messages in it.
+    language = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -155,7 +155,7 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
     generation, created = create_once(
         Generation, owner=owner, submission=submission, mode=mode, title=title, prompt=prompt, tags=tags,
         gpt_description_prompt=gpt_description_prompt, make_instrumental=make_instrumental, persona=persona,
-        continue_clip=continue_clip, continue_at=continue_at,
+        continue_clip=continue_clip, continue_at=continue_at, language=translation.get_language() or "",
     )
     if not created:
         return generation
@@ -181,7 +181,7 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
     return generation
 
 
-def generation_retry(*, generation: Generation) -> Generation:
+def generation_retry(*, generation: Generation, submission: uuid.UUID | None = None) -> Generation:
     """"Try again": the same inputs, as a new generation (the failed one stays in the history).
 
     An extension whose track was deleted cannot be made again: ValueError with the sentence."""
@@ -192,7 +192,7 @@ def generation_retry(*, generation: Generation) -> Generation:
         tags=generation.tags, gpt_description_prompt=generation.gpt_description_prompt,
         make_instrumental=generation.make_instrumental, persona=generation.persona,
         continue_clip=generation.continue_clip if generation.is_extension else None,
-        continue_at=generation.continue_at,
+        continue_at=generation.continue_at, submission=submission,
     )
 
 
@@ -283,7 +283,7 @@ def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
             won = unfinished.update(status=Generation.Status.PROCESSING, error="",
                                     provider_results=[item.to_json() for item in info.results])
             if won:  # a second poll or a duplicate webhook must not copy the tracks again
-                enqueue_on_commit(save_tracks, str(generation.pk))
+                enqueue_on_commit(save_tracks, str(generation.pk), language=generation.language)
     elif info.status == "failed":
         unfinished.update(
             status=Generation.Status.FAILED, error=info.error or str(MSG_NOT_MADE),
@@ -369,7 +369,7 @@ def generation_refresh_unfinished() -> int:
             # An earlier copy met a busy service: re-queue it once (the update is the lock).
             if Generation.objects.filter(pk=generation.pk,
                                          error__in=_in_every_language(MSG_SAVE_WILL_RETRY)).update(error=""):
-                enqueue_on_commit(save_tracks, str(generation.pk))
+                enqueue_on_commit(save_tracks, str(generation.pk), language=generation.language)
         else:
             generation_refresh(generation=generation)
         count += 1

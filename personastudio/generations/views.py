@@ -47,6 +47,13 @@ def _uuid_or_404(value: str) -> uuid.UUID:
         raise Http404("No such song or track") from None
 
 
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 def _whole_seconds(value: str) -> int | None:
     try:
         return int(round(float(value)))
@@ -88,7 +95,8 @@ def generation_new(request):
 
 
 def _detail_context(generation):
-    return {"generation": generation, "tracks": generation.tracks.order_by("title")}
+    # retry_token: the one-time token of this page's "Try again" / "Generate again" (see submission.py).
+    return {"generation": generation, "tracks": generation.tracks.order_by("title"), "retry_token": uuid.uuid4()}
 
 
 def generation_detail(request, generation_id):
@@ -111,7 +119,8 @@ def generation_status(request, generation_id):
 def generation_retry(request, generation_id):
     generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
     try:
-        return redirect(services.generation_retry(generation=generation))
+        return redirect(services.generation_retry(generation=generation,
+                                                  submission=_uuid_or_none(request.POST.get("submission", ""))))
     except ValueError as exc:
         messages.error(request, str(exc))
         return redirect(generation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from personastudio.engine import services as engine
@@ -36,7 +37,9 @@ class LocalProvider(MusicProvider):
         return engine.upload_result(engine.clip_import_url(owner=self.owner, audio_url=audio_url))
 
     def upload_file(self, path: Path, *, filename: str) -> UploadResult:
-        clip = engine.clip_import_bytes(owner=self.owner, data=Path(path).read_bytes(), filename=filename)
+        # Our own clips: songs may be longer than an upload (see SONG_MAX_DURATION_S).
+        clip = engine.clip_import_bytes(owner=self.owner, data=Path(path).read_bytes(), filename=filename,
+                                        max_duration_s=settings.SONG_MAX_DURATION_S)
         return engine.upload_result(clip)
 
     def stem(self, *, clip_id: str, vocal_start_s: float = 0.0, vocal_end_s: float | None = None) -> StemResult:

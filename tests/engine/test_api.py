@@ -197,3 +197,18 @@ def test_extending_a_song_keeps_it_up_to_continue_at_then_goes_on(client, api, r
         n = 6 * 22050 - 2048  # the MP3 frames either side of the join may differ
         assert np.corrcoef(before[:n].ravel(), after[:n].ravel())[0, 1] > 0.95
         assert abs(integrated_lufs(after, 22050) + 14) <= 1.0 and true_peak_dbtp(after, 22050) <= -0.5
+
+
+def test_api_uploads_keep_the_upload_limit_while_the_studio_may_hand_over_longer_songs(client, api, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from personastudio.musicapi.local import LocalProvider
+
+    settings.CLIP_MAX_DURATION_S, settings.SONG_MAX_DURATION_S = 2, 6
+    data = wav_bytes(tone(seconds=4))
+    response = client.post("/api/v1/music/upload", {"file": SimpleUploadedFile("v.wav", data)},
+                           HTTP_AUTHORIZATION=f"Bearer {api.key}")
+    assert response.status_code != 200 and "longer than 2 seconds" in response.content.decode()
+    song = tmp_path / "song.wav"
+    song.write_bytes(data)
+    assert LocalProvider(owner=api.user).upload_file(song, filename="song.wav").clip_id

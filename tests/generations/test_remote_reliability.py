@@ -300,3 +300,21 @@ def test_a_song_started_on_a_service_is_finished_there_after_switching_to_the_bu
     services.generation_save_tracks(generation_id=str(generation.pk))
     generation.refresh_from_db()
     assert generation.status == "completed" and generation.tracks.count() == 1
+
+
+def test_a_song_asked_for_in_chinese_is_saved_in_chinese_when_the_webhook_finishes_it(
+        client, remote, django_capture_on_commit_callbacks):
+    Generation.objects.create(owner=UserFactory(), mode="custom", prompt="啦", provider="remote",
+                              task_id="t-zh", status="processing", language="zh-hans")
+    payload = {"task_id": "t-zh", "status": "completed", "results": [result_item(remote, "z1")]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post_webhook(client, payload).status_code == 200  # the service's request: no language
+    job = DBTaskResult.objects.get(task_path__endswith="save_tracks")
+    assert job.args_kwargs["kwargs"]["language"] == "zh-hans"
+
+
+def test_the_song_form_records_the_language_it_was_filled_in(client):
+    user = UserFactory()
+    client.force_login(user)
+    client.post("/generations/new/", {"mode": "custom", "prompt": "啦啦"}, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert Generation.objects.get(owner=user).language == "zh-hans"

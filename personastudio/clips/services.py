@@ -387,15 +387,11 @@ def clip_delete(*, clip: Clip) -> dict:
         raise ClipRejected(MSG_DELETE_WHILE_SEPARATING)
     with transaction.atomic():
         dependents = clip_dependents(clip=clip)
-        _delete_clips([*dependents["stems"], clip])
+        doomed = [*dependents["stems"], clip]
+        files = [(c.audio.storage, c.audio.name) for c in doomed if c.audio.name]
+        Clip.objects.filter(pk__in=[c.pk for c in doomed]).delete()
+        transaction.on_commit(lambda: _delete_files(files))
     return dependents
-
-
-def _delete_clips(clips: list[Clip]) -> None:
-    """Delete the rows now and their audio files once the transaction commits."""
-    files = [(c.audio.storage, c.audio.name) for c in clips if c.audio.name]
-    Clip.objects.filter(pk__in=[c.pk for c in clips]).delete()
-    transaction.on_commit(lambda: _delete_files(files))
 
 
 def _delete_files(files) -> None:

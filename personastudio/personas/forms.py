@@ -33,9 +33,9 @@ class PersonaForm(SubmitOnceForm):
 
 class PersonaEditForm(forms.Form):
     name = OneLineField(label=_("Name"), max_length=100, help_text=_("Any name, in any language."),
-                           error_messages={"required": MSG_NAME_EMPTY,
-                                           "max_length": _("A name can be at most %(limit_value)d characters; "
-                                                           "this one has %(show_value)d.")})
+                        error_messages={"required": MSG_NAME_EMPTY,
+                                        "max_length": _("A name can be at most %(limit_value)d characters; "
+                                                        "this one has %(show_value)d.")})
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
                                   help_text=_("Your own notes: what this voice is good for, how you recorded it."))

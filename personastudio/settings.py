@@ -196,6 +196,8 @@ ENGINE_UPLOAD_TIMEOUT_S = float(env("ENGINE_UPLOAD_TIMEOUT_S", "30"))
 # music/upload refuses loopback/private addresses unless this is True (development only).
 ENGINE_UPLOAD_ALLOW_PRIVATE = env_bool("ENGINE_UPLOAD_ALLOW_PRIVATE", False)
 ENGINE_MIN_VOICED_S = float(env("ENGINE_MIN_VOICED_S", "10"))
+# Probes the persona fit sings and compares (about a second each on two cores); more is closer, slower.
+ENGINE_PERSONA_FIT_EVALUATIONS = env_int("ENGINE_PERSONA_FIT_EVALUATIONS", 64)
 
 LOGGING = {
     "version": 1,

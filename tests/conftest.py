@@ -16,6 +16,13 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(autouse=True)
+def quick_persona_fit(settings):
+    """Personas learn with the register's stock style and no search: the pages and flows are tested here,
+    the search itself in tests/engine/voice/test_fit.py and by the likeness report."""
+    settings.ENGINE_PERSONA_FIT_EVALUATIONS = 1
+
+
+@pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     """Each test gets its own MEDIA_ROOT, so stored audio never leaks between tests."""
     settings.MEDIA_ROOT = tmp_path / "media"

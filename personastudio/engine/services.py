@@ -13,10 +13,12 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import requests
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -47,6 +49,7 @@ from personastudio.musicapi.types import (
 from personastudio.netguard import PrivateAddressError, require_public_http_url
 
 from .dsp import audio_io, composer, extend, profile, separate
+from .voice import fit as voice_fit
 from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask
 
 logger = logging.getLogger(__name__)
@@ -222,25 +225,48 @@ def _clip_for(owner: AbstractBaseUser, clip_id: str) -> EngineClip:
 # --- personas ---------------------------------------------------------------
 
 
-def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str) -> EnginePersona:
-    """Learn a persona from a clip: its pitch range, centre and vibrato (a fraction of a second)."""
+def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str,
+                   on_progress: Callable[[float], None] | None = None) -> EnginePersona:
+    """Learn a persona from a clip: its range, vibrato and breath, and a singing voice fitted to it.
+
+    Runs for a minute or two (the fit sings and compares about a hundred probes); the studio calls
+    it on its worker with `on_progress`, the HTTP API in the request, as the contract's reply is final.
+    """
     name = name.strip()
     if not name or len(name) > 100:
         raise BadRequest("A persona needs a name of at most 100 characters.")
     clip = _clip_for(owner, clip_id)
     if clip.voiced_s < settings.ENGINE_MIN_VOICED_S:
         raise UnprocessableAudio(MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=settings.ENGINE_MIN_VOICED_S))
-    # A song made here has its exact vocal stem: learn from the singer, not from the band.
-    source = clip.vocal_stem if clip.vocal_stem else clip.audio
-    voice = profile.voice_profile(_decode_field(source, sr=ANALYSIS_SR), sr=ANALYSIS_SR)
+    samples = persona_voice_samples(clip, sr=ANALYSIS_SR)
+    voice = profile.voice_profile(samples, sr=ANALYSIS_SR)
+    learned = voice.to_dict()
+    fitted = voice_fit.fit_persona_voice(samples, sr=ANALYSIS_SR, median_hz=voice.median_hz, register=voice.register,
+                                         evaluations=settings.ENGINE_PERSONA_FIT_EVALUATIONS,
+                                         on_progress=on_progress)
+    if fitted is not None:
+        learned.update(fitted.to_profile())
     return EnginePersona.objects.create(
         owner=owner, name=name, clip=clip, batch_id=f"batch-{secrets.token_hex(6)}",
-        status=EnginePersona.Status.COMPLETE, profile=voice.to_dict(),
+        status=EnginePersona.Status.COMPLETE, profile=learned,
     )
 
 
+def persona_voice_samples(clip: EngineClip, *, sr: int) -> np.ndarray:
+    """The voice a persona learns from, the same audio the studio's persona page measures:
+    a song made here has its exact vocal stem, a vocal stem is itself, anything else is split."""
+    if clip.vocal_stem:
+        return _decode_field(clip.vocal_stem, sr=sr)
+    samples = _decode_field(clip.audio, sr=sr)
+    if clip.source == EngineClip.Source.VOCALS:
+        return samples
+    vocals, _band = separate.separate_vocals(samples, sr=sr)
+    return vocals
+
+
 def persona_result(persona: EnginePersona) -> PersonaResult:
-    return PersonaResult(persona_id=persona.id, status=persona.status, batch_id=persona.batch_id)
+    return PersonaResult(persona_id=persona.id, status=persona.status, batch_id=persona.batch_id,
+                         likeness=(persona.profile or {}).get("likeness"))
 
 
 # --- stems ------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 
 from .types import GenerateRequest, PersonaResult, ResultItem, StemResult, TaskInfo, TaskPage, TaskRef, UploadResult
@@ -27,7 +28,10 @@ class MusicProvider(ABC):
     def list_tasks(self, *, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage: ...
 
     @abstractmethod
-    def create_persona(self, *, name: str, clip_id: str) -> PersonaResult: ...
+    def create_persona(self, *, name: str, clip_id: str,
+                       on_progress: Callable[[float], None] | None = None) -> PersonaResult:
+        """Learn a persona from a clip. `on_progress(fraction)` is called while learning, where the
+        provider can tell (the built-in engine learns in-process; a hosted service answers once)."""
 
     @abstractmethod
     def upload_url(self, audio_url: str) -> UploadResult: ...

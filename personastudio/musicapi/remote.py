@@ -102,7 +102,8 @@ class RemoteProvider(MusicProvider):
         body = {"page": page, "page_size": page_size, "status": status}
         return _parse(TaskPage, self._with_retries(lambda: self._call("POST", "tasks", json=body)))
 
-    def create_persona(self, *, name: str, clip_id: str) -> PersonaResult:
+    def create_persona(self, *, name: str, clip_id: str,
+                       on_progress: Callable[[float], None] | None = None) -> PersonaResult:
         return _parse(PersonaResult, self._call("POST", "music/persona", json={"name": name, "clip_id": clip_id}))
 
     def upload_url(self, audio_url: str) -> UploadResult:

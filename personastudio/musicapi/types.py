@@ -6,6 +6,7 @@ reply's `data` and raises ProtocolError when a required field is missing.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -202,6 +203,8 @@ class PersonaResult:
     status: str  # "complete" when ready
     batch_id: str = ""
     error: str = ""
+    # (ours) how close the persona sings to its clip, 0..1, when the service measures it.
+    likeness: float | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> PersonaResult:
@@ -214,7 +217,15 @@ class PersonaResult:
             status=_require(first, "status", str),
             batch_id=str(data.get("taskBatchId") or ""),
             error=str(first.get("error") or ""),
+            likeness=_optional_fraction(first.get("likeness")),
         )
+
+
+def _optional_fraction(value: Any) -> float | None:
+    """A number in 0..1 when the service sent one; anything else is treated as not sent."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(min(max(value, 0.0), 1.0))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,11 @@ from personastudio.engine.dsp.profile import VoiceProfile, hz_to_note_name, note
 from personastudio.submission import unique_submission
 
 
+# The singer issue's goals: a persona below 0.3 is not worth its name; 0.5 and above is the target.
+LIKENESS_CLOSE = 0.5
+LIKENESS_FAIR = 0.3
+
+
 class Persona(models.Model):
     class Status(models.TextChoices):
         # The contract's words, used in data-status too.
@@ -31,6 +36,11 @@ class Persona(models.Model):
     provider_url = models.CharField(max_length=300, blank=True)  # the hosted service's root; "" for local
     remote_id = models.CharField(max_length=100, blank=True)
     profile = models.JSONField(default=dict)  # VoiceProfile.to_dict(), measured by us from the clip
+    # While learning: how far the provider has got (0-100), when it says. Once learned: how close the
+    # persona sings to its clip, when the provider measures it (the built-in engine does: a likeness
+    # score, 0 = no closer than the stock voice, 1 = as close as the clip is to itself).
+    progress = models.PositiveSmallIntegerField(default=0)
+    likeness = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The persona form's one-time token (personastudio.submission): a double click makes one persona.
@@ -56,6 +66,19 @@ class Persona(models.Model):
     def region_label(self) -> str:
         """'0:12–0:34' when it learned from a region of its clip, '' for the whole clip."""
         return format_region(*self.region) if self.region else ""
+
+    @property
+    def likeness_level(self) -> str:
+        """The likeness meter's words: "close", "fair" or "far" ("" when not measured)."""
+        if self.likeness is None:
+            return ""
+        if self.likeness >= LIKENESS_CLOSE:
+            return "close"
+        return "fair" if self.likeness >= LIKENESS_FAIR else "far"
+
+    @property
+    def likeness_percent(self) -> int:
+        return int(round(100 * min(max(self.likeness or 0.0, 0.0), 1.0)))
 
     @property
     def voice(self) -> VoiceProfile | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -128,7 +129,8 @@ def persona_learn(*, persona_id: str) -> None:
             clip_id = _region_clip_id(provider=provider, clip=clip, start_s=start_s, end_s=end_s)
         else:
             clip_id = clip_services.clip_remote_id(clip=clip, provider=provider)
-        result = provider.create_persona(name=persona.name, clip_id=clip_id)
+        result = provider.create_persona(name=persona.name, clip_id=clip_id,
+                                         on_progress=_progress_saver(persona.pk))
         sr = clip_services.ANALYSIS_SR
         samples = clip_services.clip_decode(clip=clip, sr=sr)
         if persona.region:
@@ -147,9 +149,22 @@ def persona_learn(*, persona_id: str) -> None:
     status = Persona.Status.COMPLETE if result.status == "complete" else Persona.Status.FAILED
     Persona.objects.filter(pk=persona.pk).update(
         status=status, remote_id=result.persona_id, provider=provider.name, provider_url=provider.base_url,
-        profile=voice.to_dict(),
+        profile=voice.to_dict(), likeness=result.likeness, progress=100,
         error="" if status == Persona.Status.COMPLETE else (result.error or str(MSG_PROVIDER_REFUSED)),
     )
+
+
+def _progress_saver(persona_pk) -> Callable[[float], None]:
+    """Store the learning progress for the page's poll, at most once per whole percent."""
+    last = [-1]
+
+    def save(fraction: float) -> None:
+        percent = int(min(max(fraction, 0.0), 0.99) * 100)
+        if percent > last[0]:
+            last[0] = percent
+            Persona.objects.filter(pk=persona_pk, status=Persona.Status.PENDING).update(progress=percent)
+
+    return save
 
 
 def _persona_failed(persona: Persona, message: str) -> None:

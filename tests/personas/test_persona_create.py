@@ -51,3 +51,18 @@ def test_the_clip_can_be_preselected_from_the_clip_page(client):
     client.force_login(user)
     body = client.get(f"/personas/new/?clip={clip.id}").content.decode()
     assert f'value="{clip.id}" selected' in body
+
+
+def test_a_learned_persona_shows_how_close_it_sings_to_its_clip(client, run_tasks):
+    user = UserFactory()
+    clip = make_clip(user, samples=sung_line(seconds=16, low_hz=220, high_hz=440))
+    client.force_login(user)
+    client.post("/personas/new/", {"name": "Likeness", "clip": str(clip.id)})
+    run_tasks()
+    persona = Persona.objects.get(owner=user)
+    assert persona.status == "complete", persona.error
+    # The engine fitted its neural voice and measured the fit on a held-back part of the clip.
+    assert persona.likeness is not None and 0.0 <= persona.likeness <= 1.0
+    assert persona.progress == 100
+    page = client.get(f"/personas/{persona.id}/").content.decode()
+    assert "<meter" in page and f'data-likeness="{persona.likeness_level}"' in page

@@ -70,7 +70,10 @@ def persona(request: HttpRequest, user) -> dict[str, Any]:
     if not isinstance(name, str) or not isinstance(clip_id, str) or not clip_id:
         raise BadRequest("Send 'name' and 'clip_id'.")
     result = services.persona_result(services.persona_create(owner=user, name=name, clip_id=clip_id))
-    return {"taskBatchId": result.batch_id, "items": [{"id": result.persona_id, "status": result.status}]}
+    item: dict[str, Any] = {"id": result.persona_id, "status": result.status}
+    if result.likeness is not None:
+        item["likeness"] = round(result.likeness, 3)  # (ours) how close it sings to the clip, 0..1
+    return {"taskBatchId": result.batch_id, "items": [item]}
 
 
 @api_view(("POST",))

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..voice import kokoro
+from ..voice import singer as neural_singer
 from . import voice as singer
 from .band import render_band
+from .errors import ParameterError
 from .composer import Score, Style, compose, style_from_tags
 from .lyrics import parse_lyrics
 from .mix import master_curve, mix_song
@@ -34,10 +37,23 @@ class RenderedSong:
     voice: singer.VoiceSettings | None = None
 
 
+SINGERS = ("auto", "neural", "formant")
+
+
 def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None = None,
                 vocal_range_midi: tuple[float, float] | None = None,
-                make_instrumental: bool = False, sr: int = 44100, style: Style | None = None) -> RenderedSong:
-    """``style`` overrides the one the tags and seed would give (an extension keeps its source's tempo and key)."""
+                make_instrumental: bool = False, sr: int = 44100, style: Style | None = None,
+                singer_name: str = "auto", influence: float = 1.0) -> RenderedSong:
+    """``style`` overrides the one the tags and seed would give (an extension keeps its source's tempo and key).
+
+    ``singer_name``: "neural" (Kokoro, fitted to the persona), "formant" (eSpeak NG + WORLD, the
+    fallback that always works) or "auto" (neural when its weights are installed). ``influence``
+    (0..1): how much of the persona's fitted voice the neural singer uses.
+    """
+    if singer_name not in SINGERS:
+        raise ParameterError(f"singer_name must be one of {SINGERS}")
+    neural = singer_name == "neural" or (singer_name == "auto" and neural_singer.neural_voice_available())
+    count_syllables = kokoro.syllable_count if neural else singer.syllable_count
     seed = int(seed)
     style = style if style is not None else style_from_tags(tags or "", seed)
     sections = parse_lyrics(lyrics or "")
@@ -50,14 +66,17 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
         # The singer's own syllable count decides how many notes each line gets.
         for section in sections:
             for line in section.lines:
-                count = singer.syllable_count(line.sung_text, line.language)
+                count = count_syllables(line.sung_text, line.language)
                 if count:
                     line.syllables = count
     score = compose(sections, style, seed=seed, vocal_range_midi=vocal_range_midi)
     sing = bool(score.sung_lines) and not make_instrumental
     band = render_band(score, sr=sr, seed=seed, play_melody=not sing and bool(score.melody))
     n = band.shape[0]
-    if sing:
+    if sing and neural:
+        lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
+        lead, backing = neural_singer.sing(lines, voice=voice, sr=sr, n_samples=n, influence=influence)
+    elif sing:
         lines = [(singer.speak_line(line.text, line.language, voice=voice.register), line.notes, line.backing)
                  for line in score.sung_lines]
         lead, backing = singer.sing(lines, voice=voice, sr=sr, n_samples=n)

@@ -63,6 +63,11 @@ class VoiceSettings:
     vibrato_rate_hz: float = 5.5
     vibrato_depth_cents: float = 30.0  # peak deviation once the vibrato has ramped in
     breathiness: float = 0.0  # 0..1: aperiodicity added on top of the speech's own
+    # The neural voice (engine.voice.kokoro), fitted to a persona's clip: its style vector (256
+    # values) and the envelope EQ (dB per band, dsp.timbre). None: the stock voice of `register`.
+    style: np.ndarray | None = None
+    eq_db: np.ndarray | None = None
+    envelope_bank: dict | None = None  # engine.voice.envelope_transfer.build_bank of the persona's clip
 
 
 # --------------------------------------------------------------------------- eSpeak NG
@@ -303,7 +308,12 @@ def voice_for(profile: dict | None, tags: str) -> VoiceSettings:
         depth = float(profile.get("vibrato_depth_cents") or 0)
         ratio = float(profile.get("formant_ratio") or 1.0)
         breath = float(profile.get("breathiness") or 0.0)
+        style = profile.get("style")
+        eq_db = profile.get("eq_db")
         return VoiceSettings(
+            style=np.asarray(style, dtype=np.float32) if style else None,
+            eq_db=np.asarray(eq_db, dtype=float) if eq_db else None,
+            envelope_bank=profile.get("envelope_bank") or None,
             register=register,
             formant_ratio=float(np.clip(ratio, 0.85, 1.2)),
             vibrato_rate_hz=float(np.clip(rate, 4.0, 7.5)) if rate > 0 else 5.5,
@@ -586,12 +596,25 @@ def sing(lines: list[tuple[SpokenLine, list[tuple[float, float, float]], bool]],
 
     Backing lines (flag True) are 6 dB softer and panned left and right in turn.
     """
+    rendered = []
+    for spoken, notes, is_backing in lines:
+        start_s, y = sing_line(spoken, list(notes), voice=voice, sr=sr)
+        rendered.append((start_s, y, is_backing))
+    return place_lines(rendered, sr=sr, n_samples=n_samples)
+
+
+def place_lines(rendered: list[tuple[float, np.ndarray, bool]], *, sr: int,
+                n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Put sung lines ((start_s, mono samples, is_backing) each) in place on the song's timeline.
+
+    Returns (lead mono (n_samples,), backing stereo (n_samples, 2)), float32. Backing lines are
+    6 dB softer and panned left and right in turn.
+    """
     n_samples = max(int(n_samples), 0)
     lead = np.zeros(n_samples, dtype=np.float32)
     backing = np.zeros((n_samples, 2), dtype=np.float32)
     n_backing = 0
-    for spoken, notes, is_backing in lines:
-        start_s, y = sing_line(spoken, list(notes), voice=voice, sr=sr)
+    for start_s, y, is_backing in rendered:
         if not len(y):
             continue
         at = int(round(start_s * sr))

@@ -1,0 +1,239 @@
+"""Fit the singing voice to a persona's clip: a style vector, an envelope bank and an EQ, chosen by a speaker model.
+
+The clip's voice is split in two: the first part is the target, the rest is kept back to check
+the fit. The target's voiced frames make the persona's envelope bank (voice.envelope_transfer). A
+short probe tune is sung in the persona's register with a candidate Kokoro style, its envelopes
+are moved toward the bank's frames, what long-term difference remains is taken out by a static
+EQ (dsp.timbre), and the speaker embedding (Resemblyzer's encoder, voice.embedding) says how
+close it comes. CMA-ES (the
+`cma` package) searches the style in the subspace where Kokoro's own voices vary, starting from the
+closest stock voice. The held-back part then gives the likeness shown on the persona page:
+
+    likeness = (sim(fitted, held) - sim(stock, held)) / (sim(target, held) - sim(stock, held))
+
+0 is no closer than the engine's stock voice of that register, 1 as close as the clip is to itself.
+
+No Django here.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..dsp import timbre
+from ..dsp.profile import hz_to_midi
+from . import embedding, envelope_transfer, kokoro
+from .weights import WeightsMissing
+
+logger = logging.getLogger(__name__)
+
+FIT_EVALUATIONS = 64  # ~1 s each on two cores: about a minute and a half for any clip
+SEARCH_DIMENSIONS = 12
+SEARCH_SIGMA = 0.6  # in units of each direction's natural spread across the stock voices
+HELD_BACK_SHARE = 0.35
+MIN_PART_S = 3.0
+PROBE_LINES = ("Hold the light and sing it to the morning",)
+CHECK_LINES = ("Every road I walk is coming home tonight", "I can hear the river calling out my name")
+PROBE_SHAPE = (0, 2, 4, 2, 0, -3, -1, 0, 2, 0)  # semitones around the persona's median
+NOTE_S = 0.34
+
+
+@dataclass
+class FittedVoice:
+    style: np.ndarray  # (256,) float32 Kokoro style vector
+    bank: dict | None  # envelope_transfer.build_bank of the target part
+    eq_db: np.ndarray  # (timbre.N_EQ_BANDS,) gain per band
+    register: str  # "female" | "male": the stock voice it started from
+    likeness: float  # on the held-back part of the clip, see the module docstring (not clipped)
+    similarity: float  # sim(fitted, held)
+    stock_similarity: float  # sim(stock, held)
+    self_similarity: float  # sim(target part, held part)
+    evaluations: int
+
+    def to_profile(self) -> dict:
+        """What the persona stores and the singer reads (voice.kokoro via dsp.song)."""
+        return {
+            "voice_model": kokoro.MODEL_NAME,
+            "style": [round(float(v), 5) for v in self.style],
+            "envelope_bank": self.bank,
+            "eq_db": [round(float(v), 2) for v in self.eq_db],
+            "likeness": round(float(np.clip(self.likeness, 0.0, 1.0)), 3),
+            "likeness_raw": round(float(self.likeness), 3),
+            "similarity": round(float(self.similarity), 4),
+            "stock_similarity": round(float(self.stock_similarity), 4),
+            "self_similarity": round(float(self.self_similarity), 4),
+        }
+
+
+def probe_notes(median_hz: float, *, lines: int = 1, start_s: float = 0.2) -> list[list[tuple[float, float, float]]]:
+    """The probe tune around the persona's median, one list of (start_s, dur_s, midi) per line."""
+    centre = hz_to_midi(median_hz) if median_hz > 0 else 60.0
+    tunes, t = [], start_s
+    for i in range(lines):
+        notes = []
+        for k, step in enumerate(PROBE_SHAPE):
+            dur = NOTE_S * (2.0 if k == len(PROBE_SHAPE) - 1 else 1.0)
+            notes.append((t, dur, centre + step + (i % 2)))
+            t += dur
+        tunes.append(notes)
+        t += 0.4
+    return tunes
+
+
+def _voiced_split(samples: np.ndarray, *, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """(target part, held-back part) of the voice, cut between frames, silence left out."""
+    x = np.asarray(samples, dtype=np.float32)
+    hop = int(0.02 * sr)
+    n = len(x) // hop
+    if n == 0:
+        return x, x
+    level = 10 * np.log10(np.mean(x[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
+    active = level > (np.max(level) - 35.0)
+    frames = x[: n * hop].reshape(n, hop)[active].reshape(-1)
+    cut = int(len(frames) * (1.0 - HELD_BACK_SHARE))
+    if cut < MIN_PART_S * sr or len(frames) - cut < MIN_PART_S * sr:
+        return frames, frames  # too short to split: check on what it fitted (the page says less then)
+    return frames[:cut], frames[cut:]
+
+
+class _Probe:
+    """Sings the probe with a style, moves it toward the persona's envelopes, embeds it."""
+
+    sr = envelope_transfer.TRANSFER_SR_HZ
+
+    def __init__(self, *, texts: tuple[str, ...], median_hz: float, target_env_db: np.ndarray | None,
+                 bank: dict | None):
+        self.texts = texts
+        self.tunes = probe_notes(median_hz, lines=len(texts))
+        self.target_env_db = target_env_db
+        self.bank = bank
+
+    def sing(self, style: np.ndarray) -> np.ndarray:
+        """The probe in `style`, with no persona data (Kokoro's own output), at self.sr."""
+        end_s = max(n[0] + n[1] for tune in self.tunes for n in tune) + 0.5
+        out = np.zeros(int(end_s * self.sr), dtype=np.float32)
+        for text, notes in zip(self.texts, self.tunes):
+            start_s, y = kokoro.sing_line(text, "en", notes, style=style, sr=self.sr)
+            at = max(int(round(start_s * self.sr)), 0)
+            y = y[: len(out) - at]
+            out[at:at + len(y)] += y
+        return out
+
+    def eq_for(self, sung: np.ndarray) -> np.ndarray:
+        if self.target_env_db is None:
+            return np.zeros(timbre.N_EQ_BANDS)
+        env = timbre.long_term_envelope_db(sung, sr=self.sr)
+        if env is None:
+            return np.zeros(timbre.N_EQ_BANDS)
+        return timbre.matching_eq_db(target_db=self.target_env_db, source_db=env)
+
+    def render(self, style: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the probe as the persona sings it, the EQ that was applied)."""
+        moved = envelope_transfer.transfer(self.sing(style), sr=self.sr, bank=self.bank)
+        eq = self.eq_for(moved)
+        return timbre.apply_eq_db(moved, sr=self.sr, eq_db=eq), eq
+
+    def embed(self, style: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sung, eq = self.render(style)
+        return embedding.embed_utterance(sung, sr=self.sr, fixed_level=True), eq
+
+    def embed_stock(self, style: np.ndarray) -> np.ndarray:
+        """The stock voice through the same chain with no persona data (so the vocoder's sound never counts)."""
+        sung = envelope_transfer.resynthesise(self.sing(style), sr=self.sr)
+        return embedding.embed_utterance(sung, sr=self.sr, fixed_level=True)
+
+
+def _search_basis(styles: dict[str, np.ndarray], *, dims: int) -> np.ndarray:
+    """(dims, 256): the main directions in which the stock styles differ, each scaled to its spread."""
+    table = np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1, 256) for v in kokoro.style_tables().values()])
+    centred = table - table.mean(axis=0)
+    _u, s, vt = np.linalg.svd(centred, full_matrices=False)
+    spread = s[:dims] / math.sqrt(len(table))
+    return vt[:dims] * spread[:, None]
+
+
+def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, register: str,
+                      on_progress: Callable[[float], None] | None = None,
+                      evaluations: int = FIT_EVALUATIONS, seed: int = 0) -> FittedVoice | None:
+    """Fit a Kokoro style, an envelope bank and an EQ to the voice in `samples` (mono, the clip's vocals).
+
+    `median_hz` and `register` ("female" | "male") are the clip's, as dsp.profile measured them:
+    the probes are sung there, and the stock voice of that register is the likeness's zero.
+
+    Returns None when the neural voice is not installed (the engine then sings with its fallback).
+    `on_progress(fraction)` is called after every probe.
+    """
+    try:
+        styles = kokoro.load_styles()
+        embedding.encoder()
+    except WeightsMissing as exc:
+        logger.warning("Persona fit skipped: %s", exc)
+        return None
+    progress = on_progress or (lambda fraction: None)
+    target_part, held_part = _voiced_split(samples, sr=sr)
+    target = embedding.embed_utterance(target_part, sr=sr, fixed_level=True)
+    held = embedding.embed_utterance(held_part, sr=sr, fixed_level=True)
+    bank = envelope_transfer.build_bank(target_part, sr=sr, seed=seed)
+    progress(0.05)
+    probe = _Probe(texts=PROBE_LINES, median_hz=median_hz,
+                   target_env_db=timbre.long_term_envelope_db(target_part, sr=sr), bank=bank)
+    register = "male" if register == "male" else "female"
+    budget = max(int(evaluations), 1)
+    done = 0
+
+    def score(style: np.ndarray) -> float:
+        nonlocal done
+        vec, _eq = probe.embed(style)
+        done += 1
+        progress(0.05 + 0.85 * done / budget)
+        return embedding.cosine_similarity(vec, target)
+
+    # 1. The closest stock voice (the register's own first: a small budget tries only that).
+    stock_name = kokoro.STOCK_STYLES[register]
+    names = [stock_name] + [name for name in styles if name != stock_name]
+    names = names[: max(1, min(len(names), budget - 4))]
+    start_name, start_score = max(((name, score(styles[name])) for name in names), key=lambda kv: kv[1])
+    start = np.asarray(styles[start_name], dtype=np.float64)
+    best_style, best_score = start, start_score
+    # 2. CMA-ES around it, in the subspace where Kokoro's voices differ.
+    basis = _search_basis(styles, dims=SEARCH_DIMENSIONS)
+    remaining = budget - done
+    if remaining >= 4:
+        import cma
+
+        popsize = 4 + int(3 * math.log(SEARCH_DIMENSIONS))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            es = cma.CMAEvolutionStrategy(np.zeros(SEARCH_DIMENSIONS), SEARCH_SIGMA,
+                                          {"popsize": popsize, "seed": seed + 1, "verbose": -9,
+                                           "maxfevals": remaining, "bounds": [-2.5, 2.5]})
+            while not es.stop() and done < budget:
+                zs = es.ask()
+                losses = []
+                for z in zs:
+                    style = start + np.asarray(z) @ basis
+                    s = score(style)
+                    losses.append(-s)
+                    if s > best_score:
+                        best_style, best_score = style, s
+                es.tell(zs, losses)
+    best_style = best_style.astype(np.float32)
+    # 3. Check on the held-back part, with longer probes of other words, against the stock voice.
+    check = _Probe(texts=CHECK_LINES, median_hz=median_hz, target_env_db=probe.target_env_db, bank=bank)
+    fitted_vec, _ = check.embed(best_style)
+    stock_vec = check.embed_stock(kokoro.stock_style(register))
+    _sung, final_eq = probe.render(best_style)
+    sim_fit = embedding.cosine_similarity(fitted_vec, held)
+    sim_stock = embedding.cosine_similarity(stock_vec, held)
+    sim_self = embedding.cosine_similarity(target, held)
+    likeness = (sim_fit - sim_stock) / max(sim_self - sim_stock, 1e-3)
+    progress(1.0)
+    return FittedVoice(style=best_style, bank=bank, eq_db=final_eq, register=register, likeness=float(likeness),
+                       similarity=sim_fit, stock_similarity=sim_stock, self_similarity=sim_self,
+                       evaluations=done + 3)

@@ -1,0 +1,983 @@
+"""Kokoro-82M (int8 ONNX) made to sing: the caller gives the durations and the F0.
+
+1. ``_graphs`` loads the model (``weights.kokoro_model_path``) with the ``onnx``
+   package and makes two graphs, once per process:
+
+   - *sing*: the per-token durations (input 0 of ``/encoder/Gather``, the tensor
+     ``/encoder/Cast_output_0``) and the F0 curve in Hz (input 0 of
+     ``/decoder/decoder/Unsqueeze``, ``/encoder/Reshape_output_0``) become graph
+     inputs ``durations`` (int64 (1, n_tokens), frames per token) and ``f0_hz``
+     (float32 (1, 2 * n_frames)); the duration predictor, ``speed`` and the F0
+     head become dead and are removed. Inputs: tokens, style, durations, f0_hz.
+   - *predict*: the encoder and prosody predictor only: natural durations and
+     natural F0 for given tokens + style + speed (no decoder: ~20x cheaper).
+
+   One frame is 25 ms (600 samples at 24 kHz) and carries two F0 values.
+2. Tokens: eSpeak NG (the ``espeakng-loader`` wheel, through the library handle
+   of ``dsp.voice``) gives American English IPA, mapped to Kokoro's symbols as
+   kokoro-onnx/misaki's espeak fallback does (``ɚ`` -> ``əɹ``, ``r`` -> ``ɹ``,
+   ``ɐ`` -> ``ə``, ``ʲ`` dropped, diphthongs to ``A I O W Y``). Mandarin comes
+   from pypinyin (already a project dependency) with a pinyin -> IPA table in
+   the symbols Kokoro's Mandarin was trained on (``ꭧ ʦ ʨ ʰ ɕ ʂ ɻ ɨ ɤ``), tones
+   dropped since the melody sets F0. eSpeak's own ``cmn`` IPA was tried first:
+   it writes tone 3 as ``ɜ`` (a vowel symbol), retroflexes as ``t^s.``, uses
+   ``ʐ`` (not in the vocabulary) and misreads many characters.
+3. Syllables: every vowel token is one nucleus (Mandarin: one syllable per Han
+   character, whose later vowels -- the ``i`` of ``ai`` -- are an off-glide);
+   consonants between two nuclei of a word are split by the longest legal
+   English onset; a word boundary ends the coda. ``syllable_count`` and
+   ``sing_line`` use the same ``syllabify``.
+4. ``sing_line`` places each syllable on its notes: onset consonants at their
+   predicted length just before the note, the vowel filling the note (legato up
+   to the next onset), coda consonants at its end; the F0 is the melody with
+   ~70 ms glides and vibrato ramped in after 150 ms, 0 on unvoiced consonants.
+   Rests (>= 0.25 s at a word boundary) split a line into phrases rendered
+   separately, so they are silent and cost nothing.
+
+No Django here: numpy, scipy, onnx, onnxruntime, pypinyin and ctypes only.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import io
+import itertools
+import json
+import math
+import os
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from . import weights
+
+SAMPLE_RATE = 24000
+FRAME_S = 0.025  # one duration unit of the model
+FRAME_SAMPLES = 600
+F0_PER_FRAME = 2
+MAX_TOKENS = 510  # the style tables and the model's position embeddings stop at 512 with the pads
+DEFAULT_THREADS = max(1, int(os.environ.get("PERSONASTUDIO_VOICE_THREADS", "2") or 2))
+
+# A style table has one row per token count (row k for k + 1 tokens). Sung lines are 20-80
+# tokens; row 49 (50 tokens) is within 0.15 of the mean of rows 20..100 for every voice,
+# while rows below 10 or above 150 drift away (their prosody half is louder / slower).
+STYLE_TOKENS = 50
+STOCK_STYLES = {"female": "jf_alpha", "male": "jm_kumo"}
+# Highest MIDI note each style sings in tune (a held "a", harvest within 50 cents on every frame;
+# one semitone higher the output collapses to noise / the octave below). It is the decoder's
+# harmonic source that gives out, not the F0 conditioning (clamping that changed nothing).
+# Lowest: female 42-48, male 36. Phrases that go higher are sung transposed down and resampled up.
+F0_CEILING_MIDI = {"jf_alpha": 68.0, "jf_gongitsune": 66.5, "jf_nezumi": 66.5, "jf_tebukuro": 70.0,
+                   "jm_kumo": 65.0}
+F0_FLOOR_MIDI = {"jf_alpha": 42.0, "jf_gongitsune": 42.0, "jf_nezumi": 42.0, "jf_tebukuro": 48.0,
+                 "jm_kumo": 36.0}
+
+REST_S = 0.25  # a gap this long between a syllable's notes and the next onset is a rest
+GLIDE_S = 0.07
+VIBRATO_DELAY_S = 0.15
+VIBRATO_RAMP_S = 0.25
+MAX_ONSET_S = 0.3
+PAD_FRAMES = 2  # pad token frames before a phrase (the model starts from silence)
+END_PAD_FRAMES = 3  # and after it: the release
+TARGET_RMS = 0.1  # about -20 dBFS while sounding
+
+_DURATIONS_NODE, _DURATIONS_TENSOR = "/encoder/Gather", "/encoder/Cast_output_0"
+_F0_NODE, _F0_TENSOR = "/decoder/decoder/Unsqueeze", "/encoder/Reshape_output_0"
+_ENERGY_NODE, _ENERGY_TENSOR = "/decoder/decoder/Unsqueeze_1", "/encoder/Reshape_1_output_0"
+
+
+# --------------------------------------------------------------------------- graphs
+
+
+def _prune(model, outputs: list) -> None:
+    """Keep only what `outputs` (ValueInfoProtos) need: nodes, initializers, inputs (in place)."""
+    g = model.graph
+    need = {o.name for o in outputs}
+    keep = []
+    for node in reversed(g.node):  # nodes are topologically sorted
+        if any(o in need for o in node.output):
+            keep.append(node)
+            need.update(i for i in node.input if i)
+    keep.reverse()
+    for field, items in (("node", keep), ("output", list(outputs)),
+                         ("initializer", [i for i in g.initializer if i.name in need]),
+                         ("input", [i for i in g.input if i.name in need]),
+                         ("value_info", [v for v in g.value_info if v.name in need])):
+        getattr(g, field).__delitem__(slice(None))
+        getattr(g, field).extend(items)
+
+
+def build_graphs(model) -> tuple:
+    """(sing, predict) ModelProtos from the Kokoro ModelProto `model` (which is consumed).
+
+    sing: tokens (1, T) int64, style (1, 256), durations (1, T) int64, f0_hz (1, 2F) -> audio (600 F,).
+    predict: tokens, style, speed (1,) -> durations (1, T) int64, f0_hz (1, 2F) float32.
+    """
+    import onnx
+    from onnx import TensorProto, helper
+
+    predict = onnx.ModelProto()
+    predict.CopyFrom(model)
+    _prune(predict, [helper.make_tensor_value_info(_DURATIONS_TENSOR, TensorProto.INT64, [1, "n_tokens"]),
+                     helper.make_tensor_value_info(_F0_TENSOR, TensorProto.FLOAT, [1, "n_f0"]),
+                     helper.make_tensor_value_info(_ENERGY_TENSOR, TensorProto.FLOAT, [1, "n_f0"])])
+    sing = model
+    rewire = {_DURATIONS_NODE: (_DURATIONS_TENSOR, "durations"), _F0_NODE: (_F0_TENSOR, "f0_hz"),
+              _ENERGY_NODE: (_ENERGY_TENSOR, "energy")}
+    found = set()
+    for node in sing.graph.node:
+        if node.name in rewire and node.input[0] == rewire[node.name][0]:
+            node.input[0] = rewire[node.name][1]
+            found.add(node.name)
+    if found != set(rewire):
+        raise weights.WeightsCorrupt(f"Kokoro graph lacks {sorted(set(rewire) - found)}: not the pinned model")
+    sing.graph.input.extend([helper.make_tensor_value_info("durations", TensorProto.INT64, [1, "n_tokens"]),
+                             helper.make_tensor_value_info("f0_hz", TensorProto.FLOAT, [1, "n_f0"]),
+                             helper.make_tensor_value_info("energy", TensorProto.FLOAT, [1, "n_f0"])])
+    _prune(sing, list(sing.graph.output))
+    return sing, predict
+
+
+@dataclass(frozen=True)
+class _Sessions:
+    sing: object  # onnxruntime.InferenceSession
+    predict: object
+
+
+_SESSIONS: dict[int, _Sessions] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _sessions(threads: int | None = None) -> _Sessions:
+    """The two onnxruntime sessions for `threads` intra-op threads (built once per process)."""
+    threads = max(1, int(threads or DEFAULT_THREADS))
+    with _SESSIONS_LOCK:
+        if threads not in _SESSIONS:
+            import onnx
+            import onnxruntime as ort
+
+            model = onnx.load(str(weights.kokoro_model_path()))
+            sing, predict = build_graphs(model)
+            del model
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            providers = ["CPUExecutionProvider"]
+            _SESSIONS[threads] = _Sessions(
+                sing=ort.InferenceSession(sing.SerializeToString(), opts, providers=providers),
+                predict=ort.InferenceSession(predict.SerializeToString(), opts, providers=providers))
+        return _SESSIONS[threads]
+
+
+# --------------------------------------------------------------------------- vocabulary and styles
+
+
+@functools.cache
+def vocab() -> dict[str, int]:
+    """Kokoro's symbol -> token id table (id 0 is the pad)."""
+    return dict(json.loads(weights.data_bytes("vocab.json").decode("utf-8"))["vocab"])
+
+
+@functools.cache
+def _style_tables() -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(weights.data_bytes("voices_ja.npz"))) as npz:
+        return {name: np.asarray(npz[name], dtype=np.float32).reshape(-1, 256) for name in npz.files}
+
+
+def load_styles() -> dict[str, np.ndarray]:
+    """Every shipped style as one (256,) float32 vector: its table's row for STYLE_TOKENS tokens.
+
+    Names: jf_alpha, jf_gongitsune, jf_nezumi, jf_tebukuro (female), jm_kumo (male).
+    The first 128 values shape the timbre (decoder), the last 128 the prosody.
+    """
+    return {name: table[min(STYLE_TOKENS, len(table)) - 1].copy() for name, table in _style_tables().items()}
+
+
+def _nearest_style(style: np.ndarray) -> str:
+    styles = load_styles()
+    vec = np.asarray(style, np.float32).reshape(256)
+    return min(styles, key=lambda name: float(np.sum((styles[name] - vec) ** 2)))
+
+
+def singable_range_midi(style: np.ndarray) -> tuple[float, float]:
+    """(lowest, highest) MIDI note `style` sings in tune without transposition (nearest shipped style's).
+
+    Give the composer a range inside this: above it ``sing_line`` transposes phrases down and
+    resamples them up, which raises the formants too (a smaller, brighter voice).
+    """
+    name = _nearest_style(style)
+    return F0_FLOOR_MIDI[name], F0_CEILING_MIDI[name]
+
+
+def stock_style(register: str) -> np.ndarray:
+    """The default (256,) style for a register: "female" (jf_alpha) or "male" (jm_kumo)."""
+    return load_styles()[STOCK_STYLES["male" if register == "male" else "female"]]
+
+
+# --------------------------------------------------------------------------- phonemes: English
+
+
+_TTP_IPA, _TTP_TIE = 0x02, 0x80
+
+
+def _espeak_ipa(text: str, voice: str) -> str:
+    """eSpeak NG's IPA for `text`, clauses joined by spaces, multi-letter phonemes tied with ^."""
+    from personastudio.engine.dsp.voice import _LOCK, _engine
+
+    mode = _TTP_IPA | _TTP_TIE | (ord("^") << 8)
+    out = []
+    with _LOCK:
+        lib = _engine()["lib"]
+        fn = lib.espeak_TextToPhonemes
+        fn.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
+        fn.restype = ctypes.c_char_p
+        lib.espeak_SetVoiceByName(voice.encode())
+        buf = ctypes.c_char_p(text.encode("utf-8"))
+        keep = buf  # the pointer walks through this buffer: keep it alive
+        while buf.value:
+            res = fn(ctypes.byref(buf), 1, mode)  # 1: espeakCHARS_UTF8; advances buf by one clause
+            if res:
+                out.append(res.decode("utf-8", "replace"))
+        del keep
+    return " ".join(out)
+
+
+# eSpeak IPA -> Kokoro's symbols (as misaki's EspeakFallback for en-us); longest first.
+_E2K = sorted({
+    "ʔˌn\u0329": "tᵊn", "ʔn\u0329": "tᵊn", "ʔn": "tᵊn", "ʔ": "t",
+    "a^ɪ": "I", "a^ʊ": "W", "e^ɪ": "A", "e": "A", "ɔ^ɪ": "Y", "o^ʊ": "O",
+    "d^ʒ": "ʤ", "t^ʃ": "ʧ", "ə^l": "ᵊl",
+    "ʲo": "jo", "ʲə": "jə", "ʲ": "",
+    "ɚ": "əɹ", "r": "ɹ", "x": "k", "ç": "k", "ɐ": "ə", "ɬ": "l", "\u0303": "",
+}.items(), key=lambda kv: -len(kv[0]))
+
+
+def _english_phonemes(text: str) -> str:
+    """Kokoro symbols for English `text` (words separated by spaces)."""
+    ps = re.sub(r"\([a-z-]+\)", "", _espeak_ipa(text, "en-us"))  # language-switch flags
+    for old, new in _E2K:
+        ps = ps.replace(old, new)
+    ps = re.sub(r"(\S)\u0329", r"ᵊ\1", ps).replace("\u0329", "")  # syllabic n̩ -> ᵊn
+    ps = ps.replace("ɜːɹ", "ɜɹ").replace("ɜː", "ɜɹ").replace("ɪə", "iə").replace("ː", "")
+    ps = ps.replace("o", "ɔ").replace("^", "")  # a bare o (espeak < 1.52) is ɔ
+    ps = ps.replace("ɹɹ", "ɹ")  # ɚ + eSpeak's linking r
+    known = vocab()
+    return " ".join("".join(ch for ch in w if ch in known) for w in ps.split())
+
+
+# --------------------------------------------------------------------------- phonemes: Mandarin
+
+_PY_INITIALS = {"b": "p", "p": "pʰ", "m": "m", "f": "f", "d": "t", "t": "tʰ", "n": "n", "l": "l",
+                "g": "k", "k": "kʰ", "h": "x", "j": "ʨ", "q": "ʨʰ", "x": "ɕ", "zh": "ꭧ", "ch": "ꭧʰ",
+                "sh": "ʂ", "r": "ɻ", "z": "ʦ", "c": "ʦʰ", "s": "s"}
+_PY_FINALS = {"a": "a", "ai": "ai", "an": "an", "ang": "aŋ", "ao": "au", "e": "ɤ", "ei": "ei", "en": "ən",
+              "eng": "əŋ", "er": "ɚ", "i": "i", "ia": "ja", "ian": "jɛn", "iang": "jaŋ", "iao": "jau",
+              "ie": "je", "in": "in", "iou": "jou", "iu": "jou", "ing": "iŋ", "iong": "jʊŋ", "ong": "ʊŋ",
+              "ou": "ou", "u": "u", "ua": "wa", "uai": "wai", "uan": "wan", "uang": "waŋ", "uei": "wei",
+              "ui": "wei", "uen": "wən", "un": "wən", "ueng": "wəŋ", "uo": "wo", "o": "wo", "ü": "y",
+              "üe": "ɥe", "üan": "ɥɛn", "ün": "yn", "ê": "ɛ"}
+_PY_WHOLE = {"m": "m", "n": "n", "ng": "ŋ", "hm": "xm", "hng": "xŋ", "o": "ɔ", "io": "jɔ", "ê": "ɛ",
+             "er": "ɚ", "e": "ɤ"}
+_HAN_DIGITS = "〇一二三四五六七八九"
+
+
+def _is_han(ch: str) -> bool:
+    name = unicodedata.name(ch, "")
+    return ch == "〇" or "CJK UNIFIED IDEOGRAPH" in name or "CJK COMPATIBILITY IDEOGRAPH" in name
+
+
+def _pinyin_symbols(py: str) -> str:
+    """Kokoro symbols of one toneless pinyin syllable ("zhong" -> "ꭧʊŋ")."""
+    from pypinyin.contrib.tone_convert import to_finals, to_initials
+
+    py = py.lower().replace("v", "ü")
+    if py in _PY_WHOLE:
+        return _PY_WHOLE[py]
+    initial = to_initials(py, strict=True)
+    final = to_finals(py, strict=True, v_to_u=True).replace("v", "ü")
+    if initial in ("zh", "ch", "sh", "r", "z", "c", "s") and final == "i":
+        body = "ɨ"  # the apical vowels of zhi/chi/shi/ri and zi/ci/si
+    else:
+        body = _PY_FINALS.get(final, final)
+    return _PY_INITIALS.get(initial, "") + body
+
+
+def _mandarin_words(text: str) -> list[tuple[str, bool]]:
+    """(symbols, is_han_syllable) per unit: one per Han character, English words via eSpeak."""
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.seg.mmseg import seg
+
+    text = re.sub(r"\d", lambda m: _HAN_DIGITS[int(m.group())], text)
+    units: list[tuple[str, bool]] = []
+    runs = ["".join(g) for _, g in itertools.groupby(text, key=lambda ch: 1 if _is_han(ch) else
+                                                     2 if ch.isascii() and (ch.isalpha() or ch == "'") else 0)]
+    for run in runs:
+        if _is_han(run[0]):
+            for word in seg.cut(run):  # words: spaces between them as in Kokoro's Mandarin data
+                pys = lazy_pinyin(word, style=Style.NORMAL, errors=lambda chars: ["" for _ in chars])
+                syms = [_pinyin_symbols(p) if p else "" for p in pys]
+                units.extend((s, True) for s in syms if s)
+                units.append((" ", False))
+        elif re.fullmatch(r"[A-Za-z']+", run):
+            units.append((_english_phonemes(run), False))
+            units.append((" ", False))
+    return units
+
+
+# --------------------------------------------------------------------------- syllables
+
+_VOWELS = set("aeiouyæɑɒɔəɚɛɜɪʊʌᵊᵻɨɤøœɯAIOWYQ")
+_STRESS = set("ˈˌ")
+_SONORANTS = "mnŋlɹɻ"
+_UNVOICED = set("ptkfθsʃhxçʧʦʨɕʂꭧʰɸχ")
+# Legal English onset clusters (Kokoro symbols); any single consonant but ŋ/ʒ/ɾ-less is legal.
+_ONSETS = {
+    *(c + l for c in "pbkɡf" for l in "lɹ"), *(c + "ɹ" for c in "tdθʃ"), *(c + "w" for c in "tdkɡsθ"),
+    *("s" + c for c in "ptkmnlwf"), *(c + "j" for c in "pbtdkɡfvmnhlsz"),
+    "spɹ", "spl", "stɹ", "skɹ", "skw", "skl", "spj", "stj", "skj",
+}
+
+
+@dataclass(frozen=True)
+class Syllable:
+    """One sung syllable as Kokoro symbols (each character one token)."""
+    onset: str  # consonants before the vowel (Mandarin: with the medial glide j/w/ɥ)
+    nucleus: str  # stress marks then the one vowel token
+    coda: str  # off-glide vowels (Mandarin ai, ao) and consonants after it
+    word_end: bool  # a word boundary follows
+
+
+def _split_cluster(cluster: str) -> tuple[str, str]:
+    """(coda of the syllable before, onset of the one after) for consonants between two vowels."""
+    for k in range(len(cluster)):
+        onset = cluster[k:]
+        if (len(onset) == 1 and onset not in "ŋʒ") or onset in _ONSETS:
+            return cluster[:k], onset
+    return cluster, ""
+
+
+def _word_syllables(word: str) -> list[Syllable]:
+    """Syllables of one word's symbols (stress marks stay before their vowel)."""
+    nuclei = [i for i, ch in enumerate(word) if ch in _VOWELS]
+    if not nuclei:  # "hmm", "shh": the last sonorant (else the last sound) carries the syllable
+        core = [ch for ch in word if ch not in _STRESS]
+        if not core:
+            return []
+        k = max((i for i, ch in enumerate(core) if ch in _SONORANTS), default=len(core) - 1)
+        return [Syllable("".join(core[:k]), core[k], "".join(core[k + 1:]), True)]
+    out = []
+    start = 0
+    for j, v in enumerate(nuclei):
+        stress_at = v
+        while stress_at > start and word[stress_at - 1] in _STRESS:
+            stress_at -= 1
+        if j + 1 < len(nuclei):
+            nxt = nuclei[j + 1]
+            mid_end = nxt
+            while mid_end > v + 1 and word[mid_end - 1] in _STRESS:
+                mid_end -= 1
+            coda, onset_next = _split_cluster(word[v + 1:mid_end])
+            end = v + 1 + len(coda)
+        else:
+            end = len(word)
+        onset = "".join(ch for ch in word[start:stress_at] if ch not in _STRESS)
+        out.append(Syllable(onset, word[stress_at:v + 1], word[v + 1:end], j + 1 == len(nuclei)))
+        start = end
+    return out
+
+
+def _han_syllable(symbols: str) -> Syllable:
+    """A Mandarin syllable: first vowel the nucleus, later vowels an off-glide in the coda."""
+    k = next((i for i, ch in enumerate(symbols) if ch in _VOWELS), None)
+    if k is None:  # 嗯 n, 呣 m
+        return _word_syllables(symbols)[0]
+    return Syllable(symbols[:k], symbols[k], symbols[k + 1:], False)
+
+
+def _is_mandarin(language: str) -> bool:
+    return (language or "").lower().startswith(("zh", "cmn"))
+
+
+@functools.lru_cache(maxsize=512)
+def syllabify(text: str, language: str) -> tuple[Syllable, ...]:
+    """The syllables `text` is sung as ("en"/"en-us", or "zh"/"cmn" for Mandarin)."""
+    text = " ".join(str(text or "").split())
+    if not text:
+        return ()
+    out: list[Syllable] = []
+
+    def end_word():
+        if out and not out[-1].word_end:
+            out[-1] = Syllable(out[-1].onset, out[-1].nucleus, out[-1].coda, True)
+
+    if _is_mandarin(language):
+        for symbols, han in _mandarin_words(text):
+            if han:
+                out.append(_han_syllable(symbols))
+            elif symbols == " ":
+                end_word()
+            else:
+                for word in symbols.split():
+                    out.extend(_word_syllables(word))
+    else:
+        for word in _english_phonemes(text).split():
+            syls = _word_syllables(word)
+            if syls:
+                out.extend(syls)
+            elif out:  # a word without a sound of its own
+                pass
+    end_word()
+    return tuple(out)
+
+
+def syllable_count(text: str, language: str) -> int:
+    """How many note groups the line needs: one per syllable ``sing_line`` sings."""
+    return len(syllabify(text, language))
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+@dataclass(frozen=True)
+class _Token:
+    symbol: str
+    syllable: int  # index into the phrase's syllables (-1: pad or space)
+    part: str  # "pad" | "space" | "onset" | "stress" | "vowel" | "coda"
+
+
+# Sung, a diphthong token is held as its first vowel with the second as an off-glide: a long
+# "I" (or A, O, W) token sags by 20-50 dB in its middle, a long "a" or "e" holds steady.
+_SUNG_DIPHTHONGS = {"I": "aɪ", "A": "eɪ", "O": "oʊ", "W": "aʊ", "Y": "ɔɪ", "Q": "əʊ"}
+
+
+LONG_MARK = os.environ.get("KOKORO_LONG_MARK", "1") == "1"  # experiment switch
+
+
+def _tokens(syllables: tuple[Syllable, ...], *, sung: bool = True) -> list[_Token]:
+    """The phrase's token sequence with the pads (id 0) at both ends and spaces between words.
+
+    With `sung`, diphthong tokens are split into a held vowel and an off-glide (part of the coda).
+    """
+    toks = [_Token("", -1, "pad")]
+    for i, syl in enumerate(syllables):
+        nucleus, coda = syl.nucleus, syl.coda
+        if sung and nucleus[-1] in _SUNG_DIPHTHONGS:
+            pair = _SUNG_DIPHTHONGS[nucleus[-1]]
+            nucleus, coda = nucleus[:-1] + pair[0], pair[1] + coda
+        toks.extend(_Token(ch, i, "onset") for ch in syl.onset)
+        toks.extend(_Token(ch, i, "stress" if ch in _STRESS else "vowel") for ch in nucleus)
+        if sung and LONG_MARK:
+            toks.append(_Token("ː", i, "long"))
+        toks.extend(_Token(ch, i, "coda") for ch in coda)
+        if syl.word_end and i + 1 < len(syllables):
+            toks.append(_Token(" ", -1, "space"))
+    toks.append(_Token("", -1, "pad"))
+    return toks
+
+
+def _token_ids(toks: list[_Token]) -> np.ndarray:
+    table = vocab()
+    return np.array([[0 if t.part == "pad" else table[t.symbol] for t in toks]], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Prosody:
+    durations: np.ndarray  # (T,) int64 frames per token
+    f0_hz: np.ndarray  # (2 * sum(durations),) float32
+    energy: np.ndarray  # (2 * sum(durations),) float32, the model's N curve
+
+
+def _natural(ids: np.ndarray, style: np.ndarray, *, speed: float = 1.0, threads: int | None = None) -> _Prosody:
+    """The durations, F0 and energy the model would speak `ids` with."""
+    dur, f0, energy = _sessions(threads).predict.run(None, {
+        "tokens": ids, "style": np.asarray(style, np.float32).reshape(1, 256),
+        "speed": np.array([speed], dtype=np.float32)})
+    return _Prosody(dur[0].astype(np.int64), f0[0].astype(np.float32), energy[0].astype(np.float32))
+
+
+def _render(ids: np.ndarray, style: np.ndarray, prosody: _Prosody, *, threads: int | None = None) -> np.ndarray:
+    """Audio (600 * sum(durations),) float32 at 24 kHz for given durations, F0 and energy (2 per frame)."""
+    n = F0_PER_FRAME * int(prosody.durations.sum())
+    assert len(prosody.f0_hz) == n and len(prosody.energy) == n
+    out = _sessions(threads).sing.run(None, {
+        "tokens": ids, "style": np.asarray(style, np.float32).reshape(1, 256),
+        "durations": prosody.durations.reshape(1, -1).astype(np.int64),
+        "f0_hz": prosody.f0_hz.reshape(1, -1).astype(np.float32),
+        "energy": prosody.energy.reshape(1, -1).astype(np.float32)})[0]
+    return np.asarray(out, dtype=np.float32).ravel()
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def _note_groups(notes: list, n_syll: int) -> list[list[tuple[float, float, float]]]:
+    """One list of notes per syllable: several for a melisma, a share of one note when notes are fewer."""
+    clean = sorted((float(s), max(float(d), 0.02), float(m)) for s, d, m in notes)
+    n = len(clean)
+    if n == n_syll:
+        return [[note] for note in clean]
+    if n > n_syll:
+        return [clean[(j * n) // n_syll:max(((j + 1) * n) // n_syll, (j * n) // n_syll + 1)]
+                for j in range(n_syll)]
+    groups = []
+    for i, (s, d, m) in enumerate(clean):
+        k = max(((i + 1) * n_syll) // n - (i * n_syll) // n, 1)
+        groups.extend([[(s + d * q / k, d / k, m)] for q in range(k)])
+    return groups[:n_syll]
+
+
+@dataclass
+class _Span:
+    """Where one syllable goes in song time (s)."""
+    onset_start: float
+    vowel_start: float  # the note start
+    coda_start: float
+    end: float  # the next onset (legato) or the last note's end (before a rest)
+
+
+MAX_CONSONANT_FRAMES = 4  # natural speech lengthens sounds before pauses; a sung consonant is short
+MAX_GLIDE_FRAMES = 3
+
+
+def _capped(toks: list[_Token], natural: np.ndarray) -> np.ndarray:
+    """Natural frames per token with onset and coda sounds capped (vowels as they are)."""
+    cap = np.array([MAX_GLIDE_FRAMES if t.part == "coda" and t.symbol in _VOWELS else
+                    MAX_CONSONANT_FRAMES if t.part in ("onset", "coda") else 10 ** 6 for t in toks])
+    return np.minimum(natural, cap)
+
+
+def _spans(syllables: tuple[Syllable, ...], groups: list, toks: list[_Token],
+           natural: np.ndarray) -> list[_Span]:
+    natural = _capped(toks, natural)
+    n = len(syllables)
+    onset_nat = np.zeros(n)
+    coda_nat = np.zeros(n)
+    for t, d in zip(toks, natural):
+        if t.part == "onset":
+            onset_nat[t.syllable] += max(int(d), 1) * FRAME_S
+        elif t.part == "coda":
+            coda_nat[t.syllable] += max(int(d), 1) * FRAME_S
+    starts = [g[0][0] for g in groups]
+    ends = [max(s + d for s, d, _ in g) for g in groups]
+    onset = np.zeros(n)
+    for i in range(n):
+        # The onset is taken from the previous note: at most 40 % of it (30 % of a 1-frame vowel...).
+        room = MAX_ONSET_S if i == 0 else 0.4 * max(starts[i] - starts[i - 1], 0.0)
+        onset[i] = min(onset_nat[i], MAX_ONSET_S, room)
+    spans = []
+    for i in range(n):
+        end = max(ends[i], starts[i] + FRAME_S)
+        if i + 1 < n:
+            nxt = starts[i + 1] - onset[i + 1]
+            end = nxt if nxt - end < REST_S else end  # legato over short gaps
+            end = min(end, nxt)
+        end = max(end, starts[i] + FRAME_S)
+        coda = min(coda_nat[i], 0.35 * (end - starts[i]))
+        spans.append(_Span(starts[i] - onset[i], starts[i], end - coda, end))
+    return spans
+
+
+def _phrases(syllables: tuple[Syllable, ...], spans: list[_Span]) -> list[tuple[int, int]]:
+    """[a, b) syllable ranges sung in one go: split at rests at word boundaries and at the token limit."""
+    out = []
+    a = 0
+    tokens = 0
+    for i, syl in enumerate(syllables):
+        tokens += len(syl.onset) + len(syl.nucleus) + len(syl.coda) + 1
+        last = i + 1 == len(syllables)
+        rest = not last and syl.word_end and spans[i + 1].onset_start - spans[i].end >= REST_S - 1e-9
+        full = not last and syl.word_end and tokens + 40 > MAX_TOKENS
+        if last or rest or full:
+            out.append((a, i + 1))
+            a, tokens = i + 1, 0
+    return out
+
+
+NUCLEUS_EDGE_FRAMES = 2
+_NUCLEUS = ("stress", "vowel", "long")
+
+
+def _held_index(toks: list[_Token], idx: list[int]) -> int:
+    """Which token of a nucleus is stretched: the length mark, else the stress mark, else the vowel.
+
+    Kokoro's alignment puts a stressed vowel's sound on the stress mark before it: spoken, "let"
+    is loud in the frames of ``ˈ`` and near silent (the closure of the t) in those of ``ɛ``; a
+    vowel token stretched far beyond its natural length sags in the middle. A length mark ``ː``
+    (long vowels: Japanese, British English) after the vowel is what it was trained to hold.
+    """
+    parts = [toks[i].part for i in idx]
+    for want in ("long", "stress", "vowel"):
+        if want in parts:
+            return idx[parts.index(want)]
+    return idx[-1]
+
+
+def _durations(toks: list[_Token], natural: np.ndarray, spans: list[_Span], t0: float) -> np.ndarray:
+    """Frames per token so that each syllable part fills its span (frame 0 starts at t0).
+
+    In the nucleus the held token (``_held_index``) takes the span, the other tokens keep their
+    natural length up to 2 frames (together at most 40 % of the span).
+    """
+    natural = _capped(toks, natural)
+    groups: list[tuple[str, int, list[int]]] = []  # consecutive tokens of one part
+    for i, t in enumerate(toks):
+        part = "nucleus" if t.part in _NUCLEUS else t.part
+        if groups and groups[-1][0] == part and groups[-1][1] == t.syllable:
+            groups[-1][2].append(i)
+        else:
+            groups.append((part, t.syllable, [i]))
+    bounds = np.zeros(len(toks) + 1)  # boundary times (s from t0) of every token
+    for part, s, idx in groups:
+        if part == "pad":
+            a = 0.0 if idx[0] == 0 else spans[-1].end - t0
+            b = PAD_FRAMES * FRAME_S if idx[0] == 0 else a + END_PAD_FRAMES * FRAME_S
+        elif part == "space":
+            a = b = bounds[idx[0]]  # legato: 0 frames
+        else:
+            sp = spans[s]
+            a, b = {"onset": (sp.onset_start, sp.vowel_start), "nucleus": (sp.vowel_start, sp.coda_start),
+                    "coda": (sp.coda_start, sp.end)}[part]
+            a, b = a - t0, b - t0
+        if part == "nucleus":
+            held = _held_index(toks, idx)
+            share = np.array([0.0 if i == held else min(max(int(natural[i]), 1), NUCLEUS_EDGE_FRAMES)
+                              for i in idx]) * FRAME_S
+            if share.sum() > 0.4 * (b - a):
+                share *= 0.4 * (b - a) / share.sum()
+            share[idx.index(held)] = (b - a) - share.sum()
+            edges = a + np.concatenate([[0.0], np.cumsum(share)])
+        else:
+            share = np.maximum(natural[idx].astype(float), 1.0)
+            edges = a + (b - a) * np.concatenate([[0.0], np.cumsum(share) / share.sum()])
+        bounds[idx[0]:idx[-1] + 2] = edges
+    frames = np.round(bounds / FRAME_S).astype(np.int64)
+    frames[0] = 0
+    for i, t in enumerate(toks):  # every sound at least one frame, boundaries never go back
+        least = 0 if t.part == "space" else 1
+        frames[i + 1] = max(frames[i + 1], frames[i] + least)
+    return np.diff(frames)
+
+
+# --------------------------------------------------------------------------- melody
+
+
+def _midi_curve(times: np.ndarray, flat: list[tuple[float, float, float]], *, vibrato_rate_hz: float,
+                vibrato_depth_cents: float) -> np.ndarray:
+    """MIDI pitch at `times`: the latest note held, ~70 ms glides, vibrato after the attack."""
+    n_starts = np.array([nt[0] for nt in flat])
+    n_midi = np.array([nt[2] for nt in flat])
+    step = float(np.median(np.diff(times))) if len(times) > 1 else FRAME_S / F0_PER_FRAME
+    # The glide is centred on the note start: it leaves the old note 35 ms before, is on the new one
+    # 35 ms after (a glide that starts earlier is heard, and measured, as the old note going sharp).
+    k = np.clip(np.searchsorted(n_starts, times, side="right") - 1, 0, len(flat) - 1)
+    target = n_midi[k]
+    width = max(int(round(GLIDE_S / step)), 1)
+    kernel = np.hanning(width + 2)[1:-1]
+    kernel /= kernel.sum()
+    midi = np.convolve(np.pad(target, (width, width), mode="edge"), kernel, mode="same")[width:-width]
+    k_now = np.clip(np.searchsorted(n_starts, times, side="right") - 1, 0, len(flat) - 1)
+    since = times - n_starts[k_now]
+    ramp = np.clip((since - VIBRATO_DELAY_S) / VIBRATO_RAMP_S, 0.0, 1.0)
+    return midi + (vibrato_depth_cents / 100.0) * ramp * np.sin(2 * np.pi * vibrato_rate_hz * np.maximum(since, 0))
+
+
+def _f0_curve(toks: list[_Token], durations: np.ndarray, t0: float, flat: list, *, vibrato_rate_hz: float,
+              vibrato_depth_cents: float, unvoiced_f0: str = "zero") -> np.ndarray:
+    """F0 (Hz, 2 per frame) for the phrase: melody where voiced, 0 in pads, spaces and unvoiced consonants."""
+    n = F0_PER_FRAME * int(durations.sum())
+    step = FRAME_S / F0_PER_FRAME
+    times = t0 + (np.arange(n) + 0.5) * step
+    hz = 440.0 * 2.0 ** ((_midi_curve(times, flat, vibrato_rate_hz=vibrato_rate_hz,
+                                       vibrato_depth_cents=vibrato_depth_cents) - 69.0) / 12.0)
+    voiced = np.zeros(n, dtype=bool)
+    pos = 0
+    for t, d in zip(toks, durations):
+        m = F0_PER_FRAME * int(d)
+        sound = t.part in ("onset", "coda") or t.part in _NUCLEUS
+        unvoiced = t.symbol in _UNVOICED and unvoiced_f0 == "zero"
+        voiced[pos:pos + m] = sound and not unvoiced
+        pos += m
+    return np.where(voiced, hz, 0.0).astype(np.float32)
+
+
+def _resample_curve(seg: np.ndarray, n: int) -> np.ndarray:
+    if n <= 0:
+        return np.zeros(0, dtype=np.float32)
+    if len(seg) == 1:
+        return np.full(n, seg[0], dtype=np.float32)
+    return np.interp(np.linspace(0, len(seg) - 1, n), np.arange(len(seg)), seg).astype(np.float32)
+
+
+def _held_vowel(seg: np.ndarray, n: int, level: float) -> np.ndarray:
+    """A vowel's energy over `n` values: its natural attack (2 values), `level` held, then its last value."""
+    if n <= len(seg) + 2:
+        return np.maximum(_resample_curve(seg, n), np.float32(min(level, float(seg.max()))))
+    edge = min(2, len(seg))
+    hold = np.full(n - edge - 2, level, dtype=np.float32)
+    release = np.linspace(level, float(seg[-1]), 4)[1:3].astype(np.float32)
+    return np.concatenate([np.maximum(seg[:edge], np.float32(min(level, float(seg[:edge].max())))), hold, release])
+
+
+HOLD_BOOST = float(os.environ.get("KOKORO_HOLD_BOOST", "4"))
+
+
+def _energy_curve(toks: list[_Token], natural: _Prosody, durations: np.ndarray) -> np.ndarray:
+    """The model's energy (N) curve for sung durations, built from its natural one token by token.
+
+    Consonants (and a stressed vowel's tail) keep their natural curve resampled to their new
+    length. The held part of a vowel (the stress mark, else the vowel token; see ``_durations``)
+    keeps its natural attack and is then held at its loudest natural value, raised to 1 below
+    the phrase's median vowel peak. Left to predict N itself on sung durations, the model lets a long vowel die away
+    after a few frames (a 0.7 s "fly" was 50 dB down after 0.2 s), and so does the natural curve
+    merely stretched (a natural phrase-final vowel decays; so does "I" before a pause).
+    """
+    src = natural.energy
+    segs = []
+    pos = 0
+    for nd in natural.durations:
+        a, b = F0_PER_FRAME * pos, F0_PER_FRAME * (pos + int(nd))
+        pos += int(nd)
+        segs.append(src[a:b] if b > a else src[min(max(a - 1, 0), len(src) - 1):][:1])
+    held = [False] * len(toks)
+    for s in {t.syllable for t in toks if t.part in _NUCLEUS}:
+        held[_held_index(toks, [i for i, t in enumerate(toks) if t.syllable == s and t.part in _NUCLEUS])] = True
+    peaks = [float(seg.max()) for h, seg in zip(held, segs) if h]
+    floor = float(np.median(peaks)) if peaks else -np.inf
+    out = []
+    for t, h, seg, d in zip(toks, held, segs, durations):
+        n = F0_PER_FRAME * int(d)
+        if h:
+            out.append(_held_vowel(seg, n, max(float(seg.max()), floor) + HOLD_BOOST))
+        else:
+            out.append(_resample_curve(seg, n))
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- singing
+
+
+def _style_key(style: np.ndarray) -> str:
+    return hashlib.sha1(np.asarray(style, np.float32).tobytes()).hexdigest()
+
+
+_LINE_CACHE: OrderedDict = OrderedDict()
+_LINE_CACHE_LOCK = threading.Lock()
+_LINE_CACHE_SIZE = 48
+
+
+def _transposition(groups: list, ceiling_midi: float, vibrato_depth_cents: float) -> Fraction:
+    """How much faster to play the phrase back (1: not at all) so that no note exceeds the ceiling."""
+    top = max(m for g in groups for _, _, m in g) + vibrato_depth_cents / 100.0
+    if top <= ceiling_midi:
+        return Fraction(1)
+    return Fraction(2.0 ** ((top - ceiling_midi) / 12.0)).limit_denominator(48)
+
+
+def _sing_phrase(syllables: tuple[Syllable, ...], groups: list, style: np.ndarray, *, vibrato_rate_hz: float,
+                 vibrato_depth_cents: float, threads: int | None, unvoiced_f0: str) -> tuple[float, np.ndarray]:
+    """(start_s, audio at 24 kHz) of one phrase; start_s is its first onset in song time.
+
+    A phrase above the style's ceiling is rendered slower and lower by the ratio r (times x r,
+    pitches / r) and resampled r times faster: exact pitches and timing, formants raised by r.
+    """
+    ratio = _transposition(groups, singable_range_midi(style)[1], vibrato_depth_cents)
+    if ratio != 1:
+        r = float(ratio)
+        shift = 12.0 * math.log2(r)
+        ref = groups[0][0][0]
+        slow = [[(ref + (st - ref) * r, d * r, m - shift) for st, d, m in g] for g in groups]
+        start, y = _sing_phrase_at(syllables, slow, style, vibrato_rate_hz=vibrato_rate_hz / r,
+                                   vibrato_depth_cents=vibrato_depth_cents, threads=threads,
+                                   unvoiced_f0=unvoiced_f0)
+        y = resample_poly(y, ratio.denominator, ratio.numerator).astype(np.float32)
+        return ref + (start - ref) / r, y
+    return _sing_phrase_at(syllables, groups, style, vibrato_rate_hz=vibrato_rate_hz,
+                           vibrato_depth_cents=vibrato_depth_cents, threads=threads, unvoiced_f0=unvoiced_f0)
+
+
+def _sing_phrase_at(syllables: tuple[Syllable, ...], groups: list, style: np.ndarray, *, vibrato_rate_hz: float,
+                    vibrato_depth_cents: float, threads: int | None, unvoiced_f0: str) -> tuple[float, np.ndarray]:
+    toks = _tokens(syllables)
+    ids = _token_ids(toks)
+    natural = _natural(ids, style, threads=threads)
+    spans = _spans(syllables, groups, toks, natural.durations)
+    start_s = spans[0].onset_start
+    t0 = start_s - PAD_FRAMES * FRAME_S
+    durations = _durations(toks, natural.durations, spans, t0)
+    flat = sorted(nt for g in groups for nt in g)
+    f0 = _f0_curve(toks, durations, t0, flat, vibrato_rate_hz=vibrato_rate_hz,
+                   vibrato_depth_cents=vibrato_depth_cents, unvoiced_f0=unvoiced_f0)
+    sung = _Prosody(durations, f0, _energy_curve(toks, natural, durations))
+    audio = _render(ids, style, sung, threads=threads)
+    audio = _even_vowels(audio, spans, t0)
+    return start_s, audio[PAD_FRAMES * FRAME_SAMPLES:]
+
+
+MAX_BOOST_DB, MAX_CUT_DB = 12.0, 6.0
+
+
+def _even_vowels(y: np.ndarray, spans: list[_Span], t0: float) -> np.ndarray:
+    """Bring every syllable's vowel to the phrase's median vowel level (up to +12/-6 dB).
+
+    The model sings unstressed words ("we", "the") 15-20 dB below the stressed ones whatever
+    energy it is given; sung, that makes them vanish. The gain is set per syllable (onset to
+    end) and smoothed over 30 ms so nothing clicks.
+    """
+    def idx(t: float) -> int:
+        return int(np.clip(round((t - t0) * SAMPLE_RATE), 0, len(y)))
+
+    levels = []
+    for sp in spans:
+        seg = y[idx(sp.vowel_start):idx(sp.coda_start)]
+        levels.append(10 * np.log10(np.mean(seg.astype(np.float64) ** 2) + 1e-12) if len(seg) else np.nan)
+    levels = np.array(levels)
+    if np.all(np.isnan(levels)):
+        return y
+    target = float(np.nanmedian(levels))
+    gain_db = np.zeros(len(y))
+    for sp, level in zip(spans, levels):
+        if not np.isnan(level):
+            gain_db[idx(sp.onset_start):idx(sp.end)] = np.clip(target - level, -MAX_CUT_DB, MAX_BOOST_DB)
+    width = int(0.03 * SAMPLE_RATE)
+    gain_db = np.convolve(gain_db, np.ones(width) / width, mode="same")
+    return (y * 10.0 ** (gain_db / 20.0)).astype(np.float32)
+
+
+def _fade(y: np.ndarray, n_in: int, n_out: int) -> np.ndarray:
+    n_in, n_out = min(n_in, len(y) // 2), min(n_out, len(y) // 2)
+    if n_in > 0:
+        y[:n_in] *= np.linspace(0.0, 1.0, n_in)
+    if n_out > 0:
+        y[-n_out:] *= np.linspace(1.0, 0.0, n_out)
+    return y
+
+
+def _level(y: np.ndarray) -> np.ndarray:
+    """About -20 dBFS RMS over the sounding samples, peaks below 0.95."""
+    seg = y[np.abs(y) > 1e-4]
+    rms = float(np.sqrt(np.mean(seg.astype(np.float64) ** 2))) if len(seg) else 0.0
+    if rms > 0:
+        y = y * (TARGET_RMS / rms)
+    peak = float(np.max(np.abs(y))) if len(y) else 0.0
+    return y * (0.95 / peak) if peak > 0.95 else y
+
+
+def _resample(y: np.ndarray, sr: int) -> np.ndarray:
+    if int(sr) == SAMPLE_RATE:
+        return y
+    g = math.gcd(int(sr), SAMPLE_RATE)
+    return resample_poly(y, int(sr) // g, SAMPLE_RATE // g).astype(np.float32)
+
+
+def sing_line(text: str, language: str, notes: list[tuple[float, float, float]], *, style: np.ndarray,
+              vibrato_rate_hz: float = 5.5, vibrato_depth_cents: float = 30.0, sr: int,
+              threads: int | None = None, unvoiced_f0: str = "zero") -> tuple[float, np.ndarray]:
+    """Sing one lyric line on `notes` ((start_s, dur_s, midi), song time, one or more per syllable).
+
+    Parameters
+    ----------
+    text, language
+        the line and "en" | "zh" (also "en-us", "cmn").
+    notes
+        at least one per syllable of ``syllabify(text, language)`` (several: a melisma; fewer:
+        notes are shared out).
+    style
+        (256,) Kokoro style vector (``stock_style``, ``load_styles``).
+    threads
+        onnxruntime intra-op threads (default ``PERSONASTUDIO_VOICE_THREADS`` or 2).
+    unvoiced_f0
+        "zero" (unvoiced consonants get F0 0, the default) or "melody" (they get the held note).
+
+    Returns
+    -------
+    (start_s, samples): start_s is the first note minus its onset consonants (may be < 0);
+    samples is float32 mono (n,) at `sr`, about -20 dBFS RMS while sounding, silent in rests.
+    Identical calls (a repeated chorus) are answered from a cache.
+    """
+    syllables = syllabify(text, language)
+    if not notes:
+        return 0.0, np.zeros(0, dtype=np.float32)
+    if not syllables:
+        return float(min(float(n[0]) for n in notes)), np.zeros(0, dtype=np.float32)
+    groups = _note_groups(list(notes), len(syllables))
+    first = groups[0][0][0]
+    rel = tuple((round(s - first, 6), round(d, 6), round(m, 4)) for g in groups for s, d, m in g)
+    key = (syllables, rel, tuple(len(g) for g in groups), _style_key(style), float(vibrato_rate_hz),
+           float(vibrato_depth_cents), int(sr), unvoiced_f0)
+    with _LINE_CACHE_LOCK:
+        hit = _LINE_CACHE.get(key)
+        if hit is not None:
+            _LINE_CACHE.move_to_end(key)
+    if hit is None:
+        # Render relative to the first note (so a repeat at another time is the same work) ...
+        rel_groups = [[(s - first, d, m) for s, d, m in g] for g in groups]
+        hit = _sing_relative(syllables, rel_groups, style, vibrato_rate_hz=vibrato_rate_hz,
+                             vibrato_depth_cents=vibrato_depth_cents, sr=sr, threads=threads,
+                             unvoiced_f0=unvoiced_f0)
+        hit[1].setflags(write=False)
+        with _LINE_CACHE_LOCK:
+            _LINE_CACHE[key] = hit
+            while len(_LINE_CACHE) > _LINE_CACHE_SIZE:
+                _LINE_CACHE.popitem(last=False)
+    # ... and shift it back.
+    return first + hit[0], hit[1].copy()
+
+
+def _sing_relative(syllables, groups, style, *, vibrato_rate_hz, vibrato_depth_cents, sr, threads,
+                   unvoiced_f0) -> tuple[float, np.ndarray]:
+    toks = _tokens(syllables)
+    # Spans of the whole line (with natural durations of the whole line) decide where rests split it.
+    natural = _natural(_token_ids(toks), style, threads=threads)
+    spans = _spans(syllables, groups, toks, natural.durations)
+    pieces = []
+    for a, b in _phrases(syllables, spans):
+        start, y = _sing_phrase(syllables[a:b], groups[a:b], style, vibrato_rate_hz=vibrato_rate_hz,
+                                vibrato_depth_cents=vibrato_depth_cents, threads=threads,
+                                unvoiced_f0=unvoiced_f0)
+        pieces.append((start, _fade(y, int(0.005 * SAMPLE_RATE), int(0.02 * SAMPLE_RATE))))
+    start_s = pieces[0][0]
+    n = max(int(round((s - start_s) * SAMPLE_RATE)) + len(y) for s, y in pieces)
+    out = np.zeros(n, dtype=np.float32)
+    for s, y in pieces:
+        at = int(round((s - start_s) * SAMPLE_RATE))
+        out[at:at + len(y)] += y
+    out = _resample(_level(out), sr)
+    return start_s, _fade(out.astype(np.float32), int(0.004 * sr), int(0.004 * sr))
+
+
+def speak(text: str, language: str, *, style: np.ndarray, speed: float = 1.0, sr: int,
+          threads: int | None = None) -> np.ndarray:
+    """Speech (float32 mono at `sr`, about -20 dBFS) with the model's own durations and F0."""
+    syllables = syllabify(text, language)
+    if not syllables:
+        return np.zeros(0, dtype=np.float32)
+    toks = _tokens(syllables, sung=False)
+    ids = _token_ids(toks)
+    if ids.shape[1] > MAX_TOKENS + 2:
+        raise ValueError(f"{ids.shape[1]} tokens: speak at most {MAX_TOKENS} at a time")
+    y = _render(ids, style, _natural(ids, style, speed=speed, threads=threads), threads=threads)
+    return _fade(_resample(_level(y), sr), int(0.004 * sr), int(0.01 * sr))
+
+
+# --------------------------------------------------------------------------- for the persona fit
+
+MODEL_NAME = "kokoro-82m-v1.0-int8"
+
+
+def style_tables() -> dict[str, np.ndarray]:
+    """Every shipped style's whole table, (rows, 256) float32 each: where the voices vary."""
+    return dict(_style_tables())
+
+
+def session() -> None:
+    """Load the model (raises weights.WeightsError when it is not installed or not sound)."""
+    _sessions()

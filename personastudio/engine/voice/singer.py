@@ -1,0 +1,83 @@
+"""A song's sung lines in the neural voice: each line sung once, choruses reused, the persona's EQ on top.
+
+No Django here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from ..dsp import timbre
+from ..dsp.voice import VoiceSettings, place_lines
+from . import envelope_transfer, kokoro
+from .weights import WeightsError
+
+logger = logging.getLogger(__name__)
+_warned = False
+
+
+def neural_voice_available() -> bool:
+    """Whether the neural voice's weights are installed and sound; says once in the log when not."""
+    global _warned
+    try:
+        kokoro.load_styles()
+        kokoro.session()
+        return True
+    except WeightsError as exc:
+        if not _warned:
+            logger.warning("The neural singing voice is not available, singing with eSpeak NG + WORLD: %s", exc)
+            _warned = True
+        return False
+
+
+def style_for(voice: VoiceSettings, *, influence: float = 1.0) -> np.ndarray:
+    """The style to sing with: the persona's, moved `influence` of the way from the stock voice."""
+    stock = kokoro.stock_style(voice.register)
+    if voice.style is None:
+        return stock
+    return (stock + float(influence) * (np.asarray(voice.style, dtype=np.float32) - stock)).astype(np.float32)
+
+
+def sing(lines: list[tuple[str, str, list[tuple[float, float, float]], bool]], *, voice: VoiceSettings, sr: int,
+         n_samples: int, influence: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Sing (text, language, notes, is_backing) lines: (lead mono (n,), backing stereo (n, 2)), float32.
+
+    A line sung again on the same tune (a repeated chorus) is rendered once and placed again, so
+    repeats are exact and cost nothing.
+    """
+    style = style_for(voice, influence=influence)
+    cache: dict[tuple, tuple[float, np.ndarray]] = {}
+    rendered = []
+    for text, language, notes, is_backing in lines:
+        notes = [tuple(float(v) for v in n) for n in notes]
+        if not notes:
+            continue
+        t0 = notes[0][0]
+        key = (text, language, tuple((round(s - t0, 4), round(d, 4), round(m, 3)) for s, d, m in notes))
+        if key not in cache:
+            start_s, y = kokoro.sing_line(text, language, notes, style=style,
+                                          vibrato_rate_hz=voice.vibrato_rate_hz,
+                                          vibrato_depth_cents=voice.vibrato_depth_cents,
+                                          sr=envelope_transfer.TRANSFER_SR_HZ)
+            if voice.envelope_bank is not None:
+                y = envelope_transfer.transfer(y, sr=envelope_transfer.TRANSFER_SR_HZ, bank=voice.envelope_bank,
+                                               amount=influence)
+            cache[key] = (start_s - t0, _resample(y, from_sr=envelope_transfer.TRANSFER_SR_HZ, to_sr=sr))
+        offset_s, y = cache[key]
+        rendered.append((t0 + offset_s, y, is_backing))
+    lead, backing = place_lines(rendered, sr=sr, n_samples=n_samples)
+    if voice.eq_db is not None and influence > 0:
+        lead = timbre.apply_eq_db(lead, sr=sr, eq_db=voice.eq_db, amount=influence)
+        backing = np.stack([timbre.apply_eq_db(backing[:, c], sr=sr, eq_db=voice.eq_db, amount=influence)
+                            for c in range(2)], axis=1)
+    return lead, backing
+
+
+def _resample(y: np.ndarray, *, from_sr: int, to_sr: int) -> np.ndarray:
+    if from_sr == to_sr:
+        return y.astype(np.float32)
+    g = np.gcd(int(from_sr), int(to_sr))
+    return resample_poly(y, int(to_sr) // g, int(from_sr) // g).astype(np.float32)

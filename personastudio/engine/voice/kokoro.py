@@ -86,6 +86,7 @@ VIBRATO_DELAY_S = 0.15
 VIBRATO_RAMP_S = 0.25
 MAX_ONSET_S = 0.3
 PAD_FRAMES = 2  # pad token frames before a phrase (the model starts from silence)
+LEAD_FRAMES = 2  # how far ahead of its frames the model sounds a token
 END_PAD_FRAMES = 3  # and after it: the release
 TARGET_RMS = 0.1  # about -20 dBFS while sounding
 
@@ -351,7 +352,7 @@ _ONSETS = {
 class Syllable:
     """One sung syllable as Kokoro symbols (each character one token)."""
     onset: str  # consonants before the vowel (Mandarin: with the medial glide j/w/ɥ)
-    nucleus: str  # stress marks then the one vowel token
+    nucleus: str  # stress marks (English) or a medial glide (Mandarin), then the one vowel token
     coda: str  # off-glide vowels (Mandarin ai, ao) and consonants after it
     word_end: bool  # a word boundary follows
 
@@ -395,12 +396,19 @@ def _word_syllables(word: str) -> list[Syllable]:
     return out
 
 
+_GLIDES = "jwɥ"
+
+
 def _han_syllable(symbols: str) -> Syllable:
-    """A Mandarin syllable: first vowel the nucleus, later vowels an off-glide in the coda."""
+    """A Mandarin syllable: the medial glide (j w ɥ) and first vowel the nucleus, later vowels an
+    off-glide in the coda. The glide is sung on the note, not before it: "xue" is x | ɥe."""
     k = next((i for i, ch in enumerate(symbols) if ch in _VOWELS), None)
     if k is None:  # 嗯 n, 呣 m
         return _word_syllables(symbols)[0]
-    return Syllable(symbols[:k], symbols[k], symbols[k + 1:], False)
+    g = k
+    while g > 0 and symbols[g - 1] in _GLIDES:
+        g -= 1
+    return Syllable(symbols[:g], symbols[g:k + 1], symbols[k + 1:], False)
 
 
 def _is_mandarin(language: str) -> bool:
@@ -451,15 +459,12 @@ def syllable_count(text: str, language: str) -> int:
 class _Token:
     symbol: str
     syllable: int  # index into the phrase's syllables (-1: pad or space)
-    part: str  # "pad" | "space" | "onset" | "stress" | "vowel" | "coda"
+    part: str  # "pad" | "space" | "onset" | "stress" | "glide" | "vowel" | "coda"
 
 
 # Sung, a diphthong token is held as its first vowel with the second as an off-glide: a long
 # "I" (or A, O, W) token sags by 20-50 dB in its middle, a long "a" or "e" holds steady.
 _SUNG_DIPHTHONGS = {"I": "aɪ", "A": "eɪ", "O": "oʊ", "W": "aʊ", "Y": "ɔɪ", "Q": "əʊ"}
-
-
-LONG_MARK = os.environ.get("KOKORO_LONG_MARK", "1") == "1"  # experiment switch
 
 
 def _tokens(syllables: tuple[Syllable, ...], *, sung: bool = True) -> list[_Token]:
@@ -474,9 +479,8 @@ def _tokens(syllables: tuple[Syllable, ...], *, sung: bool = True) -> list[_Toke
             pair = _SUNG_DIPHTHONGS[nucleus[-1]]
             nucleus, coda = nucleus[:-1] + pair[0], pair[1] + coda
         toks.extend(_Token(ch, i, "onset") for ch in syl.onset)
-        toks.extend(_Token(ch, i, "stress" if ch in _STRESS else "vowel") for ch in nucleus)
-        if sung and LONG_MARK:
-            toks.append(_Token("ː", i, "long"))
+        toks.extend(_Token(ch, i, "stress" if ch in _STRESS else "vowel" if ch in _VOWELS else "glide")
+                    for ch in nucleus)
         toks.extend(_Token(ch, i, "coda") for ch in coda)
         if syl.word_end and i + 1 < len(syllables):
             toks.append(_Token(" ", -1, "space"))
@@ -544,7 +548,9 @@ class _Span:
     end: float  # the next onset (legato) or the last note's end (before a rest)
 
 
-MAX_CONSONANT_FRAMES = 4  # natural speech lengthens sounds before pauses; a sung consonant is short
+MAX_CONSONANT_FRAMES = 3  # natural speech lengthens sounds before pauses; a sung consonant is short
+ONSET_SHARE = 0.3  # of the previous note's time an onset may take (it sounds before its own note)
+CODA_SHARE = 0.25  # of the syllable's time its coda may take
 MAX_GLIDE_FRAMES = 3
 
 
@@ -570,8 +576,8 @@ def _spans(syllables: tuple[Syllable, ...], groups: list, toks: list[_Token],
     ends = [max(s + d for s, d, _ in g) for g in groups]
     onset = np.zeros(n)
     for i in range(n):
-        # The onset is taken from the previous note: at most 40 % of it (30 % of a 1-frame vowel...).
-        room = MAX_ONSET_S if i == 0 else 0.4 * max(starts[i] - starts[i - 1], 0.0)
+        # The onset is taken from the previous note's time, so it is kept to a share of it.
+        room = MAX_ONSET_S if i == 0 else ONSET_SHARE * max(starts[i] - starts[i - 1], 0.0)
         onset[i] = min(onset_nat[i], MAX_ONSET_S, room)
     spans = []
     for i in range(n):
@@ -581,7 +587,7 @@ def _spans(syllables: tuple[Syllable, ...], groups: list, toks: list[_Token],
             end = nxt if nxt - end < REST_S else end  # legato over short gaps
             end = min(end, nxt)
         end = max(end, starts[i] + FRAME_S)
-        coda = min(coda_nat[i], 0.35 * (end - starts[i]))
+        coda = min(coda_nat[i], CODA_SHARE * (end - starts[i]))
         spans.append(_Span(starts[i] - onset[i], starts[i], end - coda, end))
     return spans
 
@@ -602,20 +608,21 @@ def _phrases(syllables: tuple[Syllable, ...], spans: list[_Span]) -> list[tuple[
     return out
 
 
-NUCLEUS_EDGE_FRAMES = 2
-_NUCLEUS = ("stress", "vowel", "long")
+NUCLEUS_EDGE_FRAMES = 1
+GLIDE_FRAMES = 2
+_NUCLEUS = ("stress", "glide", "vowel")
 
 
 def _held_index(toks: list[_Token], idx: list[int]) -> int:
-    """Which token of a nucleus is stretched: the length mark, else the stress mark, else the vowel.
+    """Which token of a nucleus is stretched: the stress mark when there is one, else the vowel.
 
     Kokoro's alignment puts a stressed vowel's sound on the stress mark before it: spoken, "let"
-    is loud in the frames of ``ˈ`` and near silent (the closure of the t) in those of ``ɛ``; a
-    vowel token stretched far beyond its natural length sags in the middle. A length mark ``ː``
-    (long vowels: Japanese, British English) after the vowel is what it was trained to hold.
+    is loud in the frames of ``ˈ`` and near silent (already the closure of the t) in those of
+    ``ɛ``; stretching the ``ɛ`` gave 0.25 s of near silence. (Appending a length mark ``ː`` to
+    hold instead measured worse: more frames 15 dB down, lower pitch accuracy.)
     """
     parts = [toks[i].part for i in idx]
-    for want in ("long", "stress", "vowel"):
+    for want in ("stress", "vowel"):
         if want in parts:
             return idx[parts.index(want)]
     return idx[-1]
@@ -624,8 +631,9 @@ def _held_index(toks: list[_Token], idx: list[int]) -> int:
 def _durations(toks: list[_Token], natural: np.ndarray, spans: list[_Span], t0: float) -> np.ndarray:
     """Frames per token so that each syllable part fills its span (frame 0 starts at t0).
 
-    In the nucleus the held token (``_held_index``) takes the span, the other tokens keep their
-    natural length up to 2 frames (together at most 40 % of the span).
+    In the nucleus the held token (``_held_index``) takes the span, the other tokens keep up to
+    their natural length: a Mandarin medial glide 2 frames, a stressed vowel's own token (its
+    tail, which already sounds like the next consonant) 1 frame; together at most 40 % of it.
     """
     natural = _capped(toks, natural)
     groups: list[tuple[str, int, list[int]]] = []  # consecutive tokens of one part
@@ -649,7 +657,8 @@ def _durations(toks: list[_Token], natural: np.ndarray, spans: list[_Span], t0: 
             a, b = a - t0, b - t0
         if part == "nucleus":
             held = _held_index(toks, idx)
-            share = np.array([0.0 if i == held else min(max(int(natural[i]), 1), NUCLEUS_EDGE_FRAMES)
+            share = np.array([0.0 if i == held else min(max(int(natural[i]), 1), GLIDE_FRAMES if
+                                                        toks[i].part == "glide" else NUCLEUS_EDGE_FRAMES)
                               for i in idx]) * FRAME_S
             if share.sum() > 0.4 * (b - a):
                 share *= 0.4 * (b - a) / share.sum()
@@ -727,18 +736,21 @@ def _held_vowel(seg: np.ndarray, n: int, level: float) -> np.ndarray:
     return np.concatenate([np.maximum(seg[:edge], np.float32(min(level, float(seg[:edge].max())))), hold, release])
 
 
-HOLD_BOOST = float(os.environ.get("KOKORO_HOLD_BOOST", "4"))
+# The model's energy input (N, log-like) for held vowels, above the loudest natural value. At the
+# natural level a vowel held for 0.6 s sags 25-30 dB in its middle; +3 holds it within 2 dB,
+# +6 is 6 dB louder still. The level is evened out afterwards (``_even_vowels``) anyway.
+HOLD_BOOST = 4.0
 
 
 def _energy_curve(toks: list[_Token], natural: _Prosody, durations: np.ndarray) -> np.ndarray:
     """The model's energy (N) curve for sung durations, built from its natural one token by token.
 
-    Consonants (and a stressed vowel's tail) keep their natural curve resampled to their new
-    length. The held part of a vowel (the stress mark, else the vowel token; see ``_durations``)
-    keeps its natural attack and is then held at its loudest natural value, raised to 1 below
-    the phrase's median vowel peak. Left to predict N itself on sung durations, the model lets a long vowel die away
-    after a few frames (a 0.7 s "fly" was 50 dB down after 0.2 s), and so does the natural curve
-    merely stretched (a natural phrase-final vowel decays; so does "I" before a pause).
+    Consonants (and a stressed vowel's 1-frame tail) keep their natural curve resampled to their
+    new length. The held token of a nucleus (the stress mark, else the vowel; ``_held_index``)
+    keeps its natural attack and is then held at its loudest natural value (at least the
+    phrase's median vowel peak) plus HOLD_BOOST. Left to predict N itself on sung durations, the
+    model lets a long vowel die away after a few frames (a 0.7 s "fly" was 50 dB down after
+    0.2 s), and so does the natural curve merely stretched.
     """
     src = natural.energy
     segs = []
@@ -816,7 +828,14 @@ def _sing_phrase_at(syllables: tuple[Syllable, ...], groups: list, style: np.nda
     flat = sorted(nt for g in groups for nt in g)
     f0 = _f0_curve(toks, durations, t0, flat, vibrato_rate_hz=vibrato_rate_hz,
                    vibrato_depth_cents=vibrato_depth_cents, unvoiced_f0=unvoiced_f0)
-    sung = _Prosody(durations, f0, _energy_curve(toks, natural, durations))
+    # The model sounds each token about 2 frames before its frames (a vowel's onset 46-59 ms
+    # before its note); the F0 source is exact. So the tokens move 2 frames later, the F0 stays.
+    late = durations.copy()
+    late[0] += LEAD_FRAMES
+    late[-1] = max(int(late[-1]) - LEAD_FRAMES, 1)
+    n_f0 = F0_PER_FRAME * int(late.sum())
+    f0 = np.pad(f0, (0, max(n_f0 - len(f0), 0)))[:n_f0]
+    sung = _Prosody(late, f0, _energy_curve(toks, natural, late))
     audio = _render(ids, style, sung, threads=threads)
     audio = _even_vowels(audio, spans, t0)
     return start_s, audio[PAD_FRAMES * FRAME_SAMPLES:]

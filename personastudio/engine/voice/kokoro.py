@@ -172,6 +172,9 @@ def _sessions(threads: int | None = None) -> _Sessions:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Idle workers sleep instead of spinning: the band renders on the same 2 cores
+            # (same speed, ~8 % less CPU measured).
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             providers = ["CPUExecutionProvider"]
             _SESSIONS[threads] = _Sessions(
                 sing=ort.InferenceSession(sing.SerializeToString(), opts, providers=providers),

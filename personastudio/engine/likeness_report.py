@@ -30,30 +30,26 @@ import numpy as np
 from .dsp import measure
 from .dsp.profile import voice_profile
 from .dsp.song import render_song
-from .report import png_bytes
-from .voice import embedding, kokoro, reference_speakers
-from .voice.fit import fit_persona_voice
+from . import report
+from .report import spectrogram_png
+from .voice import embedding, envelope_transfer, kokoro, reference_speakers
+from .voice.fit import LIKENESS_FLOOR, LIKENESS_GOAL, fit_persona_voice
 
 SR = 44100
-L_GOAL, L_FLOOR = 0.5, 0.3
 WER_GOAL = 0.25
 SPEED_GOAL_S_PER_S = 0.25
 FIT_GOAL_S = 180.0
 
-LYRICS_EN = """[Verse]
-Morning light is falling on the floor
-I can hear the city through the door
-[Chorus]
-Hold on, we are running out of night
-Sing it till the windows turn to white
-"""
-LYRICS_ZH = """[主歌]
-清晨的光洒在窗台
-我听见城市慢慢醒来
-[副歌]
-别放手 我们还有今夜
-唱到天边泛起了白雪
-"""
+
+
+def _first_sections(lyrics: str, count: int) -> str:
+    """The lyric up to its count-th section tag: a verse and a chorus of the engine report's songs."""
+    parts = lyrics.split("\n[")
+    return "\n[".join(parts[:count]).rstrip("\n") + "\n"
+
+
+LYRICS_EN = _first_sections(report.LYRICS_EN, 2)
+LYRICS_ZH = _first_sections(report.LYRICS_ZH, 2)
 WER_SENTENCES = (
     "the birch canoe slid on the smooth planks",
     "glue the sheet to the dark blue background",
@@ -91,22 +87,6 @@ def _vocal(lyrics: str, profile: dict, singer: str, seed: int) -> tuple[np.ndarr
 
 def _emb(x: np.ndarray, sr: int = SR) -> np.ndarray:
     return embedding.embed_utterance(x, sr=sr, fixed_level=True)  # loudness is not identity
-
-
-def spectrogram_png(x: np.ndarray, *, sr: int, width: int = 900, height: int = 200, max_hz: float = 8000.0) -> bytes:
-    """Log-magnitude spectrogram (0 to max_hz, 80 dB range) as a greyscale-to-orange PNG."""
-    n_fft, hop = 1024, max(len(x) // width, 64)
-    frames = [x[i:i + n_fft] * np.hanning(n_fft) for i in range(0, max(len(x) - n_fft, 1), hop)][:width]
-    if not frames:
-        frames = [np.zeros(n_fft)]
-    spec = np.abs(np.fft.rfft(np.array(frames), axis=1)).T
-    spec = spec[: int(max_hz / (sr / n_fft))]
-    db = 20 * np.log10(spec + 1e-9)
-    db = np.clip((db - (db.max() - 80)) / 80, 0, 1)[::-1]
-    rows = np.linspace(0, db.shape[0] - 1, height).astype(int)
-    img = db[rows]
-    rgb = np.stack([img, img ** 1.5, img ** 3], axis=-1)
-    return png_bytes((rgb * 255).astype(np.uint8))
 
 
 def wer_of(style: np.ndarray | None, eq_db, register: str) -> float:
@@ -149,7 +129,7 @@ def run(out: Path, *, runs: int, speakers_wanted: list[str] | None, quick: bool,
                                       register=spk.register)
             log(f"run {run_i} {spk.name}: fitted in {fit_s:.0f} s, clip likeness {learned['likeness_raw']:+.2f}")
             if run_i == 0:
-                (out / f"{spk.name}-clip-spec.png").write_bytes(spectrogram_png(clip[: 8 * SR], sr=SR))
+                (out / f"{spk.name}-clip-spec.png").write_bytes(spectrogram_png(clip[: 8 * SR], SR, width=900, height=200))
         for spk in speakers:
             p = personas[spk.name]
             ref = refs[spk.name]
@@ -162,6 +142,9 @@ def run(out: Path, *, runs: int, speakers_wanted: list[str] | None, quick: bool,
                     vocal, song, render_s = _vocal(lyrics, prof, singer, seed)
                     stock_prof, stock_singer = _stock_profile(approach, p["learned"])
                     stock_vocal, _s, _t = _vocal(lyrics, stock_prof, stock_singer, seed)
+                    if prof.get("envelope_bank"):
+                        # The fitted song went through WORLD: so does its stock, with no persona data.
+                        stock_vocal = envelope_transfer.resynthesise(stock_vocal, sr=SR)
                     e_song, e_stock = _emb(vocal), _emb(stock_vocal)
                     sim_song, sim_stock = embedding.cosine_similarity(e_song, ref), embedding.cosine_similarity(e_stock, ref)
                     sim_other = embedding.cosine_similarity(p["other"], ref)
@@ -184,7 +167,7 @@ def run(out: Path, *, runs: int, speakers_wanted: list[str] | None, quick: bool,
                         f"pitch={row['pitch']:.2f} {row['compute_s_per_s']:.3f} s/s" +
                         (f" WER={row['wer']:.2f}" if "wer" in row else ""))
                     if run_i == 0 and approach == approaches[-1] and lang == "en":
-                        (out / f"{spk.name}-song-spec.png").write_bytes(spectrogram_png(vocal[: 8 * SR], sr=SR))
+                        (out / f"{spk.name}-song-spec.png").write_bytes(spectrogram_png(vocal[: 8 * SR], SR, width=900, height=200))
     result = {"rows": rows, "speakers": [s.name for s in speakers], "runs": runs}
     (out / "results.json").write_text(json.dumps(result, indent=1, default=float))
     (out / "report.md").write_text(markdown(rows))
@@ -202,7 +185,7 @@ def _spread(values: list[float]) -> str:
 
 def markdown(rows: list[dict]) -> str:
     lines = ["# Likeness report", "",
-             f"Goals: L ≥ {L_GOAL} for every persona (below {L_FLOOR} not worth its name), nearest reference "
+             f"Goals: L ≥ {LIKENESS_GOAL} for every persona (below {LIKENESS_FLOOR} not worth its name), nearest reference "
              f"all correct, pitch ≥ 85 % within 50 cents, WER ≤ {WER_GOAL:.0%} (speech at speaking pitch), "
              f"≤ {SPEED_GOAL_S_PER_S} s compute per s of song, fit ≤ {FIT_GOAL_S:.0f} s, −14 ± 1 LUFS, ≤ −1 dBTP.", "",
              "| approach | lang | speaker | L mean (min…max over runs) | identified | pitch | WER | s/s | fit s | LUFS | dBTP |",

@@ -7,12 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from personastudio.clips.models import format_region
 from personastudio.engine.dsp.profile import VoiceProfile, hz_to_note_name, note_name_range
+from personastudio.engine.voice.fit import LIKENESS_FLOOR, LIKENESS_GOAL
 from personastudio.submission import unique_submission
-
-
-# The singer issue's goals: a persona below 0.3 is not worth its name; 0.5 and above is the target.
-LIKENESS_CLOSE = 0.5
-LIKENESS_FAIR = 0.3
 
 
 class Persona(models.Model):
@@ -72,9 +68,9 @@ class Persona(models.Model):
         """The likeness meter's words: "close", "fair" or "far" ("" when not measured)."""
         if self.likeness is None:
             return ""
-        if self.likeness >= LIKENESS_CLOSE:
+        if self.likeness >= LIKENESS_GOAL:
             return "close"
-        return "fair" if self.likeness >= LIKENESS_FAIR else "far"
+        return "fair" if self.likeness >= LIKENESS_FLOOR else "far"
 
     @property
     def likeness_percent(self) -> int:

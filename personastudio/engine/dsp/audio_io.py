@@ -7,13 +7,25 @@ M4A/AAC) decodes to mono float32 at the sample rate the caller asks for.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import av
 import numpy as np
+from scipy.signal import resample_poly
 
 from .errors import ParameterError
+
+
+def resample(samples: np.ndarray, *, sr_from: int, sr_to: int) -> np.ndarray:
+    """Polyphase resampling along axis 0 (scipy's resample_poly); the same array when the rates agree."""
+    if int(sr_from) <= 0 or int(sr_to) <= 0:
+        raise ParameterError("sample rates must be positive")
+    if int(sr_from) == int(sr_to):
+        return samples
+    g = math.gcd(int(sr_from), int(sr_to))
+    return resample_poly(samples, int(sr_to) // g, int(sr_from) // g, axis=0)
 
 
 class AudioDecodeError(Exception):

@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyworld
-from scipy.signal import resample_poly
 
+from .audio_io import resample
 from .errors import ParameterError
 
 ANALYSIS_SR = 16000
@@ -108,10 +108,7 @@ def voice_profile(samples: np.ndarray, *, sr: int) -> VoiceProfile:
 
 
 def _to_analysis_rate(samples: np.ndarray, sr: int) -> np.ndarray:
-    if sr == ANALYSIS_SR:
-        return samples
-    g = math.gcd(int(sr), ANALYSIS_SR)
-    return resample_poly(samples, ANALYSIS_SR // g, int(sr) // g)
+    return resample(samples, sr_from=sr, sr_to=ANALYSIS_SR)
 
 
 def voiced_f0(x: np.ndarray) -> np.ndarray:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyworld
-from scipy.signal import resample_poly
 
+from .audio_io import resample
 from .errors import ParameterError
 
 ENVELOPE_SR_HZ = 16000  # the speaker embedding's rate: what lies above 8 kHz does not count
@@ -43,10 +43,7 @@ def _to_envelope_rate(samples: np.ndarray, sr: int) -> np.ndarray:
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim == 2:
         x = x.mean(axis=1)
-    if sr != ENVELOPE_SR_HZ:
-        g = np.gcd(int(sr), ENVELOPE_SR_HZ)
-        x = resample_poly(x, ENVELOPE_SR_HZ // g, int(sr) // g)
-    return np.ascontiguousarray(x)
+    return np.ascontiguousarray(resample(x, sr_from=sr, sr_to=ENVELOPE_SR_HZ))
 
 
 def long_term_envelope_db(samples: np.ndarray, *, sr: int, n_bands: int = N_EQ_BANDS) -> np.ndarray | None:

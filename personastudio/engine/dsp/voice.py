@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 import pyworld
-from scipy.signal import resample_poly
+
+from .audio_io import resample
 
 FRAME_PERIOD_MS = 5.0
 _FP = FRAME_PERIOD_MS / 1000.0
@@ -559,9 +560,7 @@ def sing_line(spoken: SpokenLine, notes: list[tuple[float, float, float]], *, vo
     peak = float(np.max(np.abs(y))) if len(y) else 0.0
     if peak > 0.95:
         y = y * (0.95 / peak)
-    if sr != world.sr:
-        g = math.gcd(int(sr), int(world.sr))
-        y = resample_poly(y, int(sr) // g, int(world.sr) // g)
+    y = resample(y, sr_from=world.sr, sr_to=sr)
     fade = min(int(0.004 * sr), len(y) // 2)
     if fade > 0:
         ramp = np.linspace(0.0, 1.0, fade)

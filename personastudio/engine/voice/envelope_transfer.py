@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pyworld
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import resample_poly
 
+from ..dsp.audio_io import resample
 from ..dsp.errors import ParameterError
 
 TRANSFER_SR_HZ = 24000  # the neural voice's own rate
@@ -47,17 +47,11 @@ def _to_rate(samples: np.ndarray, sr: int) -> np.ndarray:
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim == 2:
         x = x.mean(axis=1)
-    if sr != TRANSFER_SR_HZ:
-        g = np.gcd(int(sr), TRANSFER_SR_HZ)
-        x = resample_poly(x, TRANSFER_SR_HZ // g, int(sr) // g)
-    return np.ascontiguousarray(x)
+    return np.ascontiguousarray(resample(x, sr_from=sr, sr_to=TRANSFER_SR_HZ))
 
 
 def _from_rate(out: np.ndarray, sr: int, n: int) -> np.ndarray:
-    if sr != TRANSFER_SR_HZ:
-        g = np.gcd(int(sr), TRANSFER_SR_HZ)
-        out = resample_poly(out, int(sr) // g, TRANSFER_SR_HZ // g)
-    out = out[:n]
+    out = resample(out, sr_from=TRANSFER_SR_HZ, sr_to=sr)[:n]
     return np.pad(out, (0, max(n - len(out), 0))).astype(np.float32)
 
 

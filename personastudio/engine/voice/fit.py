@@ -28,11 +28,16 @@ import numpy as np
 
 from ..dsp import timbre
 from ..dsp.profile import hz_to_midi
+from ..dsp.voice import place_lines
 from . import embedding, envelope_transfer, kokoro
 from .weights import WeightsMissing
 
 logger = logging.getLogger(__name__)
 
+# The singer issue's goals for the likeness: 0.5 and above is the target; below 0.3 a persona is not
+# worth its name. The persona page's meter and the likeness report both read these.
+LIKENESS_GOAL = 0.5
+LIKENESS_FLOOR = 0.3
 FIT_EVALUATIONS = 64  # ~1 s each on two cores: about a minute and a half for any clip
 SEARCH_DIMENSIONS = 12
 SEARCH_SIGMA = 0.6  # in units of each direction's natural spread across the stock voices
@@ -49,7 +54,6 @@ class FittedVoice:
     style: np.ndarray  # (256,) float32 Kokoro style vector
     bank: dict | None  # envelope_transfer.build_bank of the target part
     eq_db: np.ndarray  # (timbre.N_EQ_BANDS,) gain per band
-    register: str  # "female" | "male": the stock voice it started from
     likeness: float  # on the held-back part of the clip, see the module docstring (not clipped)
     similarity: float  # sim(fitted, held)
     stock_similarity: float  # sim(stock, held)
@@ -117,13 +121,10 @@ class _Probe:
     def sing(self, style: np.ndarray) -> np.ndarray:
         """The probe in `style`, with no persona data (Kokoro's own output), at self.sr."""
         end_s = max(n[0] + n[1] for tune in self.tunes for n in tune) + 0.5
-        out = np.zeros(int(end_s * self.sr), dtype=np.float32)
-        for text, notes in zip(self.texts, self.tunes):
-            start_s, y = kokoro.sing_line(text, "en", notes, style=style, sr=self.sr)
-            at = max(int(round(start_s * self.sr)), 0)
-            y = y[: len(out) - at]
-            out[at:at + len(y)] += y
-        return out
+        lines = [(*kokoro.sing_line(text, "en", notes, style=style, sr=self.sr), False)
+                 for text, notes in zip(self.texts, self.tunes)]
+        lead, _backing = place_lines(lines, sr=self.sr, n_samples=int(end_s * self.sr))
+        return lead
 
     def eq_for(self, sung: np.ndarray) -> np.ndarray:
         if self.target_env_db is None:
@@ -149,7 +150,7 @@ class _Probe:
         return embedding.embed_utterance(sung, sr=self.sr, fixed_level=True)
 
 
-def _search_basis(styles: dict[str, np.ndarray], *, dims: int) -> np.ndarray:
+def _search_basis(*, dims: int) -> np.ndarray:
     """(dims, 256): the main directions in which the stock styles differ, each scaled to its spread."""
     table = np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1, 256) for v in kokoro.style_tables().values()])
     centred = table - table.mean(axis=0)
@@ -187,22 +188,24 @@ def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, registe
     budget = max(int(evaluations), 1)
     done = 0
 
-    def score(style: np.ndarray) -> float:
+    def score(style: np.ndarray) -> tuple[float, np.ndarray]:
+        """(similarity to the target, the EQ the probe was heard with)."""
         nonlocal done
-        vec, _eq = probe.embed(style)
+        vec, eq = probe.embed(style)
         done += 1
         progress(0.05 + 0.85 * done / budget)
-        return embedding.cosine_similarity(vec, target)
+        return embedding.cosine_similarity(vec, target), eq
 
     # 1. The closest stock voice (the register's own first: a small budget tries only that).
     stock_name = kokoro.STOCK_STYLES[register]
     names = [stock_name] + [name for name in styles if name != stock_name]
     names = names[: max(1, min(len(names), budget - 4))]
-    start_name, start_score = max(((name, score(styles[name])) for name in names), key=lambda kv: kv[1])
+    scored = {name: score(styles[name]) for name in names}
+    start_name = max(scored, key=lambda name: scored[name][0])
     start = np.asarray(styles[start_name], dtype=np.float64)
-    best_style, best_score = start, start_score
+    best_style, (best_score, best_eq) = start, scored[start_name]
     # 2. CMA-ES around it, in the subspace where Kokoro's voices differ.
-    basis = _search_basis(styles, dims=SEARCH_DIMENSIONS)
+    basis = _search_basis(dims=SEARCH_DIMENSIONS)
     remaining = budget - done
     if remaining >= 4:
         import cma
@@ -218,22 +221,21 @@ def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, registe
                 losses = []
                 for z in zs:
                     style = start + np.asarray(z) @ basis
-                    s = score(style)
-                    losses.append(-s)
-                    if s > best_score:
-                        best_style, best_score = style, s
+                    similarity, eq = score(style)
+                    losses.append(-similarity)
+                    if similarity > best_score:
+                        best_style, best_score, best_eq = style, similarity, eq
                 es.tell(zs, losses)
     best_style = best_style.astype(np.float32)
     # 3. Check on the held-back part, with longer probes of other words, against the stock voice.
     check = _Probe(texts=CHECK_LINES, median_hz=median_hz, target_env_db=probe.target_env_db, bank=bank)
     fitted_vec, _ = check.embed(best_style)
     stock_vec = check.embed_stock(kokoro.stock_style(register))
-    _sung, final_eq = probe.render(best_style)
     sim_fit = embedding.cosine_similarity(fitted_vec, held)
     sim_stock = embedding.cosine_similarity(stock_vec, held)
     sim_self = embedding.cosine_similarity(target, held)
     likeness = (sim_fit - sim_stock) / max(sim_self - sim_stock, 1e-3)
     progress(1.0)
-    return FittedVoice(style=best_style, bank=bank, eq_db=final_eq, register=register, likeness=float(likeness),
+    return FittedVoice(style=best_style, bank=bank, eq_db=best_eq, likeness=float(likeness),
                        similarity=sim_fit, stock_similarity=sim_stock, self_similarity=sim_self,
-                       evaluations=done + 3)
+                       evaluations=done)

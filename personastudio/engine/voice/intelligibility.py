@@ -18,12 +18,11 @@ No Django here.
 from __future__ import annotations
 
 import functools
-import math
 import re
 import threading
 
 import numpy as np
-from scipy.signal import resample_poly
+from ..dsp.audio_io import resample
 
 __all__ = ["transcribe_en", "word_error_rate", "normalise_text", "ASR_SR"]
 
@@ -43,9 +42,7 @@ def _pcm16(samples: np.ndarray, sr: int) -> bytes:
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim == 2:
         x = x.mean(axis=1) if x.shape[1] <= 8 else x.mean(axis=0)
-    if sr != ASR_SR:
-        g = math.gcd(int(sr), ASR_SR)
-        x = resample_poly(x, ASR_SR // g, int(sr) // g)
+    x = resample(x, sr_from=sr, sr_to=ASR_SR)
     peak = float(np.max(np.abs(x))) if len(x) else 0.0
     if peak > 0:
         x = x * (0.7 / peak)  # a steady level: the model's front end expects ordinary speech levels

@@ -57,6 +57,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.signal import resample_poly
 
+from ..dsp.audio_io import resample
 from . import weights
 
 SAMPLE_RATE = 24000
@@ -894,10 +895,7 @@ def _level(y: np.ndarray) -> np.ndarray:
 
 
 def _resample(y: np.ndarray, sr: int) -> np.ndarray:
-    if int(sr) == SAMPLE_RATE:
-        return y
-    g = math.gcd(int(sr), SAMPLE_RATE)
-    return resample_poly(y, int(sr) // g, SAMPLE_RATE // g).astype(np.float32)
+    return resample(y, sr_from=SAMPLE_RATE, sr_to=sr).astype(np.float32, copy=False)
 
 
 def sing_line(text: str, language: str, notes: list[tuple[float, float, float]], *, style: np.ndarray,

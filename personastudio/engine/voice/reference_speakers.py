@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.io import wavfile
-from scipy.signal import resample_poly
+from ..dsp.audio_io import resample
 
 __all__ = [
     "Speaker", "SungTake", "available_speakers", "speaker", "sung_clip", "sung_take", "spoken_clip",
@@ -379,9 +379,7 @@ def _database_rate(spk: Speaker) -> int:
 
 
 def _finish(x: np.ndarray, rate: int, sr: int, peak: float = 0.7) -> np.ndarray:
-    if sr != rate:
-        g = math.gcd(int(sr), rate)
-        x = resample_poly(x, int(sr) // g, rate // g).astype(np.float32)
+    x = resample(x, sr_from=rate, sr_to=sr).astype(np.float32, copy=False)
     m = float(np.max(np.abs(x))) if len(x) else 0.0
     return (x * (peak / m)).astype(np.float32) if m > 0 else x.astype(np.float32)
 

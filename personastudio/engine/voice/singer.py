@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from ..dsp import timbre
+from ..dsp.audio_io import resample
 from ..dsp.voice import VoiceSettings, place_lines
 from . import envelope_transfer, kokoro
 from .weights import WeightsError
@@ -65,7 +65,8 @@ def sing(lines: list[tuple[str, str, list[tuple[float, float, float]], bool]], *
             if voice.envelope_bank is not None:
                 y = envelope_transfer.transfer(y, sr=envelope_transfer.TRANSFER_SR_HZ, bank=voice.envelope_bank,
                                                amount=influence)
-            cache[key] = (start_s - t0, _resample(y, from_sr=envelope_transfer.TRANSFER_SR_HZ, to_sr=sr))
+            y = resample(y, sr_from=envelope_transfer.TRANSFER_SR_HZ, sr_to=sr).astype(np.float32, copy=False)
+            cache[key] = (start_s - t0, y)
         offset_s, y = cache[key]
         rendered.append((t0 + offset_s, y, is_backing))
     lead, backing = place_lines(rendered, sr=sr, n_samples=n_samples)
@@ -75,9 +76,3 @@ def sing(lines: list[tuple[str, str, list[tuple[float, float, float]], bool]], *
                             for c in range(2)], axis=1)
     return lead, backing
 
-
-def _resample(y: np.ndarray, *, from_sr: int, to_sr: int) -> np.ndarray:
-    if from_sr == to_sr:
-        return y.astype(np.float32)
-    g = np.gcd(int(from_sr), int(to_sr))
-    return resample_poly(y, int(to_sr) // g, int(from_sr) // g).astype(np.float32)

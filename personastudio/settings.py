@@ -198,6 +198,9 @@ ENGINE_UPLOAD_ALLOW_PRIVATE = env_bool("ENGINE_UPLOAD_ALLOW_PRIVATE", False)
 ENGINE_MIN_VOICED_S = float(env("ENGINE_MIN_VOICED_S", "10"))
 # Probes the persona fit sings and compares (about a second each on two cores); more is closer, slower.
 ENGINE_PERSONA_FIT_EVALUATIONS = env_int("ENGINE_PERSONA_FIT_EVALUATIONS", 64)
+# Voice checks (the consent phrase compared with a clip's voice) one account may try per hour, in the
+# studio and on the API each: enough for honest retakes, too few to search for a voice that passes.
+VOICE_CHECKS_PER_HOUR = env_int("VOICE_CHECKS_PER_HOUR", 10)
 
 LOGGING = {
     "version": 1,

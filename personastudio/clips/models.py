@@ -30,6 +30,8 @@ class Clip(models.Model):
         GENERATED = "generated", _("Generated")
         VOCALS = "vocals", _("Vocals")
         INSTRUMENTAL = "instrumental", _("Instrumental")
+        # Someone reading the consent phrase for a persona (personas.VoiceCheck); never a persona's source.
+        VERIFICATION = "verification", _("Voice check")
 
     class Separation(models.TextChoices):
         NONE = "", _("Not separated")

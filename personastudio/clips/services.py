@@ -96,7 +96,7 @@ def clip_get_for_user(*, user: AbstractBaseUser, clip_id) -> Clip:
 def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: str,
                 kind: str = Clip.Kind.UPLOAD, **fields) -> Clip:
     """Keep audio as a clip: decode it once to check it and to measure it, store the original privately."""
-    from_user = kind in (Clip.Kind.UPLOAD, Clip.Kind.RECORDING)
+    from_user = kind in (Clip.Kind.UPLOAD, Clip.Kind.RECORDING, Clip.Kind.VERIFICATION)
     limit_mb = settings.CLIP_MAX_UPLOAD_MB
     if from_user and len(data) > limit_mb * 1024 * 1024:
         raise ClipRejected(MSG_TOO_BIG.format(limit=limit_mb))
@@ -130,6 +130,26 @@ def _spoken_duration(seconds: float) -> str:
     if seconds < 90:
         return gettext("{seconds} seconds").format(seconds=f"{seconds:.0f}")
     return gettext("{minutes} minutes").format(minutes=f"{seconds / 60:.3g}")
+
+
+def clip_sings_engine_voice_only(clip: Clip) -> bool:
+    """A track this app generated (or a stem of one) that continues no one's upload: the voice in it
+    is the engine's, so a persona of it needs no consent. Anything else may be a person's voice."""
+    seen = set()
+    while clip is not None and clip.pk not in seen:
+        seen.add(clip.pk)
+        if clip.kind == Clip.Kind.GENERATED:
+            song = clip.generation
+            if song is None:
+                return False
+            if not song.is_extension:
+                return True
+            clip = song.continue_clip  # an extension sings on over what it continues
+        elif clip.kind in (Clip.Kind.VOCALS, Clip.Kind.INSTRUMENTAL):
+            clip = clip.parent
+        else:
+            return False
+    return False
 
 
 def clip_decode(*, clip: Clip, sr: int = ANALYSIS_SR):

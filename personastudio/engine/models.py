@@ -65,6 +65,9 @@ class EngineClip(models.Model):
     voiced_s = models.FloatField(default=0)
     task = models.ForeignKey("EngineTask", null=True, blank=True, on_delete=models.CASCADE, related_name="clips")
     variant = models.PositiveSmallIntegerField(default=0)
+    # Only the engine's own voice sings in it (a song made here that continues no upload, or a stem of
+    # one): a persona made from it needs no voice check. An upload, or anything made from one, does.
+    engine_voice = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expire_at = models.DateTimeField()
 
@@ -84,7 +87,21 @@ class EnginePersona(models.Model):
     batch_id = models.CharField(max_length=32)
     status = models.CharField(max_length=16, choices=Status.choices)
     profile = models.JSONField(default=dict)
+    # (ours) The voice check that let a persona of a real voice be made; empty for the engine's own voice.
+    voice_check = models.OneToOneField("EngineVoiceCheck", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="persona")
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class EngineVoiceCheck(models.Model):
+    """One comparison of a recorded consent phrase with a clip's voice, passed or not (the rate limit counts them)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="engine_voice_checks")
+    clip = models.ForeignKey(EngineClip, null=True, on_delete=models.SET_NULL, related_name="+")
+    verification_clip = models.ForeignKey(EngineClip, null=True, on_delete=models.SET_NULL, related_name="+")
+    similarity = models.FloatField()
+    passed = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
 
 class EngineTask(models.Model):

@@ -33,7 +33,9 @@ from personastudio.musicapi.errors import (
     BadRequest,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     UnprocessableAudio,
+    VoiceNotMatched,
 )
 from personastudio.musicapi.types import (
     TASK_STATUS_CODES,
@@ -49,8 +51,9 @@ from personastudio.musicapi.types import (
 from personastudio.netguard import PrivateAddressError, require_public_http_url
 
 from .dsp import audio_io, composer, extend, profile, separate
+from .voice import consent_phrases, verification
 from .voice import fit as voice_fit
-from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask
+from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask, EngineVoiceCheck
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,18 @@ ANALYSIS_SR = 22050
 MSG_TOO_LITTLE_VOICE = (
     "This clip has only {voiced:.0f} seconds of singing or speech; a persona needs at least "
     "{minimum:.0f}. Separate the vocals first and use a clip with 30 seconds or more of clear singing."
+)
+MSG_NEEDS_VOICE_CHECK = (
+    "This clip is an upload, so a persona of its voice needs that voice's consent: get a phrase from "
+    "GET /api/v1/music/persona/phrase?lang=en (or zh), record the clip's singer reading it, upload the "
+    "recording with music/upload and send its clipId as 'verification_clip_id'."
+)
+MSG_VOICE_NOT_MATCHED = (
+    "The voice reading the phrase does not sound like the voice in the clip (similarity {similarity:.2f}, "
+    "{threshold:.2f} needed), so no persona was made. The clip's own singer must read the phrase."
+)
+MSG_VOICE_CHECKS_USED = (
+    "This key has tried {limit} voice checks in the last hour; the next one can be tried in {minutes} minutes."
 )
 MSG_PERSONA_NOT_FOUND = "No persona with that id."
 MSG_CLIP_NOT_FOUND = "No clip with that id."
@@ -225,9 +240,13 @@ def _clip_for(owner: AbstractBaseUser, clip_id: str) -> EngineClip:
 # --- personas ---------------------------------------------------------------
 
 
-def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str,
+def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str, verification_clip_id: str = "",
                    on_progress: Callable[[float], None] | None = None) -> EnginePersona:
     """Learn a persona from a clip: its range, vibrato and breath, and a singing voice fitted to it.
+
+    A clip with a real person's voice in it (anything but this engine's own songs and their stems)
+    needs `verification_clip_id`: that person reading a consent phrase (`persona_phrase`), compared
+    with the clip's voice before anything is learned.
 
     Runs for a minute or two (the fit sings and compares about a hundred probes); the studio calls
     it on its worker with `on_progress`, the HTTP API in the request, as the contract's reply is final.
@@ -238,7 +257,15 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str,
     clip = _clip_for(owner, clip_id)
     if clip.voiced_s < settings.ENGINE_MIN_VOICED_S:
         raise UnprocessableAudio(MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=settings.ENGINE_MIN_VOICED_S))
-    samples = persona_voice_samples(clip, sr=ANALYSIS_SR)
+    if not clip.engine_voice and not verification_clip_id:
+        raise BadRequest(MSG_NEEDS_VOICE_CHECK)
+    phrase_clip = _clip_for(owner, verification_clip_id) if verification_clip_id and not clip.engine_voice else None
+    if phrase_clip:
+        voice_checks_allowed(owner)  # before the work, so a refused try costs nothing
+    renditions = persona_voice_renditions(clip, sr=ANALYSIS_SR)
+    samples = renditions[0]
+    check = voice_check_create(owner=owner, clip=clip, voice_renditions=renditions, phrase_clip=phrase_clip) \
+        if phrase_clip else None
     voice = profile.voice_profile(samples, sr=ANALYSIS_SR)
     learned = voice.to_dict()
     fitted = voice_fit.fit_persona_voice(samples, sr=ANALYSIS_SR, median_hz=voice.median_hz, register=voice.register,
@@ -248,25 +275,75 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str,
         learned.update(fitted.to_profile())
     return EnginePersona.objects.create(
         owner=owner, name=name, clip=clip, batch_id=f"batch-{secrets.token_hex(6)}",
-        status=EnginePersona.Status.COMPLETE, profile=learned,
+        status=EnginePersona.Status.COMPLETE, profile=learned, voice_check=check,
     )
+
+
+def persona_phrase(*, language: str) -> dict:
+    """`GET music/persona/phrase` (ours): a consent phrase, with today's date, for the clip's singer to read."""
+    if language not in consent_phrases.LANGUAGES:
+        raise BadRequest("Send lang=en or lang=zh.")
+    today = timezone.localdate()
+    return {"phrase": consent_phrases.consent_phrase(language, today=today), "lang": language,
+            "date": today.isoformat(), "protocol": verification.VOICE_CHECK_PROTOCOL}
+
+
+def voice_check_create(*, owner: AbstractBaseUser, clip: EngineClip, voice_renditions: list[np.ndarray],
+                       phrase_clip: EngineClip) -> EngineVoiceCheck:
+    """Compare the phrase recording's voice with the clip's (the audio the persona learns from).
+
+    Raises UnprocessableAudio for a phrase with too little voice and VoiceNotMatched (422, with the
+    similarity) when the voices differ; every comparison made is recorded, passed or not, for
+    `voice_checks_allowed`."""
+    phrase = _decode_field(phrase_clip.audio, sr=ANALYSIS_SR)
+    try:
+        result = verification.voice_check(voice_renditions, voice_sr=ANALYSIS_SR, phrase_samples=phrase,
+                                          phrase_sr=ANALYSIS_SR)
+    except verification.PhraseTooShort as exc:
+        raise UnprocessableAudio(str(exc)) from None
+    check = EngineVoiceCheck.objects.create(owner=owner, clip=clip, verification_clip=phrase_clip,
+                                            similarity=result.similarity, passed=result.passed)
+    if not result.passed:
+        raise VoiceNotMatched(MSG_VOICE_NOT_MATCHED.format(similarity=result.similarity,
+                                                           threshold=verification.VOICE_CHECK_THRESHOLD),
+                              similarity=result.similarity)
+    return check
+
+
+def voice_checks_allowed(owner: AbstractBaseUser) -> None:
+    """RateLimited (with when to come back) once the hour's voice checks are used up."""
+    window = timedelta(hours=1)
+    recent = EngineVoiceCheck.objects.filter(owner=owner, created_at__gt=timezone.now() - window)
+    limit = settings.VOICE_CHECKS_PER_HOUR
+    if recent.count() >= limit:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True)[0]
+        wait_s = max((oldest + window - timezone.now()).total_seconds(), 1.0)
+        raise RateLimited(MSG_VOICE_CHECKS_USED.format(limit=limit, minutes=math.ceil(wait_s / 60)),
+                          retry_after_s=wait_s)
 
 
 def persona_voice_samples(clip: EngineClip, *, sr: int) -> np.ndarray:
     """The voice a persona learns from, the same audio the studio's persona page measures:
     a song made here has its exact vocal stem, a vocal stem is itself, anything else is split."""
+    return persona_voice_renditions(clip, sr=sr)[0]
+
+
+def persona_voice_renditions(clip: EngineClip, *, sr: int) -> list[np.ndarray]:
+    """The voice a persona learns from, then (for a clip that was split) the clip as heard, which the
+    voice check also compares: splitting a clip that is voice alone damages the voice."""
     if clip.vocal_stem:
-        return _decode_field(clip.vocal_stem, sr=sr)
+        return [_decode_field(clip.vocal_stem, sr=sr)]
     samples = _decode_field(clip.audio, sr=sr)
     if clip.source == EngineClip.Source.VOCALS:
-        return samples
+        return [samples]
     vocals, _band = separate.separate_vocals(samples, sr=sr)
-    return vocals
+    return [vocals, samples]
 
 
 def persona_result(persona: EnginePersona) -> PersonaResult:
     return PersonaResult(persona_id=persona.id, status=persona.status, batch_id=persona.batch_id,
-                         likeness=(persona.profile or {}).get("likeness"))
+                         likeness=(persona.profile or {}).get("likeness"),
+                         voice_similarity=persona.voice_check.similarity if persona.voice_check else None)
 
 
 # --- stems ------------------------------------------------------------------
@@ -294,9 +371,9 @@ def stem_create(*, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float =
     vocals, band = vocals[start:end], band[start:end]
     with transaction.atomic():
         vocal_clip = _clip_from_samples(owner, vocals, sr=sr, source=EngineClip.Source.VOCALS,
-                                        title=f"{clip.title} (vocals)")
+                                        title=f"{clip.title} (vocals)", engine_voice=clip.engine_voice)
         band_clip = _clip_from_samples(owner, band, sr=sr, source=EngineClip.Source.INSTRUMENTAL,
-                                       title=f"{clip.title} (instrumental)")
+                                       title=f"{clip.title} (instrumental)", engine_voice=clip.engine_voice)
         return EngineStem.objects.create(owner=owner, source_clip=clip, vocal_start_s=vocal_start_s,
                                          vocal_end_s=end_s, vocal_clip=vocal_clip, instrumental_clip=band_clip)
 
@@ -469,6 +546,7 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     clip = EngineClip(
         owner=task.owner, source=EngineClip.Source.GENERATED, title=f"{title} ({'AB'[variant]})"[:200],
         tags=tags, prompt=lyrics, duration_s=rendered.duration_s, task=task, variant=variant,
+        engine_voice=_continues_engine_voice_only(task),
         voiced_s=profile.voice_profile(voiced_from, sr=sr).voiced_s if voiced_from.any() else 0.0,
         expire_at=_expiry(task.retention_days),
     )
@@ -482,6 +560,15 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
 # --- extending a clip -------------------------------------------------------
 
 MAX_EXTENSION_DEPTH = 8
+
+
+def _continues_engine_voice_only(task: EngineTask) -> bool:
+    """A new song sings only with the engine's voice; an extension keeps the voice of what it continues."""
+    parent_id = (task.request if isinstance(task.request, dict) else {}).get("continue_clip_id")
+    if not parent_id:
+        return True
+    parent = EngineClip.objects.filter(pk=parent_id).first()
+    return bool(parent and parent.engine_voice)
 
 
 def _engine_style(clip: EngineClip | None, depth: int = 0) -> composer.Style | None:

@@ -28,10 +28,13 @@ class MusicProvider(ABC):
     def list_tasks(self, *, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage: ...
 
     @abstractmethod
-    def create_persona(self, *, name: str, clip_id: str,
+    def create_persona(self, *, name: str, clip_id: str, verification_clip_id: str = "",
                        on_progress: Callable[[float], None] | None = None) -> PersonaResult:
-        """Learn a persona from a clip. `on_progress(fraction)` is called while learning, where the
-        provider can tell (the built-in engine learns in-process; a hosted service answers once)."""
+        """Learn a persona from a clip. `verification_clip_id` (ours) is the provider's clip of the
+        singer reading the consent phrase, for a clip of a real voice; a service that does not know the
+        field ignores it (the studio checks the voice itself first either way). `on_progress(fraction)`
+        is called while learning, where the provider can tell (the built-in engine learns in-process;
+        a hosted service answers once)."""
 
     @abstractmethod
     def upload_url(self, audio_url: str) -> UploadResult: ...

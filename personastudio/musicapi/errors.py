@@ -12,6 +12,8 @@ class MusicApiError(Exception):
 
     status = 500
     code = 500
+    #: What the error envelope carries as `data` (None for most errors).
+    data: dict | None = None
 
     def __init__(self, message: str, *, request_id: str = "") -> None:
         super().__init__(message)
@@ -45,6 +47,15 @@ class PayloadTooLarge(MusicApiError):
 
 class UnprocessableAudio(MusicApiError):
     status = code = 422
+
+
+class VoiceNotMatched(UnprocessableAudio):
+    """(ours) The voice check failed: the phrase recording and the clip are not the same voice."""
+
+    def __init__(self, message: str, *, similarity: float, request_id: str = "") -> None:
+        super().__init__(message, request_id=request_id)
+        self.similarity = similarity
+        self.data = {"similarity": round(similarity, 3)}
 
 
 class RateLimited(MusicApiError):

@@ -31,9 +31,10 @@ class LocalProvider(MusicProvider):
     def list_tasks(self, *, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage:
         return engine.task_list(owner=self.owner, page=page, page_size=page_size, status=status)
 
-    def create_persona(self, *, name: str, clip_id: str,
+    def create_persona(self, *, name: str, clip_id: str, verification_clip_id: str = "",
                        on_progress: Callable[[float], None] | None = None) -> PersonaResult:
         return engine.persona_result(engine.persona_create(owner=self.owner, name=name, clip_id=clip_id,
+                                                           verification_clip_id=verification_clip_id,
                                                            on_progress=on_progress))
 
     def upload_url(self, audio_url: str) -> UploadResult:

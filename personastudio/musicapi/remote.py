@@ -102,9 +102,12 @@ class RemoteProvider(MusicProvider):
         body = {"page": page, "page_size": page_size, "status": status}
         return _parse(TaskPage, self._with_retries(lambda: self._call("POST", "tasks", json=body)))
 
-    def create_persona(self, *, name: str, clip_id: str,
+    def create_persona(self, *, name: str, clip_id: str, verification_clip_id: str = "",
                        on_progress: Callable[[float], None] | None = None) -> PersonaResult:
-        return _parse(PersonaResult, self._call("POST", "music/persona", json={"name": name, "clip_id": clip_id}))
+        body = {"name": name, "clip_id": clip_id}
+        if verification_clip_id:
+            body["verification_clip_id"] = verification_clip_id  # (ours) passed along; ignored where unknown
+        return _parse(PersonaResult, self._call("POST", "music/persona", json=body))
 
     def upload_url(self, audio_url: str) -> UploadResult:
         # Synchronous on the service (it fetches and decodes the file), so the long timeout.

@@ -205,6 +205,8 @@ class PersonaResult:
     error: str = ""
     # (ours) how close the persona sings to its clip, 0..1, when the service measures it.
     likeness: float | None = None
+    # (ours) the voice check's similarity, when the service checked a consent phrase.
+    voice_similarity: float | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> PersonaResult:
@@ -218,14 +220,25 @@ class PersonaResult:
             batch_id=str(data.get("taskBatchId") or ""),
             error=str(first.get("error") or ""),
             likeness=_optional_fraction(first.get("likeness")),
+            voice_similarity=_optional_number(_mapping(first.get("voice_check")).get("similarity")),
         )
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _optional_number(value: Any) -> float | None:
+    """A finite number when the service sent one; anything else is treated as not sent."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def _optional_fraction(value: Any) -> float | None:
     """A number in 0..1 when the service sent one; anything else is treated as not sent."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(min(max(value, 0.0), 1.0))
+    number = _optional_number(value)
+    return None if number is None else min(max(number, 0.0), 1.0)
 
 
 @dataclass(frozen=True)

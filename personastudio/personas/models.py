@@ -11,6 +11,50 @@ from personastudio.engine.voice.fit import LIKENESS_FLOOR, LIKENESS_GOAL
 from personastudio.submission import unique_submission
 
 
+class VoiceCheck(models.Model):
+    """A try at the consent check: the clip's singer reads a phrase, and the worker compares the voices.
+
+    Only a passed check makes its persona. Every try is kept (without its recording, once refused)
+    for the hourly limit and as the record of what was agreed, when and how closely it matched."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Checking")
+        PASSED = "passed", _("Same voice")
+        REFUSED = "refused", _("Not the same voice")
+        FAILED = "failed", _("Could not check")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="voice_checks")
+    # What the persona is to be: kept here so a refused try can fill the form in again.
+    name = models.CharField(max_length=100)
+    source_clip = models.ForeignKey("clips.Clip", null=True, on_delete=models.SET_NULL, related_name="+")
+    region_start_s = models.FloatField(null=True, blank=True)
+    region_end_s = models.FloatField(null=True, blank=True)
+    phrase = models.CharField(max_length=300)
+    language = models.CharField(max_length=8, default="en")
+    recording = models.ForeignKey("clips.Clip", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="voice_checks")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    similarity = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    submission = models.UUIDField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [unique_submission("voicecheck")]
+
+    def get_absolute_url(self) -> str:
+        return reverse("personas:check", args=[self.id])
+
+    @property
+    def region(self) -> tuple[float, float] | None:
+        if self.region_start_s is None or self.region_end_s is None:
+            return None
+        return self.region_start_s, self.region_end_s
+
+
 class Persona(models.Model):
     class Status(models.TextChoices):
         # The contract's words, used in data-status too.
@@ -37,6 +81,15 @@ class Persona(models.Model):
     # score, 0 = no closer than the stock voice, 1 = as close as the clip is to itself).
     progress = models.PositiveSmallIntegerField(default=0)
     likeness = models.FloatField(null=True, blank=True)
+
+    class Consent(models.TextChoices):
+        UNCHECKED = "", _("Not checked")  # made before voice checks existed
+        CHECKED = "checked", _("Voice checked")
+        GENERATED = "generated", _("Made from a generated track")
+
+    consent = models.CharField(max_length=16, choices=Consent.choices, blank=True, default="")
+    voice_check = models.OneToOneField(VoiceCheck, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="persona")
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The persona form's one-time token (personastudio.submission): a double click makes one persona.

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
+import math
 import uuid
 from collections.abc import Callable
 
+import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy as _
 
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
 from personastudio.clips.models import Clip
 from personastudio.engine.dsp import profile, separate
+from personastudio.engine.voice import consent_phrases, verification
 from personastudio.musicapi.base import MusicProvider
 from personastudio.musicapi.errors import MusicApiError
 from personastudio.musicapi.providers import provider_for
 from personastudio.submission import create_once
 
-from .models import Persona
+from .models import Persona, VoiceCheck
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +49,25 @@ MSG_CLIP_DELETED = _("The clip this persona was to learn from has been deleted."
 MSG_LEARNING_FAILED = _("Learning this persona failed unexpectedly. Please try again.")
 MSG_LEARNING_STOPPED = _("Learning stopped unexpectedly. Please try again.")
 MSG_PROVIDER_REFUSED = _("The music service could not learn this voice.")
+MSG_PHRASE_NEEDED = _(
+    "A persona of a real voice needs that voice's consent: record the singer of this clip reading the phrase "
+    "above, or upload a recording of it."
+)
+MSG_PHRASE_EXPIRED = _("The phrase on this page was for another day. Read the new phrase shown above and record it again.")
+MSG_VOICE_CHECKS_USED = _(
+    "You have tried the voice check {limit} times in the last hour, the most allowed. You can try again at {time}."
+)
+MSG_VOICE_NOT_MATCHED = _(
+    "The voice reading the phrase does not sound like the voice in “{clip}”, so no persona was made. "
+    "A persona of a real voice can only be made with that person's consent: the singer of the clip must read "
+    "the phrase. If that was you, try again in a quiet room, close to the microphone, in your normal voice."
+)
+MSG_CHECK_FAILED = _("The voice check could not be done: {reason}")
+MSG_CHECK_FAILED_UNEXPECTEDLY = _("The voice check stopped unexpectedly. Please try again.")
+MSG_RECORDING_DELETED = _("The recording of the phrase has been deleted.")
+# The signed phrase on the persona form is good for the day it was shown (and a little after midnight).
+PHRASE_TOKEN_MAX_AGE_S = 26 * 3600
+PHRASE_TOKEN_SALT = "personas.consent-phrase"
 # 10–30 s of clean voice is what a persona needs; a longer region is allowed (more voice does no harm).
 PERSONA_REGION_IDEAL_MAX_S = 30.0
 
@@ -83,21 +110,186 @@ def persona_check_clip(*, clip: Clip, vocal_start_s: float | None = None,
     return region
 
 
-def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_start_s: float | None = None,
-                   vocal_end_s: float | None = None, submission: uuid.UUID | None = None) -> Persona:
-    """Save the persona first (with the region it learns from, if any), then learn it on the worker.
+def persona_needs_voice_check(clip: Clip) -> bool:
+    """Only a clip with the engine's own voice in it (a generated track, or its stem) may skip consent."""
+    return not clip_services.clip_sings_engine_voice_only(clip)
 
-    The same form submission twice (a double click) learns one persona."""
-    from .tasks import learn_persona
+
+def consent_phrase_for_page(*, token: str = "") -> dict:
+    """The phrase for the persona form, with today's date, and a signed token that carries it back.
+
+    The phrase of `token` (the form sent again) stays while it is valid: the songwriter may be reading it."""
+    try:
+        phrase, language = _phrase_from_token(token)
+    except PersonaRejected:
+        language = consent_phrases.language_of(get_language())
+        phrase = consent_phrases.consent_phrase(language, today=timezone.localdate())
+    return {"phrase": phrase, "language": language, "protocol": verification.VOICE_CHECK_PROTOCOL,
+            "token": signing.dumps({"phrase": phrase, "language": language}, salt=PHRASE_TOKEN_SALT)}
+
+
+def _phrase_from_token(token: str) -> tuple[str, str]:
+    try:
+        data = signing.loads(token or "", salt=PHRASE_TOKEN_SALT, max_age=PHRASE_TOKEN_MAX_AGE_S)
+        return str(data["phrase"]), str(data["language"])
+    except (signing.BadSignature, KeyError, TypeError):
+        raise PersonaRejected(MSG_PHRASE_EXPIRED, field="phrase_audio") from None
+
+
+def voice_checks_allowed(owner: AbstractBaseUser) -> None:
+    """PersonaRejected, saying when to come back, once the hour's VOICE_CHECKS_PER_HOUR are used."""
+    window = datetime.timedelta(hours=1)
+    recent = VoiceCheck.objects.filter(owner=owner, created_at__gt=timezone.now() - window)
+    limit = settings.VOICE_CHECKS_PER_HOUR
+    if recent.count() >= limit:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True)[0]
+        again = timezone.localtime(oldest + window + datetime.timedelta(minutes=1))
+        raise PersonaRejected(MSG_VOICE_CHECKS_USED.format(limit=limit, time=date_format(again, "TIME_FORMAT")),
+                              field="phrase_audio")
+
+
+def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_start_s: float | None = None,
+                   vocal_end_s: float | None = None, submission: uuid.UUID | None = None,
+                   phrase_token: str = "", phrase_audio: UploadedFile | None = None) -> Persona | VoiceCheck:
+    """Save what was asked for first, then do the work on the worker. Returns where the page goes next.
+
+    A clip with the engine's own voice makes its persona at once (learned on the worker). Any other
+    clip may be a person's voice: its singer's recording of the consent phrase is kept with a
+    VoiceCheck, and the persona is made only when the worker finds the two voices the same.
+    The same form submission twice (a double click) makes one of either.
+    """
+    from .tasks import check_voice, learn_persona
 
     region = persona_check_clip(clip=clip, vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s)
+    fields = {"name": name.strip(), "source_clip": clip, "region_start_s": region.start_s if region else None,
+              "region_end_s": region.end_s if region else None}
+    if not persona_needs_voice_check(clip):
+        with transaction.atomic():
+            persona, created = create_once(Persona, owner=owner, submission=submission,
+                                           consent=Persona.Consent.GENERATED, **fields)
+            if created:
+                enqueue_on_commit(learn_persona, str(persona.pk))
+        return persona
+    earlier = VoiceCheck.objects.filter(owner=owner, submission=submission).exclude(
+        status__in=[VoiceCheck.Status.REFUSED, VoiceCheck.Status.FAILED]).first() if submission else None
+    if earlier is not None:
+        return earlier  # a double click: the first one is being checked
+    phrase, language = _phrase_from_token(phrase_token)
+    if phrase_audio is None:
+        raise PersonaRejected(MSG_PHRASE_NEEDED, field="phrase_audio")
+    voice_checks_allowed(owner)
+    try:
+        recording = clip_services.clip_create(
+            owner=owner, title=_("Voice check: {name}").format(name=fields["name"]), data=phrase_audio.read(),
+            filename=phrase_audio.name or "phrase.webm", kind=Clip.Kind.VERIFICATION)
+    except clip_services.ClipRejected as exc:
+        raise PersonaRejected(str(exc), field="phrase_audio") from exc
     with transaction.atomic():
-        persona, created = create_once(Persona, owner=owner, submission=submission, name=name.strip(),
-                                       source_clip=clip, region_start_s=region.start_s if region else None,
-                                       region_end_s=region.end_s if region else None)
+        check, created = create_once(VoiceCheck, owner=owner, submission=submission, phrase=phrase,
+                                     language=language, recording=recording, **fields)
         if created:
-            enqueue_on_commit(learn_persona, str(persona.pk))
-    return persona
+            enqueue_on_commit(check_voice, str(check.pk))
+    if not created:
+        clip_services.clip_delete(clip=recording)  # the twin request's recording is the one checked
+    return check
+
+
+def voice_check_get_for_user(*, user: AbstractBaseUser, check_id) -> VoiceCheck:
+    return get_object_or_404(VoiceCheck, id=check_id, owner=user)
+
+
+def voice_check_for_retry(*, user: AbstractBaseUser, check_id: str | None) -> VoiceCheck | None:
+    """The user's own refused or failed check whose inputs the form fills in again (None otherwise)."""
+    try:
+        check_uuid = uuid.UUID(str(check_id))
+    except ValueError:
+        return None
+    return VoiceCheck.objects.filter(owner=user, pk=check_uuid).exclude(status=VoiceCheck.Status.PASSED).first()
+
+
+def voice_check_outcome(*, check: VoiceCheck) -> dict:
+    """What the check page shows: the persona it made (once passed), or how to try again."""
+    persona = Persona.objects.filter(voice_check=check).first()
+    return {"persona": persona, "needed": verification.VOICE_CHECK_THRESHOLD}
+
+
+def persona_voice_samples(*, clip: Clip, region: tuple[float, float] | None, sr: int) -> np.ndarray:
+    """The voice a persona learns from, which its page measures: the clip (or its region), with the
+    band taken out unless it is a vocal stem already."""
+    return persona_voice_renditions(clip=clip, region=region, sr=sr)[0]
+
+
+def persona_voice_renditions(*, clip: Clip, region: tuple[float, float] | None, sr: int) -> list[np.ndarray]:
+    """That voice, then (for a clip that was split) the clip as heard: the voice check compares both,
+    as splitting a clip that is voice alone damages the voice (engine.voice.verification)."""
+    samples = clip_services.clip_decode(clip=clip, sr=sr)
+    if region:
+        samples = samples[int(region[0] * sr):int(region[1] * sr)]
+    if clip.kind == Clip.Kind.VOCALS:
+        return [samples]
+    vocals, _band = separate.separate_vocals(samples, sr=sr)
+    return [vocals, samples]
+
+
+def voice_check_run(*, check_id: str) -> None:
+    """The worker's part of the consent check: compare the phrase's voice with the clip's.
+
+    Same voice: the check is passed and its persona is made and learned. Not: no persona, and the
+    recording (perhaps of someone who never agreed) is deleted; the check keeps the similarity."""
+    from .tasks import learn_persona
+
+    check = VoiceCheck.objects.select_related("source_clip", "recording").filter(
+        pk=check_id, status=VoiceCheck.Status.PENDING).first()
+    if check is None:
+        return
+    try:
+        if check.source_clip is None:
+            raise PersonaRejected(MSG_CLIP_DELETED)
+        if check.recording is None:
+            raise PersonaRejected(MSG_RECORDING_DELETED)
+        sr = clip_services.ANALYSIS_SR
+        voice = persona_voice_renditions(clip=check.source_clip, region=check.region, sr=sr)
+        phrase = clip_services.clip_decode(clip=check.recording, sr=sr)
+        result = verification.voice_check(voice, voice_sr=sr, phrase_samples=phrase, phrase_sr=sr)
+    except (PersonaRejected, verification.PhraseTooShort) as exc:
+        _check_finished(check, VoiceCheck.Status.FAILED, error=str(MSG_CHECK_FAILED).format(reason=exc))
+        return
+    except Exception:
+        logger.exception("Voice check %s failed", check_id)
+        _check_finished(check, VoiceCheck.Status.FAILED, error=str(MSG_CHECK_FAILED_UNEXPECTEDLY))
+        return
+    if not result.passed:
+        _check_finished(check, VoiceCheck.Status.REFUSED, similarity=result.similarity,
+                        error=str(MSG_VOICE_NOT_MATCHED).format(clip=check.source_clip.title))
+        return
+    with transaction.atomic():
+        claimed = VoiceCheck.objects.filter(pk=check.pk, status=VoiceCheck.Status.PENDING).update(
+            status=VoiceCheck.Status.PASSED, similarity=result.similarity, checked_at=timezone.now())
+        if not claimed:
+            return  # a re-run after a lost worker: the first run made the persona
+        persona = Persona.objects.create(
+            owner=check.owner, name=check.name, source_clip=check.source_clip, region_start_s=check.region_start_s,
+            region_end_s=check.region_end_s, consent=Persona.Consent.CHECKED, voice_check=check)
+        enqueue_on_commit(learn_persona, str(persona.pk))
+
+
+def _check_finished(check: VoiceCheck, status: str, *, error: str, similarity: float | None = None) -> None:
+    with transaction.atomic():
+        updated = VoiceCheck.objects.filter(pk=check.pk, status=VoiceCheck.Status.PENDING).update(
+            status=status, error=error, similarity=similarity, checked_at=timezone.now(), recording=None)
+        recording = check.recording
+        if updated and recording is not None and not _recording_used_elsewhere(recording, check=check):
+            clip_services.clip_delete(clip=recording)
+
+
+def _recording_used_elsewhere(recording: Clip, *, check: VoiceCheck) -> bool:
+    return (Persona.objects.filter(source_clip=recording).exists()
+            or VoiceCheck.objects.filter(recording=recording).exclude(pk=check.pk).exists())
+
+
+def voice_check_lost(check_id: str) -> None:
+    VoiceCheck.objects.filter(pk=check_id, status=VoiceCheck.Status.PENDING).update(
+        status=VoiceCheck.Status.FAILED, error=str(MSG_CHECK_FAILED_UNEXPECTEDLY))
 
 
 def _region_clip_id(*, provider: MusicProvider, clip: Clip, start_s: float, end_s: float) -> str:
@@ -116,7 +308,8 @@ def _region_clip_id(*, provider: MusicProvider, clip: Clip, start_s: float, end_
 
 def persona_learn(*, persona_id: str) -> None:
     """The worker's part: the provider learns the voice; we measure its range ourselves for the page."""
-    persona = Persona.objects.select_related("source_clip").filter(pk=persona_id, status=Persona.Status.PENDING).first()
+    persona = Persona.objects.select_related("source_clip", "voice_check__recording").filter(
+        pk=persona_id, status=Persona.Status.PENDING).first()
     if persona is None:
         return
     clip = persona.source_clip
@@ -130,15 +323,11 @@ def persona_learn(*, persona_id: str) -> None:
         else:
             clip_id = clip_services.clip_remote_id(clip=clip, provider=provider)
         result = provider.create_persona(name=persona.name, clip_id=clip_id,
+                                         verification_clip_id=_verification_clip_id(persona, provider),
                                          on_progress=_progress_saver(persona.pk))
         sr = clip_services.ANALYSIS_SR
-        samples = clip_services.clip_decode(clip=clip, sr=sr)
-        if persona.region:
-            samples = samples[int(start_s * sr):int(end_s * sr)]
-        if clip.kind != Clip.Kind.VOCALS:
-            # Measure the voice, not the band: the same split the provider learns from.
-            samples, _band = separate.separate_vocals(samples, sr=sr)
-        voice = profile.voice_profile(samples, sr=sr)
+        # Measure the voice, not the band: the same split the provider learns from.
+        voice = profile.voice_profile(persona_voice_samples(clip=clip, region=persona.region, sr=sr), sr=sr)
     except (MusicApiError, PersonaRejected) as exc:
         _persona_failed(persona, str(getattr(exc, "message", None) or exc))
         return
@@ -152,6 +341,13 @@ def persona_learn(*, persona_id: str) -> None:
         profile=voice.to_dict(), likeness=result.likeness, progress=100,
         error="" if status == Persona.Status.COMPLETE else (result.error or str(MSG_PROVIDER_REFUSED)),
     )
+
+
+def _verification_clip_id(persona: Persona, provider: MusicProvider) -> str:
+    """The consent recording, handed to the provider too: the built-in engine checks it again, and a
+    hosted service that knows the field can; the studio has checked it itself either way."""
+    recording = persona.voice_check.recording if persona.voice_check_id else None
+    return clip_services.clip_remote_id(clip=recording, provider=provider) if recording else ""
 
 
 def _progress_saver(persona_pk) -> Callable[[float], None]:
@@ -194,5 +390,11 @@ def persona_delete(*, persona: Persona) -> int:
     """Delete a persona; the songs it sang keep their tracks (Generation.persona is SET_NULL). Returns their count."""
     with transaction.atomic():
         count = persona.generations.count()
+        check = persona.voice_check
         persona.delete()
+        # The consent recording goes with its persona, unless it is in use elsewhere; the check's
+        # record (phrase, similarity, time) stays.
+        if check is not None and check.recording is not None and not _recording_used_elsewhere(check.recording,
+                                                                                               check=check):
+            clip_services.clip_delete(clip=check.recording)
     return count

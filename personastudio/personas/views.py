@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _, ngettext
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from . import services
 from .forms import PersonaEditForm, PersonaForm
@@ -12,7 +12,7 @@ from .models import Persona
 
 
 def persona_list(request):
-    personas = (Persona.objects.filter(owner=request.user).select_related("source_clip")
+    personas = (Persona.objects.filter(owner=request.user).select_related("source_clip", "voice_check")
                 .annotate(song_count=Count("generations")))
     return render(request, "personas/list.html", {"personas": personas})
 
@@ -27,25 +27,55 @@ def _seconds(value: str | None) -> str | None:
 
 
 def persona_new(request):
-    """The persona form; ?clip=<id>&vocal_start_s=..&vocal_end_s=.. (the clip page's region) fills it in."""
+    """The persona form; ?clip=<id>&vocal_start_s=..&vocal_end_s=.. (the clip page's region) fills it in, and
+    ?retry=<voice check id> fills in what a refused voice check was asked to make."""
     initial = None
     if request.method == "GET":
         initial = {"clip": request.GET.get("clip"), "vocal_start_s": _seconds(request.GET.get("vocal_start_s")),
                    "vocal_end_s": _seconds(request.GET.get("vocal_end_s"))}
-    form = PersonaForm(request.POST or None, owner=request.user, initial=initial)
+        retry = services.voice_check_for_retry(user=request.user, check_id=request.GET.get("retry"))
+        if retry is not None:
+            initial = {"name": retry.name, "clip": retry.source_clip_id,
+                       "vocal_start_s": _seconds(retry.region_start_s), "vocal_end_s": _seconds(retry.region_end_s)}
+    form = PersonaForm(request.POST or None, request.FILES or None, owner=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            persona = services.persona_create(owner=request.user, name=form.cleaned_data["name"],
-                                              clip=form.cleaned_data["clip"],
-                                              vocal_start_s=form.cleaned_data["vocal_start_s"],
-                                              vocal_end_s=form.cleaned_data["vocal_end_s"],
-                                              submission=form.cleaned_data["submission"])
+            made = services.persona_create(owner=request.user, name=form.cleaned_data["name"],
+                                           clip=form.cleaned_data["clip"],
+                                           vocal_start_s=form.cleaned_data["vocal_start_s"],
+                                           vocal_end_s=form.cleaned_data["vocal_end_s"],
+                                           submission=form.cleaned_data["submission"],
+                                           phrase_token=form.cleaned_data["phrase_token"],
+                                           phrase_audio=form.cleaned_data["phrase_audio"])
         except services.PersonaRejected as exc:
             form.add_error(exc.field, str(exc))
         else:
-            return redirect(persona)
-    return render(request, "personas/new.html", {"form": form, "persona_region": services.persona_region_limits()},
-                  status=400 if form.errors else 200)
+            return redirect(made)
+    consent = services.consent_phrase_for_page(token=request.POST.get("phrase_token", ""))
+    form.initial["phrase_token"] = consent["token"]
+    if form.is_bound:  # the phrase the songwriter was reading stays (a new one if it was from another day)
+        form.data = form.data.copy()
+        form.data["phrase_token"] = consent["token"]
+    return render(request, "personas/new.html", {
+        "form": form, "persona_region": services.persona_region_limits(), "consent": consent,
+    }, status=400 if form.errors else 200)
+
+
+def voice_check_detail(request, check_id):
+    check = services.voice_check_get_for_user(user=request.user, check_id=check_id)
+    return render(request, "personas/check.html", {"check": check, **services.voice_check_outcome(check=check)})
+
+
+def voice_check_status(request, check_id):
+    """The check page's poll: once passed, htmx goes on to the persona being learned."""
+    check = services.voice_check_get_for_user(user=request.user, check_id=check_id)
+    outcome = services.voice_check_outcome(check=check)
+    if outcome["persona"] is not None:
+        return HttpResponseClientRedirect(outcome["persona"].get_absolute_url())
+    response = render(request, "personas/check.html#status", {"check": check, **outcome})
+    if check.status != check.Status.PENDING:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
 
 
 def _detail(request, persona, edit_form=None, status=200):

@@ -274,6 +274,9 @@
     const titleInput = $("[data-title]");
     const saveButton = $("[data-action=save]");
     const maxSeconds = parseFloat(section.dataset.maxSeconds) || 600;
+    // Attach mode (the persona form's consent phrase): the take goes into this file input and is sent
+    // with the form, instead of being saved as a clip on its own.
+    const attachInput = section.dataset.attachTo ? document.getElementById(section.dataset.attachTo) : null;
 
     const showError = (message) => { errorBox.textContent = message || ""; };
 
@@ -308,8 +311,10 @@
       section.querySelectorAll("[data-show-in]").forEach((node) => {
         node.hidden = !node.dataset.showIn.split(" ").includes(next);
       });
-      saveButton.disabled = next === "saving";
-      saveButton.setAttribute("aria-busy", String(next === "saving"));
+      if (saveButton) {
+        saveButton.disabled = next === "saving";
+        saveButton.setAttribute("aria-busy", String(next === "saving"));
+      }
     };
 
     function stopInput() {
@@ -356,6 +361,15 @@
       chunks = [];
       playback.removeAttribute("src");
       playback.load();
+      if (attachInput) attachInput.value = "";
+    }
+
+    function attachTake() {
+      // A DataTransfer is the one way to put a File into an <input type=file>.
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([blob], `phrase.${extensionFor(blob.type)}`, { type: blob.type }));
+      attachInput.files = transfer.files;
+      attachInput.dispatchEvent(new Event("change", { bubbles: true }));
     }
 
     async function start() {
@@ -412,7 +426,8 @@
         section.querySelector("[data-take-length]").textContent = timer.textContent;
         blobUrl = URL.createObjectURL(blob);
         playback.src = blobUrl;
-        if (!titleInput.value.trim()) titleInput.value = defaultTitle();
+        if (attachInput) attachTake();
+        else if (!titleInput.value.trim()) titleInput.value = defaultTitle();
         setState("review");
         playback.focus();
       });
@@ -484,7 +499,7 @@
     section.querySelector("[data-action=start]").addEventListener("click", start);
     section.querySelector("[data-action=stop]").addEventListener("click", stop);
     section.querySelector("[data-action=retake]").addEventListener("click", retake);
-    saveButton.addEventListener("click", save);
+    if (saveButton) saveButton.addEventListener("click", save);
     window.addEventListener("pagehide", () => { take++; stopInput(); });
     setState("idle");
   }

@@ -112,16 +112,6 @@ def test_tasks_lists_summaries_newest_first_and_filters_by_status(api, run_tasks
     assert api("post", "tasks", {"page_size": 101}).status_code == 400
 
 
-def test_a_persona_is_learned_from_an_uploaded_clip(client, api):
-    clip = _upload(client, api, sung_line(seconds=14))
-    assert clip["status"] == 1 and clip["duration"] == 14 and clip["audioUrl"].startswith("http://testserver/")
-    response = api("post", "music/persona", {"name": "My Custom Singer", "clip_id": clip["clipId"]})
-    data = response.json()["data"]
-    assert response.status_code == 200, data
-    assert data["taskBatchId"].startswith("batch-")
-    assert data["items"][0]["id"].startswith("persona-") and data["items"][0]["status"] == "complete"
-
-
 def test_a_persona_from_a_clip_without_enough_voice_is_422_with_advice(client, api):
     clip = _upload(client, api, tone(seconds=3))
     response = api("post", "music/persona", {"name": "Too short", "clip_id": clip["clipId"]})

@@ -30,7 +30,7 @@ def envelope(data: Any, *, status: int = 200, code: int = 0, message: str = "ok"
 
 
 def error_envelope(error: MusicApiError) -> JsonResponse:
-    response = envelope(None, status=error.status, code=error.code, message=error.message)
+    response = envelope(error.data, status=error.status, code=error.code, message=error.message)
     if isinstance(error, RateLimited) and error.retry_after_s:
         response["Retry-After"] = str(int(error.retry_after_s))
     return response

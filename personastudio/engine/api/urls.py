@@ -9,6 +9,7 @@ urlpatterns = [
     path("task/<str:task_id>", views.task_detail, name="task"),
     path("tasks", views.task_list, name="tasks"),
     path("music/persona", views.persona, name="persona"),
+    path("music/persona/phrase", views.persona_phrase, name="persona_phrase"),
     path("music/upload", views.upload, name="upload"),
     path("music/stem", views.stem, name="stem"),
     path("files/<str:clip_id>/<str:kind>.mp3", views.audio_file, name="file"),

@@ -67,13 +67,25 @@ def task_list(request: HttpRequest, user) -> dict[str, Any]:
 def persona(request: HttpRequest, user) -> dict[str, Any]:
     body = json_body(request)
     name, clip_id = body.get("name"), body.get("clip_id")
+    verification_clip_id = body.get("verification_clip_id", "")  # (ours) the consent phrase's recording
     if not isinstance(name, str) or not isinstance(clip_id, str) or not clip_id:
         raise BadRequest("Send 'name' and 'clip_id'.")
-    result = services.persona_result(services.persona_create(owner=user, name=name, clip_id=clip_id))
+    if not isinstance(verification_clip_id, str):
+        raise BadRequest("'verification_clip_id' must be the clipId of an uploaded recording of the phrase.")
+    result = services.persona_result(services.persona_create(owner=user, name=name, clip_id=clip_id,
+                                                             verification_clip_id=verification_clip_id))
     item: dict[str, Any] = {"id": result.persona_id, "status": result.status}
     if result.likeness is not None:
         item["likeness"] = round(result.likeness, 3)  # (ours) how close it sings to the clip, 0..1
+    if result.voice_similarity is not None:
+        item["voice_check"] = {"similarity": round(result.voice_similarity, 3)}  # (ours)
     return {"taskBatchId": result.batch_id, "items": [item]}
+
+
+@api_view(("GET",))
+def persona_phrase(request: HttpRequest, user) -> dict[str, Any]:
+    """(ours) The consent phrase the clip's singer reads for `verification_clip_id`."""
+    return services.persona_phrase(language=request.GET.get("lang", "en"))
 
 
 @api_view(("POST",))

@@ -1,0 +1,78 @@
+"""The consent check in Chromium: the singer reads the phrase into the (fake) microphone, or someone else does."""
+
+import re
+from pathlib import Path
+
+import pytest
+from factories import log_in_browser, wav_bytes
+from voices import SR, need_speakers, phrase, sung
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
+CLIP_PAGE = re.compile(r"/clips/[0-9a-f-]{36}/$")
+PERSONA_PAGE = re.compile(r"/personas/[0-9a-f-]{36}/$")
+CHECK_PAGE = re.compile(r"/personas/checks/[0-9a-f-]{36}/$")
+
+
+@pytest.fixture
+def microphone_page(browser_type, browser_type_launch_args, tmp_path):
+    """A page whose fake microphone plays us2 singing the consent phrase (Chromium loops the file)."""
+    need_speakers("us2", "us3")
+    reading = tmp_path / "phrase.wav"
+    reading.write_bytes(wav_bytes(phrase("us2"), sr=SR))
+    args = [*browser_type_launch_args["args"], f"--use-file-for-fake-audio-capture={reading}"]
+    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    browser.close()
+
+
+def test_the_singer_records_the_phrase_and_gets_a_checked_persona_and_another_voice_is_refused(
+        microphone_page, live_server, worker_thread, tmp_path):
+    page = microphone_page
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    clip_file = tmp_path / "my-song.wav"
+    clip_file.write_bytes(wav_bytes(sung("us2"), sr=SR))
+    log_in_browser(page, live_server)
+    page.goto(f"{live_server.url}/clips/upload/")
+    page.fill("#id_title", "My song")
+    page.set_input_files("#id_audio", str(clip_file))
+    page.click(".upload-file button[type=submit]")
+    page.wait_for_url(CLIP_PAGE)
+    clip_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+
+    # Someone else reads the phrase (an uploaded recording): refused, in plain words, and nothing typed is lost.
+    other = tmp_path / "someone-else.wav"
+    other.write_bytes(wav_bytes(phrase("us3"), sr=SR))
+    page.goto(f"{live_server.url}/personas/new/?clip={clip_id}&vocal_start_s=1&vocal_end_s=28")
+    assert page.locator("[data-voice-check]").is_visible()
+    assert "2026" in page.locator("[data-consent-phrase]").inner_text()
+    page.fill("#id_name", "Me, singing")
+    page.set_input_files("#id_phrase_audio", str(other))
+    page.click("form[data-persona-form] > button[type=submit]")
+    page.wait_for_url(CHECK_PAGE)
+    page.wait_for_selector('#check-status[data-status="refused"]')
+    assert "does not sound like the voice in “My song”" in page.locator("[data-check-error]").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "voice-check-refused.png"), full_page=True)
+    page.click("[data-try-again]")
+    assert page.input_value("#id_name") == "Me, singing"
+    assert page.input_value("#id_vocal_start_s") == "1" and page.input_value("#id_vocal_end_s") == "28"
+
+    # The singer reads it into the microphone: count-in, meter, listen back, then the form sends the take.
+    page.click("text=Record the phrase")
+    page.wait_for_selector('#phrase-recorder[data-state="recording"]', timeout=20_000)
+    page.wait_for_function("() => document.querySelector('#phrase-recorder [data-timer]').textContent >= '0:06'")
+    page.click("#phrase-recorder [data-action=stop]")
+    page.wait_for_selector('#phrase-recorder[data-state="review"]')
+    assert page.evaluate("() => document.getElementById('id_phrase_audio').files.length") == 1
+    page.screenshot(path=str(SHOTS / "voice-check-recorded.png"), full_page=True)
+    page.click("form[data-persona-form] > button[type=submit]")
+    page.wait_for_url(PERSONA_PAGE, timeout=120_000)  # the check page moves on once the voices match
+    page.wait_for_selector('#persona-status[data-status="complete"]', timeout=180_000)
+    assert "voice checked" in page.locator("[data-consent]").inner_text()
+    page.screenshot(path=str(SHOTS / "voice-check-persona.png"), full_page=True)
+    assert errors == []

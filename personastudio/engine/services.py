@@ -67,12 +67,12 @@ MSG_TOO_LITTLE_VOICE = (
 )
 MSG_NEEDS_VOICE_CHECK = (
     "This clip is an upload, so a persona of its voice needs that voice's consent: get a phrase from "
-    "GET /api/v1/music/persona/phrase?lang=en (or zh), record the clip's singer reading it, upload the "
+    "GET /api/v1/music/persona/phrase?lang=en (or zh), record the clip's singer singing it, upload the "
     "recording with music/upload and send its clipId as 'verification_clip_id'."
 )
 MSG_VOICE_NOT_MATCHED = (
-    "The voice reading the phrase does not sound like the voice in the clip (similarity {similarity:.2f}, "
-    "{threshold:.2f} needed), so no persona was made. The clip's own singer must read the phrase."
+    "The voice singing the phrase does not sound like the voice in the clip (similarity {similarity:.2f}, "
+    "{threshold:.2f} needed), so no persona was made. The clip's own singer must sing the phrase."
 )
 MSG_VOICE_CHECKS_USED = (
     "This key has tried {limit} voice checks in the last hour; the next one can be tried in {minutes} minutes."
@@ -335,7 +335,12 @@ def persona_voice_renditions(clip: EngineClip, *, sr: int) -> list[np.ndarray]:
         return [_decode_field(clip.vocal_stem, sr=sr)]
     samples = _decode_field(clip.audio, sr=sr)
     if clip.source == EngineClip.Source.VOCALS:
-        return [samples]
+        stem = EngineStem.objects.filter(vocal_clip=clip).select_related("source_clip").first()
+        if stem is None or stem.source_clip.vocal_stem:
+            return [samples]
+        # A split made here: what it was split from, as heard (the studio sends a region this way).
+        heard = _decode_field(stem.source_clip.audio, sr=sr)[int(stem.vocal_start_s * sr):int(stem.vocal_end_s * sr)]
+        return [samples, heard]
     vocals, _band = separate.separate_vocals(samples, sr=sr)
     return [vocals, samples]
 

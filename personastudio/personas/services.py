@@ -50,17 +50,17 @@ MSG_LEARNING_FAILED = _("Learning this persona failed unexpectedly. Please try a
 MSG_LEARNING_STOPPED = _("Learning stopped unexpectedly. Please try again.")
 MSG_PROVIDER_REFUSED = _("The music service could not learn this voice.")
 MSG_PHRASE_NEEDED = _(
-    "A persona of a real voice needs that voice's consent: record the singer of this clip reading the phrase "
+    "A persona of a real voice needs that voice's consent: record the singer of this clip singing the phrase "
     "above, or upload a recording of it."
 )
-MSG_PHRASE_EXPIRED = _("The phrase on this page was for another day. Read the new phrase shown above and record it again.")
+MSG_PHRASE_EXPIRED = _("The phrase on this page was for another day. Sing the new phrase shown above and record it again.")
 MSG_VOICE_CHECKS_USED = _(
     "You have tried the voice check {limit} times in the last hour, the most allowed. You can try again at {time}."
 )
 MSG_VOICE_NOT_MATCHED = _(
-    "The voice reading the phrase does not sound like the voice in “{clip}”, so no persona was made. "
-    "A persona of a real voice can only be made with that person's consent: the singer of the clip must read "
-    "the phrase. If that was you, try again in a quiet room, close to the microphone, in your normal voice."
+    "The voice singing the phrase does not sound like the voice in “{clip}”, so no persona was made. "
+    "A persona of a real voice can only be made with that person's consent: the singer of the clip must sing "
+    "the phrase. If that was you, try again in a quiet room, close to the microphone, in your normal singing voice."
 )
 MSG_CHECK_FAILED = _("The voice check could not be done: {reason}")
 MSG_CHECK_FAILED_UNEXPECTEDLY = _("The voice check stopped unexpectedly. Please try again.")

@@ -63,15 +63,22 @@ def test_the_singer_records_the_phrase_and_gets_a_checked_persona_and_another_vo
     assert page.input_value("#id_vocal_start_s") == "1" and page.input_value("#id_vocal_end_s") == "28"
 
     # The singer reads it into the microphone: count-in, meter, listen back, then the form sends the take.
-    page.click("text=Record the phrase")
-    page.wait_for_selector('#phrase-recorder[data-state="recording"]', timeout=20_000)
-    page.wait_for_function("() => document.querySelector('#phrase-recorder [data-timer]').textContent >= '0:06'")
+    page.click("#phrase-recorder [data-action=start]")
+    page.wait_for_function("() => ['recording', 'idle'].includes(document.querySelector('#phrase-recorder').dataset.state)"
+                           " && document.querySelector('#phrase-recorder [data-countin]').textContent !== '3'")
+    assert page.locator("#phrase-recorder [data-error]").inner_text() == ""
+    page.wait_for_selector('#phrase-recorder[data-state="recording"]')
+    page.wait_for_function("() => document.querySelector('#phrase-recorder [data-timer]').textContent >= '0:19'")
     page.click("#phrase-recorder [data-action=stop]")
     page.wait_for_selector('#phrase-recorder[data-state="review"]')
     assert page.evaluate("() => document.getElementById('id_phrase_audio').files.length") == 1
     page.screenshot(path=str(SHOTS / "voice-check-recorded.png"), full_page=True)
     page.click("form[data-persona-form] > button[type=submit]")
-    page.wait_for_url(PERSONA_PAGE, timeout=120_000)  # the check page moves on once the voices match
+    page.wait_for_url(CHECK_PAGE)
+    # The check page moves on to the persona once the voices match.
+    page.wait_for_function("() => !document.querySelector('#check-status[data-status=pending]')", timeout=120_000)
+    assert page.locator("[data-check-error]").count() == 0, page.locator("#check-status").inner_text()
+    page.wait_for_url(PERSONA_PAGE)
     page.wait_for_selector('#persona-status[data-status="complete"]', timeout=180_000)
     assert "voice checked" in page.locator("[data-consent]").inner_text()
     page.screenshot(path=str(SHOTS / "voice-check-persona.png"), full_page=True)

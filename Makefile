@@ -8,7 +8,7 @@ FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; exit 0; fi; \
 	done; exit 1
 
-.PHONY: run test install install-test browser-deps reference-voices migrate clean engine-key messages
+.PHONY: run test install install-test browser-deps reference-voices migrate clean engine-key messages secret-key
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	@py=$$($(FIND_PYTHON)) || { echo "Persona Studio needs Python 3.12 or newer (Django 6). Install python3.12 or python3.13 and run make again." >&2; exit 1; }; \
@@ -42,7 +42,12 @@ browser-deps:
 	  else echo "Browser tests need /usr/bin/chromium (apt-get install chromium); they will be skipped." >&2; fi; \
 	fi
 
-migrate: install
+# This install's own random SECRET_KEY (unless SECRET_KEY is set), made on first start in a git-ignored
+# file beside the database, mode 0600: no install signs links or sessions with the public built-in key.
+secret-key: install
+	@$(PY) -m personastudio.secret_key_file
+
+migrate: install secret-key
 	$(PY) manage.py migrate --noinput
 
 run: migrate

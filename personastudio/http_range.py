@@ -10,7 +10,8 @@ import re
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# At most 18 digits: a longer number is no file's offset, and the header is then ignored (served whole).
+RANGE_RE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 class _LimitedReader:

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from personastudio.secret_key_file import DEFAULT_SECRET_KEY, default_database_url, key_file_path, read_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -36,8 +38,18 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG", True)
-# A development key is fine on a laptop; any deployment sets SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret-persona-studio")
+DATABASE_URL = env("DATABASE_URL", default_database_url(BASE_DIR))
+# SECRET_KEY (or SECRET_KEY_FILE), else this install's random key, which `make run` writes beside the
+# database (personastudio/secret_key_file.py). The built-in key is public: only DEBUG may run on it.
+SECRET_KEY_PATH = key_file_path(DATABASE_URL, BASE_DIR)
+SECRET_KEY = env("SECRET_KEY") or read_key(SECRET_KEY_PATH) or DEFAULT_SECRET_KEY
+if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DEBUG is off but SECRET_KEY is the built-in development key, which is public: set SECRET_KEY "
+        "(or SECRET_KEY_FILE, the path of a file holding it) to a long random value, e.g. the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))', "
+        f"or run `make run` once to create {SECRET_KEY_PATH}."
+    )
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -104,7 +116,7 @@ SQLITE_OPTIONS = {
 }
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=600
+        DATABASE_URL, conn_max_age=600
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -65,3 +65,22 @@ def log_in_browser(page, live_server):
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     return user
+
+
+def consent_phrase_file(tmp_path, samples: np.ndarray | None = None):
+    """A recording of the consent phrase by the voice of `sung_line` (another tune): the voice check
+    passes it against clips of that voice. Real voices are in tests/voices.py."""
+    path = tmp_path / "consent-phrase.wav"
+    path.write_bytes(wav_bytes(sung_line(seconds=16, seed=5) if samples is None else samples))
+    return path
+
+
+def persona_form(client, data: dict, *, phrase: np.ndarray | None = None) -> dict:
+    """The persona form's fields as a browser sends them: `data`, the signed phrase this page showed,
+    and a recording of it by the voice of `sung_line` (or `phrase`)."""
+    import re
+
+    page = client.get("/personas/new/").content.decode()
+    token = re.search(r'name="phrase_token" value="([^"]+)"', page).group(1)
+    recording = wav_bytes(sung_line(seconds=16, seed=5) if phrase is None else phrase)
+    return {"phrase_token": token, "phrase_audio": upload_file(data=recording, name="phrase.wav"), **data}

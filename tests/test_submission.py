@@ -5,13 +5,14 @@ import threading
 
 import pytest
 from django.db import connection
-from factories import UserFactory, make_clip, sung_line
+from factories import UserFactory, make_clip, persona_form, sung_line
 from django_tasks_db.models import DBTaskResult
 
 from personastudio.engine.models import EngineTask
 from personastudio.generations import services as generation_services
 from personastudio.generations.models import Generation
-from personastudio.personas.models import Persona
+from personastudio.clips.models import Clip
+from personastudio.personas.models import VoiceCheck
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,9 +75,12 @@ def test_the_persona_form_sent_twice_learns_one_persona(client):
     client.force_login(user)
     token = _token(client, f"/personas/new/?clip={clip.id}")
     form = {"name": "Mia", "clip": str(clip.id), "submission": token}
-    assert client.post("/personas/new/", form)["Location"] == client.post("/personas/new/", form)["Location"]
-    assert Persona.objects.filter(owner=user).count() == 1
-    assert DBTaskResult.objects.filter(task_path__endswith="learn_persona").count() == 1
+    first = client.post("/personas/new/", persona_form(client, form))["Location"]
+    assert first == client.post("/personas/new/", persona_form(client, form))["Location"]
+    # An upload: one consent check (one kept recording), then one persona.
+    assert VoiceCheck.objects.filter(owner=user).count() == 1
+    assert Clip.objects.filter(owner=user, kind=Clip.Kind.VERIFICATION).count() == 1
+    assert DBTaskResult.objects.filter(task_path__endswith="check_voice").count() == 1
 
 
 def test_the_changed_form_sent_twice_makes_one_more_song_not_two(client):

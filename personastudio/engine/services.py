@@ -48,7 +48,7 @@ from personastudio.musicapi.types import (
     UploadResult,
 )
 
-from personastudio.netguard import PrivateAddressError, require_public_http_url
+from personastudio.netguard import PrivateAddressError, require_public_http_url, split_http_url
 
 from .dsp import audio_io, composer, extend, profile, separate
 from .voice import consent_phrases, verification
@@ -80,6 +80,7 @@ MSG_VOICE_CHECKS_USED = (
 MSG_PERSONA_NOT_FOUND = "No persona with that id."
 MSG_CLIP_NOT_FOUND = "No clip with that id."
 MSG_TASK_NOT_FOUND = "No task with that id."
+MAX_TASK_PAGE = 1_000_000
 MSG_CONTINUE_AT = "continue_at must be a whole number of seconds between 1 and the clip's length ({duration})."
 
 
@@ -137,14 +138,73 @@ def clip_file_from_path(path_or_url: str) -> tuple[EngineClip, str]:
         raise NotFound("No audio at that address.")
     if expires_ms < time.time() * 1000:
         raise NotFound("That audio link has expired.")
+    if kind not in ("audio", "vocals", "band"):
+        raise NotFound("No audio at that address.")
     clip = EngineClip.objects.filter(pk=clip_id).first()
-    if clip is None or kind not in ("audio", "vocals", "band"):
+    if clip is None or not clip_file_field(clip, kind):  # a signed link to a stem the clip does not have
         raise NotFound("No audio at that address.")
     return clip, kind
 
 
 def clip_file_field(clip: EngineClip, kind: str):
     return {"audio": clip.audio, "vocals": clip.vocal_stem, "band": clip.band_stem}[kind]
+
+
+def _cover_signature(clip_id: str, expires_ms: int) -> str:
+    return salted_hmac("engine.cover", f"{clip_id}:{expires_ms}", algorithm="sha256").hexdigest()[:32]
+
+
+def cover_path(clip: EngineClip) -> str:
+    """A signed path (no host) to the clip's cover until the clip expires: the title on it is the owner's."""
+    expires_ms = int(clip.expire_at.timestamp() * 1000)
+    return f"/api/v1/covers/{clip.id}.svg?exp={expires_ms}&sig={_cover_signature(clip.id, expires_ms)}"
+
+
+def cover_from_path(path_or_url: str) -> EngineClip:
+    """The generated clip a signed cover URL points at; NotFound when unsigned, forged or expired."""
+    parts = urlsplit(path_or_url)
+    query = parse_qs(parts.query)
+    try:
+        clip_id = PurePosixPath(parts.path).name.removesuffix(".svg")
+        expires_ms = int(query["exp"][0])
+        sig = query["sig"][0]
+    except (KeyError, ValueError):
+        raise NotFound("No cover at that address.") from None
+    if not constant_time_compare(sig, _cover_signature(clip_id, expires_ms)) or expires_ms < time.time() * 1000:
+        raise NotFound("No cover at that address.")
+    clip = EngineClip.objects.filter(pk=clip_id, source=EngineClip.Source.GENERATED).first()
+    if clip is None:
+        raise NotFound("No cover at that address.")
+    return clip
+
+
+def _delete_clip_files(clip: EngineClip) -> None:
+    """Remove the files a clip wrote (missing ones are fine)."""
+    for field in (clip.audio, clip.vocal_stem, clip.band_stem):
+        if field and field.name:
+            try:
+                field.storage.delete(field.name)
+            except OSError:
+                logger.warning("Could not remove %s", field.name, exc_info=True)
+
+
+def _store_clip(clip: EngineClip, files: list[tuple[str, str, bytes]]) -> EngineClip:
+    """Write a clip's files, then its row; when anything fails the files written are removed again."""
+    try:
+        for field_name, filename, data in files:
+            getattr(clip, field_name).save(filename, ContentFile(data), save=False)
+        clip.save()
+    except BaseException:
+        _delete_clip_files(clip)
+        raise
+    return clip
+
+
+def _delete_clips(clips) -> None:
+    """Delete clip rows and their files (a failed or re-run render's half-written variants)."""
+    for clip in list(clips):
+        _delete_clip_files(clip)
+        clip.delete()
 
 
 # --- clips ------------------------------------------------------------------
@@ -170,9 +230,7 @@ def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "
     voice = profile.voice_profile(samples, sr=ANALYSIS_SR)
     clip = EngineClip(owner=owner, source=EngineClip.Source.UPLOAD, title=title or filename[:200],
                       duration_s=info.duration_s, voiced_s=voice.voiced_s, expire_at=_expiry())
-    clip.audio.save("audio.mp3", ContentFile(_as_mp3(data, info)), save=False)
-    clip.save()
-    return clip
+    return _store_clip(clip, [("audio", "audio.mp3", _as_mp3(data, info))])
 
 
 def _as_mp3(data: bytes, info: audio_io.AudioInfo) -> bytes:
@@ -184,9 +242,10 @@ def _as_mp3(data: bytes, info: audio_io.AudioInfo) -> bytes:
 
 
 def _check_public_host(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadRequest("audio_url must be an http(s) URL.")
+    try:  # refused before any lookup or connection: no http(s), no host, bad brackets or port
+        split_http_url(url)
+    except PrivateAddressError as exc:
+        raise BadRequest(f"audio_url: {exc}") from None
     if settings.ENGINE_UPLOAD_ALLOW_PRIVATE:
         return
     try:
@@ -361,6 +420,8 @@ def stem_create(*, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float =
     A generated clip returns its exact stems; any other clip goes through REPET-SIM,
     a DSP method whose results are rough on real songs.
     """
+    if not all(math.isfinite(v) for v in (vocal_start_s, vocal_end_s or 0.0)):
+        raise BadRequest("vocal_start_s and vocal_end_s must be finite numbers of seconds.")
     clip = _clip_for(owner, clip_id)
     end_s = clip.duration_s if vocal_end_s is None else min(vocal_end_s, clip.duration_s)
     if vocal_start_s < 0 or end_s - vocal_start_s < 1.0:
@@ -374,13 +435,19 @@ def stem_create(*, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float =
         vocals, band = separate.separate_vocals(mix, sr=sr)
     start, end = int(vocal_start_s * sr), int(end_s * sr)
     vocals, band = vocals[start:end], band[start:end]
-    with transaction.atomic():
-        vocal_clip = _clip_from_samples(owner, vocals, sr=sr, source=EngineClip.Source.VOCALS,
-                                        title=f"{clip.title} (vocals)", engine_voice=clip.engine_voice)
-        band_clip = _clip_from_samples(owner, band, sr=sr, source=EngineClip.Source.INSTRUMENTAL,
-                                       title=f"{clip.title} (instrumental)", engine_voice=clip.engine_voice)
-        return EngineStem.objects.create(owner=owner, source_clip=clip, vocal_start_s=vocal_start_s,
-                                         vocal_end_s=end_s, vocal_clip=vocal_clip, instrumental_clip=band_clip)
+    made: list[EngineClip] = []
+    try:
+        with transaction.atomic():
+            made.append(_clip_from_samples(owner, vocals, sr=sr, source=EngineClip.Source.VOCALS,
+                                           title=f"{clip.title} (vocals)", engine_voice=clip.engine_voice))
+            made.append(_clip_from_samples(owner, band, sr=sr, source=EngineClip.Source.INSTRUMENTAL,
+                                           title=f"{clip.title} (instrumental)", engine_voice=clip.engine_voice))
+            return EngineStem.objects.create(owner=owner, source_clip=clip, vocal_start_s=vocal_start_s,
+                                             vocal_end_s=end_s, vocal_clip=made[0], instrumental_clip=made[1])
+    except BaseException:
+        for written in made:  # the rows rolled back; their files go too
+            _delete_clip_files(written)
+        raise
 
 
 def _decode_field(field, *, sr: int, channels: int = 1):
@@ -392,9 +459,7 @@ def _decode_field(field, *, sr: int, channels: int = 1):
 def _clip_from_samples(owner, samples, *, sr: int, source: str, title: str, **fields) -> EngineClip:
     clip = EngineClip(owner=owner, source=source, title=title[:200], duration_s=len(samples) / sr,
                       voiced_s=profile.voice_profile(samples, sr=sr).voiced_s, expire_at=_expiry(), **fields)
-    clip.audio.save("audio.mp3", ContentFile(audio_io.encode_mp3(samples, sr=sr)), save=False)
-    clip.save()
-    return clip
+    return _store_clip(clip, [("audio", "audio.mp3", audio_io.encode_mp3(samples, sr=sr))])
 
 
 def stem_result(stem: EngineStem) -> StemResult:
@@ -451,7 +516,7 @@ def task_info(task: EngineTask) -> TaskInfo:
     if task.status == EngineTask.Status.COMPLETED:
         for clip in task.clips.filter(source=EngineClip.Source.GENERATED):
             results.append(ResultItem(
-                id=clip.id, audio_url=clip_file_path(clip), image_url=f"/api/v1/covers/{clip.id}.svg",
+                id=clip.id, audio_url=clip_file_path(clip), image_url=cover_path(clip),
                 title=clip.title, duration=round(clip.duration_s, 2), tags=clip.tags, prompt=clip.prompt,
                 expire_at=_ms(clip.expire_at),
             ))
@@ -464,8 +529,8 @@ def task_get(*, owner: AbstractBaseUser, task_id: str) -> TaskInfo:
 
 
 def task_list(*, owner: AbstractBaseUser, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage:
-    if not 1 <= page_size <= 100 or page < 1:
-        raise BadRequest("page must be ≥ 1 and page_size between 1 and 100.")
+    if not 1 <= page_size <= 100 or not 1 <= page <= MAX_TASK_PAGE:
+        raise BadRequest(f"page must be a whole number from 1 to {MAX_TASK_PAGE} and page_size from 1 to 100.")
     tasks = EngineTask.objects.filter(owner=owner)
     if status != -1:
         names = {code: name for name, code in TASK_STATUS_CODES.items()}
@@ -503,7 +568,7 @@ def task_render(*, task_id: str) -> None:
         source = _continuation_source(task.owner, request) if request.continue_clip_id else None
         if source is not None and not title:
             title = source.title
-        task.clips.all().delete()
+        _delete_clips(task.clips.all())
         for variant in range(VARIANTS_PER_GENERATION):
             seed = _seed(task.id, variant + 1)
             style = source.style_for(tags, seed) if source is not None else None
@@ -512,8 +577,12 @@ def task_render(*, task_id: str) -> None:
             if source is not None:
                 rendered = source.join(rendered)
             _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics)
-    except Exception as exc:
+    except Exception:
         logger.exception("Engine task %s failed", task_id)
+        try:  # a failed render keeps none of what it wrote
+            _delete_clips(EngineClip.objects.filter(task_id=task_id))
+        except Exception:
+            logger.exception("Could not remove the clips of failed task %s", task_id)
         EngineTask.objects.filter(pk=task_id).update(
             status=EngineTask.Status.FAILED, finished_at=timezone.now(),
             error=gettext("The built-in engine could not make this song. Please try again."),
@@ -526,11 +595,14 @@ def task_render(*, task_id: str) -> None:
 
 
 def task_lost(task_id: str) -> None:
-    """The worker died on this task more often than we retry: say so instead of 'processing' forever."""
-    EngineTask.objects.filter(pk=task_id).exclude(status=EngineTask.Status.COMPLETED).update(
+    """The worker died on this task more often than we retry: say so instead of 'processing' forever,
+    and remove the variants it had half written."""
+    failed = EngineTask.objects.filter(pk=task_id).exclude(status=EngineTask.Status.COMPLETED).update(
         status=EngineTask.Status.FAILED, finished_at=timezone.now(),
         error=gettext("The engine stopped while making this song. Please try again."),
     )
+    if failed:
+        _delete_clips(EngineClip.objects.filter(task_id=task_id))
 
 
 def _seed(task_id: str, variant: int) -> int:
@@ -555,11 +627,11 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
         voiced_s=profile.voice_profile(voiced_from, sr=sr).voiced_s if voiced_from.any() else 0.0,
         expire_at=_expiry(task.retention_days),
     )
-    clip.audio.save("audio.mp3", ContentFile(audio_io.encode_mp3(rendered.mix, sr=sr)), save=False)
+    files = [("audio", "audio.mp3", audio_io.encode_mp3(rendered.mix, sr=sr))]
     if rendered.vocal is not None and rendered.band is not None:
-        clip.vocal_stem.save("vocals.mp3", ContentFile(audio_io.encode_mp3(rendered.vocal, sr=sr)), save=False)
-        clip.band_stem.save("band.mp3", ContentFile(audio_io.encode_mp3(rendered.band, sr=sr)), save=False)
-    clip.save()
+        files += [("vocal_stem", "vocals.mp3", audio_io.encode_mp3(rendered.vocal, sr=sr)),
+                  ("band_stem", "band.mp3", audio_io.encode_mp3(rendered.band, sr=sr))]
+    _store_clip(clip, files)
 
 
 # --- extending a clip -------------------------------------------------------

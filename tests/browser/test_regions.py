@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from factories import log_in_browser, make_clip, sung_line
+from factories import consent_phrase_file, log_in_browser, make_clip, sung_line
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ def _long_take(user):
     return make_clip(user, title="Long take", samples=np.concatenate([silence, sung_line(seconds=16), silence]))
 
 
-def test_select_a_region_make_a_persona_from_it_and_separate_a_region(page, live_server, worker_thread):
+def test_select_a_region_make_a_persona_from_it_and_separate_a_region(page, live_server, worker_thread, tmp_path):
     page.set_default_timeout(30_000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -72,6 +72,7 @@ def test_select_a_region_make_a_persona_from_it_and_separate_a_region(page, live
     assert page.input_value("#id_vocal_start_s") == "5" and page.input_value("#id_vocal_end_s") == "23"
     assert page.locator("#id_clip option:checked").inner_text().startswith("Long take")
     page.fill("#id_name", "Middle part")
+    page.set_input_files("#id_phrase_audio", str(consent_phrase_file(tmp_path)))
     page.screenshot(path=str(SHOTS / "persona-form-region.png"), full_page=True)
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))

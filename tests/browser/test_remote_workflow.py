@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from factories import PASSWORD, UserFactory, sung_line, wav_bytes
+from factories import PASSWORD, UserFactory, consent_phrase_file, sung_line, wav_bytes
 
 from personastudio.clips.models import Clip
 from personastudio.engine import services as engine
@@ -53,6 +53,7 @@ def test_the_workflow_on_a_hosted_service(page, live_server, worker_thread, sett
 
     page.click("text=Make a persona from this clip")
     page.fill("#id_name", "Remote singer")
+    page.set_input_files("#id_phrase_audio", str(consent_phrase_file(tmp_path)))
     page.click("main button[type=submit]")
     page.wait_for_selector('[data-status="complete"]')
 

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from factories import PASSWORD, sung_line, wav_bytes
+from factories import PASSWORD, consent_phrase_file, sung_line, wav_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,6 +46,7 @@ def test_sign_up_upload_persona_song_and_listen(page, live_server, worker_thread
 
     page.click("text=Make a persona from this clip")
     page.fill("#id_name", "我的歌手")
+    page.set_input_files("#id_phrase_audio", str(consent_phrase_file(tmp_path)))  # the singer's consent
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))
     page.wait_for_selector('[data-status="complete"]', timeout=60_000)

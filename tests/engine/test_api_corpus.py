@@ -129,6 +129,8 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
     for path, keys in fields.items():
         for key in keys:
             for value in wrong:
+                if path == "music/generate" and value == "x" and key in ("prompt", "tags", "gpt_description_prompt"):
+                    continue  # a right value: that would be a real song
                 body = {key: value}
                 if path == "music/stem" and key != "clip_id":
                     body.update(clip_id=clip_id, **other_bound[key])
@@ -333,7 +335,8 @@ def test_no_malformed_request_gets_a_5xx_or_stores_anything(settings, private_me
                 continue
             try:
                 body = json.loads(response.content)
-                ok = set(body) == {"code", "message", "request_id", "data"} and body["code"] == status
+                ok = set(body) == {"code", "message", "request_id", "data"}
+                ok = ok and body["code"] == (0 if status < 400 else status)
                 ok = ok and (status < 400 or _is_sentence(body["message"]))
             except (ValueError, TypeError):
                 ok = False

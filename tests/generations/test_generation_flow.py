@@ -1,5 +1,5 @@
 import pytest
-from factories import UserFactory, make_clip, sung_line
+from factories import UserFactory, make_clip, persona_form, sung_line
 
 from personastudio.clips.models import Clip
 from personastudio.generations.models import Generation
@@ -26,7 +26,7 @@ def test_a_song_with_a_persona_goes_from_queued_to_two_kept_tracks(client, run_t
     user = UserFactory()
     client.force_login(user)
     clip = make_clip(user, samples=sung_line(seconds=14, low_hz=150, high_hz=300))
-    client.post("/personas/new/", {"name": "Low voice", "clip": str(clip.id)})
+    client.post("/personas/new/", persona_form(client, {"name": "Low voice", "clip": str(clip.id)}))
     run_tasks()
     persona = Persona.objects.get(owner=user)
     assert persona.status == "complete", persona.error

@@ -1,5 +1,5 @@
 import pytest
-from factories import UserFactory, make_clip, sung_line, tone
+from factories import UserFactory, make_clip, persona_form, sung_line, tone
 
 from personastudio.personas.models import Persona
 
@@ -10,13 +10,12 @@ def test_it_learns_a_persona_and_shows_its_range(client, run_tasks):
     user = UserFactory()
     clip = make_clip(user, samples=sung_line(seconds=16, low_hz=220, high_hz=440))
     client.force_login(user)
-    response = client.post("/personas/new/", {"name": "我的歌手", "clip": str(clip.id)})
-    persona = Persona.objects.get(owner=user)
-    assert response["Location"] == f"/personas/{persona.id}/"
-    assert persona.status == "pending"
+    response = client.post("/personas/new/", persona_form(client, {"name": "我的歌手", "clip": str(clip.id)}))
+    assert response["Location"].startswith("/personas/checks/")  # an upload: the consent check comes first
     run_tasks()
-    persona.refresh_from_db()
+    persona = Persona.objects.get(owner=user)
     assert persona.status == "complete", persona.error
+    assert persona.consent == "checked"
     assert persona.remote_id.startswith("persona-")
     page = client.get(f"/personas/{persona.id}/").content.decode()
     assert "我的歌手" in page and 'data-status="complete"' in page
@@ -30,7 +29,7 @@ def test_it_refuses_a_clip_with_too_little_voice_and_says_what_to_do(client):
     user = UserFactory()
     clip = make_clip(user, samples=sung_line(seconds=5))
     client.force_login(user)
-    response = client.post("/personas/new/", {"name": "Short", "clip": str(clip.id)})
+    response = client.post("/personas/new/", persona_form(client, {"name": "Short", "clip": str(clip.id)}))
     assert response.status_code == 400
     body = response.content.decode()
     assert "needs at least 10" in body and "Separate vocals" in body and "30 seconds" in body
@@ -42,7 +41,7 @@ def test_it_refuses_a_clip_of_plain_noise_or_tone_free_silence(client):
     user = UserFactory()
     clip = make_clip(user, samples=tone(seconds=12, amplitude=0.0))
     client.force_login(user)
-    assert client.post("/personas/new/", {"name": "Silent", "clip": str(clip.id)}).status_code == 400
+    assert client.post("/personas/new/", persona_form(client, {"name": "Silent", "clip": str(clip.id)})).status_code == 400
 
 
 def test_the_clip_can_be_preselected_from_the_clip_page(client):
@@ -57,7 +56,7 @@ def test_a_learned_persona_shows_how_close_it_sings_to_its_clip(client, run_task
     user = UserFactory()
     clip = make_clip(user, samples=sung_line(seconds=16, low_hz=220, high_hz=440))
     client.force_login(user)
-    client.post("/personas/new/", {"name": "Likeness", "clip": str(clip.id)})
+    client.post("/personas/new/", persona_form(client, {"name": "Likeness", "clip": str(clip.id)}))
     run_tasks()
     persona = Persona.objects.get(owner=user)
     assert persona.status == "complete", persona.error

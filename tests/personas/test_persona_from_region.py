@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from factories import UserFactory, make_clip, sung_line
+from factories import UserFactory, make_clip, persona_form, sung_line
 
 from personastudio.clips.models import Clip
 from personastudio.engine.models import EnginePersona, EngineStem
@@ -26,13 +26,12 @@ def test_it_learns_a_persona_from_the_region_and_says_which_part(client, run_tas
     user = UserFactory()
     clip = _clip_with_silence(user)
     client.force_login(user)
-    response = client.post("/personas/new/", {"name": "Middle", "clip": str(clip.id),
-                                              "vocal_start_s": "5.5", "vocal_end_s": "22.5"})
-    persona = Persona.objects.get(owner=user)
-    assert response["Location"] == f"/personas/{persona.id}/"
-    assert (persona.region_start_s, persona.region_end_s) == (5.5, 22.5)
+    response = client.post("/personas/new/", persona_form(client, {"name": "Middle", "clip": str(clip.id),
+                                              "vocal_start_s": "5.5", "vocal_end_s": "22.5"}))
+    assert response["Location"].startswith("/personas/checks/")
     run_tasks()
-    persona.refresh_from_db()
+    persona = Persona.objects.get(owner=user)
+    assert (persona.region_start_s, persona.region_end_s) == (5.5, 22.5)
     assert persona.status == "complete", persona.error
     # The engine was asked for the stem of that region, and the persona learned from its vocals.
     stem = EngineStem.objects.get()
@@ -53,7 +52,7 @@ def test_a_persona_without_a_region_learns_from_the_whole_clip_as_before(client,
     user = UserFactory()
     clip = make_clip(user, samples=sung_line(seconds=16))
     client.force_login(user)
-    client.post("/personas/new/", {"name": "Whole", "clip": str(clip.id), "vocal_start_s": "", "vocal_end_s": ""})
+    client.post("/personas/new/", persona_form(client, {"name": "Whole", "clip": str(clip.id), "vocal_start_s": "", "vocal_end_s": ""}))
     run_tasks()
     persona = Persona.objects.get(owner=user)
     assert persona.status == "complete" and persona.region is None
@@ -71,8 +70,8 @@ def test_it_refuses_a_region_that_cannot_make_a_persona_beside_the_region(client
     user = UserFactory()
     clip = _clip_with_silence(user)
     client.force_login(user)
-    response = client.post("/personas/new/", {"name": "Short", "clip": str(clip.id),
-                                              "vocal_start_s": start, "vocal_end_s": end})
+    response = client.post("/personas/new/", persona_form(client, {"name": "Short", "clip": str(clip.id),
+                                              "vocal_start_s": start, "vocal_end_s": end}))
     assert response.status_code == 400
     body = response.content.decode()
     error = body.split('id="id_vocal_end_s_error"', 1)[1].split("</small>", 1)[0]
@@ -95,8 +94,8 @@ def test_the_form_is_filled_in_from_the_clip_pages_region(client):
 def test_the_region_of_another_users_clip_is_not_offered(client):
     clip = _clip_with_silence(UserFactory())
     client.force_login(UserFactory())
-    response = client.post("/personas/new/", {"name": "Thief", "clip": str(clip.id),
-                                              "vocal_start_s": "5", "vocal_end_s": "22"})
+    response = client.post("/personas/new/", persona_form(client, {"name": "Thief", "clip": str(clip.id),
+                                              "vocal_start_s": "5", "vocal_end_s": "22"}))
     assert response.status_code == 400 and not Persona.objects.exists()
 
 
@@ -155,8 +154,8 @@ def test_the_range_is_measured_on_the_voice_not_on_the_band_under_it(client, run
     bar = np.concatenate([tone(seconds=0.25, hz=110, amplitude=0.4), tone(seconds=0.25, hz=82.4, amplitude=0.4)])
     clip = make_clip(user, title="With bass", samples=voice + np.tile(bar, 50)[:len(voice)])
     client.force_login(user)
-    response = client.post("/personas/new/", {"name": "Over bass", "clip": str(clip.id), "vocal_start_s": "1",
-                                              "vocal_end_s": "23"})
+    response = client.post("/personas/new/", persona_form(client, {"name": "Over bass", "clip": str(clip.id), "vocal_start_s": "1",
+                                              "vocal_end_s": "23"}))
     assert response.status_code == 302, response.content.decode()[-3000:]
     run_tasks()
     persona = Persona.objects.get(owner=user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -14,7 +15,7 @@ from personastudio.musicapi.types import GenerateRequest
 
 from .. import services
 from ..models import EngineClip
-from .envelope import api_view, json_body
+from .envelope import api_view, check_text, json_body
 
 
 def _absolute(request: HttpRequest, data: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -30,6 +31,8 @@ def _number(body: dict[str, Any], key: str, default: float | None) -> float | No
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise BadRequest(f"'{key}' must be a number.")
+    if not math.isfinite(float(value)):
+        raise BadRequest(f"'{key}' must be a finite number of seconds.")
     return float(value)
 
 
@@ -93,7 +96,11 @@ def upload(request: HttpRequest, user) -> dict[str, Any]:
     # Our extension: a multipart `file` instead of a URL to fetch.
     if "file" in request.FILES:
         uploaded = request.FILES["file"]
-        clip = services.clip_import_bytes(owner=user, data=uploaded.read(), filename=uploaded.name)
+        filename = check_text(uploaded.name or "upload", "filename")
+        clip = services.clip_import_bytes(owner=user, data=uploaded.read(), filename=filename)
+    elif request.content_type == "multipart/form-data":
+        # Django drops a part whose filename is empty, '.' or '..'; the body is read, so no JSON follows.
+        raise BadRequest("Send the audio as a multipart part named 'file' with a filename such as 'song.mp3'.")
     else:
         audio_url = json_body(request).get("audio_url")
         if not isinstance(audio_url, str) or not audio_url:
@@ -132,14 +139,25 @@ def audio_file(request: HttpRequest, clip_id: str, kind: str) -> FileResponse | 
         raise Http404("No audio at that address.") from None
     if clip.id != clip_id:
         raise Http404
-    return ranged_file_response(request, services.clip_file_field(clip, kind), content_type="audio/mpeg")
+    field = services.clip_file_field(clip, kind)
+    if not field:  # a signed link to a stem this clip does not have
+        raise Http404("No audio at that address.")
+    try:
+        return ranged_file_response(request, field, content_type="audio/mpeg")
+    except FileNotFoundError:  # the row names a file that is gone
+        raise Http404("No audio at that address.") from None
 
 
 @login_not_required
 def cover(request: HttpRequest, clip_id: str) -> HttpResponse:
-    """Cover art for a result: a gradient from the clip id with its title (no image model here)."""
-    clip = EngineClip.objects.filter(pk=clip_id, source=EngineClip.Source.GENERATED).first()
-    if clip is None:
+    """Cover art for a result: a gradient from the clip id with its title (no image model here).
+
+    Signed like the audio links (`image_url` carries the signature): the title is the owner's."""
+    try:
+        clip = services.cover_from_path(request.get_full_path())
+    except MusicApiError:
+        raise Http404("No cover at that address.") from None
+    if clip.id != clip_id:
         raise Http404
     hue = int(clip.id[:4], 16) % 360
     svg = (

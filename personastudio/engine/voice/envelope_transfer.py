@@ -41,6 +41,12 @@ KMEANS_ITERATIONS = 6
 SMOOTH_FRAMES = 3  # moving average of the new envelopes within a voiced run
 LEVEL_FROM_BANK = 0.5  # share of the frame level (c0) taken from the bank's matched entries
 AP_DECIMATION = 2  # aperiodicity (D4C, the slowest analysis) on every 2nd frame, interpolated
+METHOD = "filter"  # "filter": the envelope change as a time-varying filter on the line itself; "world": resynthesis
+MAX_GAIN_DB = 24.0  # the filter's limit per bin
+FORMANT_LIMIT_DB: float | None = None  # how far the filter may reshape the formant band about its mean
+FORMANT_BAND_HZ = (250.0, 3800.0)
+GAIN_SMOOTH_FRAMES = 3
+STFT_WINDOW = 512
 
 
 def _to_rate(samples: np.ndarray, sr: int) -> np.ndarray:
@@ -158,37 +164,58 @@ def _smooth_runs(values: np.ndarray, voiced: np.ndarray, width: int) -> np.ndarr
     return full[voiced]
 
 
-def transfer(samples: np.ndarray, *, sr: int, bank: dict | None, amount: float = 1.0) -> np.ndarray:
+def _matched_cepstra(f0: np.ndarray, sp: np.ndarray, bank: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(voiced mask, own coded cepstra, the bank's k-nearest mean per voiced frame, the neighbours' indices)."""
+    voiced = f0 > 0
+    bank_cep = np.asarray(bank["cepstra"], dtype=np.float64)
+    bank_match = bank_cep[:, 1:MATCH_ORDER] - np.asarray(bank["match_mean"], dtype=np.float64)
+    own_cep = _code(sp[voiced])
+    own_match = own_cep[:, 1:MATCH_ORDER] - own_cep[:, 1:MATCH_ORDER].mean(axis=0)
+    dist = ((own_match ** 2).sum(1)[:, None] - 2.0 * own_match @ bank_match.T
+            + (bank_match ** 2).sum(1)[None, :])
+    k = min(NEIGHBOURS, len(bank_cep))
+    nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
+    new_cep = _smooth_runs(bank_cep[nearest].mean(axis=1), voiced, SMOOTH_FRAMES)
+    # Level: the line's own, plus a share of the bank's phone-dependent level at the line's mean loudness.
+    bank_level = new_cep[:, 0] - new_cep[:, 0].mean() + own_cep[:, 0].mean()
+    new_cep[:, 0] = (1.0 - LEVEL_FROM_BANK) * own_cep[:, 0] + LEVEL_FROM_BANK * bank_level
+    return voiced, own_cep, new_cep, nearest
+
+
+def transfer(samples: np.ndarray, *, sr: int, bank: dict | None, amount: float = 1.0,
+             method: str | None = None) -> np.ndarray:
     """Sing `samples` (mono, at `sr`) with the bank's envelopes; returns float32 at `sr`, same length.
 
     `amount` (0..1) blends the log envelopes (and aperiodicity): 0 leaves the line as it is (not even
-    resynthesised).
+    resynthesised). `method` ("filter" | "world", default METHOD): see the module docstring.
     """
     x = np.asarray(samples, dtype=np.float32)
     if bank is None or amount <= 0.0 or len(x) < sr // 20:
         return x
     amount = min(float(amount), 1.0)
+    method = method or METHOD
     y = _to_rate(x, sr)
+    if method == "filter":
+        f0, t = _f0(y)
+        if not (f0 > 0).any():
+            return x
+        sp = pyworld.cheaptrick(y, f0, t, TRANSFER_SR_HZ)
+        voiced, own_cep, new_cep, _nearest = _matched_cepstra(f0, sp, bank)
+        log_gain = np.zeros((len(f0), _fft_size() // 2 + 1))
+        diff = amount * (new_cep - own_cep)
+        # decode(c) = exp(A c) for the (linear) mel-cepstrum A: decode(new - own) is new / own.
+        ratio = pyworld.decode_spectral_envelope(np.ascontiguousarray(diff), TRANSFER_SR_HZ, _fft_size())
+        log_gain[voiced] = 0.5 * np.log(np.maximum(ratio, 1e-12))  # power -> amplitude
+        log_gain = _limit_gain(log_gain)
+        return _from_rate(_stft_filter(y, log_gain), sr, len(x))
     f0, sp, ap = _analyse(y)
-    voiced = f0 > 0
-    if voiced.any():
-        bank_cep = np.asarray(bank["cepstra"], dtype=np.float64)
-        bank_match = bank_cep[:, 1:MATCH_ORDER] - np.asarray(bank["match_mean"], dtype=np.float64)
-        own_cep = _code(sp[voiced])
-        own_match = own_cep[:, 1:MATCH_ORDER] - own_cep[:, 1:MATCH_ORDER].mean(axis=0)
-        dist = ((own_match ** 2).sum(1)[:, None] - 2.0 * own_match @ bank_match.T
-                + (bank_match ** 2).sum(1)[None, :])
-        k = min(NEIGHBOURS, len(bank_cep))
-        nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
-        new_cep = _smooth_runs(bank_cep[nearest].mean(axis=1), voiced, SMOOTH_FRAMES)
-        # Level: the line's own, plus a share of the bank's phone-dependent level at the line's mean loudness.
-        bank_level = new_cep[:, 0] - new_cep[:, 0].mean() + own_cep[:, 0].mean()
-        new_cep[:, 0] = (1.0 - LEVEL_FROM_BANK) * own_cep[:, 0] + LEVEL_FROM_BANK * bank_level
+    if (f0 > 0).any():
+        voiced, own_cep, new_cep, nearest = _matched_cepstra(f0, sp, bank)
         blended = (1.0 - amount) * own_cep + amount * new_cep
         sp = sp.copy()
         sp[voiced] = pyworld.decode_spectral_envelope(np.ascontiguousarray(blended), TRANSFER_SR_HZ, _fft_size())
         bank_ap = bank.get("aperiodicity")
-        if bank_ap is not None and len(bank_ap) == len(bank_cep):
+        if bank_ap is not None and len(bank_ap) == len(bank["cepstra"]):
             new_ap = np.asarray(bank_ap, dtype=np.float64)[nearest].mean(axis=1)
             own_ap = pyworld.code_aperiodicity(np.ascontiguousarray(ap[voiced]), TRANSFER_SR_HZ)
             if new_ap.shape[1] == own_ap.shape[1]:
@@ -200,10 +227,61 @@ def transfer(samples: np.ndarray, *, sr: int, bank: dict | None, amount: float =
     return _from_rate(out, sr, len(x))
 
 
-def resynthesise(samples: np.ndarray, *, sr: int) -> np.ndarray:
-    """The same WORLD analysis and synthesis with no persona data: the chain's own sound, for the stock row."""
+def _limit_gain(log_gain: np.ndarray) -> np.ndarray:
+    """The filter's log-amplitude gains (frames, bins), limited and smoothed over frames (voicing edges)."""
+    lim = MAX_GAIN_DB / 20.0 * np.log(10.0)
+    log_gain = np.clip(log_gain, -lim, lim)
+    if FORMANT_LIMIT_DB is not None:
+        freqs = np.linspace(0.0, TRANSFER_SR_HZ / 2.0, log_gain.shape[1])
+        band = (freqs >= FORMANT_BAND_HZ[0]) & (freqs <= FORMANT_BAND_HZ[1])
+        flim = FORMANT_LIMIT_DB / 20.0 * np.log(10.0)
+        # Within the formant band the gain may only move the envelope by so much about its frame mean
+        # (a tilt or level change passes, a formant moved to another vowel's place does not).
+        centre = log_gain[:, band].mean(axis=1, keepdims=True)
+        log_gain[:, band] = centre + np.clip(log_gain[:, band] - centre, -flim, flim)
+    return uniform_filter1d(log_gain, GAIN_SMOOTH_FRAMES, axis=0, mode="nearest") if GAIN_SMOOTH_FRAMES > 1 else log_gain
+
+
+def _stft_filter(y: np.ndarray, log_gain: np.ndarray | None) -> np.ndarray:
+    """`y` filtered frame by frame: frame i (centred on i * hop) scaled by exp(log_gain[i]) per bin.
+
+    Weighted overlap-add with a sqrt-Hann window on both sides; with no gain it gives `y` back
+    (to rounding). The gains come from smooth envelopes, so their impulse responses are short
+    and a 21 ms window with a 43 ms FFT holds them without wrap-around.
+    """
+    n_fft = _fft_size()
+    hop = int(round(TRANSFER_SR_HZ * FRAME_PERIOD_MS / 1000.0))
+    win_len = STFT_WINDOW
+    win = np.sqrt(np.hanning(win_len + 2)[1:-1])
+    n = len(y)
+    n_frames = n // hop + 1
+    half = win_len // 2
+    padded = np.pad(y, (half, half + hop + win_len))
+    idx = np.arange(n_frames)[:, None] * hop + np.arange(win_len)[None, :]
+    spec = np.fft.rfft(padded[idx] * win, n=n_fft, axis=1)
+    if log_gain is not None:
+        g = log_gain
+        if len(g) < n_frames:
+            g = np.pad(g, ((0, n_frames - len(g)), (0, 0)), mode="edge")
+        spec *= np.exp(g[:n_frames])
+    frames = np.fft.irfft(spec, n=n_fft, axis=1)
+    frames[:, :win_len] *= win  # synthesis window (a filter's short tail past it is dropped)
+    out = np.zeros(len(padded) + n_fft)
+    norm = np.zeros(len(padded) + n_fft)
+    for k in range(n_frames):
+        s = k * hop
+        out[s:s + win_len] += frames[k, :win_len]
+        norm[s:s + win_len] += win * win
+    norm = np.where(norm > 1e-6, norm, 1.0)
+    return (out / norm)[half:half + n]
+
+
+def resynthesise(samples: np.ndarray, *, sr: int, method: str | None = None) -> np.ndarray:
+    """The same chain with no persona data: its own sound, for the stock row (the filter's is its STFT round trip)."""
     x = np.asarray(samples, dtype=np.float32)
     y = _to_rate(x, sr)
+    if (method or METHOD) == "filter":
+        return _from_rate(_stft_filter(y, None), sr, len(x))
     f0, sp, ap = _analyse(y)
     out = pyworld.synthesize(f0, sp, ap, TRANSFER_SR_HZ, FRAME_PERIOD_MS)
     return _from_rate(out, sr, len(x))

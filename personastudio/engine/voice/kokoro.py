@@ -504,12 +504,33 @@ class _Prosody:
     energy: np.ndarray  # (2 * sum(durations),) float32, the model's N curve
 
 
+_NATURAL_CACHE: OrderedDict = OrderedDict()
+_NATURAL_CACHE_SIZE = 32
+
+
 def _natural(ids: np.ndarray, style: np.ndarray, *, speed: float = 1.0, threads: int | None = None) -> _Prosody:
-    """The durations, F0 and energy the model would speak `ids` with."""
+    """The durations, F0 and energy the model would speak `ids` with.
+
+    Remembered for the last few calls: a line sung as one phrase asks for the same prediction
+    twice (once to place its rests, once to sing it), and a fit sings the same probe text often.
+    """
+    key = (np.asarray(ids, np.int64).tobytes(), _style_key(style), float(speed))
+    with _LINE_CACHE_LOCK:
+        hit = _NATURAL_CACHE.get(key)
+        if hit is not None:
+            _NATURAL_CACHE.move_to_end(key)
+            return hit
     dur, f0, energy = _sessions(threads).predict.run(None, {
         "tokens": ids, "style": np.asarray(style, np.float32).reshape(1, 256),
         "speed": np.array([speed], dtype=np.float32)})
-    return _Prosody(dur[0].astype(np.int64), f0[0].astype(np.float32), energy[0].astype(np.float32))
+    out = _Prosody(dur[0].astype(np.int64), f0[0].astype(np.float32), energy[0].astype(np.float32))
+    for arr in (out.durations, out.f0_hz, out.energy):
+        arr.setflags(write=False)
+    with _LINE_CACHE_LOCK:
+        _NATURAL_CACHE[key] = out
+        while len(_NATURAL_CACHE) > _NATURAL_CACHE_SIZE:
+            _NATURAL_CACHE.popitem(last=False)
+    return out
 
 
 def _render(ids: np.ndarray, style: np.ndarray, prosody: _Prosody, *, threads: int | None = None) -> np.ndarray:

@@ -46,7 +46,8 @@ def sing(lines: list[tuple[str, str, list[tuple[float, float, float]], bool]], *
     """Sing (text, language, notes, is_backing) lines: (lead mono (n,), backing stereo (n, 2)), float32.
 
     A line sung again on the same tune (a repeated chorus) is rendered once and placed again, so
-    repeats are exact and cost nothing.
+    repeats are exact and cost nothing. Each line is sung at 24 kHz, moved toward the persona's
+    envelopes (``envelope_transfer``), given the persona's EQ, then resampled to `sr`.
     """
     style = style_for(voice, influence=influence)
     cache: dict[tuple, tuple[float, np.ndarray]] = {}
@@ -65,14 +66,13 @@ def sing(lines: list[tuple[str, str, list[tuple[float, float, float]], bool]], *
             if voice.envelope_bank is not None:
                 y = envelope_transfer.transfer(y, sr=envelope_transfer.TRANSFER_SR_HZ, bank=voice.envelope_bank,
                                                amount=influence)
+            if voice.eq_db is not None and influence > 0:
+                # Line by line, before placing (a linear filter: the same as on the whole track, and a
+                # repeated chorus is filtered once, on a few seconds at 24 kHz instead of the song at sr).
+                y = timbre.apply_eq_db(y, sr=envelope_transfer.TRANSFER_SR_HZ, eq_db=voice.eq_db, amount=influence)
             y = resample(y, sr_from=envelope_transfer.TRANSFER_SR_HZ, sr_to=sr).astype(np.float32, copy=False)
             cache[key] = (start_s - t0, y)
         offset_s, y = cache[key]
         rendered.append((t0 + offset_s, y, is_backing))
-    lead, backing = place_lines(rendered, sr=sr, n_samples=n_samples)
-    if voice.eq_db is not None and influence > 0:
-        lead = timbre.apply_eq_db(lead, sr=sr, eq_db=voice.eq_db, amount=influence)
-        backing = np.stack([timbre.apply_eq_db(backing[:, c], sr=sr, eq_db=voice.eq_db, amount=influence)
-                            for c in range(2)], axis=1)
-    return lead, backing
+    return place_lines(rendered, sr=sr, n_samples=n_samples)
 

@@ -81,6 +81,7 @@ def persona_form(client, data: dict, *, phrase: np.ndarray | None = None) -> dic
     import re
 
     page = client.get("/personas/new/").content.decode()
-    token = re.search(r'name="phrase_token" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="phrase_token" value="([^"]+)"', page)
+    token = found.group(1) if found else ""  # a user with no clips of their own is shown no form
     recording = wav_bytes(sung_line(seconds=16, seed=5) if phrase is None else phrase)
     return {"phrase_token": token, "phrase_audio": upload_file(data=recording, name="phrase.wav"), **data}

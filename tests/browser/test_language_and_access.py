@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from factories import PASSWORD, log_in_browser, sung_line, wav_bytes
+from factories import PASSWORD, consent_phrase_file, log_in_browser, sung_line, wav_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +48,7 @@ def chinese_phone(browser):
     context.close()
 
 
-def test_a_new_user_in_chinese_on_a_phone(chinese_phone, live_server, worker_thread, voice_file, settings):
+def test_a_new_user_in_chinese_on_a_phone(chinese_phone, live_server, worker_thread, voice_file, settings, tmp_path):
     settings.GENERATION_POLL_INTERVAL_S = 1
     page = chinese_phone
     page.goto(f"{live_server.url}/accounts/signup/")
@@ -75,6 +75,7 @@ def test_a_new_user_in_chinese_on_a_phone(chinese_phone, live_server, worker_thr
     clip_url = page.url
     page.goto(f"{live_server.url}/personas/new/?clip={clip_url.rstrip('/').rsplit('/', 1)[-1]}")
     page.fill("#id_name", "我的歌手")
+    page.set_input_files("#id_phrase_audio", str(consent_phrase_file(tmp_path)))  # the singer's consent
     check_page(page, "zh-phone-persona-form", width=375)
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))

@@ -26,7 +26,8 @@ def test_a_song_with_a_persona_goes_from_queued_to_two_kept_tracks(client, run_t
     user = UserFactory()
     client.force_login(user)
     clip = make_clip(user, samples=sung_line(seconds=14, low_hz=150, high_hz=300))
-    client.post("/personas/new/", persona_form(client, {"name": "Low voice", "clip": str(clip.id)}))
+    client.post("/personas/new/", persona_form(client, {"name": "Low voice", "clip": str(clip.id)},
+                                                   phrase=sung_line(seconds=16, low_hz=150, high_hz=300, seed=5)))
     run_tasks()
     persona = Persona.objects.get(owner=user)
     assert persona.status == "complete", persona.error

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from factories import UserFactory, sung_line, wav_bytes
+from factories import UserFactory, consent_phrase_file, sung_line, wav_bytes
 
 from personastudio.engine import services
 from personastudio.musicapi.errors import AuthError, NotFound
@@ -39,7 +39,9 @@ def test_the_whole_contract_round_trip(remote, worker_thread, tmp_path):
     assert stem.status == "complete" and stem.vocal_clip_id
     assert len(remote.fetch_audio(stem.vocal_audio_url)) > 1000
 
-    persona = remote.create_persona(name="我的歌手", clip_id=stem.vocal_clip_id)
+    # The clip is an upload, so its singer's consent goes with it: the phrase, sung by the same voice.
+    reading = remote.upload_file(consent_phrase_file(tmp_path), filename="phrase.wav")
+    persona = remote.create_persona(name="我的歌手", clip_id=stem.vocal_clip_id, verification_clip_id=reading.clip_id)
     assert persona.status == "complete" and persona.persona_id.startswith("persona-")
 
     task = remote.generate(GenerateRequest(prompt="[Verse]\nHello river\n[Chorus]\nSing along", title="River",

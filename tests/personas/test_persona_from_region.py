@@ -117,7 +117,7 @@ class _HostedWithoutStemClipIds:
         self.calls.append(("upload", audio_url))
         return UploadResult(clip_id="clip-from-stem", audio_url=audio_url, duration_s=17, status=1)
 
-    def create_persona(self, *, name, clip_id, on_progress=None):
+    def create_persona(self, *, name, clip_id, verification_clip_id="", on_progress=None):
         self.calls.append(("persona", clip_id))
         return PersonaResult(persona_id="persona-9", status="complete")
 

@@ -18,6 +18,7 @@ No Django here.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import warnings
@@ -41,6 +42,13 @@ LIKENESS_FLOOR = 0.3
 FIT_EVALUATIONS = 64  # ~1 s each on two cores: about a minute and a half for any clip
 SEARCH_DIMENSIONS = 12
 SEARCH_SIGMA = 0.6  # in units of each direction's natural spread across the stock voices
+POPULATION: int | None = None  # CMA-ES population per generation (None: 4 + 3 ln(dimensions))
+# Words: the most similar styles found (the search's best few, distinct, and the start) are heard
+# speaking FIT_SENTENCES through the whole chain by PocketSphinx (voice.intelligibility); the fit
+# keeps the most similar one whose WER is at most the goal, or within WER_SLACK of the clearest.
+WER_CANDIDATES = 3  # 0: no check (the most similar style wins)
+WER_GOAL = 0.25
+WER_SLACK = 0.10
 HELD_BACK_SHARE = 0.35
 MIN_PART_S = 3.0
 PROBE_LINES = ("Hold the light and sing it to the morning",)
@@ -59,6 +67,7 @@ class FittedVoice:
     stock_similarity: float  # sim(stock, held)
     self_similarity: float  # sim(target part, held part)
     evaluations: int
+    wer: float | None = None  # the chosen style's WER on intelligibility.FIT_SENTENCES (None: not checked)
 
     def to_profile(self) -> dict:
         """What the persona stores and the singer reads (voice.kokoro via dsp.song)."""
@@ -72,6 +81,7 @@ class FittedVoice:
             "similarity": round(float(self.similarity), 4),
             "stock_similarity": round(float(self.stock_similarity), 4),
             "self_similarity": round(float(self.self_similarity), 4),
+            **({"fit_wer": round(float(self.wer), 3)} if self.wer is not None else {}),
         }
 
 
@@ -152,11 +162,26 @@ class _Probe:
 
 def _search_basis(*, dims: int) -> np.ndarray:
     """(dims, 256): the main directions in which the stock styles differ, each scaled to its spread."""
+    return _principal_directions()[:dims].copy()
+
+
+@functools.cache
+def _principal_directions() -> np.ndarray:
+    """All 256 principal directions of the stock style tables, scaled by their spread (computed once).
+
+    From the 256 x 256 covariance (eigh), not an SVD of the 2550-row table: the same directions
+    for a fraction of the work; each direction's sign is fixed (largest component positive).
+    """
     table = np.concatenate([np.asarray(v, dtype=np.float64).reshape(-1, 256) for v in kokoro.style_tables().values()])
     centred = table - table.mean(axis=0)
-    _u, s, vt = np.linalg.svd(centred, full_matrices=False)
-    spread = s[:dims] / math.sqrt(len(table))
-    return vt[:dims] * spread[:, None]
+    values, vectors = np.linalg.eigh(centred.T @ centred / len(table))
+    order = np.argsort(values)[::-1]
+    values, vectors = np.maximum(values[order], 0.0), vectors[:, order].T
+    signs = np.sign(vectors[np.arange(len(vectors)), np.argmax(np.abs(vectors), axis=1)])
+    vectors *= np.where(signs == 0, 1.0, signs)[:, None]
+    out = vectors * np.sqrt(values)[:, None]
+    out.setflags(write=False)
+    return out
 
 
 def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, register: str,
@@ -188,46 +213,90 @@ def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, registe
     budget = max(int(evaluations), 1)
     done = 0
 
+    heard: list[tuple[float, np.ndarray, np.ndarray]] = []  # (similarity, style, eq) of every probe
+    check_words = WER_CANDIDATES > 0 and budget > 1 and _asr_available()
+    wers: dict[bytes, float] = {}
+    # Progress in units of one probe; a WER check (4 sentences spoken and transcribed) costs about 3.
+    total_units = budget + (3 * 2 * WER_CANDIDATES if check_words else 0)
+    units = 0.0
+
+    def tick(amount: float) -> None:
+        nonlocal units
+        units += amount
+        progress(0.05 + 0.85 * min(units / total_units, 1.0))
+
     def score(style: np.ndarray) -> tuple[float, np.ndarray]:
         """(similarity to the target, the EQ the probe was heard with)."""
         nonlocal done
         vec, eq = probe.embed(style)
         done += 1
-        progress(0.05 + 0.85 * done / budget)
-        return embedding.cosine_similarity(vec, target), eq
+        tick(1.0)
+        similarity = embedding.cosine_similarity(vec, target)
+        heard.append((similarity, np.asarray(style, dtype=np.float64), eq))
+        return similarity, eq
 
-    # 1. The closest stock voice (the register's own first: a small budget tries only that).
+    def understood(candidates: list) -> tuple[float, np.ndarray, np.ndarray]:
+        """The most similar of (similarity, style, eq) candidates whose words are understood.
+
+        Understood: WER at most WER_GOAL, or within WER_SLACK of the clearest candidate's.
+        """
+        from . import intelligibility
+
+        for _sim, style, eq in candidates:
+            key = np.asarray(style, dtype=np.float32).tobytes()
+            if key not in wers:
+                wers[key] = intelligibility.voice_wer(np.asarray(style, dtype=np.float32), bank=bank, eq_db=eq,
+                                                      sentences=intelligibility.FIT_SENTENCES)
+                tick(3.0)
+        rated = [(c, wers[np.asarray(c[1], dtype=np.float32).tobytes()]) for c in candidates]
+        clearest = min(w for _c, w in rated)
+        return max((c for c, w in rated if w <= max(WER_GOAL, clearest + WER_SLACK)), key=lambda c: c[0])
+
+    # 1. The closest stock voice (the register's own first: a small budget tries only that) whose
+    #    words are understood: the search stays near its start, and some stock voices read English
+    #    far worse than others (PocketSphinx WER 32-92 % on the same sentences).
+    popsize = POPULATION or 4 + int(3 * math.log(SEARCH_DIMENSIONS))
     stock_name = kokoro.STOCK_STYLES[register]
     names = [stock_name] + [name for name in styles if name != stock_name]
-    names = names[: max(1, min(len(names), budget - 4))]
+    names = names[: max(1, min(len(names), budget - popsize))]  # room for at least one generation
     scored = {name: score(styles[name]) for name in names}
     start_name = max(scored, key=lambda name: scored[name][0])
+    if check_words and len(names) > 1:
+        closest = sorted(names, key=lambda name: -scored[name][0])[:WER_CANDIDATES]
+        pick = understood([(scored[n][0], np.asarray(styles[n], dtype=np.float64), scored[n][1]) for n in closest])
+        start_name = next(n for n in closest if np.array_equal(np.asarray(styles[n], dtype=np.float64), pick[1]))
     start = np.asarray(styles[start_name], dtype=np.float64)
     best_style, (best_score, best_eq) = start, scored[start_name]
+    searched = [(best_score, start, best_eq)]
     # 2. CMA-ES around it, in the subspace where Kokoro's voices differ.
     basis = _search_basis(dims=SEARCH_DIMENSIONS)
     remaining = budget - done
-    if remaining >= 4:
+    if remaining >= popsize:
         import cma
 
-        popsize = 4 + int(3 * math.log(SEARCH_DIMENSIONS))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             es = cma.CMAEvolutionStrategy(np.zeros(SEARCH_DIMENSIONS), SEARCH_SIGMA,
                                           {"popsize": popsize, "seed": seed + 1, "verbose": -9,
                                            "maxfevals": remaining, "bounds": [-2.5, 2.5]})
-            while not es.stop() and done < budget:
+            while not es.stop() and done + popsize <= budget:  # whole generations within the budget
                 zs = es.ask()
                 losses = []
                 for z in zs:
                     style = start + np.asarray(z) @ basis
                     similarity, eq = score(style)
                     losses.append(-similarity)
+                    searched.append((similarity, style, eq))
                     if similarity > best_score:
                         best_style, best_score, best_eq = style, similarity, eq
                 es.tell(zs, losses)
+    # 3. Words: of the search's most similar styles (and its start), the most similar one understood.
+    wer = None
+    if check_words:
+        best_score, best_style, best_eq = understood(_candidates(searched, start, WER_CANDIDATES))
+        wer = wers[np.asarray(best_style, dtype=np.float32).tobytes()]
     best_style = best_style.astype(np.float32)
-    # 3. Check on the held-back part, with longer probes of other words, against the stock voice.
+    # 4. Check on the held-back part, with longer probes of other words, against the stock voice.
     check = _Probe(texts=CHECK_LINES, median_hz=median_hz, target_env_db=probe.target_env_db, bank=bank)
     fitted_vec, _ = check.embed(best_style)
     stock_vec = check.embed_stock(kokoro.stock_style(register))
@@ -238,4 +307,30 @@ def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, registe
     progress(1.0)
     return FittedVoice(style=best_style, bank=bank, eq_db=best_eq, likeness=float(likeness),
                        similarity=sim_fit, stock_similarity=sim_stock, self_similarity=sim_self,
-                       evaluations=done)
+                       evaluations=done, wer=wer)
+
+
+def _candidates(heard: list, start: np.ndarray, count: int) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """The `count` most similar distinct styles heard, and the start (closest stock) style among them."""
+    ranked = sorted(heard, key=lambda h: -h[0])
+    out: list = []
+    for h in ranked:
+        if len(out) >= count:
+            break
+        if all(np.linalg.norm(h[1] - o[1]) > 1e-6 for o in out):
+            out.append(h)
+    start_heard = [h for h in heard if np.linalg.norm(h[1] - start) <= 1e-6]
+    if start_heard and all(np.linalg.norm(start - o[1]) > 1e-6 for o in out):
+        out.append(start_heard[0])
+    return out
+
+
+def _asr_available() -> bool:
+    try:
+        from . import intelligibility
+
+        intelligibility._decoder()
+        return True
+    except ImportError as exc:  # pocketsphinx is a dependency; without it the most similar style wins
+        logger.warning("Persona fit: no WER check (%s)", exc)
+        return False

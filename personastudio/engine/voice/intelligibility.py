@@ -24,7 +24,8 @@ import threading
 import numpy as np
 from ..dsp.audio_io import resample
 
-__all__ = ["transcribe_en", "word_error_rate", "normalise_text", "ASR_SR"]
+__all__ = ["transcribe_en", "word_error_rate", "normalise_text", "voice_wer", "ASR_SR", "REPORT_SENTENCES",
+           "FIT_SENTENCES"]
 
 ASR_SR = 16000  # the bundled en-us model's sample rate
 
@@ -91,3 +92,50 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     if not hyp:
         return 1.0
     return float(jiwer.wer(ref, hyp))
+
+
+# Harvard sentences (IEEE 1969): the likeness report's WER is measured on these ...
+REPORT_SENTENCES = (
+    "the birch canoe slid on the smooth planks",
+    "glue the sheet to the dark blue background",
+    "it is easy to tell the depth of a well",
+    "these days a chicken leg is a rare dish",
+    "rice is often served in round bowls",
+    "the juice of lemons makes fine punch",
+    "the box was thrown beside the parked truck",
+    "the hogs were fed chopped corn and garbage",
+)
+# ... and the persona fit chooses between its candidates on others, so it is never tuned on the test.
+FIT_SENTENCES = (
+    "the boy was there when the sun rose",
+    "a rod is used to catch pink salmon",
+    "help the woman get back to her feet",
+    "kick the ball straight and follow through",
+)
+
+
+def voice_wer(style: np.ndarray, *, bank: dict | None = None, eq_db=None, amount: float = 1.0,
+              sentences: tuple[str, ...] = REPORT_SENTENCES, details: list | None = None) -> float:
+    """Mean WER of the neural voice speaking `sentences` through the persona's whole chain.
+
+    Kokoro speaks each sentence with `style` (its own durations and F0: speaking pitch), the
+    envelope transfer moves it toward `bank` (voice.envelope_transfer), the EQ `eq_db`
+    (dsp.timbre) is applied, all by `amount` as the singer does; PocketSphinx transcribes it.
+    `details`, when given, receives (sentence, transcript, wer) per sentence.
+    """
+    from ..dsp import timbre
+    from . import envelope_transfer, kokoro
+
+    sr = envelope_transfer.TRANSFER_SR_HZ
+    errors = []
+    for sentence in sentences:
+        y = kokoro.speak(sentence, "en", style=np.asarray(style, dtype=np.float32), sr=sr)
+        if bank is not None:
+            y = envelope_transfer.transfer(y, sr=sr, bank=bank, amount=amount)
+        if eq_db is not None:
+            y = timbre.apply_eq_db(y, sr=sr, eq_db=np.asarray(eq_db, dtype=float), amount=amount)
+        heard = transcribe_en(y, sr=sr)
+        errors.append(word_error_rate(sentence, heard))
+        if details is not None:
+            details.append((sentence, heard, errors[-1]))
+    return float(np.mean(errors)) if errors else 0.0

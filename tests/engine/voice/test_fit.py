@@ -1,0 +1,124 @@
+"""The persona fit: a small search returns a profile the singer can use, with a likeness, the same for a seed.
+
+Needs the neural voice's and the speaker encoder's weights, and an MBROLA reference voice for
+the clip; skipped cleanly without them. The search is cut to a handful of probes (a 2-D
+subspace, a population of 3) so that each test stays within ~20 s on a free core; the likeness
+report runs the full search.
+"""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from personastudio.engine.dsp.profile import voice_profile
+from personastudio.engine.voice import embedding, fit, kokoro, reference_speakers, weights
+
+SR = 16000
+PROFILE_KEYS = {"voice_model", "style", "envelope_bank", "eq_db", "likeness", "likeness_raw", "similarity",
+                "stock_similarity", "self_similarity"}
+
+
+def _needs_weights():
+    try:
+        kokoro.session()
+        kokoro.load_styles()
+        embedding.encoder()
+    except weights.WeightsMissing as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def clip():
+    _needs_weights()
+    male = [s for s in reference_speakers.available_speakers() if s.register == "male"]
+    if not male:
+        pytest.skip("MBROLA reference voices are not installed (Debian: sudo scripts/install_reference_voices.sh)")
+    samples = reference_speakers.sung_clip(male[0], lines=reference_speakers.FIT_LINES[:3], seed=0, sr=SR)
+    return samples, voice_profile(samples, sr=SR)
+
+
+def _small(mp):
+    """A 2-D search with a population of 3: 6 probes are 3 stock styles and one generation."""
+    mp.setattr(fit, "SEARCH_DIMENSIONS", 2)
+    mp.setattr(fit, "POPULATION", 3)
+    mp.setattr(fit, "WER_CANDIDATES", 0)  # the words check has its own test
+
+
+@pytest.fixture
+def small_search(monkeypatch):
+    _small(monkeypatch)
+    return 6
+
+
+def _fit(clip, evaluations, seed=0):
+    samples, profile = clip
+    progress = []
+    fitted = fit.fit_persona_voice(samples, sr=SR, median_hz=profile.median_hz, register=profile.register,
+                                   evaluations=evaluations, seed=seed, on_progress=progress.append)
+    return fitted, progress
+
+
+@pytest.fixture(scope="module")
+def first_fit(clip):
+    with pytest.MonkeyPatch.context() as mp:
+        _small(mp)
+        return _fit(clip, 6)
+
+
+def test_fit_returns_a_profile_with_a_likeness(first_fit):
+    fitted, progress = first_fit
+    assert fitted is not None and fitted.evaluations == 6
+    prof = fitted.to_profile()
+    assert PROFILE_KEYS <= set(prof)
+    json.dumps(prof)  # the persona stores it as JSON
+    assert prof["voice_model"] == kokoro.MODEL_NAME
+    assert len(prof["style"]) == 256 and np.all(np.isfinite(prof["style"]))
+    assert len(prof["eq_db"]) == len(fitted.eq_db) and max(abs(v) for v in prof["eq_db"]) <= 12.0
+    bank = prof["envelope_bank"]
+    assert bank and len(bank["cepstra"]) == len(bank["aperiodicity"]) > 0
+    assert 0.0 <= prof["likeness"] <= 1.0 and np.isfinite(prof["likeness_raw"])
+    for key in ("similarity", "stock_similarity", "self_similarity"):
+        assert -1.0 <= prof[key] <= 1.0
+    assert progress == sorted(progress) and progress[-1] == 1.0
+
+
+def test_fit_is_deterministic_for_a_seed(first_fit, clip, small_search):
+    kokoro._LINE_CACHE.clear()  # sing everything again, not from the caches
+    kokoro._NATURAL_CACHE.clear()
+    again, _progress = _fit(clip, small_search)
+    first = first_fit[0].to_profile()
+    second = again.to_profile()
+    assert first == second
+
+
+def test_a_budget_of_one_sings_the_stock_style(clip):
+    fitted, _progress = _fit(clip, 1)
+    assert fitted.evaluations == 1
+    np.testing.assert_allclose(fitted.style, kokoro.stock_style(clip[1].register), atol=1e-6)
+
+
+def test_words_decide_between_similar_styles(clip, monkeypatch):
+    """With the words check, the fit keeps a style whose WER it measured, and says so in the profile."""
+    pytest.importorskip("pocketsphinx")
+    from personastudio.engine.voice import intelligibility
+
+    _small(monkeypatch)
+    monkeypatch.setattr(fit, "WER_CANDIDATES", 2)
+    monkeypatch.setattr(intelligibility, "FIT_SENTENCES", intelligibility.FIT_SENTENCES[:1])
+    heard = []
+    real = intelligibility.voice_wer
+
+    def spy(style, **kwargs):
+        heard.append(real(style, **kwargs))
+        return heard[-1]
+
+    monkeypatch.setattr(intelligibility, "voice_wer", spy)
+    fitted, progress = _fit(clip, 5)  # 3 stock styles and no generation: the start is chosen by words
+    assert 2 <= len(heard) <= 3
+    assert fitted.wer in heard and 0.0 <= fitted.to_profile()["fit_wer"] <= 2.0
+    assert fitted.wer <= max(fit.WER_GOAL, min(heard) + fit.WER_SLACK)
+    assert progress == sorted(progress) and progress[-1] == 1.0

@@ -68,6 +68,9 @@ class EngineClip(models.Model):
     # Only the engine's own voice sings in it (a song made here that continues no upload, or a stem of
     # one): a persona made from it needs no voice check. An upload, or anything made from one, does.
     engine_voice = models.BooleanField(default=False)
+    # (ours) The score a generated track was rendered from (sheet.score_json): its MIDI and lead sheet.
+    # Empty for uploads, stems and extensions (an extension's kept part has no score of its own here).
+    score = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expire_at = models.DateTimeField()
 

@@ -51,6 +51,7 @@ from personastudio.musicapi.types import (
 from personastudio.netguard import PrivateAddressError, require_public_http_url, split_http_url
 
 from .dsp import audio_io, composer, extend, profile, separate
+from .sheet import leadsheet, midi, score_json
 from .voice import consent_phrases, verification
 from .voice import fit as voice_fit
 from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask, EngineVoiceCheck
@@ -294,6 +295,38 @@ def _clip_for(owner: AbstractBaseUser, clip_id: str) -> EngineClip:
     if clip is None:
         raise NotFound(MSG_CLIP_NOT_FOUND)
     return clip
+
+
+# --- a track's score as MIDI and a lead sheet -----------------------------------
+
+SHEET_FORMATS = {  # format -> (content type, file extension)
+    "midi": ("audio/midi", "mid"),
+    "musicxml": ("application/vnd.recordare.musicxml+xml", "musicxml"),
+}
+MSG_SHEET_FORMAT = "Ask for format 'midi' or 'musicxml'."
+MSG_NO_SCORE = ("This clip has no score: MIDI and lead sheets exist for songs made by this engine, not for "
+                "uploads, stems or extensions.")
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetFile:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+def clip_sheet(*, owner: AbstractBaseUser, clip_id: str, sheet_format: str) -> SheetFile:
+    """A generated track's MIDI file or MusicXML lead sheet, written from the score it was rendered from."""
+    if sheet_format not in SHEET_FORMATS:
+        raise BadRequest(MSG_SHEET_FORMAT)
+    clip = _clip_for(owner, clip_id)
+    if not clip.score:
+        raise NotFound(MSG_NO_SCORE)
+    score = score_json.score_from_json(clip.score)
+    title = clip.title or "Untitled"
+    writer = midi.score_to_midi if sheet_format == "midi" else leadsheet.score_to_musicxml
+    content_type, extension = SHEET_FORMATS[sheet_format]
+    return SheetFile(data=writer(score, title=title), content_type=content_type, filename=f"{title}.{extension}")
 
 
 # --- personas ---------------------------------------------------------------
@@ -576,7 +609,8 @@ def task_render(*, task_id: str) -> None:
                                         make_instrumental=request.make_instrumental, style=style)
             if source is not None:
                 rendered = source.join(rendered)
-            _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics)
+            _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics,
+                          score=score_json.score_to_json(rendered.score) if source is None else {})
     except Exception:
         logger.exception("Engine task %s failed", task_id)
         try:  # a failed render keeps none of what it wrote
@@ -616,14 +650,15 @@ def _persona_profile(owner, persona_id: str) -> dict | None:
     return EnginePersona.objects.get(pk=persona_id, owner=owner).profile
 
 
-def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str) -> None:
+def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str,
+                  score: dict) -> None:
     sr = rendered.sr
     # An extension of an upload has no known stems: it keeps none, and separating it falls back to REPET-SIM.
     voiced_from = rendered.vocal if rendered.vocal is not None else rendered.mix.mean(axis=1)
     clip = EngineClip(
         owner=task.owner, source=EngineClip.Source.GENERATED, title=f"{title} ({'AB'[variant]})"[:200],
         tags=tags, prompt=lyrics, duration_s=rendered.duration_s, task=task, variant=variant,
-        engine_voice=_continues_engine_voice_only(task),
+        engine_voice=_continues_engine_voice_only(task), score=score,
         voiced_s=profile.voice_profile(voiced_from, sr=sr).voiced_s if voiced_from.any() else 0.0,
         expire_at=_expiry(task.retention_days),
     )

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, JsonResponse, UnreadablePostError
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
@@ -151,7 +151,9 @@ def api_view(methods: tuple[str, ...]) -> Callable:
                 user = services.key_authenticate(raw_key.strip()) if scheme.lower() == "bearer" else None
                 if user is None:
                     raise AuthError("Missing or invalid API key. Send 'Authorization: Bearer sk-mm-…'.")
-                return envelope(view(request, user, *args, **kwargs))
+                result = view(request, user, *args, **kwargs)
+                # A file (our sheet extension) is sent as it is; everything else in the envelope.
+                return result if isinstance(result, HttpResponse) else envelope(result)
             except MusicApiError as error:
                 return error_envelope(error)
             except Exception as exc:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("music/persona/phrase", views.persona_phrase, name="persona_phrase"),
     path("music/upload", views.upload, name="upload"),
     path("music/stem", views.stem, name="stem"),
+    path("music/sheet", views.sheet, name="sheet"),
     path("files/<str:clip_id>/<str:kind>.mp3", views.audio_file, name="file"),
     path("covers/<str:clip_id>.svg", views.cover, name="cover"),
 ]

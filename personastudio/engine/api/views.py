@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.html import escape
+from django.utils.http import content_disposition_header
 
 from personastudio.http_range import ranged_file_response
 from personastudio.musicapi.errors import BadRequest, MusicApiError
@@ -128,6 +129,16 @@ def stem(request: HttpRequest, user) -> dict[str, Any]:
         "vocal_clip_id": result.vocal_clip_id, "instrumental_clip_id": result.instrumental_clip_id,
     }
     return _absolute(request, data, "vocal_audio_url", "instrumental_audio_url")
+
+
+@api_view(("GET",))
+def sheet(request: HttpRequest, user) -> HttpResponse:
+    """(ours) A generated track's score: ?clip_id=…&format=midi|musicxml, sent as the file itself."""
+    made = services.clip_sheet(owner=user, clip_id=check_text(request.GET.get("clip_id", ""), "clip_id"),
+                               sheet_format=request.GET.get("format", ""))
+    response = HttpResponse(made.data, content_type=made.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=made.filename)
+    return response
 
 
 @login_not_required

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BODY_LIMIT = 64 * 1024
 
 JSON_ENDPOINTS = ("music/generate", "tasks", "music/persona", "music/upload", "music/stem")
-GET_ENDPOINTS = ("task/0123456789abcdef01234567", "music/persona/phrase")
+GET_ENDPOINTS = ("task/0123456789abcdef01234567", "music/persona/phrase", "music/sheet")
 
 
 @dataclass
@@ -235,6 +235,10 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
         add(Case("bad query", "GET", f"music/persona/phrase?{query}", allow_ok=query == "lang[]=en"))
     for task_id in ("nope", "x" * 5000, "%ED%A0%80", "%00", "..", "\u4e2d\u6587", "0" * 24 + "%20"):
         add(Case("bad path", "GET", f"task/{task_id}"))
+    for query in ("", "format=midi", f"clip_id={clip_id}", f"clip_id={clip_id}&format=pdf",
+                  f"clip_id={clip_id}&format=midi", f"clip_id={other_clip_id}&format=midi", "clip_id=%ED%A0%80&format=midi",
+                  "clip_id=%00&format=midi", "clip_id=" + "x" * 5000 + "&format=musicxml", f"clip_id[]={clip_id}"):
+        add(Case("bad query", "GET", f"music/sheet?{query}"))
 
     # Signed links: unsigned, forged, malformed, expired, and signed links to nothing.
     def signed(cid: str, kind: str, exp: int = 4102444800000) -> str:

@@ -25,8 +25,9 @@ from django.utils.translation import gettext, gettext_lazy as _
 
 from personastudio.background import enqueue_on_commit
 from personastudio.engine.dsp import audio_io, profile
-from personastudio.musicapi.errors import MusicApiError
+from personastudio.musicapi.errors import MusicApiError, NotFound
 from personastudio.musicapi.base import MusicProvider
+from personastudio.musicapi.types import SheetFile
 from personastudio.musicapi.providers import provider_for, same_provider
 from personastudio.text import one_line
 
@@ -322,6 +323,19 @@ def clip_separation_lost(clip_id: str) -> None:
 
 
 # Downloads.
+
+SHEET_FORMATS = ("midi", "musicxml")
+
+
+def clip_sheet(*, clip: Clip, sheet_format: str) -> SheetFile | None:
+    """A generated track's MIDI file or MusicXML lead sheet, from the provider that made it; None when
+    there is no score (a track of a hosted service, an extension, or not a generated track at all)."""
+    if sheet_format not in SHEET_FORMATS or clip.kind != Clip.Kind.GENERATED or not clip.remote_id:
+        return None
+    try:
+        return provider_for(clip.owner, made_on=clip).sheet(clip_id=clip.remote_id, sheet_format=sheet_format)
+    except NotFound:  # the engine keeps no score for this track (an extension)
+        return None
 
 
 def clip_download_name(*, clip: Clip, extension: str | None = None) -> str:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("upload/", views.clip_upload, name="upload"),
     path("<uuid:clip_id>/", views.clip_detail, name="detail"),
     path("<uuid:clip_id>/audio", views.clip_audio, name="audio"),
+    path("<uuid:clip_id>/sheet.<str:sheet_format>", views.clip_sheet, name="sheet"),
     path("<uuid:clip_id>/separate/", views.clip_separate, name="separate"),
     path("<uuid:clip_id>/separation/", views.clip_separation_status, name="separation"),
     path("shared/<str:token>/audio", views.clip_shared_audio, name="shared"),

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -87,6 +87,19 @@ def clip_audio(request, clip_id) -> HttpResponse:
         return response
     download_name = services.clip_download_name(clip=clip) if download else None
     return ranged_file_response(request, clip.audio, content_type=clip.content_type, download_name=download_name)
+
+
+def clip_sheet(request, clip_id, sheet_format) -> HttpResponse:
+    """A generated track's MIDI file or lead sheet; a track without a score answers 404."""
+    clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
+    made = services.clip_sheet(clip=clip, sheet_format=sheet_format)
+    if made is None:
+        raise Http404(_("This track has no score."))
+    response = HttpResponse(made.data, content_type=made.content_type)
+    extension = made.filename.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=services.clip_download_name(clip=clip, extension=extension))
+    return response
 
 
 @login_not_required

@@ -42,6 +42,7 @@ from personastudio.musicapi.types import (
     GenerateRequest,
     PersonaResult,
     ResultItem,
+    SheetFile,
     StemResult,
     TaskInfo,
     TaskPage,
@@ -306,13 +307,6 @@ SHEET_FORMATS = {  # format -> (content type, file extension)
 MSG_SHEET_FORMAT = "Ask for format 'midi' or 'musicxml'."
 MSG_NO_SCORE = ("This clip has no score: MIDI and lead sheets exist for songs made by this engine, not for "
                 "uploads, stems or extensions.")
-
-
-@dataclasses.dataclass(frozen=True)
-class SheetFile:
-    data: bytes
-    content_type: str
-    filename: str
 
 
 def clip_sheet(*, owner: AbstractBaseUser, clip_id: str, sheet_format: str) -> SheetFile:

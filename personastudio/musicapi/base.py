@@ -6,7 +6,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 
-from .types import GenerateRequest, PersonaResult, ResultItem, StemResult, TaskInfo, TaskPage, TaskRef, UploadResult
+from .types import (GenerateRequest, PersonaResult, ResultItem, SheetFile, StemResult, TaskInfo, TaskPage, TaskRef,
+                    UploadResult)
 
 
 class MusicProvider(ABC):
@@ -52,3 +53,8 @@ class MusicProvider(ABC):
 
     def fetch_result_audio(self, item: ResultItem) -> bytes:
         return self.fetch_audio(item.audio_url)
+
+    def sheet(self, *, clip_id: str, sheet_format: str) -> SheetFile | None:
+        """(ours) A generated track's score as "midi" or "musicxml"; None where the provider keeps no score
+        (the public contract has none: only the built-in engine composes symbolically)."""
+        return None

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from personastudio.engine import services as engine
 
 from .base import MusicProvider
-from .types import GenerateRequest, PersonaResult, StemResult, TaskInfo, TaskPage, TaskRef, UploadResult
+from .types import GenerateRequest, PersonaResult, SheetFile, StemResult, TaskInfo, TaskPage, TaskRef, UploadResult
 
 
 class LocalProvider(MusicProvider):
@@ -55,3 +55,6 @@ class LocalProvider(MusicProvider):
         clip, kind = engine.clip_file_from_path(url)
         with engine.clip_file_field(clip, kind).open("rb") as audio_file:
             return audio_file.read()
+
+    def sheet(self, *, clip_id: str, sheet_format: str) -> SheetFile | None:
+        return engine.clip_sheet(owner=self.owner, clip_id=clip_id, sheet_format=sheet_format)

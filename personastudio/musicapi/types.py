@@ -285,3 +285,12 @@ class StemResult:
             vocal_clip_id=str(data.get("vocal_clip_id") or ""),
             instrumental_clip_id=str(data.get("instrumental_clip_id") or ""),
         )
+
+
+@dataclass(frozen=True)
+class SheetFile:
+    """(ours) A generated track's score as a file: a Standard MIDI File or a MusicXML lead sheet."""
+
+    data: bytes
+    content_type: str
+    filename: str

@@ -8,7 +8,7 @@ FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; exit 0; fi; \
 	done; exit 1
 
-.PHONY: run test install install-test browser-deps reference-voices migrate clean engine-key messages secret-key
+.PHONY: run test install install-test browser-deps reference-voices band migrate clean engine-key messages secret-key
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	@py=$$($(FIND_PYTHON)) || { echo "Persona Studio needs Python 3.12 or newer (Django 6). Install python3.12 or python3.13 and run make again." >&2; exit 1; }; \
@@ -23,9 +23,14 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed band
 
-install-test: $(VENV)/.installed-test browser-deps reference-voices
+install-test: $(VENV)/.installed-test band browser-deps reference-voices
+
+# The sampled band: FluidSynth and the FluidR3 General MIDI SoundFont (Debian packages, as root); without
+# them the engine plays its oscillator band and says so once in the log.
+band:
+	@bash scripts/install_band.sh
 
 # MBROLA diphone voices of real speakers (Debian contrib/non-free): the persona tests' and the likeness
 # report's test voices. Test data only; as root on Debian, else a one-line notice and those tests skip.

@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from personastudio.providers import registry as providers
 from personastudio.secret_key_file import DEFAULT_SECRET_KEY, default_database_url, key_file_path, read_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,7 +69,6 @@ INSTALLED_APPS = [
     "personastudio.clips",
     "personastudio.personas",
     "personastudio.generations",
-    "personastudio.musicapi",
     "personastudio.engine",
 ]
 
@@ -177,10 +177,11 @@ SONG_MAX_DURATION_S = env_int("SONG_MAX_DURATION_S", 20 * 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# The music provider: the built-in engine ("local") or a hosted MusicMint-compatible service.
-MUSIC_PROVIDER = env("MUSIC_PROVIDER", "local")
-if MUSIC_PROVIDER not in ("local", "remote"):
-    raise ImproperlyConfigured("MUSIC_PROVIDER must be 'local' or 'remote'")
+# The music provider: a name from personastudio.providers.registry (the built-in engine by default,
+# or a hosted MusicMint-compatible service).
+MUSIC_PROVIDER = env("MUSIC_PROVIDER", providers.DEFAULT)
+if MUSIC_PROVIDER not in providers.NAMES:
+    raise ImproperlyConfigured(f"MUSIC_PROVIDER must be one of: {', '.join(providers.NAMES)}")
 MUSIC_API_BASE_URL = env("MUSIC_API_BASE_URL", "").rstrip("/")
 MUSIC_API_KEY = env("MUSIC_API_KEY", "")
 MUSIC_API_TIMEOUT_S = float(env("MUSIC_API_TIMEOUT_S", "30"))

@@ -8,9 +8,9 @@ from django_tasks_db.models import DBTaskResult
 from factories import UserFactory, make_clip, sung_line
 
 from personastudio import background
+from personastudio.contract.types import GenerateRequest
 from personastudio.engine import services as engine_services
 from personastudio.engine.models import EngineTask
-from personastudio.musicapi.types import GenerateRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,9 +8,9 @@ from django_tasks_db.models import DBTaskResult
 from factories import UserFactory
 
 from personastudio import background
+from personastudio.contract.types import GenerateRequest
 from personastudio.engine import services
 from personastudio.engine.models import EngineTask
-from personastudio.musicapi.types import GenerateRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

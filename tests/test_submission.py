@@ -95,8 +95,8 @@ def test_the_changed_form_sent_twice_makes_one_more_song_not_two(client):
 
 
 def test_a_form_whose_song_failed_may_be_sent_again_to_try_again(client, monkeypatch):
-    from personastudio.musicapi.errors import Unavailable
-    from personastudio.musicapi.local import LocalProvider
+    from personastudio.contract.errors import Unavailable
+    from personastudio.providers.local import LocalProvider
 
     user = UserFactory()
     client.force_login(user)

@@ -4,12 +4,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from personastudio.netguard import PrivateAddressError, require_public_http_url
-
-from .models import ProviderSettings
+from personastudio.providers import registry as providers
 
 
 class ProviderSettingsForm(forms.Form):
-    provider = forms.ChoiceField(choices=ProviderSettings.Provider.choices, widget=forms.RadioSelect,
+    provider = forms.ChoiceField(choices=providers.CHOICES, widget=forms.RadioSelect,
                                  label=_("Make music with"))
     base_url = forms.URLField(required=False, label=_("Service address"), assume_scheme="https",
                               help_text=_("The service's root, e.g. https://api.example.com (we add /api/v1/)."))
@@ -23,7 +22,7 @@ class ProviderSettingsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("provider") == ProviderSettings.Provider.REMOTE:
+        if data.get("provider") and providers.spec(data["provider"]).hosted:
             if not data.get("base_url"):
                 self.add_error("base_url", _("Enter the address of the hosted service."))
             elif not settings.MUSIC_API_ALLOW_PRIVATE:

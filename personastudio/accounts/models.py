@@ -1,18 +1,15 @@
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+
+from personastudio.providers import registry as providers
 
 
 class ProviderSettings(models.Model):
     """Which music provider a user's work goes to. No row: the server's default (MUSIC_PROVIDER)."""
 
-    class Provider(models.TextChoices):
-        LOCAL = "local", _("Built-in engine (offline, on this computer)")
-        REMOTE = "remote", _("A hosted MusicMint-compatible service")
-
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_settings")
-    provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.LOCAL)
-    base_url = models.URLField(max_length=300, blank=True)
+    provider = models.CharField(max_length=16, choices=providers.CHOICES, default=providers.LOCAL)
+    base_url = models.URLField(max_length=300, blank=True)  # kept when switching to a built-in provider
     # Fernet token of the API key (accounts.services.encrypt_secret); the key itself is never stored or shown.
     api_key_encrypted = models.TextField(blank=True)
     api_key_last4 = models.CharField(max_length=4, blank=True)

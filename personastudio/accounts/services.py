@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
+from personastudio.contract.errors import AuthError
+from personastudio.contract.http import service_root
+from personastudio.contract.provider import MusicProvider
+from personastudio.providers import registry as providers
+from personastudio.providers.records import ProviderRecord
+from personastudio.providers.registry import ProviderChoice
+
 from .models import ProviderSettings
 
 MSG_KEY_UNREADABLE = _("Your saved API key can no longer be read (the server's encryption keys changed). "
                         "Enter it again in Settings.")
-
-
-@dataclass(frozen=True)
-class ProviderChoice:
-    """What provider_for needs: the provider's name, and for a hosted service its root and key."""
-
-    name: str
-    base_url: str = ""
-    api_key: str = field(default="", repr=False)  # never in a traceback or a debug page
 
 
 def _fernet() -> MultiFernet:
@@ -51,7 +48,7 @@ def rotate_secrets() -> int:
     return count
 
 
-def saved_remote(user: AbstractBaseUser) -> ProviderChoice | None:
+def saved_hosted(user: AbstractBaseUser) -> ProviderChoice | None:
     """The hosted service this user saved in Settings (whatever they use now), with its key."""
     row = ProviderSettings.objects.filter(user=user).first() if user and user.pk else None
     if row is None or not row.base_url:
@@ -60,18 +57,43 @@ def saved_remote(user: AbstractBaseUser) -> ProviderChoice | None:
         key = decrypt_secret(row.api_key_encrypted) if row.api_key_encrypted else ""
     except InvalidToken:
         key = ""
-    return ProviderChoice("remote", row.base_url, key)
+    return ProviderChoice(providers.hosted(row.provider).name, row.base_url, key)
 
 
 def provider_choice_for(user: AbstractBaseUser) -> ProviderChoice:
     row = ProviderSettings.objects.filter(user=user).first() if user and user.pk else None
     if row is None:
-        if settings.MUSIC_PROVIDER == "remote":
-            return ProviderChoice("remote", settings.MUSIC_API_BASE_URL, settings.MUSIC_API_KEY)
-        return ProviderChoice("local")
-    if row.provider == ProviderSettings.Provider.REMOTE:
-        return saved_remote(user) or ProviderChoice("remote")
-    return ProviderChoice("local")
+        if providers.spec(settings.MUSIC_PROVIDER).hosted:
+            return ProviderChoice(settings.MUSIC_PROVIDER, settings.MUSIC_API_BASE_URL, settings.MUSIC_API_KEY)
+        return ProviderChoice(settings.MUSIC_PROVIDER)
+    if providers.spec(row.provider).hosted:
+        return saved_hosted(user) or ProviderChoice(row.provider)
+    return ProviderChoice(row.provider)
+
+
+def provider_for(user: AbstractBaseUser, *, made_on: ProviderRecord | None = None) -> MusicProvider:
+    """The user's choice in Settings (else the server's MUSIC_PROVIDER).
+
+    With `made_on` (a Clip, Persona or Generation), the provider that object lives on,
+    so a song started on a hosted service is finished there even after the user switched.
+    """
+    choice = provider_choice_for(user)
+    if made_on is not None and not providers.same_provider(made_on, choice.name, choice.base_url):
+        choice = _choice_where_made(user, made_on)
+    return providers.connect(choice, owner=user)
+
+
+def _choice_where_made(user: AbstractBaseUser, record: ProviderRecord) -> ProviderChoice:
+    if not providers.spec(record.provider).hosted:
+        return ProviderChoice(record.provider)
+    root = service_root(record.provider_url)
+    saved = saved_hosted(user)  # kept in Settings even after switching to a built-in provider
+    if saved and saved.api_key and saved.name == record.provider and service_root(saved.base_url) == root:
+        return saved
+    if settings.MUSIC_API_KEY and service_root(settings.MUSIC_API_BASE_URL) == root:
+        return ProviderChoice(record.provider, settings.MUSIC_API_BASE_URL, settings.MUSIC_API_KEY)
+    raise AuthError(f"This was made on {record.provider_url or 'another service'}, which is no longer "
+                    "set up in Settings. Switch back to it to finish or use it.")
 
 
 def provider_settings_save(*, user: AbstractBaseUser, provider: str, base_url: str = "",
@@ -79,8 +101,8 @@ def provider_settings_save(*, user: AbstractBaseUser, provider: str, base_url: s
     """Save the choice. An empty api_key keeps the saved one; switching never deletes anything made."""
     row, _ = ProviderSettings.objects.get_or_create(user=user)
     row.provider = provider
-    if provider == ProviderSettings.Provider.REMOTE:
-        row.base_url = base_url.strip().rstrip("/").removesuffix("/api/v1")
+    if providers.spec(provider).hosted:
+        row.base_url = service_root(base_url)
         if api_key:
             row.api_key_encrypted = encrypt_secret(api_key.strip())
             row.api_key_last4 = api_key.strip()[-4:]

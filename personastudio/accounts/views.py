@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from personastudio.musicapi.errors import MusicApiError
-from personastudio.musicapi.providers import service_root
-from personastudio.musicapi.remote import RemoteProvider
+from personastudio.contract.errors import MusicApiError
+from personastudio.contract.http import service_root
 from personastudio.netguard import PrivateAddressError, require_public_http_url
+from personastudio.providers import registry as providers
 
 from . import services
 from .forms import ProviderSettingsForm
@@ -49,12 +49,13 @@ def provider_settings(request):
 @require_POST
 def provider_settings_test(request):
     """"Test connection": one cheap authenticated call with what is on the form (or the saved key)."""
+    name = providers.hosted(request.POST.get("provider", "")).name
     base_url = request.POST.get("base_url", "").strip()
     api_key = request.POST.get("api_key", "").strip()
     if not api_key:
         # Only the key this user saved for this very address: never the server's, never to another host.
-        saved = services.saved_remote(request.user)
-        if saved and service_root(saved.base_url) == service_root(base_url):
+        saved = services.saved_hosted(request.user)
+        if saved and saved.name == name and service_root(saved.base_url) == service_root(base_url):
             api_key = saved.api_key
     if not base_url or not api_key:
         result = (False, _("Enter the service address and an API key first."))
@@ -62,7 +63,7 @@ def provider_settings_test(request):
         try:
             if not settings.MUSIC_API_ALLOW_PRIVATE:
                 require_public_http_url(base_url)
-            RemoteProvider(base_url=base_url, api_key=api_key, timeout_s=10, max_retries=0).ping()
+            providers.connect(providers.ProviderChoice(name, base_url, api_key), owner=request.user).ping()
             result = (True, _("Connected: the service accepted the key and answered like a MusicMint service."))
         except PrivateAddressError as exc:
             result = (False, str(exc))

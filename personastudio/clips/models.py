@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from personastudio.providers.records import ProviderRecord
+
 
 def clock_label(seconds: float) -> str:
     """12 -> '0:12', 94.5 -> '1:34.5': whole seconds plain, tenths only when a region needs them."""
@@ -23,7 +25,7 @@ def clip_audio_path(instance: "Clip", filename: str) -> str:
     return f"clips/{instance.owner_id}/{instance.id}/{filename}"
 
 
-class Clip(models.Model):
+class Clip(ProviderRecord):
     class Kind(models.TextChoices):
         UPLOAD = "upload", _("Upload")
         RECORDING = "recording", _("Recording")
@@ -54,8 +56,6 @@ class Clip(models.Model):
     generation = models.ForeignKey("generations.Generation", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="tracks")
     # The clip's id at the provider ("" until it is handed over).
-    provider = models.CharField(max_length=16, default="local")
-    provider_url = models.CharField(max_length=300, blank=True)  # the hosted service's root; "" for local
     remote_id = models.CharField(max_length=100, blank=True)
     separation_status = models.CharField(max_length=16, choices=Separation.choices, blank=True, default="")
     separation_error = models.TextField(blank=True)
@@ -101,3 +101,48 @@ class Clip(models.Model):
     @property
     def extension(self) -> str:
         return self.audio.name.rsplit(".", 1)[-1] if "." in self.audio.name else "audio"
+
+
+def track_part_path(instance: "TrackPart", filename: str) -> str:
+    return f"clips/{instance.track.owner_id}/{instance.track_id}/parts/{filename}"
+
+
+#: How the page names each stem a track can have, in mix order.
+PART_LABELS = {
+    "lead vocal": _("Lead vocal"), "backing vocals": _("Backing vocals"), "drums": _("Drums"),
+    "bass": _("Bass"), "keys": _("Keys & pads"), "guitars": _("Guitars"), "lead": _("Lead instrument"),
+}
+
+
+class TrackPart(models.Model):
+    """One exact per-instrument stem of a generated track, kept beside it (lossless, time-aligned).
+
+    It quacks like a Clip for partials/player.html: title, kind, duration, peaks and an audio URL.
+    """
+
+    kind = "part"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    track = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="parts")
+    name = models.CharField(max_length=32)  # the engine's: "lead vocal", "drums", ... (PART_LABELS)
+    position = models.PositiveSmallIntegerField(default=0)
+    audio = models.FileField(upload_to=track_part_path, max_length=300)
+    duration_s = models.FloatField()
+    peaks = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["track", "name"], name="one_part_of_each_name_per_track")]
+
+    def __str__(self) -> str:
+        return f"{self.track.title} - {self.name}"
+
+    @property
+    def title(self) -> str:
+        return str(PART_LABELS.get(self.name, self.name))
+
+    def get_absolute_url(self) -> str:
+        return self.track.get_absolute_url()
+
+    def get_audio_url(self) -> str:
+        return reverse("clips:part", args=[self.track_id, self.id])

@@ -7,7 +7,9 @@ import logging
 import math
 import mimetypes
 import os
+import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -21,17 +23,19 @@ from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_lazy as _
 
+from personastudio.accounts.services import provider_for
 from personastudio.background import enqueue_on_commit
+from personastudio.contract.errors import MusicApiError, NotFound
+from personastudio.contract.provider import MusicProvider
+from personastudio.contract.types import TrackFile, TrackPart as ProviderTrackPart
 from personastudio.engine.dsp import audio_io, profile
-from personastudio.musicapi.errors import MusicApiError, NotFound
-from personastudio.musicapi.base import MusicProvider
-from personastudio.musicapi.types import SheetFile
-from personastudio.musicapi.providers import provider_for, same_provider
+from personastudio.providers import registry as providers
 from personastudio.text import one_line
 
-from .models import Clip, clock_label, format_region
+from .models import Clip, TrackPart, clock_label, format_region
 
 logger = logging.getLogger(__name__)
 
@@ -162,12 +166,15 @@ def clip_decode(*, clip: Clip, sr: int = ANALYSIS_SR):
 def clip_remote_id(*, clip: Clip, provider: MusicProvider) -> str:
     """The clip's id at `provider`, handing the audio over the first time it is needed there.
 
-    Our own copy is the source of truth, so a clip can move to any provider: the built-in
-    engine takes the file; a hosted service fetches it from a short-lived signed URL.
+    Our own copy is the source of truth, so a clip can move to any provider: one whose registry entry
+    takes a "file" gets it handed over; one that takes a "url" fetches it from a short-lived signed URL.
     """
-    if clip.remote_id and same_provider(clip, provider.name, provider.base_url):
+    if clip.remote_id and providers.same_provider(clip, provider.name, provider.base_url):
         return clip.remote_id
-    if provider.name == "local":
+    capabilities = providers.spec(provider.name)
+    if capabilities.needs_public_url and not settings.PUBLIC_BASE_URL:  # it could never reach us
+        raise MusicApiError(MSG_NEEDS_PUBLIC_URL)
+    if capabilities.clip_handover == "file":
         result = provider.upload_file(PurePath(clip.audio.path), filename=PurePath(clip.audio.name).name)
     else:
         result = provider.upload_url(clip_public_url(clip=clip))
@@ -327,7 +334,7 @@ def clip_separation_lost(clip_id: str) -> None:
 SHEET_FORMATS = ("midi", "musicxml")
 
 
-def clip_sheet(*, clip: Clip, sheet_format: str) -> SheetFile | None:
+def clip_sheet(*, clip: Clip, sheet_format: str) -> TrackFile | None:
     """A generated track's MIDI file or MusicXML lead sheet, from the provider that made it; None when
     there is no score (a track of a hosted service, an extension, or not a generated track at all)."""
     if sheet_format not in SHEET_FORMATS or clip.kind != Clip.Kind.GENERATED or not clip.remote_id:
@@ -336,6 +343,60 @@ def clip_sheet(*, clip: Clip, sheet_format: str) -> SheetFile | None:
         return provider_for(clip.owner, made_on=clip).sheet(clip_id=clip.remote_id, sheet_format=sheet_format)
     except NotFound:  # the engine keeps no score for this track (an extension)
         return None
+
+
+def track_parts_save(*, clip: Clip, provider: MusicProvider) -> int:
+    """Keep a generated track's per-instrument stems beside it, once; returns how many it has now.
+
+    A provider without them (a hosted service) keeps none; the page says so.
+    """
+    if clip.kind != Clip.Kind.GENERATED or not clip.remote_id or clip.parts.exists():
+        return clip.parts.count()
+    try:
+        found: list[ProviderTrackPart] = provider.parts(clip_id=clip.remote_id) or []
+    except NotFound:
+        found = []
+    for position, part in enumerate(found):
+        samples, info = audio_io.decode(io.BytesIO(part.audio.data), sr=ANALYSIS_SR)
+        kept = TrackPart(track=clip, name=part.name[:32], position=position, duration_s=info.duration_s,
+                         peaks=audio_io.waveform_peaks(samples))
+        kept.audio.save(f"{slugify(part.name) or 'part'}.flac", ContentFile(part.audio.data), save=False)
+        try:
+            with transaction.atomic():
+                kept.save()
+        except IntegrityError:  # a concurrent run kept it
+            kept.audio.storage.delete(kept.audio.name)
+    return clip.parts.count()
+
+
+def track_part_get(*, clip: Clip, part_id) -> TrackPart:
+    return get_object_or_404(TrackPart, track=clip, pk=part_id)
+
+
+def track_part_download_name(*, part: TrackPart, extension: str) -> str:
+    """`Title - part.wav`, as a session musician expects stems to be named."""
+    return f"{part.track.title} - {part.name}.{extension}"
+
+
+def track_part_wav_file(*, part: TrackPart):
+    return _wav_file(part.audio)
+
+
+def track_parts_zip(*, clip: Clip):
+    """Every stem of the track as WAV (`Title - part.wav`) in one zip, in a temporary file the caller closes."""
+    out = tempfile.TemporaryFile(suffix=".zip")
+    try:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+            for part in clip.parts.all():
+                with track_part_wav_file(part=part) as wav:
+                    with archive.open(track_part_download_name(part=part, extension="wav"), "w",
+                                      force_zip64=True) as entry:
+                        shutil.copyfileobj(wav, entry)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
 
 
 def clip_download_name(*, clip: Clip, extension: str | None = None) -> str:
@@ -349,12 +410,17 @@ def clip_wav_file(*, clip: Clip):
     Made on request rather than stored: a WAV is ten times the MP3 and is rarely asked for.
     The caller streams the file and closes it (which deletes it).
     """
+    return _wav_file(clip.audio)
+
+
+def _wav_file(audio):
+    """The stored audio file `audio` as 16-bit PCM WAV at its own rate and channels, in a temporary file."""
     out = tempfile.TemporaryFile(suffix=".wav")
     try:
-        with clip.audio.open("rb") as source, av.open(source, mode="r") as container:
+        with audio.open("rb") as source, av.open(source, mode="r") as container:
             stream = container.streams.audio[0]
-            rate = int(stream.codec_context.sample_rate or clip.sample_rate or 44100)
-            layout = "stereo" if (stream.codec_context.channels or clip.channels) >= 2 else "mono"
+            rate = int(stream.codec_context.sample_rate or 44100)
+            layout = "stereo" if (stream.codec_context.channels or 1) >= 2 else "mono"
             resampler = av.AudioResampler(format="s16", layout=layout, rate=rate)
             with av.open(out, mode="w", format="wav") as wav:
                 wav_stream = wav.add_stream("pcm_s16le", rate=rate, layout=layout)
@@ -422,7 +488,9 @@ def clip_delete(*, clip: Clip) -> dict:
     with transaction.atomic():
         dependents = clip_dependents(clip=clip)
         doomed = [*dependents["stems"], clip]
-        files = [(c.audio.storage, c.audio.name) for c in doomed if c.audio.name]
+        # A track's per-instrument stems first, so their folder is empty before the clip's own is tidied.
+        files = [(p.audio.storage, p.audio.name) for p in TrackPart.objects.filter(track__in=doomed) if p.audio.name]
+        files += [(c.audio.storage, c.audio.name) for c in doomed if c.audio.name]
         Clip.objects.filter(pk__in=[c.pk for c in doomed]).delete()
         transaction.on_commit(lambda: _delete_files(files))
     return dependents

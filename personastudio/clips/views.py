@@ -102,6 +102,27 @@ def clip_sheet(request, clip_id, sheet_format) -> HttpResponse:
     return response
 
 
+def track_part_audio(request, clip_id, part_id) -> HttpResponse:
+    """One stem of a track (seekable FLAC); ?download=1&format=wav saves it as `Title - part.wav`."""
+    clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
+    part = services.track_part_get(clip=clip, part_id=part_id)
+    download = "download" in request.GET
+    if request.GET.get("format") == "wav":
+        return FileResponse(services.track_part_wav_file(part=part), content_type="audio/wav", as_attachment=download,
+                            filename=services.track_part_download_name(part=part, extension="wav"))
+    download_name = services.track_part_download_name(part=part, extension="flac") if download else None
+    return ranged_file_response(request, part.audio, content_type="audio/flac", download_name=download_name)
+
+
+def track_parts_zip(request, clip_id) -> HttpResponse:
+    """Every stem of a track as WAV in one zip."""
+    clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
+    if not clip.parts.exists():
+        raise Http404(_("This track has no stems of its own."))
+    return FileResponse(services.track_parts_zip(clip=clip), content_type="application/zip", as_attachment=True,
+                        filename=f"{clip.title} - stems.zip")
+
+
 @login_not_required
 def clip_shared_audio(request, token) -> HttpResponse:
     """A clip's audio for a hosted music service to fetch: signed, expires within the hour, no login."""

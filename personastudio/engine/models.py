@@ -71,6 +71,9 @@ class EngineClip(models.Model):
     # (ours) The score a generated track was rendered from (sheet.score_json): its MIDI and lead sheet.
     # Empty for uploads, stems and extensions (an extension's kept part has no score of its own here).
     score = models.JSONField(default=dict, blank=True)
+    # (ours) A generated track's exact stems, one per instrument that sounds in it, lossless (FLAC), summing
+    # to the mix: [{"name": "drums", "file": <storage name>}, ...]. Empty for uploads, stems and extensions.
+    parts = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expire_at = models.DateTimeField()
 

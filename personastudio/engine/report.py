@@ -440,12 +440,45 @@ def write_markdown(path: Path, rows: list[dict], meta: dict) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def band_comparison(out: Path, *, sr: int = 44100, log=print) -> list[dict]:
+    """Each genre's band alone, on the sampled instruments and on the old oscillators: a spectrogram PNG of
+    each (`band-<genre>-sampled.png`, `band-<genre>-oscillators.png`) and the compute per second of audio."""
+    from .dsp.band import band_stems, oscillator_parts
+    from .dsp.composer import GENRES, compose, style_from_tags
+    from .instruments import soundfont
+    from .instruments.band import sampled_parts
+
+    out.mkdir(parents=True, exist_ok=True)
+    lyrics = ("[Verse]\nSilver rain on the harbour wall\nLanterns swinging slow\n"
+              "[Chorus]\nSing it out sing it out tonight")
+    rows = []
+    for genre in GENRES:
+        score = compose(parse_lyrics(lyrics), style_from_tags(genre, 11), seed=11)
+        renderers = {"oscillators": lambda: oscillator_parts(score, sr=sr, seed=11, play_melody=True)}
+        if soundfont.available():
+            renderers["sampled"] = lambda: sampled_parts(score, sr=sr, play_melody=True)
+        for name, render in renderers.items():
+            started = time.perf_counter()
+            band = sum(band_stems(render(), score, sr=sr).values())
+            seconds = time.perf_counter() - started
+            (out / f"band-{genre}-{name}.png").write_bytes(spectrogram_png(band, sr))
+            rows.append({"genre": genre, "band": name, "audio_s": score.duration_s,
+                         "compute_s_per_audio_s": seconds / score.duration_s})
+            log(f"{genre:10s} {name:11s} {score.duration_s:5.1f} s of band in {seconds:5.2f} s "
+                f"({seconds / score.duration_s:.3f} s per second)")
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m personastudio.engine.report", description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="engine-report", help="output directory (default: engine-report/)")
     ap.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
     ap.add_argument("--only", nargs="*", help="render only these song slugs")
+    ap.add_argument("--bands", action="store_true", help="only compare the sampled band with the oscillator band")
     args = ap.parse_args(argv)
+    if args.bands:
+        band_comparison(Path(args.out))
+        return 0
     specs = [s for s in SONGS if (not args.quick or s.slug in QUICK) and (not args.only or s.slug in args.only)]
     out = Path(args.out)
     t = time.perf_counter()

@@ -1,7 +1,7 @@
 """What the built-in engine does. The /api/v1/ views and the local provider both call these.
 
 Functions take and return engine records or contract types and raise the
-contract's errors (musicapi.errors), so the HTTP layer only has to wrap them.
+contract's errors (contract.errors), so the HTTP layer only has to wrap them.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from personastudio.background import enqueue_on_commit
-from personastudio.musicapi.errors import (
+from personastudio.contract.errors import (
     BadRequest,
     NotFound,
     PayloadTooLarge,
@@ -37,12 +38,13 @@ from personastudio.musicapi.errors import (
     UnprocessableAudio,
     VoiceNotMatched,
 )
-from personastudio.musicapi.types import (
+from personastudio.contract.types import (
     TASK_STATUS_CODES,
     GenerateRequest,
     PersonaResult,
     ResultItem,
-    SheetFile,
+    TrackFile,
+    TrackPart,
     StemResult,
     TaskInfo,
     TaskPage,
@@ -55,7 +57,7 @@ from .dsp import audio_io, composer, extend, profile, separate
 from .sheet import leadsheet, midi, score_json
 from .voice import consent_phrases, verification
 from .voice import fit as voice_fit
-from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask, EngineVoiceCheck
+from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask, EngineVoiceCheck, engine_clip_path
 
 logger = logging.getLogger(__name__)
 
@@ -182,19 +184,25 @@ def cover_from_path(path_or_url: str) -> EngineClip:
 
 def _delete_clip_files(clip: EngineClip) -> None:
     """Remove the files a clip wrote (missing ones are fine)."""
-    for field in (clip.audio, clip.vocal_stem, clip.band_stem):
-        if field and field.name:
-            try:
-                field.storage.delete(field.name)
-            except OSError:
-                logger.warning("Could not remove %s", field.name, exc_info=True)
+    names = [field.name for field in (clip.audio, clip.vocal_stem, clip.band_stem) if field and field.name]
+    names += [part["file"] for part in clip.parts]
+    for name in names:
+        try:
+            clip.audio.storage.delete(name)
+        except OSError:
+            logger.warning("Could not remove %s", name, exc_info=True)
 
 
-def _store_clip(clip: EngineClip, files: list[tuple[str, str, bytes]]) -> EngineClip:
-    """Write a clip's files, then its row; when anything fails the files written are removed again."""
+def _store_clip(clip: EngineClip, files: list[tuple[str, str, bytes]],
+                parts: list[tuple[str, bytes]] = ()) -> EngineClip:
+    """Write a clip's files and its per-instrument stems (`parts`: name, FLAC), then its row; when anything
+    fails the files written are removed again."""
     try:
         for field_name, filename, data in files:
             getattr(clip, field_name).save(filename, ContentFile(data), save=False)
+        for name, data in parts:
+            stored = clip.audio.storage.save(engine_clip_path(clip, f"part-{slugify(name)}.flac"), ContentFile(data))
+            clip.parts.append({"name": name, "file": stored})
         clip.save()
     except BaseException:
         _delete_clip_files(clip)
@@ -309,7 +317,7 @@ MSG_NO_SCORE = ("This clip has no score: MIDI and lead sheets exist for songs ma
                 "uploads, stems or extensions.")
 
 
-def clip_sheet(*, owner: AbstractBaseUser, clip_id: str, sheet_format: str) -> SheetFile:
+def clip_sheet(*, owner: AbstractBaseUser, clip_id: str, sheet_format: str) -> TrackFile:
     """A generated track's MIDI file or MusicXML lead sheet, written from the score it was rendered from."""
     if sheet_format not in SHEET_FORMATS:
         raise BadRequest(MSG_SHEET_FORMAT)
@@ -320,7 +328,24 @@ def clip_sheet(*, owner: AbstractBaseUser, clip_id: str, sheet_format: str) -> S
     title = clip.title or "Untitled"
     writer = midi.score_to_midi if sheet_format == "midi" else leadsheet.score_to_musicxml
     content_type, extension = SHEET_FORMATS[sheet_format]
-    return SheetFile(data=writer(score, title=title), content_type=content_type, filename=f"{title}.{extension}")
+    return TrackFile(data=writer(score, title=title), content_type=content_type, filename=f"{title}.{extension}")
+
+
+def clip_parts(*, owner: AbstractBaseUser, clip_id: str) -> list[TrackPart]:
+    """A generated track's exact per-instrument stems, in mix order ([] when it has none: an upload, an extension)."""
+    clip = _clip_for(owner, clip_id)
+    title = clip.title or "Untitled"
+    found = []
+    for part in clip.parts:
+        try:
+            with clip.audio.storage.open(part["file"], "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            logger.warning("Stem %s of clip %s is gone", part["file"], clip.id)
+            continue
+        found.append(TrackPart(name=part["name"], audio=TrackFile(
+            data=data, content_type="audio/flac", filename=f"{title} - {part['name']}.flac")))
+    return found
 
 
 # --- personas ---------------------------------------------------------------
@@ -660,7 +685,9 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     if rendered.vocal is not None and rendered.band is not None:
         files += [("vocal_stem", "vocals.mp3", audio_io.encode_mp3(rendered.vocal, sr=sr)),
                   ("band_stem", "band.mp3", audio_io.encode_mp3(rendered.band, sr=sr))]
-    _store_clip(clip, files)
+    # An extension's stems would cover only its new part: it keeps none (like its score).
+    parts = [(name, audio_io.encode_flac(stem, sr=sr)) for name, stem in rendered.stems.items()] if score else []
+    _store_clip(clip, files, parts)
 
 
 # --- extending a clip -------------------------------------------------------

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from personastudio.accounts.services import provider_choice_for
 from personastudio.clips.models import Clip
-from personastudio.musicapi import types as contract
+from personastudio.contract import types as contract
 from personastudio.personas.models import Persona
 from personastudio.submission import SubmitOnceForm
 from personastudio.text import OneLineField

@@ -5,10 +5,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from personastudio.providers.records import ProviderRecord
 from personastudio.submission import unique_submission
 
 
-class Generation(models.Model):
+class Generation(ProviderRecord):
     class Mode(models.TextChoices):
         CUSTOM = "custom", _("Custom")
         INSPIRATION = "inspiration", _("Inspiration")
@@ -39,8 +40,6 @@ class Generation(models.Model):
     continue_at = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUING)
     error = models.TextField(blank=True)
-    provider = models.CharField(max_length=16, default="local")
-    provider_url = models.CharField(max_length=300, blank=True)  # the hosted service's root; "" for local
     task_id = models.CharField(max_length=100, blank=True)
     # The provider's result items, kept until their audio is copied into our storage.
     provider_results = models.JSONField(default=list)

@@ -19,10 +19,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from personastudio.accounts.services import provider_for
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
 from personastudio.clips.models import Clip
-from personastudio.musicapi.errors import (
+from personastudio.contract.errors import (
     AuthError,
     MusicApiError,
     OutcomeUnknown,
@@ -30,9 +31,9 @@ from personastudio.musicapi.errors import (
     RateLimited,
     Unavailable,
 )
-from personastudio.musicapi.providers import provider_for, provider_label, same_provider
-from personastudio.musicapi.types import GenerateRequest, ResultItem, TaskInfo
+from personastudio.contract.types import GenerateRequest, ResultItem, TaskInfo
 from personastudio.personas.models import Persona
+from personastudio.providers import registry as providers
 from personastudio.submission import create_once
 
 from .models import Generation
@@ -87,11 +88,11 @@ def persona_problem(persona: Persona, provider_name: str, base_url: str) -> str:
     """Why this persona cannot sing on this provider ("" when it can)."""
     if persona.status != Persona.Status.COMPLETE:
         return str(MSG_PERSONA_NOT_READY)
-    if not same_provider(persona, provider_name, base_url):
+    if not providers.same_provider(persona, provider_name, base_url):
         return gettext("%(name)s was learned on %(learned_on)s and cannot sing on %(provider)s. Pick another "
                        "persona, or switch back in Settings.") % {
-            "name": persona.name, "learned_on": provider_label(persona.provider, persona.provider_url),
-            "provider": provider_label(provider_name, base_url)}
+            "name": persona.name, "learned_on": providers.provider_label(persona.provider, persona.provider_url),
+            "provider": providers.provider_label(provider_name, base_url)}
     return ""
 
 
@@ -162,7 +163,7 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
     try:
         provider = provider_for(owner)
         request = _request_for(generation, provider)
-        if provider.name == "remote" and settings.PUBLIC_BASE_URL:
+        if providers.spec(provider.name).takes_webhooks and settings.PUBLIC_BASE_URL:
             request = dataclasses.replace(request, callback_url=settings.PUBLIC_BASE_URL + reverse("music_webhook"))
         Generation.objects.filter(pk=generation.pk).update(submitted_at=timezone.now(), provider=provider.name,
                                                            provider_url=provider.base_url)
@@ -303,15 +304,17 @@ def generation_save_tracks(*, generation_id: str) -> None:
         provider = provider_for(generation.owner, made_on=generation)
         for raw in generation.provider_results:
             item = ResultItem.from_json(raw)
-            if Clip.objects.filter(generation=generation, remote_id=item.id).exists():
-                continue  # kept by an earlier run
-            try:
-                clip_services.clip_create(
-                    owner=generation.owner, title=item.title or str(generation), data=provider.fetch_result_audio(item),
-                    filename=f"{item.id}.mp3", kind=Clip.Kind.GENERATED, generation=generation,
-                    provider=provider.name, provider_url=provider.base_url, remote_id=item.id)
-            except IntegrityError:
-                pass  # a concurrent run kept it
+            clip = Clip.objects.filter(generation=generation, remote_id=item.id).first()  # kept by an earlier run
+            if clip is None:
+                try:
+                    clip = clip_services.clip_create(
+                        owner=generation.owner, title=item.title or str(generation),
+                        data=provider.fetch_result_audio(item), filename=f"{item.id}.mp3", kind=Clip.Kind.GENERATED,
+                        generation=generation, provider=provider.name, provider_url=provider.base_url,
+                        remote_id=item.id)
+                except IntegrityError:
+                    clip = Clip.objects.get(generation=generation, remote_id=item.id)  # a concurrent run kept it
+            clip_services.track_parts_save(clip=clip, provider=provider)
     except (Unavailable, RateLimited, AuthError) as exc:
         if _results_expired(generation) or _waited_too_long(generation):
             _save_failed(generation, gettext("The song was made, but its audio expired at the music service "
@@ -391,7 +394,7 @@ def generation_webhook(*, payload: dict) -> Generation | None:
     info = TaskInfo.from_json({**payload, "id": payload.get("task_id")})
     if not info.id:
         return None
-    generation = Generation.objects.filter(provider="remote", task_id=info.id).first()
+    generation = Generation.objects.filter(provider__in=providers.webhook_names(), task_id=info.id).first()
     if generation is None or not info.is_final:
         return generation
     return apply_task_info(generation=generation, info=info)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from personastudio.clips import services as clip_services
-from personastudio.musicapi.errors import MusicApiError
+from personastudio.contract.errors import MusicApiError
 from personastudio.personas.models import Persona
 
 from . import services
@@ -96,7 +96,7 @@ def generation_new(request):
 
 def _detail_context(generation):
     # retry_token: the one-time token of this page's "Try again" / "Generate again" (see submission.py).
-    return {"generation": generation, "tracks": generation.tracks.order_by("title"), "retry_token": uuid.uuid4()}
+    return {"generation": generation, "tracks": generation.tracks.order_by("title").prefetch_related("parts"), "retry_token": uuid.uuid4()}
 
 
 def generation_detail(request, generation_id):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from personastudio.clips.models import format_region
 from personastudio.engine.dsp.profile import VoiceProfile, hz_to_note_name, note_name_range
 from personastudio.engine.voice.fit import LIKENESS_FLOOR, LIKENESS_GOAL
+from personastudio.providers.records import ProviderRecord
 from personastudio.submission import unique_submission
 
 
@@ -55,7 +56,7 @@ class VoiceCheck(models.Model):
         return self.region_start_s, self.region_end_s
 
 
-class Persona(models.Model):
+class Persona(ProviderRecord):
     class Status(models.TextChoices):
         # The contract's words, used in data-status too.
         PENDING = "pending", _("Learning")
@@ -72,8 +73,6 @@ class Persona(models.Model):
     region_end_s = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
-    provider = models.CharField(max_length=16, default="local")
-    provider_url = models.CharField(max_length=300, blank=True)  # the hosted service's root; "" for local
     remote_id = models.CharField(max_length=100, blank=True)
     profile = models.JSONField(default=dict)  # VoiceProfile.to_dict(), measured by us from the clip
     # While learning: how far the provider has got (0-100), when it says. Once learned: how close the

@@ -18,14 +18,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy as _
 
+from personastudio.accounts.services import provider_for
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
 from personastudio.clips.models import Clip
+from personastudio.contract.errors import MusicApiError
+from personastudio.contract.provider import MusicProvider
 from personastudio.engine.dsp import profile, separate
 from personastudio.engine.voice import consent_phrases, verification
-from personastudio.musicapi.base import MusicProvider
-from personastudio.musicapi.errors import MusicApiError
-from personastudio.musicapi.providers import provider_for
 from personastudio.submission import create_once
 
 from .models import Persona, VoiceCheck

@@ -9,7 +9,7 @@ from werkzeug import Response
 from personastudio.accounts import services
 from personastudio.accounts.models import ProviderSettings
 from personastudio.clips import services as clip_services
-from personastudio.musicapi.errors import MusicApiError
+from personastudio.contract.errors import MusicApiError
 from personastudio.personas.models import Persona
 
 pytestmark = pytest.mark.django_db

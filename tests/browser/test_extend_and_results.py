@@ -61,13 +61,29 @@ def test_picker_results_side_by_side_and_extend_from_a_chosen_second(page, live_
     assert abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"] + first["width"] - 1
     for i in range(2):
         card = cards.nth(i)
-        assert card.locator("audio").count() == 1
+        assert card.locator(":scope > figure.player audio").count() == 1
         assert card.locator("[data-download=mp3]").get_attribute("href").endswith("?download=1")
         assert card.locator("[data-download=wav]").get_attribute("href").endswith("?download=1&format=wav")
         for action in ("extend", "make-persona", "separate"):
             assert card.locator(f"[data-action={action}]").is_visible()
     page.wait_for_selector(".result-card .player[data-waveform]")
     page.screenshot(path=str(SHOTS / "results.png"), full_page=True)
+
+    # Each track's stems, one per instrument: open them, each plays with its waveform and has its WAV.
+    stems = cards.nth(0).locator("[data-parts]")
+    stems.locator("summary").click()
+    parts = stems.locator(".track-part")
+    assert parts.count() >= 4 and parts.nth(0).get_attribute("data-part") == "lead vocal"
+    assert stems.locator("[data-download=stems-zip]").get_attribute("href").endswith("/stems.zip")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-parts] .player')]"
+                           ".slice(0, 4).every((f) => f.dataset.waveform)")
+    assert parts.nth(1).locator(".player-wave").bounding_box()["width"] > 100
+    parts.nth(1).locator(".player-toggle").click()
+    page.wait_for_function("() => { const a = document.querySelectorAll('[data-parts] .player audio')[1]; "
+                           "return a && !a.paused && a.currentTime > 0.2; }")
+    parts.nth(1).locator(".player-toggle").click()
+    page.screenshot(path=str(SHOTS / "results-stems.png"), full_page=True)
+    stems.locator("summary").click()
 
     # The phone: one column, nothing wider than the screen.
     page.set_viewport_size({"width": 375, "height": 800})

@@ -5,7 +5,7 @@ import pytest
 from factories import UserFactory, make_clip, sung_line
 
 from personastudio.clips.models import Clip
-from personastudio.musicapi.local import LocalProvider
+from personastudio.providers.local import LocalProvider
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,7 +102,7 @@ def test_another_user_cannot_separate_a_region_of_my_clip(client):
 
 
 def test_a_stem_left_by_a_failed_separation_is_not_paired_with_another_regions(client, run_tasks, monkeypatch):
-    from personastudio.musicapi.errors import Unavailable
+    from personastudio.contract.errors import Unavailable
 
     user = UserFactory()
     clip = make_clip(user, title="Take", samples=sung_line(seconds=12))

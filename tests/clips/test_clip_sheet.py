@@ -7,26 +7,8 @@ import pytest
 from factories import UserFactory, make_clip, sung_line
 
 from personastudio.clips.models import Clip
-from personastudio.generations.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-LYRICS = "[Verse]\nMorning light on the window\n[Chorus]\n夜空中最亮的星\n"
-
-
-@pytest.fixture
-def song(client, run_tasks, settings):
-    settings.GENERATION_POLL_INTERVAL_S = 0
-    user = UserFactory()
-    client.force_login(user)
-    client.post("/generations/new/", {"mode": "custom", "title": "Morning", "prompt": LYRICS, "tags": "folk"})
-    generation = Generation.objects.get(owner=user)
-    run_tasks()
-    client.get(f"/generations/{generation.id}/status/")
-    run_tasks()
-    assert client.get(f"/generations/{generation.id}/status/").status_code == 286
-    return generation
-
 
 def test_the_song_page_offers_midi_and_a_lead_sheet_for_each_track(client, song):
     body = client.get(f"/generations/{song.id}/").content.decode()

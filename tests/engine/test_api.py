@@ -76,7 +76,7 @@ def test_malformed_json_is_a_400_not_a_crash(client, api):
 def test_an_unknown_task_or_another_accounts_task_is_404(api):
     assert api("get", "task/64f3a1b2c8d9e0f1a2b3c4d5").status_code == 404
     other = services.task_create(owner=UserFactory(), request=__import__(
-        "personastudio.musicapi.types", fromlist=["GenerateRequest"]).GenerateRequest(tags="rock"))
+        "personastudio.contract.types", fromlist=["GenerateRequest"]).GenerateRequest(tags="rock"))
     assert api("get", f"task/{other.id}").status_code == 404
 
 
@@ -192,7 +192,7 @@ def test_extending_a_song_keeps_it_up_to_continue_at_then_goes_on(client, api, r
 def test_api_uploads_keep_the_upload_limit_while_the_studio_may_hand_over_longer_songs(client, api, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from personastudio.musicapi.local import LocalProvider
+    from personastudio.providers.local import LocalProvider
 
     settings.CLIP_MAX_DURATION_S, settings.SONG_MAX_DURATION_S = 2, 6
     data = wav_bytes(tone(seconds=4))

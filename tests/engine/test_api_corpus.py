@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BODY_LIMIT = 64 * 1024
 
 JSON_ENDPOINTS = ("music/generate", "tasks", "music/persona", "music/upload", "music/stem")
-GET_ENDPOINTS = ("task/0123456789abcdef01234567", "music/persona/phrase", "music/sheet")
+GET_ENDPOINTS = ("task/0123456789abcdef01234567", "music/persona/phrase", "music/sheet", "music/parts")
 
 
 @dataclass
@@ -239,6 +239,11 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
                   f"clip_id={clip_id}&format=midi", f"clip_id={other_clip_id}&format=midi", "clip_id=%ED%A0%80&format=midi",
                   "clip_id=%00&format=midi", "clip_id=" + "x" * 5000 + "&format=musicxml", f"clip_id[]={clip_id}"):
         add(Case("bad query", "GET", f"music/sheet?{query}"))
+    for query in ("", f"clip_id={other_clip_id}", "clip_id=%ED%A0%80", "clip_id=%00", "clip_id=" + "x" * 5000,
+                  f"clip_id[]={clip_id}", f"clip_id={clip_id}&part=drums", f"clip_id={clip_id}&part=%ED%A0%80",
+                  f"clip_id={clip_id}&part=" + "x" * 5000):
+        add(Case("bad query", "GET", f"music/parts?{query}"))
+    add(Case("an upload has no stems", "GET", f"music/parts?clip_id={clip_id}", allow_ok=True))
 
     # Signed links: unsigned, forged, malformed, expired, and signed links to nothing.
     def signed(cid: str, kind: str, exp: int = 4102444800000) -> str:

@@ -10,9 +10,11 @@ import pytest
 from django.test import Client
 from factories import UserFactory, tone, wav_bytes
 
+from personastudio.contract.types import GenerateRequest
 from personastudio.engine import services
+from personastudio.engine.dsp.composer import compose, style_from_tags
+from personastudio.engine.dsp.lyrics import parse_lyrics
 from personastudio.engine.models import EngineClip, EngineTask
-from personastudio.musicapi.types import GenerateRequest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -157,7 +159,9 @@ def _fake_render(fail_on_call: int):
         sr = 22050
         vocal = 0.1 * np.sin(np.arange(sr) * 2 * np.pi * 220 / sr).astype(np.float32)
         mix = np.stack([vocal, vocal], axis=1)
-        return SimpleNamespace(mix=mix, vocal=vocal, band=mix * 0.5, sr=sr, duration_s=1.0, style=None)
+        score = compose(parse_lyrics("la la"), style_from_tags("pop", 0), seed=0)
+        return SimpleNamespace(mix=mix, vocal=vocal, band=mix * 0.5, sr=sr, duration_s=1.0, style=None, score=score,
+                               stems={"drums": mix})
 
     return render_song
 
@@ -194,16 +198,16 @@ def test_a_lost_render_and_a_rerun_remove_half_written_variants(private_media, m
     user = UserFactory()
     task = services.task_create(owner=user, request=GenerateRequest(prompt="la la", tags="pop"))
     monkeypatch.setattr(song, "render_song", _fake_render(fail_on_call=0))
-    services._keep_variant(task, song.render_song(), variant=0, title="t", tags="pop", lyrics="la")
+    services._keep_variant(task, song.render_song(), variant=0, title="t", tags="pop", lyrics="la", score={})
     half_written = _media_files(private_media)
     assert len(half_written) == 3
     services.task_render(task_id=task.id)  # a worker picks the task up again: the old variant goes
     assert not any(path.exists() for path in half_written)
-    assert len(_media_files(private_media)) == 6  # two variants, three files each
+    assert len(_media_files(private_media)) == 8  # two variants: mix, vocal, band and the drums stem each
     other = services.task_create(owner=user, request=GenerateRequest(prompt="la", tags="pop"))
-    services._keep_variant(other, song.render_song(), variant=0, title="t", tags="pop", lyrics="la")
+    services._keep_variant(other, song.render_song(), variant=0, title="t", tags="pop", lyrics="la", score={})
     services.task_lost(other.id)
-    assert not EngineClip.objects.filter(task=other).exists() and len(_media_files(private_media)) == 6
+    assert not EngineClip.objects.filter(task=other).exists() and len(_media_files(private_media)) == 8
 
 
 def test_a_stem_that_fails_after_writing_removes_its_files(api, private_media, monkeypatch):

@@ -1,4 +1,4 @@
-"""music/sheet (ours): a generated track's MIDI and MusicXML lead sheet, from the score it was rendered from."""
+"""music/sheet and music/parts (ours): a generated track's MIDI, MusicXML lead sheet and per-instrument stems."""
 
 import io
 import json
@@ -61,6 +61,7 @@ def test_an_upload_has_no_score_and_says_so(client, api):
                            HTTP_AUTHORIZATION=f"Bearer {api.key}").json()["data"]
     response = api(f"music/sheet?clip_id={uploaded['clipId']}&format=midi")
     assert response.status_code == 404 and "no score" in response.json()["message"]
+    assert api(f"music/parts?clip_id={uploaded['clipId']}").json()["data"]["parts"] == []
 
 
 def test_a_bad_format_or_another_accounts_track_is_refused(client, api, song):
@@ -69,4 +70,23 @@ def test_a_bad_format_or_another_accounts_track_is_refused(client, api, song):
     response = client.get(f"/api/v1/music/sheet?clip_id={song[0]['id']}&format=midi",
                           HTTP_AUTHORIZATION=f"Bearer {other_key}")
     assert response.status_code == 404
+    response = client.get(f"/api/v1/music/parts?clip_id={song[0]['id']}", HTTP_AUTHORIZATION=f"Bearer {other_key}")
+    assert response.status_code == 404
     assert client.get(f"/api/v1/music/sheet?clip_id={song[0]['id']}&format=midi").status_code == 401
+
+
+def test_each_track_lists_and_sends_its_per_instrument_stems_losslessly(api, song):
+    from personastudio.engine.dsp import audio_io
+
+    for item in song:
+        listed = api(f"music/parts?clip_id={item['id']}")
+        assert listed.status_code == 200
+        names = listed.json()["data"]["parts"]
+        assert names[0] == "lead vocal" and {"drums", "bass", "guitars"} <= set(names)  # folk strums guitars
+        response = api(f"music/parts?clip_id={item['id']}&part=bass")
+        assert response.status_code == 200 and response["Content-Type"] == "audio/flac"
+        assert "River" in response["Content-Disposition"] and "bass.flac" in response["Content-Disposition"]
+        bass, info = audio_io.decode(io.BytesIO(response.content), sr=44100, channels=2)
+        assert info.codec == "flac" and abs(info.duration_s - item["duration"]) < 0.1 and bass.std() > 1e-3
+        assert api(f"music/parts?clip_id={item['id']}&part=tuba").status_code == 404
+

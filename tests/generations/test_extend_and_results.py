@@ -8,11 +8,11 @@ import pytest
 from factories import UserFactory, make_clip, sung_line
 
 from personastudio.clips.models import Clip
+from personastudio.contract.types import GenerateRequest
 from personastudio.engine.models import EngineTask
 from personastudio.generations import services
 from personastudio.generations.forms import _preview_url
 from personastudio.generations.models import Generation
-from personastudio.musicapi.types import GenerateRequest
 from personastudio.personas.models import Persona
 
 PROFILE = {"low_hz": 220.0, "high_hz": 440.0, "median_hz": 300.0, "register": "female"}
@@ -151,6 +151,16 @@ def test_a_finished_song_shows_its_variants_side_by_side_with_downloads_and_acti
         assert f'data-extend-href="/generations/new/?extend={track.id}"' in body
         assert f'action="/clips/{track.id}/favourite/"' in body
     assert "results.css" in body
+
+
+@pytest.mark.django_db
+def test_a_hosted_services_song_says_it_has_no_score_and_no_stems_instead_of_offering_them(client, user):
+    from personastudio.providers import registry
+
+    song, tracks = _song_with_tracks(user, provider=registry.REMOTE, provider_url="https://music.example")
+    body = client.get(song.get_absolute_url()).content.decode()
+    assert body.count("data-no-sheet") == 2 and body.count("data-no-parts") == 2
+    assert "/sheet.midi" not in body and "stems.zip" not in body
 
 
 @pytest.mark.django_db

@@ -70,7 +70,7 @@ def test_the_copy_job_run_twice_keeps_each_track_once(client, run_tasks, setting
 
 def test_many_tabs_polling_ask_the_provider_once_per_interval(client, settings, monkeypatch):
     from personastudio.generations import services
-    from personastudio.musicapi.local import LocalProvider
+    from personastudio.providers.local import LocalProvider
 
     settings.GENERATION_POLL_INTERVAL_S = 60
     calls = []

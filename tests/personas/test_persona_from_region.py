@@ -5,8 +5,8 @@ import pytest
 from factories import UserFactory, make_clip, persona_form, sung_line
 
 from personastudio.clips.models import Clip
+from personastudio.contract.types import PersonaResult, StemResult, UploadResult
 from personastudio.engine.models import EnginePersona, EngineStem
-from personastudio.musicapi.types import PersonaResult, StemResult, UploadResult
 from personastudio.personas import services
 from personastudio.personas.models import Persona
 

@@ -18,7 +18,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 
-from personastudio.musicapi.errors import AuthError, BadRequest, MusicApiError, PayloadTooLarge, RateLimited
+from personastudio.contract.errors import AuthError, BadRequest, MusicApiError, PayloadTooLarge, RateLimited
 
 from .. import services
 

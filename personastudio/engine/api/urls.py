@@ -13,6 +13,7 @@ urlpatterns = [
     path("music/upload", views.upload, name="upload"),
     path("music/stem", views.stem, name="stem"),
     path("music/sheet", views.sheet, name="sheet"),
+    path("music/parts", views.parts, name="parts"),
     path("files/<str:clip_id>/<str:kind>.mp3", views.audio_file, name="file"),
     path("covers/<str:clip_id>.svg", views.cover, name="cover"),
 ]

@@ -10,9 +10,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.html import escape
 from django.utils.http import content_disposition_header
 
+from personastudio.contract.errors import BadRequest, MusicApiError, NotFound
+from personastudio.contract.types import GenerateRequest
 from personastudio.http_range import ranged_file_response
-from personastudio.musicapi.errors import BadRequest, MusicApiError
-from personastudio.musicapi.types import GenerateRequest
 
 from .. import services
 from ..models import EngineClip
@@ -138,6 +138,22 @@ def sheet(request: HttpRequest, user) -> HttpResponse:
                                sheet_format=request.GET.get("format", ""))
     response = HttpResponse(made.data, content_type=made.content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=made.filename)
+    return response
+
+
+@api_view(("GET",))
+def parts(request: HttpRequest, user) -> dict[str, Any] | HttpResponse:
+    """(ours) A generated track's per-instrument stems: ?clip_id=… lists them, &part=drums sends one (FLAC)."""
+    clip_id = check_text(request.GET.get("clip_id", ""), "clip_id")
+    found = services.clip_parts(owner=user, clip_id=clip_id)
+    wanted = request.GET.get("part")
+    if wanted is None:
+        return {"clip_id": clip_id, "parts": [part.name for part in found]}
+    chosen = next((part for part in found if part.name == wanted), None)
+    if chosen is None:
+        raise NotFound("This track has no stem of that name.")
+    response = HttpResponse(chosen.audio.data, content_type=chosen.audio.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=chosen.audio.filename)
     return response
 
 

@@ -143,6 +143,11 @@ def encode_wav(samples: np.ndarray, *, sr: int) -> bytes:
     return _encode(samples, sr=sr, container_format="wav", codec="pcm_s16le", bit_rate=None)
 
 
+def encode_flac(samples: np.ndarray, *, sr: int) -> bytes:
+    """Lossless 16-bit FLAC of mono (n,) or stereo (n, 2) float samples in [-1, 1]: a stem kept exactly."""
+    return _encode(samples, sr=sr, container_format="flac", codec="flac", bit_rate=None)
+
+
 def _encode(samples: np.ndarray, *, sr: int, container_format: str, codec: str, bit_rate: int | None) -> bytes:
     planar, layout = _as_planar(np.clip(samples, -1.0, 1.0))
     buffer = io.BytesIO()

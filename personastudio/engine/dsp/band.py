@@ -47,6 +47,7 @@ import zlib
 import numpy as np
 from scipy import signal
 
+from .arrangement import chords_stem_name
 from .composer import Note, Score
 
 
@@ -533,36 +534,76 @@ def _level(x: np.ndarray, db: float, *, notes: list[Note] | None = None, sr: int
     return x * (10 ** (db / 20) / rms)
 
 
+# A mono line panned to stereo has 3 dB less RMS per channel than the line itself had.
+_PANNED_MONO_DB = -3.01
+
+
+def band_length_samples(score: Score, sr: int) -> int:
+    return int(np.ceil(score.duration_s * sr)) + 1
+
+
+def lead_melody(score: Score) -> list[Note]:
+    """The vocal melody as an instrument plays it (an instrumental of a song with lyrics): an octave up when low."""
+    return [Note(m.start_s, m.dur_s, m.midi + (12 if m.midi < 60 else 0), m.velocity) for m in score.melody]
+
+
+def oscillator_parts(score: Score, *, sr: int, seed: int, play_melody: bool = False) -> dict[str, np.ndarray]:
+    """The band synthesised here, unlevelled: stereo "drums", "bass", "chords", "counter", "melody"."""
+    n = band_length_samples(score, sr)
+    rng = np.random.default_rng(seed & 0x7FFFFFFF)
+    genre = score.style.genre
+    parts = {"drums": _render_drums(score, sr, n, rng), "bass": _render_bass(score, sr, n),
+             "chords": _render_chords(score, sr, n, rng)}
+    if score.counter:
+        parts["counter"] = _pan(_render_lead_line(score.counter, genre, sr, n, 1.0, rng), -0.3)
+    if play_melody and score.melody:
+        parts["melody"] = _pan(_render_lead_line(lead_melody(score), genre, sr, n, 1.0, rng), 0.1)
+    return parts
+
+
+def band_stems(parts: dict[str, np.ndarray], score: Score, *, sr: int) -> dict[str, np.ndarray]:
+    """Level the raw parts to the genre's balance and group them into stems: drums, bass, keys or guitars, lead.
+
+    Only stems that sound are kept. The tail fades and, when the band would clip, every stem takes the
+    same gain, so the stems still sum to the band.
+    """
+    bal = dict(_BALANCE["default"], **_BALANCE.get(score.style.genre, {}))
+    line_notes = {"counter": score.counter, "melody": lead_melody(score)}
+    chords_stem = chords_stem_name(score)
+    stems: dict[str, np.ndarray] = {}
+    for name, part in parts.items():
+        if name in line_notes:
+            levelled = _level(part, bal[name] + _PANNED_MONO_DB, notes=line_notes[name], sr=sr)
+            stem = "lead"
+        else:
+            levelled = _level(part, bal[name])
+            stem = chords_stem if name == "chords" else name
+        if np.any(levelled):
+            stems[stem] = stems[stem] + levelled if stem in stems else levelled
+    if not stems:
+        return {}
+    n = next(iter(stems.values())).shape[0]
+    fade = np.ones(n)
+    fade_n = int(min(0.5, score.duration_s / 10) * sr)
+    if fade_n > 0:
+        fade[-fade_n:] = np.linspace(1, 0, fade_n)
+    peak = float(np.max(np.abs(sum(stems.values()) * fade[:, None]))) + 1e-9
+    gain = fade / max(peak, 1.0)
+    return {name: (stem * gain[:, None]).astype(np.float32) for name, stem in stems.items()}
+
+
 def render_band(score: Score, *, sr: int, seed: int, play_melody: bool = False) -> np.ndarray:
-    """Stereo float32 band track (n, 2) for ``score``.
+    """Stereo float32 band track (n, 2) for ``score``, on the oscillators here.
 
     Drums, bass, chords and the counter/lead line (``score.counter``: the
     hook in band-only sections, answer licks between vocal lines) on the
     genre's lead instrument.  ``play_melody`` also plays the vocal melody on
     that instrument (for instrumental renders of a song with lyrics).
     """
-    n = int(np.ceil(score.duration_s * sr)) + 1
-    rng = np.random.default_rng(seed & 0x7FFFFFFF)
-    genre = score.style.genre
-    bal = dict(_BALANCE["default"], **_BALANCE.get(genre, {}))
-    out = _level(_render_drums(score, sr, n, rng), bal["drums"])
-    out += _level(_render_bass(score, sr, n), bal["bass"])
-    out += _level(_render_chords(score, sr, n, rng), bal["chords"])
-    if score.counter:
-        out += _pan(_level(_render_lead_line(score.counter, genre, sr, n, 1.0, rng), bal["counter"],
-                           notes=score.counter, sr=sr), -0.3)
-    if play_melody and score.melody:
-        lead = [Note(m.start_s, m.dur_s, m.midi + (12 if m.midi < 60 else 0), m.velocity) for m in score.melody]
-        out += _pan(_level(_render_lead_line(lead, genre, sr, n, 1.0, rng), bal["melody"],
-                           notes=lead, sr=sr), 0.1)
-    # fade the tail
-    fade = int(min(0.5, score.duration_s / 10) * sr)
-    if fade > 0:
-        out[-fade:] *= np.linspace(1, 0, fade)[:, None]
-    peak = np.max(np.abs(out)) + 1e-9
-    if peak > 1.0:
-        out /= peak
-    return out.astype(np.float32)
+    stems = band_stems(oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody), score, sr=sr)
+    if not stems:
+        return np.zeros((band_length_samples(score, sr), 2), dtype=np.float32)
+    return sum(stems.values()).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- lead voice

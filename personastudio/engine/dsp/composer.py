@@ -96,6 +96,19 @@ _GENRE_DEFAULTS: dict[str, dict] = {
     "chinese": dict(tempo=84.0, mode="major", swing=0.0, energy=0.45),
 }
 
+#: Each genre's band as General MIDI instruments (0-based programs; "kit" is a preset of bank 128).
+#: "chords" and "pad" play the comping (engine.dsp.arrangement), "lead" the counter line and hooks.
+GM_PROGRAMS: dict[str, dict[str, int]] = {
+    "pop": dict(chords=4, pad=89, bass=33, lead=80, kit=0),  # Rhodes, warm pad, finger bass, square lead
+    "rock": dict(chords=29, pad=-1, bass=34, lead=30, kit=16),  # overdriven / distortion guitar, pick bass
+    "ballad": dict(chords=0, pad=49, bass=33, lead=48, kit=40),  # grand piano, slow strings, brushes
+    "folk": dict(chords=25, pad=-1, bass=32, lead=105, kit=8),  # steel-string guitar, upright bass, banjo
+    "electronic": dict(chords=90, pad=89, bass=38, lead=81, kit=24),  # polysynth, synth bass, saw lead
+    "hip-hop": dict(chords=4, pad=-1, bass=38, lead=9, kit=25),  # Rhodes, synth bass, glockenspiel, 808
+    "jazz": dict(chords=0, pad=-1, bass=32, lead=11, kit=32),  # piano, upright bass, vibraphone
+    "chinese": dict(chords=107, pad=49, bass=33, lead=73, kit=0),  # koto (for guzheng), strings, flute
+}
+
 #: tag word → style contribution (see module docstring).
 STYLE_TABLE: dict[str, dict] = {
     # genres

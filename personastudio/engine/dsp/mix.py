@@ -3,7 +3,7 @@
 * ``integrated_lufs`` – ITU-R BS.1770 integrated loudness (pyloudnorm);
   silence reports -70 LUFS (the absolute gate) instead of -inf.
 * ``true_peak_dbtp`` – 4x oversampled sample peak (``resample_poly``).
-* ``mix_song`` – vocal over band: the vocal is levelled ~2 LU above the band,
+* ``mix_song`` – vocal over the band's stems: the vocal is levelled ~2 LU above the band,
   the band is ducked by up to ~4 dB under the vocal envelope (sidechain-style),
   the vocal gets a little width (short Haas-style slap + synthetic stereo
   reverb tail).
@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pyloudnorm
@@ -99,21 +100,49 @@ def _reverb_ir(sr: int, seconds: float = 1.2, seed: int = 7) -> np.ndarray:
     return ir / np.sqrt(np.sum(ir ** 2, axis=0, keepdims=True))
 
 
-def mix_song(vocal_mono: np.ndarray, band_stereo: np.ndarray, *, sr: int, backing_stereo: np.ndarray | None = None):
-    """Return (mix_stereo, vocal_stereo, band_stereo) with mix == vocal + band.
+LEAD_VOCAL, BACKING_VOCALS = "lead vocal", "backing vocals"
 
-    `backing_stereo` (backing vocals, already panned) joins the vocal stem at the lead's level.
+
+@dataclass
+class MixedSong:
+    """The mix and every stem it is the exact sum of, all (n, 2) before mastering."""
+
+    mix: np.ndarray
+    stems: dict[str, np.ndarray]  # lead vocal, backing vocals, then the band's stems; only those that sound
+    band_names: tuple[str, ...]
+
+    @property
+    def vocal(self) -> np.ndarray:
+        return self._sum(name for name in self.stems if name not in self.band_names)
+
+    @property
+    def band(self) -> np.ndarray:
+        return self._sum(self.band_names)
+
+    def _sum(self, names) -> np.ndarray:
+        out = np.zeros_like(self.mix)
+        for name in names:
+            out += self.stems[name]
+        return out
+
+
+def mix_song(vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: int,
+             backing_stereo: np.ndarray | None = None) -> MixedSong:
+    """Vocal over band, with mix == the sum of the stems.
+
+    `band_stems` are the band's stems (drums, bass, ...), stereo. `backing_stereo` (backing vocals,
+    already panned) is levelled with the lead.
     """
-    band = np.asarray(band_stereo, dtype=np.float64)
     vocal = np.asarray(vocal_mono, dtype=np.float64).reshape(-1)
-    n = max(len(vocal), band.shape[0])
-    if band.shape[0] < n:
-        band = np.concatenate([band, np.zeros((n - band.shape[0], 2))])
-    if len(vocal) < n:
-        vocal = np.concatenate([vocal, np.zeros(n - len(vocal))])
-    backing = np.zeros((n, 2)) if backing_stereo is None else np.asarray(backing_stereo, dtype=np.float64)[:n]
+    n = max([len(vocal)] + [stem.shape[0] for stem in band_stems.values()])
+    parts = {name: _fit_length(np.asarray(stem, dtype=np.float64), n) for name, stem in band_stems.items()}
+    band = sum(parts.values()) if parts else np.zeros((n, 2))
+    vocal = _fit_length(vocal, n)
+    backing = (np.zeros((n, 2)) if backing_stereo is None
+               else _fit_length(np.asarray(backing_stereo, dtype=np.float64), n))
+    names = tuple(parts)
     if not np.any(vocal) and not np.any(backing):
-        return band.copy(), np.zeros((n, 2)), band
+        return MixedSong(mix=band.copy(), stems=parts, band_names=names)
     # level the vocal ~2 LU above the band (from the backing alone when only backing lines are sung)
     lv = integrated_lufs(vocal if np.any(vocal) else backing.mean(axis=1), sr)
     lb = integrated_lufs(band, sr)
@@ -124,18 +153,27 @@ def mix_song(vocal_mono: np.ndarray, band_stereo: np.ndarray, *, sr: int, backin
     ref = np.percentile(env[env > 1e-6], 90) if np.any(env > 1e-6) else 1.0
     duck_db = -4.0 * np.clip(env / (ref + 1e-12), 0, 1)
     duck = 10 ** (ndimage.uniform_filter1d(duck_db, int(0.08 * sr)) / 20)
-    band = band * duck[:, None]
+    parts = {name: part * duck[:, None] for name, part in parts.items()}
     # vocal width: centre + small slap + reverb tail
     d = int(0.011 * sr)
     slap = np.zeros((n, 2))
     slap[d:, 0] = vocal[:-d] * 0.08
     slap[d:, 1] = vocal[:-d] * 0.06
     wet = signal.oaconvolve(vocal[:, None], _reverb_ir(sr, seconds=VOCAL_REVERB_S), axes=0)[:n] * VOCAL_REVERB_WET
-    vocal_st = np.stack([vocal, vocal], axis=1) * 0.68 + slap + wet
+    stems = {}
+    if np.any(vocal):
+        stems[LEAD_VOCAL] = np.stack([vocal, vocal], axis=1) * 0.68 + slap + wet
     if np.any(backing):
-        vocal_st[: backing.shape[0]] += backing * vocal_gain * 0.68
-    mix = vocal_st + band
-    return mix, vocal_st, band
+        stems[BACKING_VOCALS] = backing * vocal_gain * 0.68
+    stems.update(parts)
+    return MixedSong(mix=sum(stems.values()), stems=stems, band_names=names)
+
+
+def _fit_length(x: np.ndarray, n: int) -> np.ndarray:
+    """`x` cut or zero-padded to n samples along its first axis."""
+    if x.shape[0] >= n:
+        return x[:n]
+    return np.concatenate([x, np.zeros((n - x.shape[0],) + x.shape[1:])])
 
 
 def _limiter_gain(x2: np.ndarray, sr: int, ceiling_lin: float) -> np.ndarray:

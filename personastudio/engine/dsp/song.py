@@ -10,14 +10,16 @@ per-sample mastering gain so that ``vocal`` (dual-mono) + ``band`` ≈ ``mix``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..instruments import soundfont
+from ..instruments.band import sampled_parts
 from ..voice import kokoro
 from ..voice import singer as neural_singer
 from . import voice as singer
-from .band import render_band
+from .band import band_stems, oscillator_parts
 from .composer import Score, Style, compose, style_from_tags
 from .errors import ParameterError
 from .lyrics import parse_lyrics
@@ -35,23 +37,32 @@ class RenderedSong:
     style: Style
     score: Score
     voice: singer.VoiceSettings | None = None
+    # Every stem, (n, 2) float32, mastered with the mix's own gain so they sum to it: "lead vocal",
+    # "backing vocals", "drums", "bass", "keys" or "guitars", "lead"; only those that sound.
+    stems: dict[str, np.ndarray] = field(default_factory=dict)
+    band_instruments: str = "oscillators"  # or "sampled" (the General MIDI SoundFont)
 
 
 SINGERS = ("auto", "neural", "formant")
+BANDS = ("auto", "sampled", "oscillators")
 
 
 def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None = None,
                 vocal_range_midi: tuple[float, float] | None = None,
                 make_instrumental: bool = False, sr: int = 44100, style: Style | None = None,
-                singer_name: str = "auto", influence: float = 1.0) -> RenderedSong:
+                singer_name: str = "auto", influence: float = 1.0, band_name: str = "auto") -> RenderedSong:
     """``style`` overrides the one the tags and seed would give (an extension keeps its source's tempo and key).
 
     ``singer_name``: "neural" (Kokoro, fitted to the persona), "formant" (eSpeak NG + WORLD, the
     fallback that always works) or "auto" (neural when its weights are installed). ``influence``
-    (0..1): how much of the persona's fitted voice the neural singer uses.
+    (0..1): how much of the persona's fitted voice the neural singer uses. ``band_name``: "sampled"
+    (a General MIDI SoundFont through FluidSynth), "oscillators" (synthesised here, the fallback) or
+    "auto" (sampled when FluidSynth and a SoundFont are installed).
     """
     if singer_name not in SINGERS:
         raise ParameterError(f"singer_name must be one of {SINGERS}")
+    if band_name not in BANDS:
+        raise ParameterError(f"band_name must be one of {BANDS}")
     seed = int(seed)
     style = style if style is not None else style_from_tags(tags or "", seed)
     sections = parse_lyrics(lyrics or "")
@@ -75,8 +86,12 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
                     line.syllables = count
     score = compose(sections, style, seed=seed, vocal_range_midi=vocal_range_midi)
     sing = bool(score.sung_lines) and not make_instrumental
-    band = render_band(score, sr=sr, seed=seed, play_melody=not sing and bool(score.melody))
-    n = band.shape[0]
+    play_melody = not sing and bool(score.melody)
+    sampled = band_name == "sampled" or (band_name == "auto" and soundfont.available())
+    raw_parts = (sampled_parts(score, sr=sr, play_melody=play_melody) if sampled
+                 else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody))
+    band = band_stems(raw_parts, score, sr=sr)
+    n = next(iter(raw_parts.values())).shape[0]
     if sing and neural:
         lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
         lead, backing = neural_singer.sing(lines, voice=voice, sr=sr, n_samples=n, influence=influence)
@@ -86,10 +101,12 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
         lead, backing = singer.sing(lines, voice=voice, sr=sr, n_samples=n)
     else:
         lead, backing = np.zeros(n, dtype=np.float32), None
-    mix, vocal_st, band_st = mix_song(lead, band, sr=sr, backing_stereo=backing)
-    mastered, curve = master_curve(mix, sr=sr)
-    band_out = (band_st * curve[:, None]).astype(np.float32)
-    vocal_out = (vocal_st.mean(axis=1) * curve).astype(np.float32) if sing else np.zeros(n, dtype=np.float32)
+    mixed = mix_song(lead, band, sr=sr, backing_stereo=backing)
+    mastered, curve = master_curve(mixed.mix, sr=sr)
+    band_out = (mixed.band * curve[:, None]).astype(np.float32)
+    vocal_out = (mixed.vocal.mean(axis=1) * curve).astype(np.float32) if sing else np.zeros(n, dtype=np.float32)
+    stems = {name: (stem * curve[:, None]).astype(np.float32) for name, stem in mixed.stems.items()}
     return RenderedSong(mix=np.ascontiguousarray(mastered, dtype=np.float32), vocal=vocal_out,
                         band=np.ascontiguousarray(band_out), sr=sr, duration_s=n / sr,
-                        style=score.style, score=score, voice=voice if sing else None)
+                        style=score.style, score=score, voice=voice if sing else None, stems=stems,
+                        band_instruments="sampled" if sampled else "oscillators")

@@ -12,21 +12,16 @@ import io
 
 import mido
 
-from ..dsp.composer import Score
+from ..dsp.arrangement import DRUM_HIT_S, GM_DRUM_NOTES
+from ..dsp.composer import GM_PROGRAMS, Score
 from .syllables import line_syllables
 
 TICKS_PER_BEAT = 480
-# General MIDI programs (0-based) and channels for each part.
-PARTS = {
-    "melody": (0, 53),  # voice oohs: a sung line
-    "backing": (1, 52),  # choir aahs
-    "chords": (2, 0),  # acoustic grand piano
-    "bass": (3, 33),  # electric bass (finger)
-    "lead": (4, 80),  # lead 1 (square)
-}
+# Channels for each part, and the General MIDI programs (0-based) of the sung parts; the band's parts
+# take the genre's instruments from composer.GM_PROGRAMS, so the file sounds like the song's band.
+CHANNELS = {"melody": 0, "backing": 1, "chords": 2, "bass": 3, "lead": 4}
+SUNG_PROGRAMS = {"melody": 53, "backing": 52}  # voice oohs, choir aahs
 DRUM_CHANNEL = 9  # channel 10 in the standard's own numbering
-GM_DRUMS = {"kick": 36, "snare": 38, "rim": 37, "clap": 39, "hat": 42, "openhat": 46, "ride": 51,
-            "crash": 49, "shaker": 82, "tom_lo": 45, "tom_mid": 47, "tom_hi": 50}
 _MAJOR_KEYS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 _MINOR_KEYS = ["Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm"]
 
@@ -96,9 +91,11 @@ def score_to_midi(score: Score, *, title: str) -> bytes:
                   for kind, start_s, _end_s in score.section_spans]
     tracks = [_track(title or "Untitled", conductor)]
 
+    band_programs = GM_PROGRAMS.get(score.style.genre, GM_PROGRAMS["pop"])
+
     def add(part: str, name: str, notes, lyrics=None):
         if notes:
-            channel, program = PARTS[part]
+            channel, program = CHANNELS[part], SUNG_PROGRAMS.get(part, band_programs.get(part, 0))
             tracks.append(_track(name, [_program(channel, program)]
                                  + _notes(notes, channel=channel, beat_s=beat_s, lyrics=lyrics)))
 
@@ -111,7 +108,7 @@ def score_to_midi(score: Score, *, title: str) -> bytes:
     add("chords", "Chords", [(start_s, dur_s, m, 0.6) for start_s, dur_s, chord in score.chords for m in chord])
     add("bass", "Bass", [(n.start_s, n.dur_s, n.midi, n.velocity) for n in score.bass])
     add("lead", "Lead", [(n.start_s, n.dur_s, n.midi, n.velocity) for n in score.counter])
-    hits = [(t, 0.1, GM_DRUMS[name], v) for t, name, v in score.drum_hits if name in GM_DRUMS]
+    hits = [(t, DRUM_HIT_S, GM_DRUM_NOTES[name], v) for t, name, v in score.drum_hits if name in GM_DRUM_NOTES]
     if hits:
         tracks.append(_track("Drums", _notes(hits, channel=DRUM_CHANNEL, beat_s=beat_s)))
     smf = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT, charset="utf-8", tracks=tracks)

@@ -13,10 +13,13 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
-from . import http
-from .base import MusicProvider
-from .errors import BadRequest, ProtocolError, RateLimited, Unavailable
-from .types import GenerateRequest, PersonaResult, StemResult, TaskInfo, TaskPage, TaskRef, UploadResult
+from personastudio.contract import http
+from personastudio.contract.errors import BadRequest, ProtocolError, RateLimited, Unavailable
+from personastudio.contract.provider import MusicProvider
+from personastudio.contract.types import (GenerateRequest, PersonaResult, StemResult, TaskInfo, TaskPage, TaskRef,
+                                          UploadResult)
+
+from . import registry
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +28,7 @@ T = TypeVar("T")
 CONNECT_TIMEOUT_S = 5.0
 MAX_AUDIO_BYTES = 200 * 1024 * 1024
 RETRY_AFTER_CAP_S = 30.0  # a service asking for a longer wait gets an error now, not a stuck request
+PING_TIMEOUT_S = 10.0  # "Test connection" should answer while the person is still looking at the button
 
 
 class RemoteProvider(MusicProvider):
@@ -36,7 +40,7 @@ class RemoteProvider(MusicProvider):
     back would otherwise make a second song, persona or clip, and spend credits.
     """
 
-    name = "remote"
+    name = registry.REMOTE
 
     def __init__(
         self,
@@ -50,9 +54,7 @@ class RemoteProvider(MusicProvider):
         sleep: Callable[[float], None] = time.sleep,
         check_url: Callable[[str], None] | None = None,
     ) -> None:
-        root = base_url.strip().rstrip("/")
-        if root.endswith("/api/v1"):  # people paste the API URL rather than the service root
-            root = root.removesuffix("/api/v1")
+        root = http.service_root(base_url)
         if urlsplit(root).scheme not in ("http", "https") or not urlsplit(root).hostname:
             raise ValueError("base_url must be an http(s) URL such as https://api.example.com")
         self._base_url = root
@@ -66,18 +68,15 @@ class RemoteProvider(MusicProvider):
         self._session = requests.Session()
 
     @classmethod
-    def from_settings(cls) -> RemoteProvider:
+    def connect(cls, *, owner: object, base_url: str, api_key: str) -> RemoteProvider:
+        """The registry's way in: the operator's service (MUSIC_API_*) or one a user saved in Settings."""
         from django.conf import settings  # lazily: the rest of this module works without Django
-        from django.core.exceptions import ImproperlyConfigured
 
-        if not getattr(settings, "MUSIC_API_BASE_URL", ""):
-            raise ImproperlyConfigured("MUSIC_API_BASE_URL must be set to use the remote music provider")
-        return cls(
-            base_url=settings.MUSIC_API_BASE_URL,
-            api_key=getattr(settings, "MUSIC_API_KEY", ""),
-            timeout_s=float(getattr(settings, "MUSIC_API_TIMEOUT_S", 30)),
-            stem_timeout_s=float(getattr(settings, "MUSIC_API_STEM_TIMEOUT_S", 600)),
-        )
+        # A user's own service must not make us fetch internal addresses.
+        operators_service = http.service_root(base_url) == http.service_root(settings.MUSIC_API_BASE_URL)
+        return cls(base_url=base_url, api_key=api_key,
+                   timeout_s=settings.MUSIC_API_TIMEOUT_S, stem_timeout_s=settings.MUSIC_API_STEM_TIMEOUT_S,
+                   check_url=None if operators_service or settings.MUSIC_API_ALLOW_PRIVATE else _require_public)
 
     @property
     def base_url(self) -> str:
@@ -107,7 +106,9 @@ class RemoteProvider(MusicProvider):
         body = {"name": name, "clip_id": clip_id}
         if verification_clip_id:
             body["verification_clip_id"] = verification_clip_id  # (ours) passed along; ignored where unknown
-        return _parse(PersonaResult, self._call("POST", "music/persona", json=body))
+        # Synchronous: a service that learns the voice answers when done (our engine fits it for up to
+        # about two minutes on 2 cores), so the long timeout.
+        return _parse(PersonaResult, self._call("POST", "music/persona", json=body, read_timeout_s=self.stem_timeout_s))
 
     def upload_url(self, audio_url: str) -> UploadResult:
         # Synchronous on the service (it fetches and decodes the file), so the long timeout.
@@ -140,8 +141,9 @@ class RemoteProvider(MusicProvider):
         )
 
     def ping(self) -> None:
-        """One cheap authenticated call, for a "Test connection" button: raises what went wrong."""
-        _parse(TaskPage, self._call("POST", "tasks", json={"page": 1, "page_size": 1, "status": -1}))
+        """One cheap authenticated call, never retried: raises what went wrong."""
+        body = {"page": 1, "page_size": 1, "status": -1}
+        _parse(TaskPage, self._call("POST", "tasks", json=body, read_timeout_s=PING_TIMEOUT_S))
 
     # -- plumbing -------------------------------------------------------------
 
@@ -187,3 +189,12 @@ def _origin(url: str) -> tuple[str, str | None, int | None]:
     except ValueError:
         port = None
     return parts.scheme, parts.hostname, port
+
+
+def _require_public(url: str) -> None:
+    from personastudio.netguard import PrivateAddressError, require_public_http_url
+
+    try:
+        require_public_http_url(url)
+    except PrivateAddressError as exc:
+        raise ProtocolError(f"The music service sent an audio link we will not fetch: {exc}") from None

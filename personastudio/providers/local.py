@@ -8,18 +8,25 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
+from personastudio.contract.provider import MusicProvider
+from personastudio.contract.types import (GenerateRequest, PersonaResult, StemResult, TaskInfo, TaskPage, TaskRef,
+                                          TrackFile, TrackPart, UploadResult)
 from personastudio.engine import services as engine
 
-from .base import MusicProvider
-from .types import GenerateRequest, PersonaResult, SheetFile, StemResult, TaskInfo, TaskPage, TaskRef, UploadResult
+from . import registry
 
 
 class LocalProvider(MusicProvider):
-    name = "local"
+    name = registry.LOCAL
 
     def __init__(self, *, owner: AbstractBaseUser) -> None:
         # The engine keeps its records per account, as a hosted service would per key.
         self.owner = owner
+
+    @classmethod
+    def connect(cls, *, owner: AbstractBaseUser, base_url: str, api_key: str) -> LocalProvider:
+        """The registry's way in; the built-in engine has no address and needs no key."""
+        return cls(owner=owner)
 
     def generate(self, request: GenerateRequest) -> TaskRef:
         task = engine.task_create(owner=self.owner, request=request)
@@ -56,5 +63,8 @@ class LocalProvider(MusicProvider):
         with engine.clip_file_field(clip, kind).open("rb") as audio_file:
             return audio_file.read()
 
-    def sheet(self, *, clip_id: str, sheet_format: str) -> SheetFile | None:
+    def sheet(self, *, clip_id: str, sheet_format: str) -> TrackFile | None:
         return engine.clip_sheet(owner=self.owner, clip_id=clip_id, sheet_format=sheet_format)
+
+    def parts(self, *, clip_id: str) -> list[TrackPart] | None:
+        return engine.clip_parts(owner=self.owner, clip_id=clip_id)

@@ -288,9 +288,17 @@ class StemResult:
 
 
 @dataclass(frozen=True)
-class SheetFile:
-    """(ours) A generated track's score as a file: a Standard MIDI File or a MusicXML lead sheet."""
+class TrackFile:
+    """(ours) A file made from a generated track: its MIDI or MusicXML lead sheet, or one of its stems."""
 
     data: bytes
     content_type: str
     filename: str
+
+
+@dataclass(frozen=True)
+class TrackPart:
+    """(ours) One exact per-instrument stem of a generated track: "lead vocal", "drums", "bass", ..."""
+
+    name: str
+    audio: TrackFile  # lossless (FLAC), time-aligned with the track

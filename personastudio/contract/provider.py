@@ -6,12 +6,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 
-from .types import (GenerateRequest, PersonaResult, ResultItem, SheetFile, StemResult, TaskInfo, TaskPage, TaskRef,
-                    UploadResult)
+from .types import (GenerateRequest, PersonaResult, ResultItem, StemResult, TaskInfo, TaskPage, TaskRef, TrackFile,
+                    TrackPart, UploadResult)
 
 
 class MusicProvider(ABC):
-    #: "local" or "remote"; stored on every object made through the provider.
+    #: The provider's name in personastudio.providers.registry; stored on every object made through it.
     name: str
 
     @property
@@ -54,7 +54,15 @@ class MusicProvider(ABC):
     def fetch_result_audio(self, item: ResultItem) -> bytes:
         return self.fetch_audio(item.audio_url)
 
-    def sheet(self, *, clip_id: str, sheet_format: str) -> SheetFile | None:
+    def ping(self) -> None:
+        """One cheap call, for Settings' "Test connection": raises what went wrong (nothing to reach by default)."""
+
+    def sheet(self, *, clip_id: str, sheet_format: str) -> TrackFile | None:
         """(ours) A generated track's score as "midi" or "musicxml"; None where the provider keeps no score
         (the public contract has none: only the built-in engine composes symbolically)."""
+        return None
+
+    def parts(self, *, clip_id: str) -> list[TrackPart] | None:
+        """(ours) A generated track's exact per-instrument stems; None where the provider keeps none
+        (the public contract offers only the vocal/instrumental split of music/stem)."""
         return None

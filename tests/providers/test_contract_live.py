@@ -5,10 +5,10 @@ import time
 import pytest
 from factories import UserFactory, consent_phrase_file, sung_line, wav_bytes
 
+from personastudio.contract.errors import AuthError, NotFound
+from personastudio.contract.types import GenerateRequest
 from personastudio.engine import services
-from personastudio.musicapi.errors import AuthError, NotFound
-from personastudio.musicapi.remote import RemoteProvider
-from personastudio.musicapi.types import GenerateRequest
+from personastudio.providers.remote import RemoteProvider
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

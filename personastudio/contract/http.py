@@ -147,6 +147,11 @@ def download(
     return b"".join(chunks)
 
 
+def service_root(url: str) -> str:
+    """A service's address as the contract's paths hang off it: people paste the API URL or a trailing slash."""
+    return url.strip().rstrip("/").removesuffix("/api/v1")
+
+
 def retry_after_s(value: str | None) -> float | None:
     """`Retry-After` as seconds from now: either delta-seconds or an HTTP date."""
     if not value:

@@ -10,7 +10,7 @@ import time
 import pytest
 from werkzeug import Request, Response
 
-from personastudio.musicapi.errors import (
+from personastudio.contract.errors import (
     AuthError,
     BadRequest,
     MusicApiError,
@@ -21,9 +21,9 @@ from personastudio.musicapi.errors import (
     RateLimited,
     Unavailable,
 )
-from personastudio.musicapi.http import retry_after_s
-from personastudio.musicapi.remote import RemoteProvider
-from personastudio.musicapi.types import GenerateRequest
+from personastudio.contract.http import retry_after_s
+from personastudio.contract.types import GenerateRequest
+from personastudio.providers.remote import RemoteProvider
 
 KEY = "sk-mm-test-secret-0123456789"
 TASK_ID = "64f3a1b2c8d9e0f1a2b3c4d5"
@@ -205,7 +205,7 @@ def test_it_reports_expired_audio_as_not_found(httpserver, provider):
 
 
 def test_it_refuses_audio_above_the_size_limit(httpserver, provider, monkeypatch):
-    monkeypatch.setattr("personastudio.musicapi.remote.MAX_AUDIO_BYTES", 1000)
+    monkeypatch.setattr("personastudio.providers.remote.MAX_AUDIO_BYTES", 1000)
     httpserver.expect_request("/media/big.mp3").respond_with_data(b"x" * 5000, content_type="audio/mpeg")
 
     with pytest.raises(PayloadTooLarge):
@@ -398,16 +398,14 @@ def test_it_refuses_a_base_url_that_is_not_http():
         RemoteProvider(base_url="api.example.com", api_key=KEY)
 
 
-def test_from_settings_reads_the_music_api_settings(monkeypatch):
-    from types import SimpleNamespace
+def test_connect_reads_the_music_api_settings_and_guards_only_a_users_own_service(settings):
+    settings.MUSIC_API_BASE_URL, settings.MUSIC_API_ALLOW_PRIVATE = "https://api.example.com", False
+    settings.MUSIC_API_TIMEOUT_S, settings.MUSIC_API_STEM_TIMEOUT_S = 12.0, 300.0
 
-    import django.conf
+    operators = RemoteProvider.connect(owner=None, base_url="https://api.example.com/api/v1/", api_key=KEY)
+    users_own = RemoteProvider.connect(owner=None, base_url="https://music.example.org", api_key=KEY)
 
-    monkeypatch.setattr(django.conf, "settings", SimpleNamespace(
-        MUSIC_API_BASE_URL="https://api.example.com", MUSIC_API_KEY=KEY,
-        MUSIC_API_TIMEOUT_S=12.0, MUSIC_API_STEM_TIMEOUT_S=300.0,
-    ))
-
-    provider = RemoteProvider.from_settings()
-
-    assert (provider.base_url, provider.timeout_s, provider.stem_timeout_s) == ("https://api.example.com", 12.0, 300.0)
+    assert operators.base_url == "https://api.example.com"
+    assert (operators.timeout_s, operators.stem_timeout_s) == (12.0, 300.0)
+    with pytest.raises(ProtocolError, match="will not fetch"):
+        users_own.fetch_audio("http://127.0.0.1/secret.mp3")

@@ -96,7 +96,7 @@ def test_picker_results_side_by_side_and_extend_from_a_chosen_second(page, live_
 
     # Extend from a chosen second: the player's current time goes to the form.
     card = cards.nth(0)
-    card.locator("audio").evaluate("a => { a.currentTime = 4.3; }")
+    card.locator(":scope > figure.player audio").evaluate("a => { a.currentTime = 4.3; }")
     page.wait_for_function("() => document.querySelector('.result-card [data-action=extend]').href.endsWith('&at=4')")
     assert "0:04" in card.locator("[data-extend-at]").inner_text()
     card.locator("[data-action=extend]").click()

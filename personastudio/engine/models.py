@@ -69,10 +69,11 @@ class EngineClip(models.Model):
     # one): a persona made from it needs no voice check. An upload, or anything made from one, does.
     engine_voice = models.BooleanField(default=False)
     # (ours) The score a generated track was rendered from (sheet.score_json): its MIDI and lead sheet.
-    # Empty for uploads, stems and extensions (an extension's kept part has no score of its own here).
+    # An extension's covers the whole track (the kept part's notes, then the new part's). Empty for uploads,
+    # stems, and extensions of an upload (its notes are unknown).
     score = models.JSONField(default=dict, blank=True)
     # (ours) A generated track's exact stems, one per instrument that sounds in it, lossless (FLAC), summing
-    # to the mix: [{"name": "drums", "file": <storage name>}, ...]. Empty for uploads, stems and extensions.
+    # to the mix: [{"name": "drums", "file": <storage name>}, ...]. Kept exactly when `score` is.
     parts = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expire_at = models.DateTimeField()

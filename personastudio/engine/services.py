@@ -508,6 +508,12 @@ def _decode_field(field, *, sr: int, channels: int = 1):
     return samples
 
 
+def _decode_stored(storage, name: str, *, sr: int, channels: int = 1):
+    with storage.open(name, "rb") as audio_file:
+        samples, _ = audio_io.decode(audio_file, sr=sr, channels=channels)
+    return samples
+
+
 def _clip_from_samples(owner, samples, *, sr: int, source: str, title: str, **fields) -> EngineClip:
     clip = EngineClip(owner=owner, source=source, title=title[:200], duration_s=len(samples) / sr,
                       voiced_s=profile.voice_profile(samples, sr=sr).voiced_s, expire_at=_expiry(), **fields)
@@ -626,10 +632,12 @@ def task_render(*, task_id: str) -> None:
             style = source.style_for(tags, seed) if source is not None else None
             rendered = song.render_song(lyrics=lyrics, tags=tags, seed=seed, voice_profile=voice_profile,
                                         make_instrumental=request.make_instrumental, style=style)
+            score = score_json.score_to_json(rendered.score)
             if source is not None:
-                rendered = source.join(rendered)
+                joined = source.join(rendered)
+                rendered, score = joined, source.joined_score(rendered, joined)
             _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics,
-                          score=score_json.score_to_json(rendered.score) if source is None else {})
+                          score=score)
     except Exception:
         logger.exception("Engine task %s failed", task_id)
         try:  # a failed render keeps none of what it wrote
@@ -685,7 +693,7 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     if rendered.vocal is not None and rendered.band is not None:
         files += [("vocal_stem", "vocals.mp3", audio_io.encode_mp3(rendered.vocal, sr=sr)),
                   ("band_stem", "band.mp3", audio_io.encode_mp3(rendered.band, sr=sr))]
-    # An extension's stems would cover only its new part: it keeps none (like its score).
+    # A track with a score keeps its stems; an extension of an upload has neither.
     parts = [(name, audio_io.encode_flac(stem, sr=sr)) for name, stem in rendered.stems.items()] if score else []
     _store_clip(clip, files, parts)
 
@@ -729,6 +737,11 @@ class _ContinuationSource:
         if clip.vocal_stem and clip.band_stem:
             self.vocal = _decode_field(clip.vocal_stem, sr=sr)
             self.band = _decode_field(clip.band_stem, sr=sr, channels=2)
+        # What this engine knows of its own songs (and of extensions of them): the score and the exact
+        # per-instrument stems, so an extension's MIDI, lead sheet and stems cover the whole track.
+        self.score = score_json.score_from_json(clip.score) if clip.score else None
+        self.stems = {part["name"]: _decode_stored(clip.audio.storage, part["file"], sr=sr, channels=2)
+                      for part in clip.parts} if self.score is not None else {}
         self.known_style = _engine_style(clip)
         self.phase_s = 0.0  # our songs start on a downbeat
         self.tempo_bpm, self.key = 0.0, None
@@ -756,7 +769,15 @@ class _ContinuationSource:
             source_mix=self.mix, continuation_mix=rendered.mix, sr=self.sr, at_s=self.at_s,
             source_vocal=self.vocal, source_band=self.band,
             continuation_vocal=rendered.vocal, continuation_band=rendered.band,
+            source_stems=self.stems, continuation_stems=rendered.stems,
             skip_s=extend.grid_offset_s(self.at_s, period, self.phase_s))
+
+    def joined_score(self, rendered, joined: extend.JoinedSong) -> dict:
+        """The whole extended track's score as stored (score_json), or {} when the source has none (an upload)."""
+        if self.score is None:
+            return {}
+        return score_json.score_to_json(extend.join_scores(self.score, rendered.score, at_s=joined.at_s,
+                                                           skip_s=joined.skip_s))
 
 
 def _continuation_source(owner: AbstractBaseUser, request: GenerateRequest) -> _ContinuationSource:

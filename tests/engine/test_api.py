@@ -187,6 +187,11 @@ def test_extending_a_song_keeps_it_up_to_continue_at_then_goes_on(client, api, r
         n = 6 * 22050 - 2048  # the MP3 frames either side of the join may differ
         assert np.corrcoef(before[:n].ravel(), after[:n].ravel())[0, 1] > 0.95
         assert abs(integrated_lufs(after, 22050) + 14) <= 1.0 and true_peak_dbtp(after, 22050) <= -0.5
+        # Its exports cover the whole track: the kept part's stems and notes, then the new part's.
+        parts = api("get", f"music/parts?clip_id={item['id']}").json()["data"]["parts"]
+        assert {"lead vocal", "drums", "bass"} <= set(parts)
+        sheet = api("get", f"music/sheet?clip_id={item['id']}&format=midi")
+        assert sheet.status_code == 200 and sheet["Content-Type"] == "audio/midi"
 
 
 def test_api_uploads_keep_the_upload_limit_while_the_studio_may_hand_over_longer_songs(client, api, settings, tmp_path):

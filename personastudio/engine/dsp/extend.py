@@ -13,11 +13,12 @@ Krumhansl–Kessler key profiles) guess them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import librosa
 import numpy as np
 
+from .composer import Note, Score, SungLine
 from .mix import master_curve
 
 CROSSFADE_S = 0.5
@@ -36,6 +37,9 @@ class JoinedSong:
     sr: int
     duration_s: float
     at_s: float  # where the new part starts (the crossfade begins here)
+    skip_s: float = 0.0  # how much of the continuation's start was dropped to keep the beat grid
+    # Every per-instrument stem, mastered like the mix and summing to it; empty when the source's are unknown.
+    stems: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _stereo(x: np.ndarray) -> np.ndarray:
@@ -130,22 +134,31 @@ def estimate_key(samples: np.ndarray, sr: int) -> tuple[int, str] | None:
 def join_song(*, source_mix: np.ndarray, continuation_mix: np.ndarray, sr: int, at_s: float,
               source_vocal: np.ndarray | None = None, source_band: np.ndarray | None = None,
               continuation_vocal: np.ndarray | None = None, continuation_band: np.ndarray | None = None,
+              source_stems: dict[str, np.ndarray] | None = None,
+              continuation_stems: dict[str, np.ndarray] | None = None,
               skip_s: float = 0.0, crossfade_s: float = CROSSFADE_S) -> JoinedSong:
-    """The source up to ``at_s`` + the continuation (its first ``skip_s`` dropped), crossfaded and mastered."""
+    """The source up to ``at_s`` + the continuation (its first ``skip_s`` dropped), crossfaded and mastered.
+
+    With both sides' per-instrument stems the source's part of the mix is their (lossless) sum, and each
+    stem is joined like the mix, so the joined stems sum to the joined mix exactly.
+    """
     source_mix = _stereo(source_mix)
-    at_s = float(min(max(at_s, 0.0), len(source_mix) / sr))
+    n_src = len(source_mix)
+
+    def fit(x: np.ndarray) -> np.ndarray:  # stems decoded from a file may differ by a frame in length
+        x = x[:n_src]
+        return np.concatenate([x, np.zeros((n_src - len(x),) + x.shape[1:], np.float32)])
+
+    with_stems = bool(source_stems) and bool(continuation_stems)
+    if with_stems:
+        source_mix = fit(np.sum([_stereo(stem) for stem in source_stems.values()], axis=0).astype(np.float32))
+    at_s = float(min(max(at_s, 0.0), n_src / sr))
     skip = int(round(skip_s * sr))
     tail = _stereo(continuation_mix)[skip:]
     mix = crossfade_join(source_mix, tail, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
     mastered, curve = master_curve(mix, sr=sr)
     vocal = band = None
     if source_vocal is not None and source_band is not None and continuation_band is not None:
-        n_src = len(source_mix)
-
-        def fit(x: np.ndarray) -> np.ndarray:  # stems decoded from MP3 may differ by a frame in length
-            x = x[:n_src]
-            return np.concatenate([x, np.zeros((n_src - len(x),) + x.shape[1:], np.float32)])
-
         cont_vocal = (np.zeros(len(continuation_mix), np.float32) if continuation_vocal is None
                       else _mono(continuation_vocal))
         vocal = crossfade_join(fit(_mono(source_vocal)), cont_vocal[skip:], sr=sr, at_s=at_s,
@@ -153,5 +166,53 @@ def join_song(*, source_mix: np.ndarray, continuation_mix: np.ndarray, sr: int, 
         band = crossfade_join(fit(_stereo(source_band)), _stereo(continuation_band)[skip:], sr=sr, at_s=at_s,
                               crossfade_s=crossfade_s) * curve[:, None]
         vocal, band = vocal.astype(np.float32), np.ascontiguousarray(band, dtype=np.float32)
+    stems = {}
+    if with_stems:
+        silence_src, silence_cont = np.zeros((n_src, 2), np.float32), np.zeros_like(tail)
+        for name in [*source_stems, *(n for n in continuation_stems if n not in source_stems)]:
+            head = fit(_stereo(source_stems[name])) if name in source_stems else silence_src
+            rest = _stereo(continuation_stems[name])[skip:] if name in continuation_stems else silence_cont
+            joined = crossfade_join(head, rest, sr=sr, at_s=at_s, crossfade_s=crossfade_s) * curve[:, None]
+            stems[name] = np.ascontiguousarray(joined, dtype=np.float32)
     return JoinedSong(mix=np.ascontiguousarray(mastered, dtype=np.float32), vocal=vocal, band=band, sr=sr,
-                      duration_s=len(mastered) / sr, at_s=at_s)
+                      duration_s=len(mastered) / sr, at_s=at_s, skip_s=skip / sr, stems=stems)
+
+
+def join_scores(source: Score, continuation: Score, *, at_s: float, skip_s: float) -> Score:
+    """The score of a joined song: the source's notes up to ``at_s`` (cut there), then the continuation's
+    from ``skip_s`` on, moved to start at ``at_s``. Lines and sections are kept while they begin before the cut."""
+    shift = at_s - skip_s
+
+    def head_notes(notes: list[Note]) -> list[Note]:
+        return [replace(n, dur_s=min(n.dur_s, at_s - n.start_s)) for n in notes if n.start_s < at_s]
+
+    def tail_notes(notes: list[Note]) -> list[Note]:
+        return [replace(n, start_s=n.start_s + shift) for n in notes if n.start_s >= skip_s]
+
+    def spans(items, cut_head: bool):
+        return [(*item[:-2], a, min(b, at_s)) if cut_head else (*item[:-2], a + shift, b + shift)
+                for item in items for a, b in [item[-2:]]
+                if (a < at_s if cut_head else a >= skip_s)]
+
+    def head_line(line: SungLine) -> SungLine:
+        return replace(line, notes=[(a, min(d, at_s - a), m) for a, d, m in line.notes if a < at_s])
+
+    def tail_line(line: SungLine) -> SungLine:
+        return replace(line, notes=[(a + shift, d, m) for a, d, m in line.notes])
+
+    return Score(
+        style=source.style,
+        sections=[*source.sections, *continuation.sections],
+        chords=[(t, min(d, at_s - t), c) for t, d, c in source.chords if t < at_s]
+        + [(t + shift, d, c) for t, d, c in continuation.chords if t >= skip_s],
+        melody=head_notes(source.melody) + tail_notes(continuation.melody),
+        bass=head_notes(source.bass) + tail_notes(continuation.bass),
+        drum_hits=[h for h in source.drum_hits if h[0] < at_s]
+        + [(t + shift, name, v) for t, name, v in continuation.drum_hits if t >= skip_s],
+        duration_s=at_s + continuation.duration_s - skip_s,
+        line_spans=spans(source.line_spans, True) + spans(continuation.line_spans, False),
+        section_spans=spans(source.section_spans, True) + spans(continuation.section_spans, False),
+        counter=head_notes(source.counter) + tail_notes(continuation.counter),
+        sung_lines=[head_line(line) for line in source.sung_lines if line.notes and line.notes[0][0] < at_s]
+        + [tail_line(line) for line in continuation.sung_lines if line.notes and line.notes[0][0] >= skip_s],
+    )

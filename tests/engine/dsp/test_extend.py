@@ -27,6 +27,7 @@ def extended():
     joined = extend.join_song(
         source_mix=source.mix, continuation_mix=new.mix, sr=SR, at_s=at_s, source_vocal=source.vocal,
         source_band=source.band, continuation_vocal=new.vocal, continuation_band=new.band,
+        source_stems=source.stems, continuation_stems=new.stems,
         skip_s=extend.grid_offset_s(at_s, new.style.bar_s))
     return source, new, joined, at_s
 
@@ -59,6 +60,32 @@ def test_the_extension_is_mastered_like_every_song(extended):
     assert true_peak_dbtp(joined.mix, SR) <= -1.0
     # the stems still add up to the mix, so separating an extension stays exact
     assert np.abs(joined.vocal[:, None] + joined.band - joined.mix).max() < 0.1
+
+
+def test_the_extensions_stems_cover_the_whole_track_and_sum_to_it(extended):
+    source, new, joined, at_s = extended
+    assert set(joined.stems) == set(source.stems) | set(new.stems)
+    total = np.sum(list(joined.stems.values()), axis=0)
+    assert 10 * np.log10(np.sum(joined.mix ** 2) / np.sum((total - joined.mix) ** 2)) >= 40
+    drums = joined.stems["drums"]
+    n = int(at_s * SR)  # the kept part's drums are the source's, the rest the new part's
+    assert np.corrcoef(drums[:n].ravel(), source.stems["drums"][:n].ravel())[0, 1] > 0.99
+
+
+def test_the_extensions_score_is_the_source_up_to_the_cut_then_the_new_part(extended):
+    source, new, joined, at_s = extended
+    score = extend.join_scores(source.score, new.score, at_s=joined.at_s, skip_s=joined.skip_s)
+    shift = at_s - joined.skip_s
+    assert score.style == source.style and score.duration_s == pytest.approx(joined.duration_s, abs=0.1)
+    kept = [n for n in source.score.bass if n.start_s < at_s]
+    assert score.bass[:len(kept)] == [n if n.start_s + n.dur_s <= at_s else
+                                      type(n)(n.start_s, at_s - n.start_s, n.midi, n.velocity) for n in kept]
+    added = score.bass[len(kept):]
+    assert added and added[0].start_s >= at_s and added[0].midi == [n for n in new.score.bass
+                                                                     if n.start_s >= joined.skip_s][0].midi
+    assert all(n.start_s + n.dur_s <= at_s + 1e-9 for n in score.melody if n.start_s < at_s)
+    assert [line.text for line in score.sung_lines][-1] == new.score.sung_lines[-1].text
+    assert score.sung_lines[-1].notes[0][0] == pytest.approx(new.score.sung_lines[-1].notes[0][0] + shift)
 
 
 def test_extending_from_the_very_end_crossfades_over_the_last_half_second():

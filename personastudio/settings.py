@@ -211,6 +211,11 @@ ENGINE_UPLOAD_ALLOW_PRIVATE = env_bool("ENGINE_UPLOAD_ALLOW_PRIVATE", False)
 ENGINE_MIN_VOICED_S = float(env("ENGINE_MIN_VOICED_S", "10"))
 # Probes the persona fit sings and compares (about a second each on two cores); more is closer, slower.
 ENGINE_PERSONA_FIT_EVALUATIONS = env_int("ENGINE_PERSONA_FIT_EVALUATIONS", 64)
+# Who sings a song: "auto" (the neural singer when its weights are installed), "neural" or "formant"
+# (eSpeak NG through WORLD: several times cheaper; the app-level tests sing with it).
+ENGINE_SINGER = env("ENGINE_SINGER", "auto")
+# The rate songs are rendered and delivered at.
+ENGINE_RENDER_SR_HZ = env_int("ENGINE_RENDER_SR_HZ", 44100)
 # Voice checks (the consent phrase compared with a clip's voice) one account may try per hour, in the
 # studio and on the API each: enough for honest retakes, too few to search for a voice that passes.
 VOICE_CHECKS_PER_HOUR = env_int("VOICE_CHECKS_PER_HOUR", 10)

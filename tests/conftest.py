@@ -23,6 +23,15 @@ def quick_persona_fit(settings):
 
 
 @pytest.fixture(autouse=True)
+def quick_renders(request, settings):
+    """Songs made through the app sing with the formant voice at 22.05 kHz: the app's flows are the
+    subject there. The neural singer is tested in tests/engine/ and end to end where a test is marked
+    `full_render`."""
+    if request.node.get_closest_marker("full_render") is None:
+        settings.ENGINE_SINGER, settings.ENGINE_RENDER_SR_HZ = "formant", 22050
+
+
+@pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     """Each test gets its own MEDIA_ROOT, so stored audio never leaks between tests."""
     settings.MEDIA_ROOT = tmp_path / "media"

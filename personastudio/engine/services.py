@@ -631,7 +631,8 @@ def task_render(*, task_id: str) -> None:
             seed = _seed(task.id, variant + 1)
             style = source.style_for(tags, seed) if source is not None else None
             rendered = song.render_song(lyrics=lyrics, tags=tags, seed=seed, voice_profile=voice_profile,
-                                        make_instrumental=request.make_instrumental, style=style)
+                                        make_instrumental=request.make_instrumental, style=style,
+                                        sr=settings.ENGINE_RENDER_SR_HZ, singer_name=settings.ENGINE_SINGER)
             score = score_json.score_to_json(rendered.score)
             if source is not None:
                 joined = source.join(rendered)
@@ -783,5 +784,5 @@ class _ContinuationSource:
 def _continuation_source(owner: AbstractBaseUser, request: GenerateRequest) -> _ContinuationSource:
     clip = _clip_for(owner, request.continue_clip_id)
     at_s = request.continue_at if request.continue_at is not None else clip.duration_s
-    return _ContinuationSource(clip, at_s)
+    return _ContinuationSource(clip, at_s, sr=settings.ENGINE_RENDER_SR_HZ)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from factories import PASSWORD, consent_phrase_file, sung_line, wav_bytes
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.full_render, pytest.mark.django_db(transaction=True)]
 
 LYRICS = "[Verse]\nCity lights are calling me\n[Chorus]\nHold on, hold on to the night\n"
 

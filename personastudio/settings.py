@@ -151,6 +151,9 @@ STORAGES = {
     # Plain storage: no collectstatic step for `make run` or the tests.
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# gunicorn has no static-file serving of its own: whitenoise serves the app's static folders straight
+# from the finders (no collectstatic step), with the same caching headers under make run and in production.
+WHITENOISE_USE_FINDERS = True
 
 # Private media: nothing under MEDIA_ROOT is served by URL; views check ownership.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))

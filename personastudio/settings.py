@@ -195,10 +195,10 @@ MUSIC_API_STEM_TIMEOUT_S = float(env("MUSIC_API_STEM_TIMEOUT_S", "600"))
 SECRET_ENCRYPTION_KEYS = [k.strip() for k in env("SECRET_ENCRYPTION_KEYS", "").split(",") if k.strip()]
 # Signs the service's webhooks (X-Signature = HMAC-SHA256 of the raw body). Unset: webhooks are refused.
 MUSIC_WEBHOOK_SECRET = env("MUSIC_WEBHOOK_SECRET", "")
+# Users may point the server at their own music service: only public addresses unless the operator
+# allows more. Off even under DEBUG: a make-run studio on a laptop is no proxy into its owner's network.
+MUSIC_API_ALLOW_PRIVATE = env_bool("MUSIC_API_ALLOW_PRIVATE", False)
 # A generate call whose answer was lost is looked up in the service's task list for this long.
-# Users may point the server at their own music service: only public addresses, unless this
-# is a development machine (DEBUG) or the operator allows it.
-MUSIC_API_ALLOW_PRIVATE = env_bool("MUSIC_API_ALLOW_PRIVATE", DEBUG)
 GENERATION_LOOKUP_WINDOW_S = int(env("GENERATION_LOOKUP_WINDOW_S", "300"))
 # A song the provider has not finished after this long is marked failed (with "try again").
 GENERATION_GIVE_UP_AFTER_S = int(env("GENERATION_GIVE_UP_AFTER_S", "3600"))

@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 KEY = "sk-mm-very-secret-key-1234"
 
 
+@pytest.fixture(autouse=True)
+def loopback_services_allowed(settings):
+    """The fake hosted services here listen on loopback, which the studio refuses by default."""
+    settings.MUSIC_API_ALLOW_PRIVATE = True
+
+
 def _save_remote(client, base_url="https://api.example.com", api_key=KEY):
     return client.post("/accounts/settings/", {"provider": "remote", "base_url": base_url, "api_key": api_key})
 
@@ -138,3 +144,18 @@ def test_keys_saved_before_encryption_keys_were_configured_stay_readable(user_cl
 def test_the_key_is_not_in_the_choices_repr(user_client):
     _save_remote(user_client)
     assert KEY not in repr(services.provider_choice_for(user_client.user))
+
+
+def test_private_addresses_are_refused_by_default_even_on_a_development_machine():
+    import importlib
+    import os
+
+    import personastudio.settings as project_settings
+
+    saved = os.environ.pop("MUSIC_API_ALLOW_PRIVATE", None)
+    try:
+        assert importlib.reload(project_settings).MUSIC_API_ALLOW_PRIVATE is False
+    finally:
+        if saved is not None:
+            os.environ["MUSIC_API_ALLOW_PRIVATE"] = saved
+        importlib.reload(project_settings)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from personastudio.accounts.services import provider_choice_for
 from personastudio.clips.models import Clip
 from personastudio.contract import types as contract
+from personastudio.engine.dsp.lyrics import TAG_WORDS
 from personastudio.personas.models import Persona
 from personastudio.submission import SubmitOnceForm
 from personastudio.text import OneLineField
@@ -14,10 +15,20 @@ from .services import MSG_EXTEND_NOT_YOURS, extend_default_at, extend_problem, p
 
 # The lyric editor's section buttons: (kind, English tag, Chinese tag), as engine.dsp.lyrics reads them.
 # Both tags are tag values the engine reads, not UI words: they stay untranslated.
-SECTION_BUTTONS = (
-    ("verse", "Verse", "主歌"), ("prechorus", "Pre-Chorus", "预副歌"), ("chorus", "Chorus", "副歌"),
-    ("bridge", "Bridge", "桥段"), ("outro", "Outro", "尾奏"),
-)
+# Section names as the lyric editor writes them (tag values, never translated: the engine reads both).
+SECTION_LABELS = {
+    "intro": ("Intro", "前奏"), "verse": ("Verse", "主歌"), "prechorus": ("Pre-Chorus", "预副歌"),
+    "chorus": ("Chorus", "副歌"), "bridge": ("Bridge", "桥段"), "outro": ("Outro", "尾奏"),
+    "instrumental": ("Instrumental", "间奏"),
+}
+SECTION_BUTTONS = tuple((kind, *SECTION_LABELS[kind]) for kind in ("verse", "prechorus", "chorus", "bridge", "outro"))
+# What the lyric editor's preview (song-form.js) knows of sections, sent as JSON: the engine's own tag words
+# (more specific kinds first) and the names above. One vocabulary, the engine's.
+SECTION_VOCABULARY = {
+    "tag_words": [[kind, list(words)] for kind, words in TAG_WORDS],
+    "labels": {"en": {kind: en for kind, (en, _zh) in SECTION_LABELS.items()},
+               "zh": {kind: zh for kind, (_en, zh) in SECTION_LABELS.items()}},
+}
 
 # Style chips on the song form: words the built-in engine understands (composer.STYLE_TABLE; the voice
 # words are read by engine.dsp.voice), each group as (English, Chinese) pairs of tag values (never

@@ -15,7 +15,7 @@ from personastudio.contract.errors import MusicApiError
 from personastudio.personas.models import Persona
 
 from . import services
-from .forms import SECTION_BUTTONS, STYLE_CHIPS, GenerationForm
+from .forms import SECTION_BUTTONS, SECTION_VOCABULARY, STYLE_CHIPS, GenerationForm
 from .models import Generation
 
 
@@ -88,6 +88,7 @@ def generation_new(request):
     extend_clip, persona_options = form.extend_source(), form.persona_options()
     return render(request, "generations/new.html", {
         "form": form, "style_chips": STYLE_CHIPS, "section_buttons": SECTION_BUTTONS, "source": source,
+        "section_vocabulary": SECTION_VOCABULARY,
         "from_sung": source is not None and request.GET.get("lyrics") == "sung",
         "extend_clip": extend_clip, "extend_max": services.extend_default_at(extend_clip) if extend_clip else None,
         "persona_options": persona_options, "no_persona_checked": not any(o["checked"] for o in persona_options),
@@ -96,7 +97,8 @@ def generation_new(request):
 
 def _detail_context(generation):
     # retry_token: the one-time token of this page's "Try again" / "Generate again" (see submission.py).
-    return {"generation": generation, "tracks": generation.tracks.order_by("title").prefetch_related("parts"), "retry_token": uuid.uuid4()}
+    return {"generation": generation, "tracks": generation.tracks.order_by("title").prefetch_related("parts"),
+            "retry_token": uuid.uuid4()}
 
 
 def generation_detail(request, generation_id):

@@ -17,21 +17,19 @@
   const LATIN_RE = /[A-Za-z]/g;
   const TOKEN_RE = new RegExp(`[${CJK}]|[A-Za-z]+(?:'[A-Za-z]+)*|\\d+|&`, "g");
   const TAG_RE = /^\s*[[【](.+?)[\]】]\s*$/;
-  const TAG_WORDS = [ // order matters: more specific first
-    ["prechorus", ["pre-chorus", "prechorus", "pre chorus", "pre-hook", "build", "lift", "预副歌", "导歌", "预"]],
-    ["intro", ["intro", "prelude", "前奏", "引子", "序"]],
-    ["chorus", ["post-chorus", "postchorus", "post chorus", "chorus", "refrain", "hook", "副歌", "高潮"]],
-    ["instrumental", ["instrumental", "interlude", "solo", "break", "drop", "间奏", "器乐", "独奏"]],
-    ["bridge", ["bridge", "middle 8", "middle eight", "桥段", "桥", "过渡"]],
-    ["outro", ["outro", "ending", "end", "coda", "fade", "尾奏", "尾声", "结尾", "结束"]],
-    ["verse", ["verse", "主歌", "段落", "rap"]],
-  ];
-  const KIND_LABEL = {
-    en: {intro: "Intro", verse: "Verse", prechorus: "Pre-Chorus", chorus: "Chorus", bridge: "Bridge",
-      outro: "Outro", instrumental: "Instrumental"},
-    zh: {intro: "前奏", verse: "主歌", prechorus: "预副歌", chorus: "副歌", bridge: "桥段", outro: "尾奏",
-      instrumental: "间奏"},
-  };
+  // What the engine knows of sections, sent by the song form page (generations.forms.SECTION_VOCABULARY):
+  // its tag words, [[kind, [word, ...]], ...] with more specific kinds first, and each kind's name in
+  // English and Chinese. Without them every tag reads as a verse.
+  const VOCABULARY = (() => {
+    const script = document.getElementById("section-vocabulary");
+    try {
+      return JSON.parse(script ? script.textContent : "null") || {};
+    } catch {
+      return {};
+    }
+  })();
+  const TAG_WORDS = Array.isArray(VOCABULARY.tag_words) ? VOCABULARY.tag_words : [];
+  const KIND_LABEL = VOCABULARY.labels || {en: {}, zh: {}};
   const BAND_ONLY = new Set(["intro", "outro", "instrumental", "bridge"]);
 
   function detectLanguage(text) {

@@ -8,7 +8,7 @@ Sections
   English tags ``[Intro] [Verse] [Verse 2] [Pre-Chorus] [Chorus] [Post-Chorus]
   [Hook] [Bridge] [Outro] [Instrumental] [Interlude] [Solo] [Break] [Drop]`` and
   Chinese tags ``[前奏] [主歌] [预副歌] [副歌] [桥段] [尾奏] [间奏]`` (and a few
-  synonyms, see ``_TAG_WORDS``) are recognised; case, numbering, singer notes
+  synonyms, see ``TAG_WORDS``) are recognised; case, numbering, singer notes
   (``[Verse 1: Anna]``) and punctuation are ignored.  Unknown tags become
   ``verse``.
 * An empty ``[Chorus]`` / ``[Pre-Chorus]`` after one with text repeats that
@@ -81,7 +81,7 @@ _LATIN_RE = re.compile(r"[A-Za-z]")
 _TAG_RE = re.compile(r"^\s*[\[【](.+?)[\]】]\s*$")
 _TOKEN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[A-Za-z]+(?:'[A-Za-z]+)*|\d+|&")
 
-_TAG_WORDS = [
+TAG_WORDS = [
     # order matters: more specific first
     ("prechorus", ("pre-chorus", "prechorus", "pre chorus", "pre-hook", "build", "lift", "预副歌", "导歌", "预")),
     ("intro", ("intro", "prelude", "前奏", "引子", "序")),
@@ -97,11 +97,11 @@ def _tag_kind(tag: str) -> str:
     t = tag.strip().lower()
     t = re.split(r"[:：(（,，/|]", t)[0].strip() or t  # "[Verse 1: Anna]", "[Chorus (x2)]"
     t = re.sub(r"[\d.\-_ x×]+$", "", t).strip()  # drop trailing numbering like "Verse 2", "Chorus x2"
-    for kind, words in _TAG_WORDS:
+    for kind, words in TAG_WORDS:
         for w in words:
             if t == w or t.startswith(w):
                 return kind
-    for kind, words in _TAG_WORDS:  # "[Final Chorus]", "[最后副歌]"
+    for kind, words in TAG_WORDS:  # "[Final Chorus]", "[最后副歌]"
         for w in words:
             if len(w) >= 2 and w in t:
                 return kind

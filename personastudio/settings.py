@@ -202,6 +202,8 @@ MUSIC_API_ALLOW_PRIVATE = env_bool("MUSIC_API_ALLOW_PRIVATE", False)
 GENERATION_LOOKUP_WINDOW_S = int(env("GENERATION_LOOKUP_WINDOW_S", "300"))
 # A song the provider has not finished after this long is marked failed (with "try again").
 GENERATION_GIVE_UP_AFTER_S = int(env("GENERATION_GIVE_UP_AFTER_S", "3600"))
+# How often an open page asks for a job's progress ({% poll %}: songs, separations, personas, checks).
+PAGE_POLL_INTERVAL_S = float(env("PAGE_POLL_INTERVAL_S", "2"))
 # How often a generation's status may be asked of the provider, however many tabs poll.
 GENERATION_POLL_INTERVAL_S = float(env("GENERATION_POLL_INTERVAL_S", "5"))
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "").rstrip("/")

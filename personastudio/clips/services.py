@@ -39,7 +39,8 @@ from .models import Clip, TrackPart, clock_label, format_region
 
 logger = logging.getLogger(__name__)
 
-ANALYSIS_SR = 22050
+# The rate a clip is decoded at to check it, draw its waveform and find its voice.
+CLIP_ANALYSIS_SR_HZ = 22050
 MSG_TOO_BIG = _("This file is larger than {limit} MB. Trim it or export it as MP3, then upload again.")
 # The engine's decoder says these in English for API clients; the studio says them in the user's language.
 MSG_NOT_AUDIO = _("This file doesn't look like audio we can read. Please upload WAV, MP3, FLAC, OGG, WebM or M4A.")
@@ -109,7 +110,7 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
     # extensions respect up front (generations.services.extend_problem).
     max_duration_s = settings.CLIP_MAX_DURATION_S if from_user else settings.SONG_MAX_DURATION_S
     try:
-        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR, max_duration_s=max_duration_s)
+        samples, info = audio_io.decode(io.BytesIO(data), sr=CLIP_ANALYSIS_SR_HZ, max_duration_s=max_duration_s)
     except audio_io.AudioTooLongError as exc:
         raise ClipRejected(MSG_TOO_LONG.format(length=_spoken_duration(exc.duration_s),
                                                limit=_spoken_duration(max_duration_s))) from exc
@@ -122,7 +123,7 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
         owner=owner, title=(one_line(title) or PurePath(filename).stem or gettext("Untitled"))[:200], kind=kind,
         content_type=mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream",
         duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
-        peaks=audio_io.waveform_peaks(samples), voiced_s=profile.voice_profile(samples, sr=ANALYSIS_SR).voiced_s,
+        peaks=audio_io.waveform_peaks(samples), voiced_s=profile.voice_profile(samples, sr=CLIP_ANALYSIS_SR_HZ).voiced_s,
         **fields,
     )
     clip.audio.save(f"original{suffix}", ContentFile(data), save=False)
@@ -157,7 +158,7 @@ def clip_sings_engine_voice_only(clip: Clip) -> bool:
     return False
 
 
-def clip_decode(*, clip: Clip, sr: int = ANALYSIS_SR):
+def clip_decode(*, clip: Clip, sr: int = CLIP_ANALYSIS_SR_HZ):
     with clip.audio.open("rb") as audio_file:
         samples, _ = audio_io.decode(audio_file, sr=sr)
     return samples
@@ -236,7 +237,7 @@ def clip_region_voiced_s(*, clip: Clip, region: Region | None, enough_s: float |
     """
     if region is None:
         return clip.voiced_s
-    sr = profile.ANALYSIS_SR
+    sr = profile.PROFILE_SR_HZ
     samples = clip_decode(clip=clip, sr=sr)[int(region.start_s * sr):int(region.end_s * sr)]
     chunk = 30 * sr
     voiced_s = 0.0
@@ -357,7 +358,7 @@ def track_parts_save(*, clip: Clip, provider: MusicProvider) -> int:
     except NotFound:
         found = []
     for position, part in enumerate(found):
-        samples, info = audio_io.decode(io.BytesIO(part.audio.data), sr=ANALYSIS_SR)
+        samples, info = audio_io.decode(io.BytesIO(part.audio.data), sr=CLIP_ANALYSIS_SR_HZ)
         kept = TrackPart(track=clip, name=part.name[:32], position=position, duration_s=info.duration_s,
                          peaks=audio_io.waveform_peaks(samples))
         kept.audio.save(f"{slugify(part.name) or 'part'}.flac", ContentFile(part.audio.data), save=False)

@@ -63,7 +63,8 @@ logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "sk-mm-"
 VARIANTS_PER_GENERATION = 2
-ANALYSIS_SR = 22050
+# The rate the engine decodes a clip at to learn a persona or check a voice.
+ENGINE_ANALYSIS_SR_HZ = 22050
 
 MSG_TOO_LITTLE_VOICE = (
     "This clip has only {voiced:.0f} seconds of singing or speech; a persona needs at least "
@@ -233,11 +234,11 @@ def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "
     if len(data) > settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024:
         raise PayloadTooLarge(f"The file is larger than {settings.ENGINE_UPLOAD_MAX_MB} MB.")
     try:
-        samples, info = audio_io.decode(io.BytesIO(data), sr=ANALYSIS_SR,
+        samples, info = audio_io.decode(io.BytesIO(data), sr=ENGINE_ANALYSIS_SR_HZ,
                                         max_duration_s=max_duration_s or settings.CLIP_MAX_DURATION_S)
     except audio_io.AudioDecodeError as exc:
         raise UnprocessableAudio(str(exc)) from exc
-    voice = profile.voice_profile(samples, sr=ANALYSIS_SR)
+    voice = profile.voice_profile(samples, sr=ENGINE_ANALYSIS_SR_HZ)
     clip = EngineClip(owner=owner, source=EngineClip.Source.UPLOAD, title=title or filename[:200],
                       duration_s=info.duration_s, voiced_s=voice.voiced_s, expire_at=_expiry())
     return _store_clip(clip, [("audio", "audio.mp3", _as_mp3(data, info))])
@@ -373,13 +374,13 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str, verifica
     phrase_clip = _clip_for(owner, verification_clip_id) if verification_clip_id and not clip.engine_voice else None
     if phrase_clip:
         voice_checks_allowed(owner)  # before the work, so a refused try costs nothing
-    renditions = persona_voice_renditions(clip, sr=ANALYSIS_SR)
+    renditions = persona_voice_renditions(clip, sr=ENGINE_ANALYSIS_SR_HZ)
     samples = renditions[0]
     check = voice_check_create(owner=owner, clip=clip, voice_renditions=renditions, phrase_clip=phrase_clip) \
         if phrase_clip else None
-    voice = profile.voice_profile(samples, sr=ANALYSIS_SR)
+    voice = profile.voice_profile(samples, sr=ENGINE_ANALYSIS_SR_HZ)
     learned = voice.to_dict()
-    fitted = voice_fit.fit_persona_voice(samples, sr=ANALYSIS_SR, median_hz=voice.median_hz, register=voice.register,
+    fitted = voice_fit.fit_persona_voice(samples, sr=ENGINE_ANALYSIS_SR_HZ, median_hz=voice.median_hz, register=voice.register,
                                          evaluations=settings.ENGINE_PERSONA_FIT_EVALUATIONS,
                                          on_progress=on_progress)
     if fitted is not None:
@@ -406,10 +407,10 @@ def voice_check_create(*, owner: AbstractBaseUser, clip: EngineClip, voice_rendi
     Raises UnprocessableAudio for a phrase with too little voice and VoiceNotMatched (422, with the
     similarity) when the voices differ; every comparison made is recorded, passed or not, for
     `voice_checks_allowed`."""
-    phrase = _decode_field(phrase_clip.audio, sr=ANALYSIS_SR)
+    phrase = _decode_field(phrase_clip.audio, sr=ENGINE_ANALYSIS_SR_HZ)
     try:
-        result = verification.voice_check(voice_renditions, voice_sr=ANALYSIS_SR, phrase_samples=phrase,
-                                          phrase_sr=ANALYSIS_SR)
+        result = verification.voice_check(voice_renditions, voice_sr=ENGINE_ANALYSIS_SR_HZ, phrase_samples=phrase,
+                                          phrase_sr=ENGINE_ANALYSIS_SR_HZ)
     except verification.PhraseTooShort as exc:
         raise UnprocessableAudio(str(exc)) from None
     check = EngineVoiceCheck.objects.create(owner=owner, clip=clip, verification_clip=phrase_clip,

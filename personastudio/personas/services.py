@@ -246,7 +246,7 @@ def voice_check_run(*, check_id: str) -> None:
             raise PersonaRejected(MSG_CLIP_DELETED)
         if check.recording is None:
             raise PersonaRejected(MSG_RECORDING_DELETED)
-        sr = clip_services.ANALYSIS_SR
+        sr = clip_services.CLIP_ANALYSIS_SR_HZ
         voice = persona_voice_renditions(clip=check.source_clip, region=check.region, sr=sr)
         phrase = clip_services.clip_decode(clip=check.recording, sr=sr)
         result = verification.voice_check(voice, voice_sr=sr, phrase_samples=phrase, phrase_sr=sr)
@@ -324,7 +324,7 @@ def persona_learn(*, persona_id: str) -> None:
         result = provider.create_persona(name=persona.name, clip_id=clip_id,
                                          verification_clip_id=_verification_clip_id(persona, provider),
                                          on_progress=_progress_saver(persona.pk))
-        sr = clip_services.ANALYSIS_SR
+        sr = clip_services.CLIP_ANALYSIS_SR_HZ
         # Measure the voice, not the band: the same split the provider learns from.
         voice = profile.voice_profile(persona_voice_samples(clip=clip, region=persona.region, sr=sr), sr=sr)
     except (MusicApiError, PersonaRejected) as exc:

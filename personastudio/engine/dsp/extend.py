@@ -22,7 +22,7 @@ from .composer import Note, Score, SungLine
 from .mix import master_curve
 
 CROSSFADE_S = 0.5
-ANALYSIS_SR = 22050
+BEAT_ANALYSIS_SR_HZ = 22050  # beat and key tracking of a source we did not make
 
 # Krumhansl–Kessler probe-tone profiles, tonic first.
 _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -95,10 +95,10 @@ def estimate_tempo(samples: np.ndarray, sr: int) -> tuple[float, float]:
     x = _mono(samples)
     if not np.any(x) or len(x) < sr:
         return 0.0, 0.0
-    if sr != ANALYSIS_SR:
-        x = librosa.resample(x, orig_sr=sr, target_sr=ANALYSIS_SR, res_type="polyphase")
-    onset_env = librosa.onset.onset_strength(y=x.astype(np.float32), sr=ANALYSIS_SR, hop_length=512)
-    tempo, beats = librosa.beat.beat_track(onset_envelope=onset_env, sr=ANALYSIS_SR, hop_length=512)
+    if sr != BEAT_ANALYSIS_SR_HZ:
+        x = librosa.resample(x, orig_sr=sr, target_sr=BEAT_ANALYSIS_SR_HZ, res_type="polyphase")
+    onset_env = librosa.onset.onset_strength(y=x.astype(np.float32), sr=BEAT_ANALYSIS_SR_HZ, hop_length=512)
+    tempo, beats = librosa.beat.beat_track(onset_envelope=onset_env, sr=BEAT_ANALYSIS_SR_HZ, hop_length=512)
     bpm = float(np.atleast_1d(tempo)[0])
     if not bpm > 0:
         return 0.0, 0.0
@@ -106,7 +106,7 @@ def estimate_tempo(samples: np.ndarray, sr: int) -> tuple[float, float]:
         bpm *= 2
     while bpm > 160:
         bpm /= 2
-    beat_times = librosa.frames_to_time(beats, sr=ANALYSIS_SR, hop_length=512)
+    beat_times = librosa.frames_to_time(beats, sr=BEAT_ANALYSIS_SR_HZ, hop_length=512)
     phase = float(beat_times[0] % (60.0 / bpm)) if len(beat_times) else 0.0
     return round(bpm, 1), phase
 
@@ -116,9 +116,9 @@ def estimate_key(samples: np.ndarray, sr: int) -> tuple[int, str] | None:
     x = _mono(samples)
     if not np.any(x) or len(x) < sr:
         return None
-    if sr != ANALYSIS_SR:
-        x = librosa.resample(x, orig_sr=sr, target_sr=ANALYSIS_SR, res_type="polyphase")
-    chroma = librosa.feature.chroma_stft(y=x.astype(np.float32), sr=ANALYSIS_SR, n_fft=4096, hop_length=2048)
+    if sr != BEAT_ANALYSIS_SR_HZ:
+        x = librosa.resample(x, orig_sr=sr, target_sr=BEAT_ANALYSIS_SR_HZ, res_type="polyphase")
+    chroma = librosa.feature.chroma_stft(y=x.astype(np.float32), sr=BEAT_ANALYSIS_SR_HZ, n_fft=4096, hop_length=2048)
     profile = chroma.mean(axis=1)
     if not np.any(profile > 0):
         return None

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from .mix import integrated_lufs, true_peak_dbtp  # noqa: F401  (re-exported)
-from .profile import ANALYSIS_SR, FRAME_PERIOD_MS, _to_analysis_rate, voiced_f0
+from .profile import PROFILE_SR_HZ, FRAME_PERIOD_MS, _to_analysis_rate, voiced_f0
 
 __all__ = [
     "f0_track", "pitch_accuracy", "median_f0_midi", "syllable_onsets", "tempo_bpm",
@@ -111,7 +111,7 @@ NUCLEUS_WINDOW_S = 0.064
 
 def _frame_level_db(x16: np.ndarray, n_frames: int, *, window_s: float = 0.02) -> np.ndarray:
     """Level (dB) of `window_s` windows centred on the 10 ms analysis frames of 16 kHz audio."""
-    hop, half = int(FRAME_S * ANALYSIS_SR), int(window_s / 2 * ANALYSIS_SR)
+    hop, half = int(FRAME_S * PROFILE_SR_HZ), int(window_s / 2 * PROFILE_SR_HZ)
     padded = np.pad(x16, (half, half + hop * n_frames))
     frames = np.lib.stride_tricks.sliding_window_view(padded, 2 * half)[::hop][:n_frames]
     return 10.0 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)

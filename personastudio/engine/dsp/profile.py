@@ -27,7 +27,7 @@ import pyworld
 from .audio_io import resample
 from .errors import ParameterError
 
-ANALYSIS_SR = 16000
+PROFILE_SR_HZ = 16000
 FRAME_PERIOD_MS = 10.0
 F0_FLOOR_HZ, F0_CEIL_HZ = 65.0, 1100.0
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
@@ -108,16 +108,16 @@ def voice_profile(samples: np.ndarray, *, sr: int) -> VoiceProfile:
 
 
 def _to_analysis_rate(samples: np.ndarray, sr: int) -> np.ndarray:
-    return resample(samples, sr_from=sr, sr_to=ANALYSIS_SR)
+    return resample(samples, sr_from=sr, sr_to=PROFILE_SR_HZ)
 
 
 def voiced_f0(x: np.ndarray) -> np.ndarray:
     """F0 per 10 ms frame of 16 kHz audio, 0 where the frame is not clearly voiced."""
     x = np.ascontiguousarray(x, dtype=np.float64)
-    f0, times = pyworld.dio(x, ANALYSIS_SR, f0_floor=F0_FLOOR_HZ, f0_ceil=F0_CEIL_HZ, frame_period=FRAME_PERIOD_MS)
-    f0 = pyworld.stonemask(x, f0, times, ANALYSIS_SR)
-    centres = np.round(times * ANALYSIS_SR).astype(int)
-    rms = _frame_rms(x, centres, half=int(0.015 * ANALYSIS_SR))
+    f0, times = pyworld.dio(x, PROFILE_SR_HZ, f0_floor=F0_FLOOR_HZ, f0_ceil=F0_CEIL_HZ, frame_period=FRAME_PERIOD_MS)
+    f0 = pyworld.stonemask(x, f0, times, PROFILE_SR_HZ)
+    centres = np.round(times * PROFILE_SR_HZ).astype(int)
+    rms = _frame_rms(x, centres, half=int(0.015 * PROFILE_SR_HZ))
     loud = rms > max(10 ** (-50 / 20), rms.max() * 10 ** (-35 / 20))
     periodic = _periodicity(x, centres, f0) > 0.6
     return np.where((f0 > 0) & loud & periodic, f0, 0.0)
@@ -139,9 +139,9 @@ def _periodicity(x: np.ndarray, centres: np.ndarray, f0: np.ndarray) -> np.ndarr
     has = np.flatnonzero(f0 > 0)
     if not len(has):
         return out
-    half = int(0.02 * ANALYSIS_SR)
-    lags = np.round(ANALYSIS_SR / f0[has]).astype(int)
-    windows = _windows(x, centres[has], half + int(ANALYSIS_SR / F0_FLOOR_HZ) + 1)
+    half = int(0.02 * PROFILE_SR_HZ)
+    lags = np.round(PROFILE_SR_HZ / f0[has]).astype(int)
+    windows = _windows(x, centres[has], half + int(PROFILE_SR_HZ / F0_FLOOR_HZ) + 1)
     n = 2 * half
     base = windows[:, :n]
     rows = np.arange(len(has))[:, None]
@@ -208,16 +208,16 @@ def _mean_envelope(x: np.ndarray, f0: np.ndarray) -> tuple[np.ndarray | None, fl
     f0_sel = np.ascontiguousarray(f0[pick])
     times = np.ascontiguousarray(pick * FRAME_PERIOD_MS / 1000.0)
     x = np.ascontiguousarray(x, dtype=np.float64)
-    sp = pyworld.cheaptrick(x, f0_sel, times, ANALYSIS_SR)
-    ap = pyworld.d4c(x, f0_sel, times, ANALYSIS_SR, threshold=0.0)
-    freqs = np.linspace(0, ANALYSIS_SR / 2, sp.shape[1])
+    sp = pyworld.cheaptrick(x, f0_sel, times, PROFILE_SR_HZ)
+    ap = pyworld.d4c(x, f0_sel, times, PROFILE_SR_HZ, threshold=0.0)
+    freqs = np.linspace(0, PROFILE_SR_HZ / 2, sp.shape[1])
     breath = float(np.clip(np.mean(ap[:, freqs <= 4000]), 0.0, 1.0))
     return np.mean(10 * np.log10(sp + 1e-20), axis=0), breath
 
 
 def _best_ratio(envelope: np.ndarray, reference: np.ndarray) -> float:
     """Scaling r such that reference(f / r) looks most like envelope(f), tilt removed."""
-    freqs = np.linspace(0, ANALYSIS_SR / 2, len(envelope))
+    freqs = np.linspace(0, PROFILE_SR_HZ / 2, len(envelope))
     band = (freqs >= 300) & (freqs <= 4500)
     f = freqs[band]
     target = _detilt(envelope[band], f)

@@ -79,7 +79,7 @@ def test_a_new_user_in_chinese_on_a_phone(chinese_phone, live_server, worker_thr
     check_page(page, "zh-phone-persona-form", width=375)
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))
-    page.wait_for_selector('[data-status="complete"]', timeout=60_000)
+    page.wait_for_selector('[data-status="complete"]', timeout=180_000)
     check_page(page, "zh-phone-persona", width=375)
 
     page.click("a[href*='persona=']")

@@ -76,7 +76,7 @@ def test_select_a_region_make_a_persona_from_it_and_separate_a_region(page, live
     page.screenshot(path=str(SHOTS / "persona-form-region.png"), full_page=True)
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))
-    page.wait_for_selector('#persona-status[data-status="complete"]', timeout=60_000)
+    page.wait_for_selector('#persona-status[data-status="complete"]', timeout=180_000)
     assert page.locator("[data-learned-region]").inner_text() == "0:05–0:23"
     assert "learned from 0:05–0:23 of Long take" in page.locator("hgroup p").first.inner_text()
     page.wait_for_selector("#learned-from-player[data-region-shown]")

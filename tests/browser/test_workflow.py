@@ -49,7 +49,7 @@ def test_sign_up_upload_persona_song_and_listen(page, live_server, worker_thread
     page.set_input_files("#id_phrase_audio", str(consent_phrase_file(tmp_path)))  # the singer's consent
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))
-    page.wait_for_selector('[data-status="complete"]', timeout=60_000)
+    page.wait_for_selector('[data-status="complete"]', timeout=180_000)
     assert "–" in page.inner_text("[data-range]")
     page.screenshot(path=str(shots / "persona.png"), full_page=True)
 

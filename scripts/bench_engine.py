@@ -4,12 +4,13 @@
 
 * song: a ~60 s song with vocals, seconds of compute per second of audio
   (median of --runs), then a cProfile of one render (top 15 by cumulative time)
-  and a per-stage breakdown timed from outside (parse/compose, band, lead voice,
-  mix, master) by wrapping the stage functions ``render_song`` calls;
+  and a per-stage breakdown timed from outside (compose, the sampled or
+  oscillator band, levelling, the voice, mix, master) by wrapping the stage
+  functions ``render_song`` calls;
 * persona: ``profile.voice_profile`` on a 30 s sung clip, seconds;
 * separation: ``separate.separate_vocals`` on the 60 s mix, seconds per second.
 
-Targets: ≤ 0.15 s/s for songs, ≤ 2 s persona, ≤ 0.25 s/s separation.
+Targets: ≤ 0.25 s/s for songs (voice included), ≤ 2 s persona, ≤ 0.25 s/s separation.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from personastudio.engine.dsp.separate import separate_vocals  # noqa: E402
 from personastudio.engine.report import LYRICS_EN, synth_sung_line  # noqa: E402
 
 SR = 44100
-TARGET_SONG, TARGET_PERSONA, TARGET_SEP = 0.15, 2.0, 0.25
+TARGET_SONG, TARGET_PERSONA, TARGET_SEP = 0.25, 2.0, 0.25
 
 # pop at ~100 BPM: 2 bars (4.8 s) a line; 10 lines + intro/outro ≈ 60 s
 LYRICS_60S = LYRICS_EN.rsplit("[Chorus]", 1)[0]  # the report's English lyric without its last chorus
@@ -46,28 +47,31 @@ def render():
 
 @contextmanager
 def stage_timer(names: list[str]):
-    """Wrap the stage functions ``song.py`` imported, adding their wall time into a dict."""
+    """Wrap the stage functions ``song.py`` calls ("compose", or "singer.sing" for a module's function),
+    adding their wall time into a dict."""
     totals: dict[str, float] = {}
     originals = {}
-    for name in names:
-        fn = getattr(song_mod, name, None)
+    for label in names:
+        owner, _, name = label.rpartition(".")
+        owner = getattr(song_mod, owner) if owner else song_mod
+        fn = getattr(owner, name, None)
         if fn is None:
             continue
-        originals[name] = fn
+        originals[label] = (owner, name, fn)
 
-        def wrapped(*a, __fn=fn, __name=name, **kw):
+        def wrapped(*a, __fn=fn, __label=label, **kw):
             t = time.perf_counter()
             try:
                 return __fn(*a, **kw)
             finally:
-                totals[__name] = totals.get(__name, 0.0) + time.perf_counter() - t
+                totals[__label] = totals.get(__label, 0.0) + time.perf_counter() - t
 
-        setattr(song_mod, name, wrapped)
+        setattr(owner, name, wrapped)
     try:
         yield totals
     finally:
-        for name, fn in originals.items():
-            setattr(song_mod, name, fn)
+        for owner, name, fn in originals.values():
+            setattr(owner, name, fn)
 
 
 def main(argv=None) -> int:
@@ -90,17 +94,17 @@ def main(argv=None) -> int:
     print(f"render runs: {', '.join(f'{x:.2f}' for x in times)} s -> median {med:.2f} s = "
           f"{med / dur:.3f} s/s (target ≤ {TARGET_SONG}) {'OK' if med / dur <= TARGET_SONG else 'OVER'}")
 
-    stages = ["parse_lyrics", "style_from_tags", "compose", "render_band", "render_lead", "render_vocal",
-              "render_voice", "sing", "mix_song", "master_curve"]
+    stages = ["parse_lyrics", "style_from_tags", "compose", "sampled_parts", "oscillator_parts", "band_stems",
+              "neural_singer.sing", "singer.sing", "mix_song", "master_curve"]
     with stage_timer(stages) as totals:
         t = time.perf_counter()
         render()
         total = time.perf_counter() - t
     print("stages (one render, wall time):")
     for name, sec in sorted(totals.items(), key=lambda kv: -kv[1]):
-        print(f"  {name:16s} {sec:6.2f} s  {100 * sec / total:5.1f} %")
+        print(f"  {name:18s} {sec:6.2f} s  {100 * sec / total:5.1f} %")
     other = total - sum(totals.values())
-    print(f"  {'(rest)':16s} {other:6.2f} s  {100 * other / total:5.1f} %")
+    print(f"  {'(rest)':18s} {other:6.2f} s  {100 * other / total:5.1f} %")
 
     if not args.no_profile:
         prof = cProfile.Profile()

@@ -26,4 +26,5 @@ def test_a_song_in_progress_is_polled_at_the_configured_interval_on_its_page_and
     page = client.get(song.get_absolute_url()).content.decode()
     assert f'hx-get="{status_url}" hx-trigger="every 5s" hx-swap="outerHTML"' in page
     dashboard = client.get("/").content.decode()
-    assert f'hx-get="{status_url}" hx-trigger="every 5s" hx-swap="innerHTML"' in dashboard
+    assert f'hx-get="/generations/{song.id}/progress/" hx-trigger="every 5s" hx-swap="innerHTML"' in dashboard
+    assert "hx-select" not in dashboard  # its own fragment, not a piece of another page

@@ -83,3 +83,18 @@ class Generation(ProviderRecord):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def stage_label(self) -> str:
+        """What an unfinished song is doing now, in a few words ("" once it is final)."""
+        if self.is_final:
+            return ""
+        if self.status == self.Status.QUEUING:
+            return _("Queued — waiting for the music service…") if self.provider_is_hosted else _(
+                "Queued — waiting for the engine…")
+        if self.provider_results:
+            return _("Saving your tracks…")
+        if self.provider_is_hosted:
+            return _("The music service is making your song…")
+        return _("Composing the new part, singing and joining it…") if self.is_extension else _(
+            "Composing, singing and mixing…")

@@ -9,5 +9,6 @@ urlpatterns = [
     path("new/", views.generation_new, name="new"),
     path("<uuid:generation_id>/", views.generation_detail, name="detail"),
     path("<uuid:generation_id>/status/", views.generation_status, name="status"),
+    path("<uuid:generation_id>/progress/", views.generation_progress, name="progress"),
     path("<uuid:generation_id>/retry/", views.generation_retry, name="retry"),
 ]

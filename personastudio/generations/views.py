@@ -117,6 +117,17 @@ def generation_status(request, generation_id):
     return response
 
 
+def generation_progress(request, generation_id):
+    """The dashboard's polled line for a song in progress: its stage, then its tracks' players; 286 once final."""
+    generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
+    generation = services.generation_refresh(generation=generation)
+    response = render(request, "generations/progress.html", {
+        "generation": generation, "tracks": generation.tracks.order_by("title") if generation.is_final else []})
+    if generation.is_final:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
 @require_POST
 def generation_retry(request, generation_id):
     generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)

@@ -20,6 +20,8 @@ OUT = Path(sys.argv[2] if len(sys.argv) > 2 else "walk-shots"); OUT.mkdir(parent
 audio = OUT / "take.mp3"
 silence = np.zeros(4 * 22050, np.float32)
 audio.write_bytes(encode_mp3(np.concatenate([silence, sung_line(seconds=20), silence]), sr=22050))
+phrase = OUT / "phrase.mp3"  # the same singer, another tune: the consent phrase
+phrase.write_bytes(encode_mp3(sung_line(seconds=16, seed=5), sr=22050))
 PASSWORD = "a-long-Walk-passw0rd"
 
 def run(locale, viewport, user, tag):
@@ -44,6 +46,7 @@ def run(locale, viewport, user, tag):
     page.click("form[data-region-form=persona] button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/new/"))
     page.fill("#id_name", "我的歌手" if locale.startswith("zh") else "My singer")
+    page.set_input_files("#id_phrase_audio", str(phrase)); shot("persona-form")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))
     page.wait_for_selector('#persona-status[data-status="complete"]', timeout=120_000); shot("persona")
@@ -55,16 +58,18 @@ def run(locale, viewport, user, tag):
     page.fill("#id_tags", "流行 抒情 女声" if locale.startswith("zh") else "pop upbeat")
     shot("song-form"); page.click("#generation-form button[type=submit]")
     page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
-    page.wait_for_selector('#generation-status[data-status="completed"]', timeout=180_000)
+    page.wait_for_selector('#generation-status[data-status="completed"]', timeout=300_000)
     page.locator("[data-action=favourite]").first.click()
     page.wait_for_selector("[data-action=favourite][aria-pressed=true]"); shot("song")
+    page.locator("[data-parts] summary").first.click(); page.wait_for_timeout(1500); shot("song-stems")
+    print(tag, "stems:", page.locator("[data-parts]").first.locator(".track-part").count())
     page.locator("[data-action=extend]").first.click()
     page.wait_for_url(re.compile(r"/generations/new/\?extend="))
     page.fill("input[name=continue_at]", "8")
     page.fill("#id_prompt", "[副歌]\n再唱一遍\n" if locale.startswith("zh") else "[Chorus]\nOne more time tonight\n")
     shot("extend-form"); page.click("#generation-form button[type=submit]")
     page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
-    page.wait_for_selector('#generation-status[data-status="completed"]', timeout=180_000); shot("extended")
+    page.wait_for_selector('#generation-status[data-status="completed"]', timeout=300_000); shot("extended")
     for path in ("/generations/", "/personas/", "/clips/", "/"):
         page.goto(BASE + path); shot("lib" + path.replace("/", "-"))
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -231,8 +231,8 @@ def test_dashboard_polls_each_song_in_progress(client, user):
     done = Generation.objects.create(owner=user, title="Done one", status="completed")
     body = client.get("/").content.decode()
     for g in (queued, making):
-        assert f'hx-get="/generations/{g.id}/status/" hx-trigger="every 2s"' in body
-    assert f'/generations/{done.id}/status/' not in body
+        assert f'hx-get="/generations/{g.id}/progress/" hx-trigger="every 2s"' in body
+    assert f'/generations/{done.id}/progress/' not in body
     assert "Done one" in body and "Your first song in four steps" not in body
 
 

@@ -91,7 +91,7 @@ def test_a_new_user_in_chinese_on_a_phone(chinese_phone, live_server, worker_thr
     page.click("form.song-form button[type=submit], main form button[type=submit] >> nth=-1")
     page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
     page.wait_for_selector('[data-status="completed"]', timeout=120_000)
-    assert page.locator('[data-status="completed"] audio').count() == 2
+    assert page.locator('[data-status="completed"] .result-card > figure.player audio').count() == 2
     check_page(page, "zh-phone-song", width=375)
 
     for path, heading in [("/generations/", "歌曲"), ("/personas/", "歌手"), ("/clips/", "片段")]:

@@ -60,9 +60,9 @@ def test_sign_up_upload_persona_song_and_listen(page, live_server, worker_thread
     assert "我的歌手" in page.locator(".persona-option:has(input[name=persona]:checked)").inner_text()
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
-    page.wait_for_selector('[data-status="completed"]', timeout=120_000)
+    page.wait_for_selector('[data-status="completed"]', timeout=300_000)
 
-    players = page.locator('[data-status="completed"] audio')
+    players = page.locator('[data-status="completed"] .result-card > figure.player audio')
     assert players.count() == 2
     duration = page.evaluate("""async () => {
         const audio = document.querySelector('[data-status="completed"] audio');

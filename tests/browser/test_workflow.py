@@ -85,8 +85,8 @@ def test_sign_up_upload_persona_song_and_listen(page, live_server, worker_thread
     page.fill("#id_gpt_description_prompt", "一首关于夏天海边的欢快流行歌")
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
-    page.wait_for_selector('[data-status="completed"]', timeout=120_000)
-    assert page.locator('[data-status="completed"] audio').count() == 2
+    page.wait_for_selector('[data-status="completed"]', timeout=300_000)
+    assert page.locator('[data-status="completed"] .result-card > figure.player audio').count() == 2
     assert "[" in page.inner_text("[data-sung-lyrics]")  # the written lyric, with its section tags
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.screenshot(path=str(shots / "inspiration-phone.png"), full_page=True)

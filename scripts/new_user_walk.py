@@ -1,6 +1,6 @@
 """A new user's walk through a running `make run` server, in Chinese on a phone and in English on a desktop.
 
-    make install-test && .venv/bin/python scripts/new_user_walk.py http://127.0.0.1:8000 /tmp/walk
+    make install-test && .venv/bin/python scripts/new_user_walk.py http://127.0.0.1:8000 /tmp/walk [zh|en]
 
 Signs up two new users, uploads an MP3 of a synthesized sung line, selects a region, separates it,
 makes a persona from the region, makes a song with it, extends the song from second 8 and visits
@@ -42,14 +42,14 @@ def run(locale, viewport, user, tag):
     shot("clip-region")
     print(tag, "region summary:", page.inner_text("[data-region-summary]"))
     page.click("form[data-region-form=separation] button[type=submit]")
-    page.wait_for_selector('#separation[data-status="complete"]', timeout=120_000); shot("separated")
+    page.wait_for_selector('#separation[data-status="complete"]', timeout=600_000); shot("separated")
     page.click("form[data-region-form=persona] button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/new/"))
     page.fill("#id_name", "我的歌手" if locale.startswith("zh") else "My singer")
     page.set_input_files("#id_phrase_audio", str(phrase)); shot("persona-form")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/personas/[0-9a-f-]{36}/$"))
-    page.wait_for_selector('#persona-status[data-status="complete"]', timeout=120_000); shot("persona")
+    page.wait_for_selector('#persona-status[data-status="complete"]', timeout=600_000); shot("persona")
     print(tag, "persona:", page.inner_text("[data-range]"), "|", page.inner_text("hgroup p"))
     page.click("a[href*='persona=']"); page.wait_for_url(re.compile(r"/generations/new/"))
     page.fill("#id_title", "夏天" if locale.startswith("zh") else "Summer")
@@ -78,6 +78,9 @@ def run(locale, viewport, user, tag):
 
 with sync_playwright() as p:
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-    run("zh-CN", {"width": 375, "height": 812}, "xiaolin", "zh-phone")
-    run("en-US", {"width": 1280, "height": 900}, "songwriter", "en-desktop")
+    only = sys.argv[3] if len(sys.argv) > 3 else ""  # "zh" or "en": walk one of the two
+    if only in ("", "zh"):
+        run("zh-CN", {"width": 375, "height": 812}, f"xiaolin{int(time.time())}", "zh-phone")
+    if only in ("", "en"):
+        run("en-US", {"width": 1280, "height": 900}, f"songwriter{int(time.time())}", "en-desktop")
     browser.close()

@@ -118,7 +118,7 @@ def test_picker_results_side_by_side_and_extend_from_a_chosen_second(page, live_
     page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
     assert "0:04" in page.inner_text(".extends-note")
     page.wait_for_selector('[data-status="completed"]', timeout=120_000)
-    durations = [float(d) for d in page.locator(".result-card .player").evaluate_all(
+    durations = [float(d) for d in page.locator(".result-card > .player").evaluate_all(
         "figures => figures.map(f => f.dataset.duration)")]
     assert len(durations) == 2 and all(d > 4 + 3 for d in durations)
     page.screenshot(path=str(SHOTS / "extended.png"), full_page=True)

@@ -332,12 +332,20 @@ def clip_sheet(*, owner: AbstractBaseUser, clip_id: str, sheet_format: str) -> T
     return TrackFile(data=writer(score, title=title), content_type=content_type, filename=f"{title}.{extension}")
 
 
-def clip_parts(*, owner: AbstractBaseUser, clip_id: str) -> list[TrackPart]:
-    """A generated track's exact per-instrument stems, in mix order ([] when it has none: an upload, an extension)."""
+def clip_part_names(*, owner: AbstractBaseUser, clip_id: str) -> list[str]:
+    """The names of a generated track's per-instrument stems, in mix order (no file is read)."""
+    return [part["name"] for part in _clip_for(owner, clip_id).parts]
+
+
+def clip_parts(*, owner: AbstractBaseUser, clip_id: str, name: str | None = None) -> list[TrackPart]:
+    """A generated track's exact per-instrument stems (only `name` when given), in mix order; [] when it has
+    none (an upload, an extension of one)."""
     clip = _clip_for(owner, clip_id)
     title = clip.title or "Untitled"
     found = []
     for part in clip.parts:
+        if name is not None and part["name"] != name:
+            continue
         try:
             with clip.audio.storage.open(part["file"], "rb") as handle:
                 data = handle.read()
@@ -504,9 +512,7 @@ def stem_create(*, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float =
 
 
 def _decode_field(field, *, sr: int, channels: int = 1):
-    with field.open("rb") as audio_file:
-        samples, _ = audio_io.decode(audio_file, sr=sr, channels=channels)
-    return samples
+    return _decode_stored(field.storage, field.name, sr=sr, channels=channels)
 
 
 def _decode_stored(storage, name: str, *, sr: int, channels: int = 1):

@@ -111,18 +111,21 @@ def generation_status(request, generation_id):
     """The polled fragment: 286 once final, so htmx stops asking."""
     generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
     generation = services.generation_refresh(generation=generation)
-    response = render(request, "generations/detail.html#status", _detail_context(generation))
-    if generation.is_final:
-        response.status_code = HttpResponseStopPolling.status_code
-    return response
+    return _stop_polling_when_final(
+        render(request, "generations/detail.html#status", _detail_context(generation)), generation)
 
 
 def generation_progress(request, generation_id):
     """The dashboard's polled line for a song in progress: its stage, then its tracks' players; 286 once final."""
     generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
     generation = services.generation_refresh(generation=generation)
-    response = render(request, "generations/progress.html", {
-        "generation": generation, "tracks": generation.tracks.order_by("title") if generation.is_final else []})
+    return _stop_polling_when_final(render(request, "generations/progress.html", {
+        "generation": generation, "tracks": generation.tracks.order_by("title") if generation.is_final else []}),
+        generation)
+
+
+def _stop_polling_when_final(response, generation):
+    """286 once the song is final, so htmx stops asking."""
     if generation.is_final:
         response.status_code = HttpResponseStopPolling.status_code
     return response

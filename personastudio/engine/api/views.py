@@ -145,13 +145,13 @@ def sheet(request: HttpRequest, user) -> HttpResponse:
 def parts(request: HttpRequest, user) -> dict[str, Any] | HttpResponse:
     """(ours) A generated track's per-instrument stems: ?clip_id=… lists them, &part=drums sends one (FLAC)."""
     clip_id = check_text(request.GET.get("clip_id", ""), "clip_id")
-    found = services.clip_parts(owner=user, clip_id=clip_id)
     wanted = request.GET.get("part")
     if wanted is None:
-        return {"clip_id": clip_id, "parts": [part.name for part in found]}
-    chosen = next((part for part in found if part.name == wanted), None)
-    if chosen is None:
+        return {"clip_id": clip_id, "parts": services.clip_part_names(owner=user, clip_id=clip_id)}
+    found = services.clip_parts(owner=user, clip_id=clip_id, name=wanted)
+    if not found:
         raise NotFound("This track has no stem of that name.")
+    chosen = found[0]
     response = HttpResponse(chosen.audio.data, content_type=chosen.audio.content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=chosen.audio.filename)
     return response

@@ -29,6 +29,11 @@ class Voice:
     pan: float = 0.0  # -1 left .. 1 right
 
 
+def _programs(score: Score) -> dict[str, int]:
+    """The General MIDI instruments of the score's genre (pop's for a genre without its own)."""
+    return GM_PROGRAMS.get(score.style.genre, GM_PROGRAMS["pop"])
+
+
 def _hits_in_beats(genre: str, chord_index: int, swing_beats: float) -> list[tuple[float, float]]:
     """(offset, length) in beats of the chord hits in one bar, for the genres that hit block chords."""
     if genre == "jazz":
@@ -104,7 +109,7 @@ def _held(score: Score, *, octave: int = 0) -> list[Note]:
 def chord_voices(score: Score) -> list[Voice]:
     """The comping: the chord instrument's pattern, and a held pad where the genre has one."""
     genre = score.style.genre
-    programs = GM_PROGRAMS.get(genre, GM_PROGRAMS["pop"])
+    programs = _programs(score)
     if genre == "rock":
         voices = [Voice(programs["chords"], _power_chords(score), pan=-0.3)]
     elif genre == "folk":
@@ -122,19 +127,19 @@ def chord_voices(score: Score) -> list[Voice]:
 
 def chords_stem_name(score: Score) -> str:
     """Which stem the comping belongs to: "guitars" for the guitar family, else "keys" (keys and pads)."""
-    program = GM_PROGRAMS.get(score.style.genre, GM_PROGRAMS["pop"])["chords"]
+    program = _programs(score)["chords"]
     return "guitars" if program in GUITAR_PROGRAMS else "keys"
 
 
 def drum_voice(score: Score) -> Voice:
-    kit = GM_PROGRAMS.get(score.style.genre, GM_PROGRAMS["pop"])["kit"]
+    kit = _programs(score)["kit"]
     hits = [Note(t, DRUM_HIT_S, GM_DRUM_NOTES[name], v) for t, name, v in score.drum_hits if name in GM_DRUM_NOTES]
     return Voice(kit, hits, bank=DRUM_BANK)
 
 
 def bass_voice(score: Score) -> Voice:
-    return Voice(GM_PROGRAMS.get(score.style.genre, GM_PROGRAMS["pop"])["bass"], list(score.bass))
+    return Voice(_programs(score)["bass"], list(score.bass))
 
 
 def lead_voice(notes: list[Note], score: Score, *, pan: float) -> Voice:
-    return Voice(GM_PROGRAMS.get(score.style.genre, GM_PROGRAMS["pop"])["lead"], list(notes), pan=pan)
+    return Voice(_programs(score)["lead"], list(notes), pan=pan)

@@ -19,7 +19,7 @@ import librosa
 import numpy as np
 
 from .composer import Note, Score, SungLine
-from .mix import master_curve
+from .mix import fit_length, master_curve
 
 CROSSFADE_S = 0.5
 BEAT_ANALYSIS_SR_HZ = 22050  # beat and key tracking of a source we did not make
@@ -146,8 +146,7 @@ def join_song(*, source_mix: np.ndarray, continuation_mix: np.ndarray, sr: int, 
     n_src = len(source_mix)
 
     def fit(x: np.ndarray) -> np.ndarray:  # stems decoded from a file may differ by a frame in length
-        x = x[:n_src]
-        return np.concatenate([x, np.zeros((n_src - len(x),) + x.shape[1:], np.float32)])
+        return fit_length(x, n_src).astype(np.float32)
 
     with_stems = bool(source_stems) and bool(continuation_stems)
     if with_stems:

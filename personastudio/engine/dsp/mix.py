@@ -135,11 +135,11 @@ def mix_song(vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: i
     """
     vocal = np.asarray(vocal_mono, dtype=np.float64).reshape(-1)
     n = max([len(vocal)] + [stem.shape[0] for stem in band_stems.values()])
-    parts = {name: _fit_length(np.asarray(stem, dtype=np.float64), n) for name, stem in band_stems.items()}
+    parts = {name: fit_length(np.asarray(stem, dtype=np.float64), n) for name, stem in band_stems.items()}
     band = sum(parts.values()) if parts else np.zeros((n, 2))
-    vocal = _fit_length(vocal, n)
+    vocal = fit_length(vocal, n)
     backing = (np.zeros((n, 2)) if backing_stereo is None
-               else _fit_length(np.asarray(backing_stereo, dtype=np.float64), n))
+               else fit_length(np.asarray(backing_stereo, dtype=np.float64), n))
     names = tuple(parts)
     if not np.any(vocal) and not np.any(backing):
         return MixedSong(mix=band.copy(), stems=parts, band_names=names)
@@ -169,7 +169,7 @@ def mix_song(vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: i
     return MixedSong(mix=sum(stems.values()), stems=stems, band_names=names)
 
 
-def _fit_length(x: np.ndarray, n: int) -> np.ndarray:
+def fit_length(x: np.ndarray, n: int) -> np.ndarray:
     """`x` cut or zero-padded to n samples along its first axis."""
     if x.shape[0] >= n:
         return x[:n]

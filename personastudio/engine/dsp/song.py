@@ -19,7 +19,7 @@ from ..instruments.band import sampled_parts
 from ..voice import kokoro
 from ..voice import singer as neural_singer
 from . import voice as singer
-from .band import band_stems, oscillator_parts
+from .band import band_length_samples, band_stems, oscillator_parts
 from .composer import Score, Style, compose, style_from_tags
 from .errors import ParameterError
 from .lyrics import parse_lyrics
@@ -91,7 +91,7 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
     raw_parts = (sampled_parts(score, sr=sr, play_melody=play_melody) if sampled
                  else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody))
     band = band_stems(raw_parts, score, sr=sr)
-    n = next(iter(raw_parts.values())).shape[0]
+    n = band_length_samples(score, sr)
     if sing and neural:
         lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
         lead, backing = neural_singer.sing(lines, voice=voice, sr=sr, n_samples=n, influence=influence)

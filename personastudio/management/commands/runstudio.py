@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -40,7 +40,7 @@ class Supervised:
     started_at: float = 0.0
     backoff_s: float = RESTART_FIRST_S
     due_at: float | None = None  # when a dead process is started again
-    restarts: int = field(default=0)
+    restarts: int = 0
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.command)

@@ -161,6 +161,43 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 # test live server needs a string here; it is not a public URL of the app.)
 MEDIA_URL = "/private-media-is-not-served/"
 
+# --- Media storage -------------------------------------------------------------------------------------
+# MEDIA_STORAGE=local (the default): media under MEDIA_ROOT. MEDIA_STORAGE=s3: every clip, stem, part,
+# track and cover in one private S3-compatible bucket through django-storages (AWS, SeaweedFS, MinIO, ...).
+# Code reaches media only through the storage API (personastudio/media_files.py for a local copy), and
+# playback streams ranged reads from the bucket after the ownership check (personastudio/http_range.py).
+# `manage.py migrate_media --to s3` (or `--to local`) copies existing files across.
+MEDIA_STORAGE = env("MEDIA_STORAGE", "local")
+if MEDIA_STORAGE == "s3":
+    AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME, the bucket that keeps the media.")
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL")  # unset: AWS itself
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            # Unset keys: boto3's own chain (instance role, ~/.aws). AWS_*_FILE reads a key from a file.
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            # Path-style addressing for a self-hosted endpoint (no wildcard DNS for bucket.host needed).
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path" if AWS_S3_ENDPOINT_URL else "") or None,
+            "signature_version": "s3v4",
+            # Private: objects get no ACL (the bucket's private default) and any URL is signed.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Like the local disk: a second file of the same name gets a new name instead of replacing it.
+            "file_overwrite": False,
+            # A whole-file read (decoding, WAV export) spills to a temporary file past 8 MB, not all in memory.
+            "max_memory_size": 8 * 1024 * 1024,
+        },
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}")
+
 TASKS = {
     "default": {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -5,6 +5,7 @@ the database task backend.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -123,6 +124,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     # A file (not :memory:) so a worker thread in the tests shares the test database.
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", str(BASE_DIR / ".test-db.sqlite3"))}
+# --- PostgreSQL (DATABASE_URL=postgres://…; helper-postgres) ---
+# Reconnect after a server restart instead of failing the first query on a dead pooled connection.
+# The tests' database: test_<NAME>, or TEST_DB_NAME so parallel runs on one server don't collide
+# (a SQLite-style path there gives its file name, e.g. /tmp/alice-test.sqlite3 -> test_alice_test).
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env("TEST_DB_NAME"):
+        _test_db = re.sub(r"[^a-z0-9_]+", "_", Path(env("TEST_DB_NAME")).name.split(".")[0].lower()).strip("_")
+        _test_db = _test_db if _test_db.startswith("test_") else f"test_{_test_db}"
+        DATABASES["default"]["TEST"] = {"NAME": _test_db[:63]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -15,6 +15,25 @@ sys.path.insert(0, str(Path(__file__).parent))  # `import factories` from any te
 CHROMIUM = "/usr/bin/chromium"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--db-only", action="store_true",
+                     help="run only the tests that use the database (make test's PostgreSQL run)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With --db-only, keep the tests marked django_db or using a database fixture (db, live_server, …)."""
+    if not config.getoption("--db-only"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses_db = (item.get_closest_marker("django_db") is not None
+                   or "_django_db_helper" in getattr(item, "fixturenames", ()))
+        (kept if uses_db else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def quick_persona_fit(settings):
     """Personas learn with the register's stock style and no search: the pages and flows are tested here,

@@ -58,6 +58,12 @@ AUDIO_GONE = "The track's audio is no longer available at the music service (its
 BAD_KEY = "The music service API key is missing or has characters that cannot be sent."
 
 
+class AddressRefused(requests.exceptions.ConnectionError):
+    """A guard (personastudio.netguard.PinnedAdapter) refused the address before connecting.
+
+    Its text is the whole sentence for the person: nothing answered, so nothing of a reply is in it."""
+
+
 def request_json(
     session: requests.Session,
     method: str,
@@ -184,6 +190,10 @@ def _auth_header(key: str) -> dict[str, str]:
 def _transport_error(exc: requests.RequestException, url: str) -> MusicApiError:
     host = _host(url)
     logger.warning("music service request to %s failed: %s", host, type(exc).__name__)
+    if isinstance(exc, AddressRefused):  # refused before connecting: the guard's sentence, never a status line
+        return ProtocolError(str(exc))
+    if isinstance(exc, requests.TooManyRedirects):
+        return ProtocolError(f"The address at {host} redirected too many times.")
     if isinstance(exc, requests.ConnectTimeout):
         return Unavailable(f"Could not reach the music service at {host} (it did not answer the connection).")
     if isinstance(exc, requests.Timeout) or (exc.args and isinstance(exc.args[0], ReadTimeoutError)):

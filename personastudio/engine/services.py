@@ -19,7 +19,6 @@ from pathlib import PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
-import requests
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -51,8 +50,7 @@ from personastudio.contract.types import (
     UploadResult,
 )
 
-from personastudio.netguard import PrivateAddressError, require_public_http_url, split_http_url
-
+from . import url_download
 from .dsp import audio_io, composer, extend, profile, separate
 from .sheet import leadsheet, midi, score_json
 from .voice import consent_phrases, verification
@@ -252,48 +250,12 @@ def _as_mp3(data: bytes, info: audio_io.AudioInfo) -> bytes:
     return audio_io.encode_mp3(full, sr=44100)
 
 
-def _check_public_host(url: str) -> None:
-    try:  # refused before any lookup or connection: no http(s), no host, bad brackets or port
-        split_http_url(url)
-    except PrivateAddressError as exc:
-        raise BadRequest(f"audio_url: {exc}") from None
-    if settings.ENGINE_UPLOAD_ALLOW_PRIVATE:
-        return
-    try:
-        require_public_http_url(url)
-    except PrivateAddressError as exc:
-        raise BadRequest(f"audio_url: {exc}") from None
-
-
 def clip_import_url(*, owner: AbstractBaseUser, audio_url: str) -> EngineClip:
-    """`music/upload`: fetch a public URL (size and time limited, no private addresses)."""
-    limit = settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024
-    url = audio_url
-    for _redirect in range(4):
-        _check_public_host(url)
-        try:
-            response = requests.get(url, stream=True, timeout=(5, settings.ENGINE_UPLOAD_TIMEOUT_S),
-                                    allow_redirects=False, headers={"User-Agent": "PersonaStudio-Engine/0.1"})
-        except requests.RequestException:
-            raise BadRequest("Could not download audio_url.") from None
-        if response.is_redirect and response.headers.get("Location"):
-            url = requests.compat.urljoin(url, response.headers["Location"])
-            continue
-        break
-    else:
-        raise BadRequest("audio_url redirects too many times.")
-    if response.status_code != 200:
-        raise BadRequest(f"Downloading audio_url answered HTTP {response.status_code}.")
-    chunks, size, deadline = [], 0, time.monotonic() + settings.ENGINE_UPLOAD_TIMEOUT_S
-    for chunk in response.iter_content(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The file at audio_url is larger than {settings.ENGINE_UPLOAD_MAX_MB} MB.")
-        if time.monotonic() > deadline:
-            raise BadRequest("Downloading audio_url took too long.")
-        chunks.append(chunk)
-    filename = PurePosixPath(urlsplit(url).path).name or "upload"
-    return clip_import_bytes(owner=owner, data=b"".join(chunks), filename=filename)
+    """`music/upload`: fetch a public URL (size and time limited, no private addresses; see url_download)."""
+    data, filename = url_download.fetch(audio_url, max_bytes=settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024,
+                                        timeout_s=settings.ENGINE_UPLOAD_TIMEOUT_S,
+                                        allow_private=settings.ENGINE_UPLOAD_ALLOW_PRIVATE)
+    return clip_import_bytes(owner=owner, data=data, filename=filename)
 
 
 def upload_result(clip: EngineClip) -> UploadResult:

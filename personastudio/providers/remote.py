@@ -53,6 +53,7 @@ class RemoteProvider(MusicProvider):
         backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         check_url: Callable[[str], None] | None = None,
+        session: requests.Session | None = None,
     ) -> None:
         root = http.service_root(base_url)
         if urlsplit(root).scheme not in ("http", "https") or not urlsplit(root).hostname:
@@ -65,18 +66,23 @@ class RemoteProvider(MusicProvider):
         self.backoff_s = backoff_s
         self._sleep = sleep
         self._check_url = check_url  # raises for an address we must not fetch (e.g. a private one)
-        self._session = requests.Session()
+        # A user's own service gets a guarded session (netguard): every call, download and redirect hop
+        # connects only to a public address it checked, so DNS rebinding cannot turn it inward.
+        self._session = session or requests.Session()
 
     @classmethod
     def connect(cls, *, owner: object, base_url: str, api_key: str) -> RemoteProvider:
         """The registry's way in: the operator's service (MUSIC_API_*) or one a user saved in Settings."""
         from django.conf import settings  # lazily: the rest of this module works without Django
 
+        from personastudio.netguard import guarded_session
+
         # A user's own service must not make us fetch internal addresses.
         operators_service = http.service_root(base_url) == http.service_root(settings.MUSIC_API_BASE_URL)
+        guarded = not (operators_service or settings.MUSIC_API_ALLOW_PRIVATE)
         return cls(base_url=base_url, api_key=api_key,
                    timeout_s=settings.MUSIC_API_TIMEOUT_S, stem_timeout_s=settings.MUSIC_API_STEM_TIMEOUT_S,
-                   check_url=None if operators_service or settings.MUSIC_API_ALLOW_PRIVATE else _require_public)
+                   check_url=_require_public if guarded else None, session=guarded_session() if guarded else None)
 
     @property
     def base_url(self) -> str:

@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseStopPolling
 from personastudio.http_range import ranged_file_response
 from personastudio.personas import services as persona_services
 
-from . import services
+from . import selectors, services
 from .forms import ClipUploadForm, RegionForm
 from .models import Clip
 
@@ -21,8 +21,8 @@ def clip_list(request):
     q, kind = request.GET.get("q", "").strip(), request.GET.get("kind", "")
     kind = kind if kind in Clip.Kind.values else ""
     return render(request, "clips/list.html", {
-        "clips": services.clip_search(owner=request.user, q=q, kind=kind), "q": q, "kind": kind,
-        "kinds": Clip.Kind.choices, "has_any": Clip.objects.filter(owner=request.user).exists(),
+        "clips": selectors.clip_search(owner=request.user, q=q, kind=kind), "q": q, "kind": kind,
+        "kinds": Clip.Kind.choices, "has_any": selectors.owner_has_clips(owner=request.user),
     })
 
 

@@ -153,8 +153,8 @@ def run(out: Path, *, runs: int, speakers_wanted: list[str] | None, quick: bool,
                         run=run_i, speaker=spk.name, register=p["register"], approach=approach, language=lang,
                         likeness=likeness, sim_song=sim_song, sim_stock=sim_stock, sim_other=sim_other,
                         nearest=nearest, identified=nearest == spk.name,
-                        pitch=measure.pitch_accuracy(vocal, SR, notes),
-                        lufs=measure.integrated_lufs(song.mix, SR), true_peak=measure.true_peak_dbtp(song.mix, SR),
+                        pitch=measure.pitch_accuracy(vocal, sr=SR, melody_notes=notes),
+                        lufs=measure.integrated_lufs(song.mix, sr=SR), true_peak=measure.true_peak_dbtp(song.mix, sr=SR),
                         compute_s_per_s=render_s / song.duration_s, fit_s=p["fit_s"],
                     )
                     if lang == "en" and approach.startswith("neural") and run_i == 0:

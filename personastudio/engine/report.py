@@ -282,18 +282,18 @@ def measure_song(song, *, lyrics: str, persona: dict | None) -> dict:
     """All figures of one rendered song (a RenderedSong) as a dict."""
     sr = song.sr
     notes = sorted(measure.note_fields(n) for n in song.score.melody)  # every sung note, melismas included
-    track = measure.f0_track(song.vocal, sr)
+    track = measure.f0_track(song.vocal, sr=sr)
     lyric_syllables = sum(ln.syllables for sec in parse_lyrics(lyrics) for ln in sec.lines)
     # one sung note per syllable when the engine reports sung lines (the singer may count differently)
     syllables = len(measure.sung_notes(song.score)) if getattr(song.score, "sung_lines", None) else lyric_syllables
-    onsets = measure.syllable_onsets(song.vocal, sr, track=track)
-    med = measure.median_f0_midi(song.vocal, sr, track=track)
-    cc, cv = measure.chorus_similarity(song.mix, sr, song.score.section_spans)
-    tempo = measure.tempo_bpm(song.mix, sr)
+    onsets = measure.syllable_onsets(song.vocal, sr=sr, track=track)
+    med = measure.median_f0_midi(song.vocal, sr=sr, track=track)
+    cc, cv = measure.chorus_similarity(song.mix, sr=sr, section_spans=song.score.section_spans)
+    tempo = measure.tempo_bpm(song.mix, sr=sr)
     target_tempo = float(song.score.style.tempo_bpm)
     persona_midi = hz_to_midi(persona["median_hz"]) if persona and persona.get("median_hz") else None
     return {
-        "pitch_accuracy": measure.pitch_accuracy(song.vocal, sr, notes, track=track),
+        "pitch_accuracy": measure.pitch_accuracy(song.vocal, sr=sr, melody_notes=notes, track=track),
         "median_f0_midi": med,
         "persona_median_midi": persona_midi,
         "persona_delta_st": (med - persona_midi) if persona_midi is not None and not math.isnan(med) else None,
@@ -306,8 +306,8 @@ def measure_song(song, *, lyrics: str, persona: dict | None) -> dict:
         "tempo_ok": measure.tempo_matches(tempo, target_tempo, TEMPO_TOL),
         "chorus_vs_chorus": cc,
         "chorus_vs_verse": cv,
-        "lufs": measure.integrated_lufs(song.mix, sr),
-        "true_peak": measure.true_peak_dbtp(song.mix, sr),
+        "lufs": measure.integrated_lufs(song.mix, sr=sr),
+        "true_peak": measure.true_peak_dbtp(song.mix, sr=sr),
         "_track": track,
         "_notes": notes,
     }

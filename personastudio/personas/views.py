@@ -1,20 +1,17 @@
 import math
 
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _, ngettext
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
-from . import services
+from . import selectors, services
 from .forms import PersonaEditForm, PersonaForm
 from .models import Persona
 
 
 def persona_list(request):
-    personas = (Persona.objects.filter(owner=request.user).select_related("source_clip", "voice_check")
-                .annotate(song_count=Count("generations")))
-    return render(request, "personas/list.html", {"personas": personas})
+    return render(request, "personas/list.html", {"personas": selectors.persona_list(owner=request.user)})
 
 
 def _seconds(value: str | None) -> str | None:

@@ -538,7 +538,7 @@ def _level(x: np.ndarray, db: float, *, notes: list[Note] | None = None, sr: int
 _PANNED_MONO_DB = -3.01
 
 
-def band_length_samples(score: Score, sr: int) -> int:
+def band_length_samples(score: Score, *, sr: int) -> int:
     return int(np.ceil(score.duration_s * sr)) + 1
 
 
@@ -549,7 +549,7 @@ def lead_melody(score: Score) -> list[Note]:
 
 def oscillator_parts(score: Score, *, sr: int, seed: int, play_melody: bool = False) -> dict[str, np.ndarray]:
     """The band synthesised here, unlevelled: stereo "drums", "bass", "chords", "counter", "melody"."""
-    n = band_length_samples(score, sr)
+    n = band_length_samples(score, sr=sr)
     rng = np.random.default_rng(seed & 0x7FFFFFFF)
     genre = score.style.genre
     parts = {"drums": _render_drums(score, sr, n, rng), "bass": _render_bass(score, sr, n),
@@ -602,7 +602,7 @@ def render_band(score: Score, *, sr: int, seed: int, play_melody: bool = False) 
     """
     stems = band_stems(oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody), score, sr=sr)
     if not stems:
-        return np.zeros((band_length_samples(score, sr), 2), dtype=np.float32)
+        return np.zeros((band_length_samples(score, sr=sr), 2), dtype=np.float32)
     return sum(stems.values()).astype(np.float32)
 
 

@@ -86,7 +86,7 @@ def grid_offset_s(at_s: float, period_s: float, phase_s: float = 0.0) -> float:
     return float((at_s - phase_s) % period_s)
 
 
-def estimate_tempo(samples: np.ndarray, sr: int) -> tuple[float, float]:
+def estimate_tempo(samples: np.ndarray, *, sr: int) -> tuple[float, float]:
     """(bpm, first beat in seconds) by beat tracking; (0, 0) when no beat is found.
 
     The tempo is folded into 70–160 BPM, where the composer writes (half/double time is the
@@ -111,7 +111,7 @@ def estimate_tempo(samples: np.ndarray, sr: int) -> tuple[float, float]:
     return round(bpm, 1), phase
 
 
-def estimate_key(samples: np.ndarray, sr: int) -> tuple[int, str] | None:
+def estimate_key(samples: np.ndarray, *, sr: int) -> tuple[int, str] | None:
     """(tonic pitch class 0–11, "major"|"minor") from the average chroma; None for silence."""
     x = _mono(samples)
     if not np.any(x) or len(x) < sr:

@@ -51,12 +51,12 @@ def note_fields(note) -> tuple[float, float, float]:
 
 # --------------------------------------------------------------------------- pitch
 
-def f0_track(vocal: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+def f0_track(vocal: np.ndarray, *, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """(times_s, f0_hz) per 10 ms frame; f0 is 0 where the frame is quiet, unpitched or aperiodic."""
     x = _mono(vocal)
     if len(x) < int(0.05 * sr) or not np.any(x):
         return np.zeros(0), np.zeros(0)
-    f0 = voiced_f0(_to_analysis_rate(x, sr))
+    f0 = voiced_f0(x, sr=sr)
     return np.arange(len(f0)) * FRAME_S, f0
 
 
@@ -75,7 +75,7 @@ def _note_targets(times: np.ndarray, notes: Iterable, edge_s: float, tail_s: flo
     return target
 
 
-def pitch_accuracy(vocal: np.ndarray, sr: int, melody_notes: Sequence, *, tolerance_cents: float = 50.0,
+def pitch_accuracy(vocal: np.ndarray, *, sr: int, melody_notes: Sequence, tolerance_cents: float = 50.0,
                    edge_s: float = 0.05, tail_s: float = 0.02, track=None) -> float:
     """Share of voiced frames inside notes whose F0 is within ``tolerance_cents`` of the note.
 
@@ -84,7 +84,7 @@ def pitch_accuracy(vocal: np.ndarray, sr: int, melody_notes: Sequence, *, tolera
     note-level singing evaluation. An octave error is a miss. Returns NaN when
     no voiced frame falls inside a note.
     """
-    times, f0 = track if track is not None else f0_track(vocal, sr)
+    times, f0 = track if track is not None else f0_track(vocal, sr=sr)
     target = _note_targets(times, melody_notes, edge_s, tail_s)
     use = (f0 > 0) & ~np.isnan(target)
     if not np.any(use):
@@ -93,9 +93,9 @@ def pitch_accuracy(vocal: np.ndarray, sr: int, melody_notes: Sequence, *, tolera
     return float(np.mean(np.abs(cents) <= tolerance_cents))
 
 
-def median_f0_midi(vocal: np.ndarray, sr: int, *, track=None) -> float:
+def median_f0_midi(vocal: np.ndarray, *, sr: int, track=None) -> float:
     """Median voiced pitch as a MIDI number (NaN when nothing is voiced)."""
-    _, f0 = track if track is not None else f0_track(vocal, sr)
+    _, f0 = track if track is not None else f0_track(vocal, sr=sr)
     voiced = f0[f0 > 0]
     if not len(voiced):
         return float("nan")
@@ -117,7 +117,7 @@ def _frame_level_db(x16: np.ndarray, n_frames: int, *, window_s: float = 0.02) -
     return 10.0 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
 
 
-def syllable_onset_times(vocal: np.ndarray, sr: int, *, min_gap_s: float = MIN_SYLLABLE_GAP_S,
+def syllable_onset_times(vocal: np.ndarray, *, sr: int, min_gap_s: float = MIN_SYLLABLE_GAP_S,
                          track=None) -> np.ndarray:
     """Times (s) of sung syllables in a (mostly) solo vocal stem, by counting syllable nuclei.
 
@@ -130,7 +130,7 @@ def syllable_onset_times(vocal: np.ndarray, sr: int, *, min_gap_s: float = MIN_S
     Tried before and dropped: spectral flux (counts vibrato and the limiter's
     ducking, about 2x), voiced-run starts plus pitch steps (+40 to +150 %).
     """
-    times, f0 = track if track is not None else f0_track(vocal, sr)
+    times, f0 = track if track is not None else f0_track(vocal, sr=sr)
     if not len(f0) or not np.any(f0 > 0):
         return np.zeros(0)
     x16 = _to_analysis_rate(_mono(vocal), sr)
@@ -142,9 +142,9 @@ def syllable_onset_times(vocal: np.ndarray, sr: int, *, min_gap_s: float = MIN_S
     return np.asarray(voiced, dtype=float) * FRAME_S
 
 
-def syllable_onsets(vocal: np.ndarray, sr: int, *, min_gap_s: float = MIN_SYLLABLE_GAP_S, track=None) -> int:
+def syllable_onsets(vocal: np.ndarray, *, sr: int, min_gap_s: float = MIN_SYLLABLE_GAP_S, track=None) -> int:
     """Number of sung syllable onsets in a vocal stem (see :func:`syllable_onset_times`)."""
-    return int(len(syllable_onset_times(vocal, sr, min_gap_s=min_gap_s, track=track)))
+    return int(len(syllable_onset_times(vocal, sr=sr, min_gap_s=min_gap_s, track=track)))
 
 
 # --------------------------------------------------------------------------- tempo
@@ -152,7 +152,7 @@ def syllable_onsets(vocal: np.ndarray, sr: int, *, min_gap_s: float = MIN_SYLLAB
 TEMPO_SR = 22050
 
 
-def tempo_bpm(mix: np.ndarray, sr: int) -> float:
+def tempo_bpm(mix: np.ndarray, *, sr: int) -> float:
     """Global tempo from ``librosa.beat.beat_track`` on the mono mix (0 when no beat is found)."""
     x = _mono(mix)
     if not np.any(x):
@@ -196,7 +196,7 @@ def _aligned_cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(num[ok] / den[ok])) if np.any(ok) else float("nan")
 
 
-def chorus_similarity(mix: np.ndarray, sr: int, section_spans: Sequence[tuple[str, float, float]]) -> tuple[float, float]:
+def chorus_similarity(mix: np.ndarray, *, sr: int, section_spans: Sequence[tuple[str, float, float]]) -> tuple[float, float]:
     """(chorus vs chorus, chorus vs verse): mean cosine similarity of time-aligned chroma.
 
     Each pair of section occurrences is aligned at its start and compared frame

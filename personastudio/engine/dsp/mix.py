@@ -31,7 +31,7 @@ def _as2d(x: np.ndarray) -> np.ndarray:
     return x[:, None] if x.ndim == 1 else x
 
 
-def integrated_lufs(samples: np.ndarray, sr: int) -> float:
+def integrated_lufs(samples: np.ndarray, *, sr: int) -> float:
     """Integrated loudness in LUFS (mono (n,) or multichannel (n, c))."""
     x = np.asarray(samples, dtype=np.float64)
     if x.shape[0] < int(0.4 * sr) + 1:
@@ -66,7 +66,7 @@ def _oversampled_peak_env(x2: np.ndarray, floor: float = 0.0) -> np.ndarray:
     return env
 
 
-def true_peak_dbtp(samples: np.ndarray, sr: int) -> float:
+def true_peak_dbtp(samples: np.ndarray, *, sr: int) -> float:
     """True peak in dBTP (4x oversampling)."""
     x2 = _as2d(samples)
     if x2.size == 0 or not np.any(x2):
@@ -144,8 +144,8 @@ def mix_song(vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: i
     if not np.any(vocal) and not np.any(backing):
         return MixedSong(mix=band.copy(), stems=parts, band_names=names)
     # level the vocal ~2 LU above the band (from the backing alone when only backing lines are sung)
-    lv = integrated_lufs(vocal if np.any(vocal) else backing.mean(axis=1), sr)
-    lb = integrated_lufs(band, sr)
+    lv = integrated_lufs(vocal if np.any(vocal) else backing.mean(axis=1), sr=sr)
+    lb = integrated_lufs(band, sr=sr)
     vocal_gain = 10 ** ((lb + 2.0 - lv) / 20) if lb > SILENCE_LUFS else 1.0
     vocal = vocal * vocal_gain
     # sidechain-style ducking of the band
@@ -200,20 +200,20 @@ def master_curve(stereo: np.ndarray, *, sr: int, target_lufs: float = -14.0,
     if not np.any(x2):
         return x2.astype(np.float32), np.ones(n)
     ceiling = 10 ** ((ceiling_dbtp - 0.25) / 20)
-    gain = 10 ** ((target_lufs - integrated_lufs(x2, sr)) / 20)
+    gain = 10 ** ((target_lufs - integrated_lufs(x2, sr=sr)) / 20)
     curve = np.full(n, gain)
     for _ in range(6):
         y = x2 * curve[:, None]
         lim = _limiter_gain(y, sr, ceiling)
         curve = curve * lim
         y = x2 * curve[:, None]
-        l = integrated_lufs(y, sr)
-        tp = true_peak_dbtp(y, sr)
+        l = integrated_lufs(y, sr=sr)
+        tp = true_peak_dbtp(y, sr=sr)
         if abs(l - target_lufs) <= 0.4 and tp <= ceiling_dbtp:
             break
         curve = curve * 10 ** ((target_lufs - l) / 20)
     y = x2 * curve[:, None]
-    tp = true_peak_dbtp(y, sr)
+    tp = true_peak_dbtp(y, sr=sr)
     if tp > ceiling_dbtp:  # last resort: trim a little
         trim = 10 ** ((ceiling_dbtp - 0.05 - tp) / 20)
         curve *= trim

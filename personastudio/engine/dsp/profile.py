@@ -85,7 +85,7 @@ def voice_profile(samples: np.ndarray, *, sr: int) -> VoiceProfile:
     if len(samples) < sr * 0.1 or not np.any(samples):
         return VoiceProfile()
     x = _to_analysis_rate(samples, sr)
-    f0 = voiced_f0(x)
+    f0 = voiced_f0(x, sr=PROFILE_SR_HZ)
     voiced = f0[f0 > 0]
     if len(voiced) == 0:
         return VoiceProfile()
@@ -111,9 +111,22 @@ def _to_analysis_rate(samples: np.ndarray, sr: int) -> np.ndarray:
     return resample(samples, sr_from=sr, sr_to=PROFILE_SR_HZ)
 
 
-def voiced_f0(x: np.ndarray) -> np.ndarray:
-    """F0 per 10 ms frame of 16 kHz audio, 0 where the frame is not clearly voiced."""
-    x = np.ascontiguousarray(x, dtype=np.float64)
+def voiced_f0(samples: np.ndarray, *, sr: int) -> np.ndarray:
+    """F0 where the voice is clearly voiced, measured at the profile rate.
+
+    Parameters
+    ----------
+    samples : np.ndarray, shape (n,)
+        Mono audio.
+    sr : int
+        Its rate in Hz; it is resampled to ``PROFILE_SR_HZ`` first when it differs.
+
+    Returns
+    -------
+    f0_hz : np.ndarray, shape (frames,)
+        F0 in Hz per ``FRAME_PERIOD_MS`` frame, 0 where the frame is quiet, unpitched or aperiodic.
+    """
+    x = np.ascontiguousarray(_to_analysis_rate(samples, sr), dtype=np.float64)
     f0, times = pyworld.dio(x, PROFILE_SR_HZ, f0_floor=F0_FLOOR_HZ, f0_ceil=F0_CEIL_HZ, frame_period=FRAME_PERIOD_MS)
     f0 = pyworld.stonemask(x, f0, times, PROFILE_SR_HZ)
     centres = np.round(times * PROFILE_SR_HZ).astype(int)
@@ -246,7 +259,7 @@ def _reference_envelope(register: str) -> np.ndarray | None:
     except Exception:  # no eSpeak NG: keep formant_ratio at 1.0
         return None
     x = _to_analysis_rate(np.asarray(spoken.samples, dtype=np.float64), spoken.sr)
-    envelope, _ = _mean_envelope(x, voiced_f0(x))
+    envelope, _ = _mean_envelope(x, voiced_f0(x, sr=PROFILE_SR_HZ))
     return envelope
 
 

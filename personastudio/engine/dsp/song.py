@@ -91,7 +91,7 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
     raw_parts = (sampled_parts(score, sr=sr, play_melody=play_melody) if sampled
                  else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody))
     band = band_stems(raw_parts, score, sr=sr)
-    n = band_length_samples(score, sr)
+    n = band_length_samples(score, sr=sr)
     if sing and neural:
         lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
         lead, backing = neural_singer.sing(lines, voice=voice, sr=sr, n_samples=n, influence=influence)

@@ -1,7 +1,7 @@
 """The singing voice: eSpeak NG speaks the words, WORLD turns the speech into song.
 
 1. ``speak_line`` has eSpeak NG (the ``espeakng-loader`` wheel, driven through
-   ctypes, synchronous mode with phoneme events) say a line in English (``en``)
+   ``dsp.espeak``, synchronous mode with phoneme events) say a line in English (``en``)
    or Mandarin (``cmn``). Phoneme events give the start of each phoneme; every
    vowel phoneme is the nucleus of a syllable (Mandarin: every Han character is
    one syllable), consonants before it are its onset, consonants after it and
@@ -14,16 +14,14 @@
    frequency axis (``formant_ratio``), adds aperiodicity for breathiness and
    resynthesises.
 
-No Django here: numpy, scipy, pyworld and ctypes only.
+No Django here: numpy, scipy and pyworld (eSpeak NG through ``dsp.espeak``).
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import math
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -31,6 +29,7 @@ import numpy as np
 from scipy import ndimage
 import pyworld
 
+from . import espeak
 from .audio_io import resample
 
 FRAME_PERIOD_MS = 5.0
@@ -71,101 +70,6 @@ class VoiceSettings:
     envelope_bank: dict | None = None  # engine.voice.envelope_transfer.build_bank of the persona's clip
 
 
-# --------------------------------------------------------------------------- eSpeak NG
-
-
-class _Event(ctypes.Structure):
-    # espeak_EVENT from speak_lib.h
-    _fields_ = [
-        ("type", ctypes.c_int),
-        ("unique_identifier", ctypes.c_uint),
-        ("text_position", ctypes.c_int),
-        ("length", ctypes.c_int),
-        ("audio_position", ctypes.c_int),
-        ("sample", ctypes.c_int),
-        ("user_data", ctypes.c_void_p),
-        ("id", ctypes.c_char * 8),  # union {int number; const char *name; char string[8]}
-    ]
-
-
-_CALLBACK_TYPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                  ctypes.POINTER(_Event))
-_EV_LIST_TERMINATED, _EV_WORD, _EV_PHONEME = 0, 1, 7
-_AUDIO_OUTPUT_SYNCHRONOUS = 2
-_INIT_PHONEME_EVENTS, _INIT_PHONEME_IPA, _INIT_DONT_EXIT = 0x0001, 0x0002, 0x8000
-_CHARS_UTF8 = 1
-_POS_CHARACTER = 1
-_PARAM_RATE, _PARAM_VOLUME, _PARAM_PITCH, _PARAM_RANGE, _PARAM_WORDGAP = 1, 2, 3, 4, 7
-
-_LOCK = threading.Lock()  # eSpeak NG keeps global state and is not re-entrant
-_ENGINE: dict = {}
-_CAPTURE: dict = {"chunks": [], "events": []}
-
-
-def _on_synth(wav, n, events):  # called by eSpeak NG, inside _LOCK, on the calling thread
-    if wav and n > 0:
-        _CAPTURE["chunks"].append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
-    i = 0
-    while events[i].type != _EV_LIST_TERMINATED:
-        ev = events[i]
-        if ev.type == _EV_PHONEME:
-            name = bytes(ev.id).split(b"\0", 1)[0].decode("utf-8", "replace")
-            _CAPTURE["events"].append((_EV_PHONEME, ev.audio_position, name, 0, 0))
-        elif ev.type == _EV_WORD:
-            _CAPTURE["events"].append((_EV_WORD, ev.audio_position, "", ev.text_position, ev.length))
-        i += 1
-    return 0
-
-
-_CALLBACK = _CALLBACK_TYPE(_on_synth)  # module-level: must outlive every call
-
-
-def _engine() -> dict:
-    """Load and initialise libespeak-ng once (call with _LOCK held)."""
-    if not _ENGINE:
-        import espeakng_loader
-
-        lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        lib.espeak_Initialize.restype = ctypes.c_int
-        lib.espeak_SetSynthCallback.argtypes = [_CALLBACK_TYPE]
-        lib.espeak_SetSynthCallback.restype = None
-        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        lib.espeak_SetVoiceByName.restype = ctypes.c_int
-        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-        lib.espeak_SetParameter.restype = ctypes.c_int
-        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
-                                     ctypes.c_uint, ctypes.c_uint, ctypes.POINTER(ctypes.c_uint),
-                                     ctypes.c_void_p]
-        lib.espeak_Synth.restype = ctypes.c_int
-        data = espeakng_loader.get_data_path().encode()
-        sr = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data,
-                                   _INIT_DONT_EXIT | _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA)
-        if sr <= 0:
-            raise RuntimeError("eSpeak NG failed to initialise")
-        lib.espeak_SetSynthCallback(_CALLBACK)
-        _ENGINE.update(lib=lib, sr=int(sr))
-    return _ENGINE
-
-
-def _espeak(text: str, voice_name: str) -> tuple[np.ndarray, int, list]:
-    with _LOCK:
-        eng = _engine()
-        lib = eng["lib"]
-        _CAPTURE["chunks"], _CAPTURE["events"] = [], []
-        lib.espeak_SetVoiceByName(voice_name.encode())
-        # Parameters are sticky across calls: set all of them every time.
-        for param, value in ((_PARAM_RATE, 165), (_PARAM_VOLUME, 100), (_PARAM_PITCH, 50),
-                             (_PARAM_RANGE, 10), (_PARAM_WORDGAP, 0)):
-            lib.espeak_SetParameter(param, value, 0)
-        data = text.encode("utf-8")
-        lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
-        chunks, events = _CAPTURE["chunks"], _CAPTURE["events"]
-        _CAPTURE["chunks"], _CAPTURE["events"] = [], []
-    audio = np.concatenate(chunks).astype(np.float64) / 32768.0 if chunks else np.zeros(0)
-    return audio, eng["sr"], events
-
-
 # --------------------------------------------------------------------------- syllables
 
 _VOWEL_CHARS = set("aeiouyæɐɑɒɔəɘɚɛɜɝɞɤɨɪɯɵøœɶʉʊʌʏɿʅᵻɯ")
@@ -198,7 +102,7 @@ def _syllables_from_events(events: list, duration_s: float, text: str, language:
     word, han = -1, False
     timeline = []
     for kind, pos_ms, name, text_pos, length in events:
-        if kind == _EV_WORD:
+        if kind == espeak.EVENT_WORD:
             word += 1
             chunk = text[max(text_pos - 1, 0):max(text_pos - 1, 0) + max(length, 0)]
             han = language == "zh" and len(chunk) == 1 and _is_han(chunk)
@@ -274,7 +178,7 @@ def _espeak_language(language: str) -> str:
 def _speak_cached(text: str, language: str, voice: str) -> SpokenLine:
     variant = "+m3" if voice == "male" else "+f3"
     name = ("cmn" if language == "zh" else "en") + variant
-    audio, sr, events = _espeak(text, name)
+    audio, sr, events = espeak.synthesize(text, name)
     audio.setflags(write=False)
     if not len(audio):
         return SpokenLine(samples=audio, sr=sr, syllables=[], language=language)
@@ -457,7 +361,6 @@ def sing_line(spoken: SpokenLine, notes: list[tuple[float, float, float]], *, vo
     groups = _align_notes(notes, len(syllables))
     world = _analyse(spoken)
     n_src = len(world.f0)
-    src_end = (n_src - 1) * _FP
 
     # Where each syllable goes in song time.
     starts = np.array([g[0][0] for g in groups])

@@ -34,12 +34,11 @@
    Rests (>= 0.25 s at a word boundary) split a line into phrases rendered
    separately, so they are silent and cost nothing.
 
-No Django here: numpy, scipy, onnx, onnxruntime, pypinyin and ctypes only.
+No Django here: numpy, scipy, onnx, onnxruntime and pypinyin only (eSpeak NG through dsp.espeak).
 """
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import hashlib
 import io
@@ -57,6 +56,7 @@ from fractions import Fraction
 import numpy as np
 from scipy.signal import resample_poly
 
+from ..dsp import espeak
 from ..dsp.audio_io import resample
 from . import weights
 
@@ -316,31 +316,6 @@ def stock_style(register: str) -> np.ndarray:
 # --------------------------------------------------------------------------- phonemes: English
 
 
-_TTP_IPA, _TTP_TIE = 0x02, 0x80
-
-
-def _espeak_ipa(text: str, voice: str) -> str:
-    """eSpeak NG's IPA for `text`, clauses joined by spaces, multi-letter phonemes tied with ^."""
-    from personastudio.engine.dsp.voice import _LOCK, _engine
-
-    mode = _TTP_IPA | _TTP_TIE | (ord("^") << 8)
-    out = []
-    with _LOCK:
-        lib = _engine()["lib"]
-        fn = lib.espeak_TextToPhonemes
-        fn.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
-        fn.restype = ctypes.c_char_p
-        lib.espeak_SetVoiceByName(voice.encode())
-        buf = ctypes.c_char_p(text.encode("utf-8"))
-        keep = buf  # the pointer walks through this buffer: keep it alive
-        while buf.value:
-            res = fn(ctypes.byref(buf), 1, mode)  # 1: espeakCHARS_UTF8; advances buf by one clause
-            if res:
-                out.append(res.decode("utf-8", "replace"))
-        del keep
-    return " ".join(out)
-
-
 # eSpeak IPA -> Kokoro's symbols (as misaki's EspeakFallback for en-us); longest first.
 _E2K = sorted({
     "ʔˌn\u0329": "tᵊn", "ʔn\u0329": "tᵊn", "ʔn": "tᵊn", "ʔ": "t",
@@ -353,7 +328,7 @@ _E2K = sorted({
 
 def _english_phonemes(text: str) -> str:
     """Kokoro symbols for English `text` (words separated by spaces)."""
-    ps = re.sub(r"\([a-z-]+\)", "", _espeak_ipa(text, "en-us"))  # language-switch flags
+    ps = re.sub(r"\([a-z-]+\)", "", espeak.text_to_ipa(text, "en-us"))  # language-switch flags
     for old, new in _E2K:
         ps = ps.replace(old, new)
     ps = re.sub(r"(\S)\u0329", r"ᵊ\1", ps).replace("\u0329", "")  # syllabic n̩ -> ᵊn

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
-import math
 
 from django import template
 from django.utils.html import escape, format_html

@@ -56,8 +56,8 @@ def test_the_join_has_no_click_and_no_gap(extended):
 
 def test_the_extension_is_mastered_like_every_song(extended):
     joined = extended[2]
-    assert abs(integrated_lufs(joined.mix, SR) - (-14.0)) <= 0.5
-    assert true_peak_dbtp(joined.mix, SR) <= -1.0
+    assert abs(integrated_lufs(joined.mix, sr=SR) - (-14.0)) <= 0.5
+    assert true_peak_dbtp(joined.mix, sr=SR) <= -1.0
     # the stems still add up to the mix, so separating an extension stays exact
     assert np.abs(joined.vocal[:, None] + joined.band - joined.mix).max() < 0.1
 
@@ -125,10 +125,10 @@ def _clicks(bpm: float, seconds: float = 12.0) -> np.ndarray:
 
 
 def test_an_unknown_songs_tempo_is_measured():
-    bpm, phase = extend.estimate_tempo(_clicks(120.0), SR)
+    bpm, phase = extend.estimate_tempo(_clicks(120.0), sr=SR)
     assert bpm == pytest.approx(120.0, rel=0.04)
     assert 0 <= phase < 0.5
-    assert extend.estimate_tempo(np.zeros(SR * 3, np.float32), SR) == (0.0, 0.0)
+    assert extend.estimate_tempo(np.zeros(SR * 3, np.float32), sr=SR) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize("chords, expected", [
@@ -139,4 +139,4 @@ def test_an_unknown_songs_key_is_estimated(chords, expected):
     t = np.arange(SR) / SR
     bars = [sum(np.sin(2 * np.pi * 440 * 2 ** ((m - 69) / 12) * t) for m in chord) for chord in chords]
     x = (0.2 * np.concatenate(bars * 2)).astype(np.float32)
-    assert extend.estimate_key(x, SR) == expected
+    assert extend.estimate_key(x, sr=SR) == expected

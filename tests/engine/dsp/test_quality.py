@@ -79,42 +79,42 @@ def test_song_length_is_short(songs, name):
 @pytest.mark.parametrize("name", SONGS)
 def test_pitch_accuracy(songs, name):
     song = songs[name]
-    acc = measure.pitch_accuracy(song.vocal, song.sr, song.score.melody, tolerance_cents=50)
+    acc = measure.pitch_accuracy(song.vocal, sr=song.sr, melody_notes=song.score.melody, tolerance_cents=50)
     assert acc >= 0.85
 
 
 @pytest.mark.parametrize("name", SONGS)
 def test_tempo(songs, name):
     song = songs[name]
-    bpm = measure.tempo_bpm(song.mix, song.sr)
+    bpm = measure.tempo_bpm(song.mix, sr=song.sr)
     assert measure.tempo_matches(bpm, song.score.style.tempo_bpm, tol=0.04), (bpm, song.score.style.tempo_bpm)
 
 
 @pytest.mark.parametrize("name", SONGS)
 def test_chorus_repeats(songs, name):
     song = songs[name]
-    cc, cv = measure.chorus_similarity(song.mix, song.sr, song.score.section_spans)
+    cc, cv = measure.chorus_similarity(song.mix, sr=song.sr, section_spans=song.score.section_spans)
     assert cc > cv, (cc, cv)
 
 
 @pytest.mark.parametrize("name", SONGS)
 def test_loudness_and_peak(songs, name):
     song = songs[name]
-    assert abs(measure.integrated_lufs(song.mix, song.sr) + 14.0) <= 1.0
-    assert measure.true_peak_dbtp(song.mix, song.sr) <= -1.0
+    assert abs(measure.integrated_lufs(song.mix, sr=song.sr) + 14.0) <= 1.0
+    assert measure.true_peak_dbtp(song.mix, sr=song.sr) <= -1.0
 
 
 @pytest.mark.parametrize("name", SONGS)
 def test_syllable_onsets_track_syllables(songs, name):
     song = songs[name]
     n = _syllables(song)
-    onsets = measure.syllable_onsets(song.vocal, song.sr)
+    onsets = measure.syllable_onsets(song.vocal, sr=song.sr)
     assert abs(onsets - n) <= 0.15 * n, (onsets, n)
 
 
 def test_persona_register(low_persona):
     profile, song = low_persona
-    delta = measure.median_f0_midi(song.vocal, song.sr) - hz_to_midi(profile["median_hz"])
+    delta = measure.median_f0_midi(song.vocal, sr=song.sr) - hz_to_midi(profile["median_hz"])
     assert abs(delta) <= 2.0, delta
 
 
@@ -130,7 +130,7 @@ def _click_track(bpm: float, seconds: float, sr: int = 22050) -> np.ndarray:
 
 
 def test_click_track_at_120_bpm_measures_120():
-    bpm = measure.tempo_bpm(_click_track(120, 20), 22050)
+    bpm = measure.tempo_bpm(_click_track(120, 20), sr=22050)
     assert abs(bpm - 120) <= 0.04 * 120, bpm
 
 
@@ -150,43 +150,43 @@ def _line(midis, note_s, gap_s):
 
 def test_sung_line_on_known_notes_is_accurate():
     x, notes = _line([60, 62, 64, 65, 67, 65, 64, 62, 60, 57], 0.5, 0.05)
-    assert measure.pitch_accuracy(x, SR, notes) >= 0.95
-    assert abs(measure.median_f0_midi(x, SR) - np.median([n[2] for n in notes])) < 1.0
+    assert measure.pitch_accuracy(x, sr=SR, melody_notes=notes) >= 0.95
+    assert abs(measure.median_f0_midi(x, sr=SR) - np.median([n[2] for n in notes])) < 1.0
 
 
 def test_octave_errors_are_misses():
     x, notes = _line([60, 62, 64, 65, 67], 0.5, 0.05)
     wrong = [(s, d, m + 12) for s, d, m in notes]
-    assert measure.pitch_accuracy(x, SR, wrong) < 0.05
+    assert measure.pitch_accuracy(x, sr=SR, melody_notes=wrong) < 0.05
 
 
 def test_pitch_accuracy_ignores_frames_outside_notes():
     x, notes = _line([60, 64, 67, 64], 0.5, 0.2)
     x = np.concatenate([x, synth_sung_line([70, 71], sr=SR, note_s=0.5, seed=2)])  # unscored singing
-    assert measure.pitch_accuracy(x, SR, notes) >= 0.95
+    assert measure.pitch_accuracy(x, sr=SR, melody_notes=notes) >= 0.95
 
 
 @pytest.mark.parametrize("n", [8, 20])
 def test_separated_syllables_are_counted(n):
     midis = [60 + (3 * k) % 7 for k in range(n)]
     x, _ = _line(midis, 0.3, 0.08)
-    count = measure.syllable_onsets(x, SR)
+    count = measure.syllable_onsets(x, sr=SR)
     assert abs(count - n) <= max(1, 0.15 * n), count
 
 
 def test_legato_pitch_changes_are_counted():
     midis = [60, 62, 64, 65, 67, 69, 67, 65, 64, 62, 60, 64]
     x, _ = _line(midis, 0.3, 0.0)
-    count = measure.syllable_onsets(x, SR)
+    count = measure.syllable_onsets(x, sr=SR)
     assert abs(count - len(midis)) <= 0.15 * len(midis), count
 
 
 def test_silence_measures_nothing():
     silence = np.zeros(SR * 2, dtype=np.float32)
-    assert measure.syllable_onsets(silence, SR) == 0
-    assert np.isnan(measure.median_f0_midi(silence, SR))
-    assert np.isnan(measure.pitch_accuracy(silence, SR, [(0.0, 1.0, 60.0)]))
-    assert measure.tempo_bpm(silence, SR) == 0.0
+    assert measure.syllable_onsets(silence, sr=SR) == 0
+    assert np.isnan(measure.median_f0_midi(silence, sr=SR))
+    assert np.isnan(measure.pitch_accuracy(silence, sr=SR, melody_notes=[(0.0, 1.0, 60.0)]))
+    assert measure.tempo_bpm(silence, sr=SR) == 0.0
 
 
 def test_chorus_similarity_prefers_repeats():
@@ -200,6 +200,6 @@ def test_chorus_similarity_prefers_repeats():
     chorus = np.concatenate([chord([55, 59, 62], 2), chord([52, 55, 59], 2)])
     mix = np.concatenate([verse, chorus, verse, chorus]).astype(np.float32)
     spans = [("verse", 0, 4), ("chorus", 4, 8), ("verse", 8, 12), ("chorus", 12, 16)]
-    cc, cv = measure.chorus_similarity(mix, sr, spans)
+    cc, cv = measure.chorus_similarity(mix, sr=sr, section_spans=spans)
     assert cc > 0.95 and cv < cc - 0.2, (cc, cv)
-    assert np.isnan(measure.chorus_similarity(mix, sr, [("verse", 0, 4), ("chorus", 4, 8)])[0])
+    assert np.isnan(measure.chorus_similarity(mix, sr=sr, section_spans=[("verse", 0, 4), ("chorus", 4, 8)])[0])

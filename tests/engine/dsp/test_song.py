@@ -57,8 +57,8 @@ def test_loudness_peak_and_shape(song):
     assert song.mix.dtype == np.float32 and song.mix.ndim == 2 and song.mix.shape[1] == 2
     assert song.band.shape == song.mix.shape
     assert song.vocal.ndim == 1 and len(song.vocal) == len(song.mix)
-    assert abs(integrated_lufs(song.mix, SR) - (-14.0)) <= 1.0
-    assert true_peak_dbtp(song.mix, SR) <= -1.0
+    assert abs(integrated_lufs(song.mix, sr=SR) - (-14.0)) <= 1.0
+    assert true_peak_dbtp(song.mix, sr=SR) <= -1.0
     assert 20 <= song.duration_s <= 60
     assert abs(song.duration_s - len(song.mix) / SR) < 1e-6
     assert song.vocal.any()
@@ -101,8 +101,8 @@ def test_lead_pitch_follows_melody(song):
 def test_instrumental_has_silent_vocal():
     r = render_song(lyrics=SHORT, tags="rock", seed=3, make_instrumental=True, sr=SR)
     assert not r.vocal.any()
-    assert abs(integrated_lufs(r.mix, SR) + 14.0) <= 1.0
-    assert true_peak_dbtp(r.mix, SR) <= -1.0
+    assert abs(integrated_lufs(r.mix, sr=SR) + 14.0) <= 1.0
+    assert true_peak_dbtp(r.mix, sr=SR) <= -1.0
     r = render_song(lyrics="", tags="", seed=3, sr=SR)
     assert not r.vocal.any()
     assert 24 <= r.duration_s <= 40
@@ -133,7 +133,7 @@ def test_master_handles_silence_and_mono():
     x = (rng.standard_normal((SR * 3, 2)) * 0.01).astype(np.float32)
     x[1000] = 0.9
     out, g = master(x, sr=SR)
-    assert abs(integrated_lufs(out, SR) + 14) <= 1.0 and true_peak_dbtp(out, SR) <= -1.0
+    assert abs(integrated_lufs(out, sr=SR) + 14) <= 1.0 and true_peak_dbtp(out, sr=SR) <= -1.0
 
 
 def test_lyrics_of_backing_lines_only_are_still_sung():

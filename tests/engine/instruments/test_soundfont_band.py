@@ -67,7 +67,7 @@ def test_a_part_is_the_same_samples_whatever_was_played_before():
 def test_the_sampled_parts_follow_the_score_and_the_song_uses_them():
     score = _score("folk")
     parts = sampled_parts(score, sr=SR, play_melody=True)
-    n = band_length_samples(score, SR)
+    n = band_length_samples(score, sr=SR)
     assert set(parts) == {"drums", "bass", "chords", "counter", "melody"} - ({"counter"} if not score.counter else set())
     assert all(p.shape == (n, 2) and np.abs(p).max() > 0.01 for p in parts.values())
     song = render_song(lyrics=LYRICS, tags="folk", seed=4, sr=SR, singer_name="formant")

@@ -54,14 +54,14 @@ def test_a_sung_clip_is_on_its_notes(register):
     beat = 60.0 / take.bpm
     assert all(0.99 * beat <= d <= 2.01 * beat for _, d, _ in take.notes)
 
-    track = measure.f0_track(take.samples, SR)
-    assert measure.pitch_accuracy(take.samples, SR, take.notes, track=track) >= 0.9  # within 50 cents
+    track = measure.f0_track(take.samples, sr=SR)
+    assert measure.pitch_accuracy(take.samples, sr=SR, melody_notes=take.notes, track=track) >= 0.9  # within 50 cents
     times, f0 = track
     inside = np.zeros(len(times), bool)  # the singing is where the notes are: the note middles are voiced
     for start, dur, _ in take.notes:
         inside |= (times >= start + 0.05) & (times < start + dur - 0.1)
     assert np.mean(f0[inside] > 0) >= 0.85
-    assert abs(measure.median_f0_midi(None, SR, track=track) - np.median(midis)) < 2.0
+    assert abs(measure.median_f0_midi(None, sr=SR, track=track) - np.median(midis)) < 2.0
 
 
 def test_same_seed_same_clip_other_seed_other_tune():

@@ -31,6 +31,9 @@ def resample(samples: np.ndarray, *, sr_from: int, sr_to: int) -> np.ndarray:
 class AudioDecodeError(Exception):
     """The bytes are not audio we can read. The message is a sentence for the user."""
 
+    #: Seconds of the source decoded before the refusal (0: refused from the headers, nothing decoded).
+    decoded_s: float = 0.0
+
 
 class NotAudioError(AudioDecodeError):
     def __init__(self):
@@ -49,6 +52,58 @@ class AudioTooLongError(AudioDecodeError):
         super().__init__(f"The audio is longer than {max_duration_s:.0f} seconds.")
 
 
+class TooManyChannelsError(AudioDecodeError):
+    def __init__(self, channels: int, max_channels: int):
+        self.channels, self.max_channels = channels, max_channels
+        super().__init__(f"The audio has {channels} channels; at most {max_channels} can be read. "
+                         "Mix it down to stereo and upload again.")
+
+
+class SampleRateTooHighError(AudioDecodeError):
+    def __init__(self, sample_rate_hz: int, max_sample_rate_hz: int):
+        self.sample_rate_hz, self.max_sample_rate_hz = sample_rate_hz, max_sample_rate_hz
+        super().__init__(f"The audio's sample rate is {sample_rate_hz} Hz; at most {max_sample_rate_hz} Hz can be "
+                         "read. Export it at 48 kHz and upload again.")
+
+
+class TooMuchAudioError(AudioDecodeError):
+    """More samples (channels x rate x seconds) than the limits allow: hours of decoding in a small file."""
+
+    def __init__(self, channels: int, sample_rate_hz: int, duration_s: float):
+        self.channels, self.sample_rate_hz, self.duration_s = channels, sample_rate_hz, duration_s
+        super().__init__(f"The audio holds too much to read: {channels} channels at {sample_rate_hz} Hz for "
+                         f"{duration_s:.0f} seconds. Export it as stereo at 48 kHz and upload again.")
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    """What decoding a file from outside may cost, checked on the container's headers before any decoding and
+    again on every decoded frame (headers can lie: decoding stops as soon as a frame passes a limit).
+
+    `max_channel_samples` bounds the work: channels x sample rate x seconds of the source, summed over the
+    frames decoded; `max_duration_s` also stops at the decoded length.
+    """
+
+    max_duration_s: float
+    max_channels: int
+    max_sample_rate_hz: int
+    max_channel_samples: int
+
+    @classmethod
+    def per_second(cls, *, max_duration_s: float, max_channels: int, max_sample_rate_hz: int,
+                   max_channel_samples_per_s: int) -> "DecodeLimits":
+        """Limits whose work budget grows with the allowed length (`max_channel_samples_per_s` per second)."""
+        return cls(max_duration_s=max_duration_s, max_channels=max_channels, max_sample_rate_hz=max_sample_rate_hz,
+                   max_channel_samples=int(max_channel_samples_per_s * (max_duration_s + DURATION_SLACK_S)))
+
+
+# Decoded lengths within this of a limit pass: a "10 minute" export is rarely exactly 600.0 s.
+DURATION_SLACK_S = 0.5
+# Containers whose duration FFmpeg may only estimate from the first frame's bit rate (an MP3 or ADTS AAC
+# without a VBR header): their header length is not trusted to refuse a file; decoding still stops.
+_ESTIMATED_DURATION_FORMATS = {"mp3", "aac"}
+
+
 @dataclass(frozen=True)
 class AudioInfo:
     duration_s: float
@@ -61,17 +116,10 @@ NOT_AUDIO = "This file doesn't look like audio we can read. Please upload WAV, M
 NO_SOUND = "This file holds no sound we can read: it may be empty or cut short."
 
 
-def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | None = None,
-           channels: int = 1) -> tuple[np.ndarray, AudioInfo]:
-    """Decode a path or file-like object to float32 at `sr`: mono (n,), or (n, 2) with channels=2.
-
-    Stops early with AudioTooLongError as soon as more than `max_duration_s` has
-    been decoded, so a three-hour file costs no more than the limit.
-    """
-    if sr <= 0:
-        raise ParameterError("sr must be positive")
-    if channels not in (1, 2):
-        raise ParameterError("channels must be 1 or 2")
+def probe(source: str | BinaryIO, *, limits: DecodeLimits) -> AudioInfo:
+    """Read only the container's headers and refuse a file whose declared channels, sample rate, length or
+    work (channels x rate x length) pass `limits`: nothing is decoded. The info's duration is the header's
+    (0 when the container does not say)."""
     try:
         container = av.open(source, mode="r")
     except (av.FFmpegError, ValueError, OSError) as exc:
@@ -80,20 +128,101 @@ def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | N
         if not container.streams.audio:
             raise NotAudioError()
         stream = container.streams.audio[0]
+        return _check_headers(container, stream, limits)
+
+
+def _check_headers(container, stream, limits: DecodeLimits | None) -> AudioInfo:
+    codec_context = stream.codec_context
+    channels = int(codec_context.channels or 0)
+    rate = int(codec_context.sample_rate or 0)
+    duration_s = _stream_duration(container, stream)
+    if limits is not None:
+        if channels > limits.max_channels:
+            raise TooManyChannelsError(channels, limits.max_channels)
+        if rate > limits.max_sample_rate_hz:
+            raise SampleRateTooHighError(rate, limits.max_sample_rate_hz)
+        if duration_s is not None and container.format.name not in _ESTIMATED_DURATION_FORMATS:
+            if duration_s > limits.max_duration_s + DURATION_SLACK_S:
+                raise AudioTooLongError(duration_s, limits.max_duration_s)
+            if channels * rate * duration_s > limits.max_channel_samples:
+                raise TooMuchAudioError(channels, rate, duration_s)
+    return AudioInfo(duration_s=duration_s or 0.0, sample_rate=rate, channels=channels,
+                     codec=codec_context.name or "")
+
+
+class _SourceWork:
+    """What the decoder has produced so far, counted in the source's own frames (before resampling)."""
+
+    def __init__(self, limits: DecodeLimits | None):
+        self.limits = limits
+        self.seconds = 0.0
+        self.channel_samples = 0
+
+    def add(self, frame) -> None:
+        limits = self.limits
+        if limits is None:
+            return
+        channels, rate = len(frame.layout.channels), int(frame.sample_rate or 0)
+        if channels > limits.max_channels:
+            self._refuse(TooManyChannelsError(channels, limits.max_channels))
+        if rate > limits.max_sample_rate_hz:
+            self._refuse(SampleRateTooHighError(rate, limits.max_sample_rate_hz))
+        self.channel_samples += frame.samples * channels
+        self.seconds += frame.samples / rate if rate else 0.0
+        if self.seconds > limits.max_duration_s + DURATION_SLACK_S:
+            self._refuse(AudioTooLongError(self.seconds, limits.max_duration_s))
+        if self.channel_samples > limits.max_channel_samples:
+            self._refuse(TooMuchAudioError(channels, rate, self.seconds))
+
+    def _refuse(self, error: AudioDecodeError):
+        error.decoded_s = self.seconds
+        raise error
+
+
+def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | None = None,
+           channels: int = 1, limits: DecodeLimits | None = None) -> tuple[np.ndarray, AudioInfo]:
+    """Decode a path or file-like object to float32 at `sr`: mono (n,), or (n, 2) with channels=2.
+
+    Stops early with AudioTooLongError as soon as more than `max_duration_s` has
+    been decoded, so a three-hour file costs no more than the limit.
+
+    A file from outside is decoded with `limits` (its max_duration_s replaces the argument): the headers are
+    checked before decoding and every decoded frame after (see DecodeLimits), so a small file that would
+    decode to hours of many-channel audio is refused after at most the budget's worth of work.
+    """
+    if sr <= 0:
+        raise ParameterError("sr must be positive")
+    if channels not in (1, 2):
+        raise ParameterError("channels must be 1 or 2")
+    if limits is not None:
+        max_duration_s = limits.max_duration_s
+    try:
+        container = av.open(source, mode="r")
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        raise NotAudioError() from exc
+    with container:
+        if not container.streams.audio:
+            raise NotAudioError()
+        stream = container.streams.audio[0]
+        _check_headers(container, stream, limits)
+        work = _SourceWork(limits)
         resampler = av.AudioResampler(format="flt", layout="mono" if channels == 1 else "stereo", rate=sr)
         chunks: list[np.ndarray] = []
         decoded = 0
         try:
             for frame in container.decode(stream):
+                work.add(frame)
                 for out in resampler.resample(frame):
                     chunk = out.to_ndarray().reshape(-1)
                     chunks.append(chunk)
                     decoded += len(chunk) // channels
-                if max_duration_s is not None and decoded > (max_duration_s + 0.5) * sr:
-                    raise AudioTooLongError(_stream_duration(container, stream) or decoded / sr, max_duration_s)
+                if max_duration_s is not None and decoded > (max_duration_s + DURATION_SLACK_S) * sr:
+                    too_long = AudioTooLongError(_stream_duration(container, stream) or decoded / sr, max_duration_s)
+                    too_long.decoded_s = decoded / sr
+                    raise too_long
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1))
-        except AudioTooLongError:
+        except AudioDecodeError:
             raise
         except (av.FFmpegError, ValueError) as exc:
             # A truncated file usually decodes up to the damage: keep what we got if it is real sound.
@@ -104,7 +233,7 @@ def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | N
             samples = samples[: len(samples) // 2 * 2].reshape(-1, 2)
         if len(samples) < sr * 0.05 or not np.isfinite(samples).all():
             raise NoSoundError()
-        if max_duration_s is not None and len(samples) > (max_duration_s + 0.5) * sr:
+        if max_duration_s is not None and len(samples) > (max_duration_s + DURATION_SLACK_S) * sr:
             raise AudioTooLongError(len(samples) / sr, max_duration_s)
         codec_context = stream.codec_context
         info = AudioInfo(

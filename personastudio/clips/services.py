@@ -6,7 +6,6 @@ import io
 import logging
 import math
 import mimetypes
-import os
 import shutil
 import tempfile
 import zipfile
@@ -32,6 +31,7 @@ from personastudio.contract.errors import MusicApiError, NotFound
 from personastudio.contract.provider import MusicProvider
 from personastudio.contract.types import TrackFile, TrackPart as ProviderTrackPart
 from personastudio.engine.dsp import audio_io, profile
+from personastudio.media_files import local_copy
 from personastudio.providers import registry as providers
 from personastudio.text import one_line
 
@@ -176,7 +176,9 @@ def clip_remote_id(*, clip: Clip, provider: MusicProvider) -> str:
     if capabilities.needs_public_url and not settings.PUBLIC_BASE_URL:  # it could never reach us
         raise MusicApiError(MSG_NEEDS_PUBLIC_URL)
     if capabilities.clip_handover == "file":
-        result = provider.upload_file(PurePath(clip.audio.path), filename=PurePath(clip.audio.name).name)
+        # The contract hands over a file: a temporary local copy, since the audio may live in a bucket.
+        with local_copy(clip.audio.storage, clip.audio.name) as audio_path:
+            result = provider.upload_file(audio_path, filename=PurePath(clip.audio.name).name)
     else:
         result = provider.upload_url(clip_public_url(clip=clip))
     Clip.objects.filter(pk=clip.pk).update(remote_id=result.clip_id, provider=provider.name,
@@ -489,7 +491,7 @@ def clip_delete(*, clip: Clip) -> dict:
     with transaction.atomic():
         dependents = clip_dependents(clip=clip)
         doomed = [*dependents["stems"], clip]
-        # A track's per-instrument stems first, so their folder is empty before the clip's own is tidied.
+        # A track's per-instrument stems first, then the clips' own audio.
         files = [(p.audio.storage, p.audio.name) for p in TrackPart.objects.filter(track__in=doomed) if p.audio.name]
         files += [(c.audio.storage, c.audio.name) for c in doomed if c.audio.name]
         Clip.objects.filter(pk__in=[c.pk for c in doomed]).delete()
@@ -498,15 +500,11 @@ def clip_delete(*, clip: Clip) -> dict:
 
 
 def _delete_files(files) -> None:
+    """Delete through the storage API only (local disk or bucket); an empty local folder may stay behind."""
     for storage, name in files:
         try:
             storage.delete(name)
-            directory = os.path.dirname(storage.path(name))
-            if os.path.isdir(directory) and not os.listdir(directory):
-                os.rmdir(directory)
-        except NotImplementedError:
-            pass  # a storage without local paths: the file is gone, the folder is not ours to tidy
-        except OSError:
+        except Exception:  # OSError on disk, botocore's errors for a bucket: the rows are gone either way
             logger.warning("Could not remove the audio file %s of a deleted clip", name, exc_info=True)
 
 

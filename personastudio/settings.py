@@ -5,10 +5,13 @@ the database task backend.
 """
 
 import os
+import tempfile
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from personastudio.providers import registry as providers
@@ -65,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",  # log-in throttling (see "Security headers and log-in throttling")
+    "csp",
     "personastudio",
     "personastudio.accounts",
     "personastudio.clips",
@@ -75,6 +80,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every answer
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the switcher's cookie first, else the browser's Accept-Language.
@@ -87,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out log-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "personastudio.urls"
@@ -179,12 +187,13 @@ MEDIA_URL = "/private-media-is-not-served/"
 # playback streams ranged reads from the bucket after the ownership check (personastudio/http_range.py).
 # `manage.py migrate_media --to s3` (or `--to local`) copies existing files across.
 MEDIA_STORAGE = env("MEDIA_STORAGE", "local")
-if MEDIA_STORAGE == "s3":
-    AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
-    if not AWS_STORAGE_BUCKET_NAME:
-        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME, the bucket that keeps the media.")
-    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL")  # unset: AWS itself
-    STORAGES["default"] = {
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL")  # unset: AWS itself
+# The bucket as a storage (STORAGES' form), whenever a bucket is named: the default storage under
+# MEDIA_STORAGE=s3, and where `migrate_media --to s3` copies to (before MEDIA_STORAGE is switched).
+MEDIA_S3_STORAGE = None
+if AWS_STORAGE_BUCKET_NAME:
+    MEDIA_S3_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
@@ -206,6 +215,10 @@ if MEDIA_STORAGE == "s3":
             "max_memory_size": 8 * 1024 * 1024,
         },
     }
+if MEDIA_STORAGE == "s3":
+    if MEDIA_S3_STORAGE is None:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME, the bucket that keeps the media.")
+    STORAGES["default"] = MEDIA_S3_STORAGE
 elif MEDIA_STORAGE != "local":
     raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}")
 
@@ -272,6 +285,107 @@ ENGINE_RENDER_SR_HZ = env_int("ENGINE_RENDER_SR_HZ", 44100)
 # Voice checks (the consent phrase compared with a clip's voice) one account may try per hour, in the
 # studio and on the API each: enough for honest retakes, too few to search for a voice that passes.
 VOICE_CHECKS_PER_HOUR = env_int("VOICE_CHECKS_PER_HOUR", 10)
+
+# --- Quotas (helper-quotas) --------------------------------------------------------------------------------
+# Per account, in the studio and on the API each (personastudio/quotas.py): how many songs, personas and
+# vocal separations may start in an hour, and how many may be unfinished at once. 0 turns a limit off.
+# The defaults are far above what a songwriter does; the API answers 429 with Retry-After past them.
+SONGS_PER_HOUR = env_int("SONGS_PER_HOUR", 60)
+SONGS_IN_FLIGHT = env_int("SONGS_IN_FLIGHT", 10)
+PERSONAS_PER_HOUR = env_int("PERSONAS_PER_HOUR", 20)
+PERSONAS_IN_FLIGHT = env_int("PERSONAS_IN_FLIGHT", 5)
+SEPARATIONS_PER_HOUR = env_int("SEPARATIONS_PER_HOUR", 60)
+SEPARATIONS_IN_FLIGHT = env_int("SEPARATIONS_IN_FLIGHT", 5)
+
+# ---------------------------------------------------------------- Security headers and log-in throttling
+# Log-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from one
+# address, logging in as that name from there is refused, even with the right password, for
+# AXES_COOLOFF_MINUTES; the page says until when. Tries during a lock-out neither count nor extend it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out log-in before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "personastudio.accounts.views.login_locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successful log-ins are not recorded: only failures, until they expire
+AXES_VERBOSE = False  # no banner on every manage.py command
+# The client's address is REMOTE_ADDR (axes' default): behind a proxy every client shares the proxy's
+# address, so the lock-out is then in effect per username.
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline or eval'd.
+# Styles: our files, plus <style> elements carrying the page's nonce (wavesurfer.js writes one into its
+# player's shadow root; static/js/player.js hands it the nonce from <meta name="csp-nonce">).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.NONCE],
+        # pico.css draws its checkmarks and arrows as data: SVGs.
+        "img-src": [csp.SELF, "data:"],
+        # a recording is played back from a blob: URL before it is uploaded
+        "media-src": [csp.SELF, "blob:"],
+        "connect-src": [csp.SELF],
+        "font-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# HTTPS when DEBUG is off (`make run` keeps DEBUG on and serves plain http://127.0.0.1).
+# SECURE_SSL_REDIRECT=False: a proxy in front terminates TLS and redirects http itself; then tell Django
+# which header carries the scheme, e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+if env("SECURE_PROXY_SSL_HEADER"):
+    _header, _, _value = env("SECURE_PROXY_SSL_HEADER").partition(",")
+    if not _header.startswith("HTTP_") or not _value:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must look like HTTP_X_FORWARDED_PROTO,https")
+    SECURE_PROXY_SSL_HEADER = (_header, _value)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+if not DEBUG and not SECURE_SSL_REDIRECT:
+    # The operator said the proxy redirects http to https: the deploy check's reminder is answered.
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W008"]
+
+
+# --- Files and backup ------------------------------------------------------------------------------------
+# Audio from outside (uploads, recordings, the API's music/upload and its audio_url, a hosted service's
+# songs) is refused from its headers before any decoding, and decoding stops at the first frame past a
+# limit (headers can lie). None of them refuses a phone's or a DAW's file:
+# channels: 8 is 7.1 surround or an 8-track recorder's poly WAV (phones and DAW mixes have 1 or 2);
+UPLOAD_MAX_CHANNELS = env_int("UPLOAD_MAX_CHANNELS", 8)
+# sample rate: 192 kHz is the highest a common recorder or DAW exports (phones record 44.1 or 48 kHz);
+UPLOAD_MAX_SAMPLE_RATE_HZ = env_int("UPLOAD_MAX_SAMPLE_RATE_HZ", 192_000)
+# work: channels x sample rate for every second of the allowed length (CLIP_MAX_DURATION_S, or
+# SONG_MAX_DURATION_S for songs): a full-length stereo file at 192 kHz, or 8 channels at 48 kHz, passes;
+# 590 s of 8-channel 192 kHz audio (241 KB of FLAC silence) is four times over and refused unread.
+UPLOAD_MAX_CHANNEL_SAMPLES_PER_S = env_int("UPLOAD_MAX_CHANNEL_SAMPLES_PER_S", 2 * 192_000)
+# Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to this folder of ours (made when needed), so the
+# sweep can remove what a killed upload left without touching anyone else's temporary files.
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", str(Path(tempfile.gettempdir()) / "personastudio-uploads"))
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "personastudio.uploads.StudioTemporaryFileUploadHandler",
+]
+# The sweep removes stray temporary files, and media files no row points to, once they are this old...
+SWEEP_FILES_MIN_AGE_S = env_int("SWEEP_FILES_MIN_AGE_S", 24 * 3600)
+# ...walking the media this often (on S3 a walk lists every object of the bucket).
+SWEEP_FILES_INTERVAL_S = env_int("SWEEP_FILES_INTERVAL_S", 3600)
+# `manage.py backup` / `restore` on PostgreSQL run these (from the PostgreSQL client of the server's version).
+BACKUP_PG_DUMP = env("BACKUP_PG_DUMP", "pg_dump")
+BACKUP_PG_RESTORE = env("BACKUP_PG_RESTORE", "pg_restore")
 
 LOGGING = {
     "version": 1,

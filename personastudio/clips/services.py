@@ -34,6 +34,7 @@ from personastudio.engine.dsp import audio_io, profile
 from personastudio.media_files import local_copy
 from personastudio.providers import registry as providers
 from personastudio.text import one_line
+from personastudio import uploads
 
 from .models import Clip, TrackPart, clock_label, format_region
 
@@ -46,6 +47,12 @@ MSG_TOO_BIG = _("This file is larger than {limit} MB. Trim it or export it as MP
 MSG_NOT_AUDIO = _("This file doesn't look like audio we can read. Please upload WAV, MP3, FLAC, OGG, WebM or M4A.")
 MSG_NO_SOUND = _("This file holds no sound we can read: it may be empty or cut short.")
 MSG_TOO_LONG = _("This audio is {length} long; clips can be at most {limit}. Trim it and upload again.")
+MSG_TOO_MANY_CHANNELS = _("This file has {channels} audio channels; clips can have at most {limit}. "
+                          "Mix it down to stereo and upload again.")
+MSG_SAMPLE_RATE_TOO_HIGH = _("This file's sample rate is {rate} kHz; clips can be at most {limit} kHz. "
+                             "Export it at 48 kHz and upload again.")
+MSG_TOO_MUCH_AUDIO = _("This file holds too much audio to read: {channels} channels at {rate} kHz for {length}. "
+                       "Export it as stereo at 48 kHz and upload again.")
 MSG_NEEDS_PUBLIC_URL = _("A hosted music service fetches your clip from this app by URL, so the app needs a public "
                          "address: set PUBLIC_BASE_URL (e.g. https://studio.example.com) and restart.")
 SHARED_URL_SALT = "clips.shared-audio"
@@ -110,10 +117,20 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
     # extensions respect up front (generations.services.extend_problem).
     max_duration_s = settings.CLIP_MAX_DURATION_S if from_user else settings.SONG_MAX_DURATION_S
     try:
-        samples, info = audio_io.decode(io.BytesIO(data), sr=CLIP_ANALYSIS_SR_HZ, max_duration_s=max_duration_s)
+        # Channels, sample rate and length are checked on the headers before decoding, and per frame after.
+        samples, info = audio_io.decode(io.BytesIO(data), sr=CLIP_ANALYSIS_SR_HZ,
+                                        limits=uploads.decode_limits(max_duration_s=max_duration_s))
     except audio_io.AudioTooLongError as exc:
         raise ClipRejected(MSG_TOO_LONG.format(length=_spoken_duration(exc.duration_s),
                                                limit=_spoken_duration(max_duration_s))) from exc
+    except audio_io.TooManyChannelsError as exc:
+        raise ClipRejected(MSG_TOO_MANY_CHANNELS.format(channels=exc.channels, limit=exc.max_channels)) from exc
+    except audio_io.SampleRateTooHighError as exc:
+        raise ClipRejected(MSG_SAMPLE_RATE_TOO_HIGH.format(rate=_khz(exc.sample_rate_hz),
+                                                           limit=_khz(exc.max_sample_rate_hz))) from exc
+    except audio_io.TooMuchAudioError as exc:
+        raise ClipRejected(MSG_TOO_MUCH_AUDIO.format(channels=exc.channels, rate=_khz(exc.sample_rate_hz),
+                                                     length=_spoken_duration(exc.duration_s))) from exc
     except audio_io.NoSoundError as exc:
         raise ClipRejected(MSG_NO_SOUND) from exc
     except audio_io.AudioDecodeError as exc:
@@ -129,6 +146,11 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
     clip.audio.save(f"original{suffix}", ContentFile(data), save=False)
     clip.save()
     return clip
+
+
+def _khz(rate_hz: int) -> str:
+    """192000 -> '192', 44100 -> '44.1'."""
+    return f"{rate_hz / 1000:g}"
 
 
 def _spoken_duration(seconds: float) -> str:

@@ -50,6 +50,8 @@ from personastudio.contract.types import (
     UploadResult,
 )
 
+from personastudio import uploads
+
 from . import url_download
 from .dsp import audio_io, composer, extend, profile, separate
 from .sheet import leadsheet, midi, score_json
@@ -232,8 +234,9 @@ def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "
     if len(data) > settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024:
         raise PayloadTooLarge(f"The file is larger than {settings.ENGINE_UPLOAD_MAX_MB} MB.")
     try:
-        samples, info = audio_io.decode(io.BytesIO(data), sr=ENGINE_ANALYSIS_SR_HZ,
-                                        max_duration_s=max_duration_s or settings.CLIP_MAX_DURATION_S)
+        # Refused from the headers before decoding, and decoding stops at the first frame past a limit.
+        limits = uploads.decode_limits(max_duration_s=max_duration_s or settings.CLIP_MAX_DURATION_S)
+        samples, info = audio_io.decode(io.BytesIO(data), sr=ENGINE_ANALYSIS_SR_HZ, limits=limits)
     except audio_io.AudioDecodeError as exc:
         raise UnprocessableAudio(str(exc)) from exc
     voice = profile.voice_profile(samples, sr=ENGINE_ANALYSIS_SR_HZ)

@@ -10,6 +10,7 @@ task's "lost" handler so the user's object says what happened instead of
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -65,17 +66,21 @@ def reap_stale_tasks(*, stale_after_s: float | None = None) -> tuple[int, int]:
     cutoff = timezone.now() - timedelta(seconds=stale_after_s)
     requeued = failed = 0
     for row in DBTaskResult.objects.running().filter(started_at__lte=cutoff):
+        # Conditional updates on the run we judged stale (its started_at): another sweep, on this machine
+        # or another, may be looking at the same row. On PostgreSQL the second UPDATE waits for the first
+        # and re-checks its WHERE on the new row, so it finds nothing to do, also when a worker has
+        # claimed the re-queued task meanwhile (RUNNING again, but a new run).
+        this_run = DBTaskResult.objects.filter(pk=row.pk, status="RUNNING", started_at=row.started_at)
         if len(row.worker_ids) < settings.TASK_MAX_ATTEMPTS:
-            # Conditional update: another reaper may be looking at the same row.
-            if DBTaskResult.objects.filter(pk=row.pk, status="RUNNING").update(
-                status="READY", run_after=timezone.now()
-            ):
+            if this_run.update(status="READY", run_after=timezone.now()):
                 requeued += 1
                 logger.warning("Re-queued task %s (%s): its worker was lost", row.pk, row.task_path)
             continue
-        if not DBTaskResult.objects.filter(pk=row.pk, status="RUNNING").exists():
+        lost = WorkerLost(f"The worker stopped {len(row.worker_ids)} times while running this task.")
+        if not this_run.update(status="FAILED", finished_at=timezone.now(), return_value=None,
+                               exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+                               traceback="".join(traceback.format_exception(lost))):
             continue
-        row.set_failed(WorkerLost(f"The worker stopped {len(row.worker_ids)} times while running this task."))
         failed += 1
         logger.warning("Failed task %s (%s) after %d lost workers", row.pk, row.task_path, len(row.worker_ids))
         handler = _lost_handlers.get(row.task_path)

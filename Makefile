@@ -8,7 +8,7 @@ FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; exit 0; fi; \
 	done; exit 1
 
-.PHONY: run test install install-test browser-deps reference-voices band migrate clean engine-key messages secret-key
+.PHONY: run test install install-test browser-deps reference-voices postgres band migrate clean engine-key messages secret-key
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	@py=$$($(FIND_PYTHON)) || { echo "Persona Studio needs Python 3.12 or newer (Django 6). Install python3.12 or python3.13 and run make again." >&2; exit 1; }; \
@@ -25,7 +25,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 
 install: $(VENV)/.installed band
 
-install-test: $(VENV)/.installed-test band browser-deps reference-voices
+install-test: $(VENV)/.installed-test band browser-deps reference-voices postgres
 
 # The sampled band: FluidSynth and the FluidR3 General MIDI SoundFont (Debian packages, as root); without
 # them the engine plays its oscillator band and says so once in the log.
@@ -47,6 +47,16 @@ browser-deps:
 	  else echo "Browser tests need /usr/bin/chromium (apt-get install chromium); they will be skipped." >&2; fi; \
 	fi
 
+# Debian's PostgreSQL server for `make test`'s second run (scripts/with_postgres.py starts a throwaway
+# cluster); as root on Debian, else a one-line notice and that run is skipped.
+postgres:
+	@if [ ! -d /usr/lib/postgresql ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's postgresql for the PostgreSQL test run"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "The PostgreSQL test run needs Debian's postgresql (apt-get install postgresql); it will be skipped." >&2; fi; \
+	fi
+
 # This install's own random SECRET_KEY (unless SECRET_KEY is set), made on first start in a git-ignored
 # file beside the database, mode 0600: no install signs links or sessions with the public built-in key.
 secret-key: install
@@ -60,6 +70,9 @@ run: migrate
 
 test: install-test
 	$(PY) -m pytest
+	@# Again on PostgreSQL, every test that uses the database (browser tests stay on SQLite), on a
+	@# throwaway cluster: a temporary folder, a free loopback port, removed afterwards.
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" --db-only
 
 engine-key: migrate
 	@test -n "$(USER_NAME)" || { echo "usage: make engine-key USER_NAME=alice" >&2; exit 2; }

@@ -7,12 +7,16 @@ is removed when the `with` block ends.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from django.core.files import File
 
 COPY_BLOCK_BYTES = 1024 * 1024
 
@@ -37,3 +41,73 @@ def local_copy(storage, name: str) -> Iterator[Path]:
             os.unlink(path)
         except FileNotFoundError:
             pass
+
+
+# Moving media between the local folder and the bucket (`manage.py migrate_media`).
+
+@dataclass
+class MediaMigration:
+    """What one `migrate_media` run did, per file name referenced by the database."""
+
+    copied: list[str] = field(default_factory=list)
+    already_there: list[str] = field(default_factory=list)  # same size and sha256 at the target: left alone
+    missing: list[str] = field(default_factory=list)  # at neither side
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
+
+
+def referenced_media_names() -> list[str]:
+    """Every stored file name the database refers to: each model's FileFields, and the per-instrument stems
+    an engine clip lists in its `parts` JSON ([{"name": ..., "file": <storage name>}, ...])."""
+    from django.apps import apps
+    from django.db import models
+
+    from personastudio.engine.models import EngineClip
+
+    names: set[str] = set()
+    for model in apps.get_models():
+        for model_field in model._meta.get_fields():
+            if isinstance(model_field, models.FileField):
+                names.update(model.objects.exclude(**{model_field.name: ""})
+                             .values_list(model_field.name, flat=True).distinct())
+    for parts in EngineClip.objects.exclude(parts=[]).values_list("parts", flat=True):
+        names.update(part["file"] for part in parts if isinstance(part, dict) and part.get("file"))
+    names.discard(None)
+    return sorted(names)
+
+
+def _sha256_and_size(storage, name: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with storage.open(name, "rb") as handle:
+        while chunk := handle.read(COPY_BLOCK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def migrate_media(*, source, target, names: list[str]) -> MediaMigration:
+    """Copy each of `names` from storage `source` to `target` under the same name, and check the copy's size
+    and sha256 against the original. A file the target already holds identically is left alone, so a run
+    can be repeated (or resumed) safely; nothing is deleted from `source`."""
+    report = MediaMigration()
+    for name in names:
+        try:
+            if not source.exists(name):
+                (report.already_there if target.exists(name) else report.missing).append(name)
+                continue
+            wanted = _sha256_and_size(source, name)
+            if target.exists(name):
+                if _sha256_and_size(target, name) == wanted:
+                    report.already_there.append(name)
+                    continue
+                target.delete(name)  # a different or half-written copy: replaced
+            with source.open(name, "rb") as handle:
+                stored = target.save(name, File(handle, name=name))
+            if stored != name:
+                report.failed.append((name, f"the target stored it as {stored}"))
+            elif _sha256_and_size(target, name) != wanted:
+                report.failed.append((name, "the copy's size or sha256 differs from the original"))
+            else:
+                report.copied.append(name)
+        except Exception as exc:  # one unreadable file is reported; the others are still copied
+            report.failed.append((name, f"{type(exc).__name__}: {exc}"))
+    return report

@@ -43,6 +43,7 @@ Lead (``render_lead``)
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
@@ -337,93 +338,137 @@ def _pad_tone(f: float, ln: int, hold: int, sr: int, rng, attack: float = 0.25) 
 
 # --------------------------------------------------------------------------- chords
 
+@dataclass
+class _ChordBus:
+    """Where one genre's chord part is played: two sides, a pad (filtered together) and a drive bus
+    (rock guitars, overdriven together)."""
+
+    sr: int
+    beat_s: float
+    swing_beats: float
+    rng: np.random.Generator
+    left: np.ndarray
+    right: np.ndarray
+    pad: np.ndarray
+    drive: np.ndarray
+
+    def side(self, k: int) -> np.ndarray:
+        return self.left if k % 2 else self.right
+
+
+def _comp_electric_piano(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float], genre: str) -> None:
+    """Pop, hip-hop and jazz: electric-piano comping hits (jazz's swung and alternating by bar)."""
+    beat, sw, sr = bus.beat_s, bus.swing_beats, bus.sr
+    if genre == "jazz":
+        hits = [(0.0, 1.4), (1.5 + sw, 0.4), (2.5 + sw, 1.2)] if ci % 2 == 0 else \
+               [(0.5 + sw, 1.0), (2.0, 0.4), (3.0, 0.9)]
+    elif genre == "hip-hop":
+        hits = [(0.0, 3.5)] if ci % 2 == 0 else [(0.0, 1.5), (2.5, 1.5)]
+    else:
+        hits = [(0.0, 1.5), (1.5, 1.0), (2.5, 1.5)]
+    for off, d in hits:
+        if off * beat >= du:
+            continue
+        hold = int(min(d * beat, du - off * beat) * sr)
+        ln = hold + int(0.3 * sr)
+        for i, f in enumerate(freqs):
+            x = _ep_tone(f, ln, hold, sr, bright=0.8) * 0.15
+            _add(bus.side(i), s0 + int(off * beat * sr) + i * 40, x)
+
+
+def _power_chords(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float], genre: str) -> None:
+    """Rock: Karplus-Strong power chords (root, fifth, octave) in eighths, onto the drive bus."""
+    beat, sr = bus.beat_s, bus.sr
+    root = freqs[0]
+    voicing = (root, root * 2 ** (7 / 12), root * 2)
+    eighth = beat / 2
+    for k in range(int(round(du / eighth))):
+        ln = int(eighth * 0.95 * sr)
+        acc = 1.0 if k % 2 == 0 else 0.75
+        for i, f in enumerate(voicing):
+            x = _ks_tone(f, ln, sr, decay=0.35, bright=0.8)
+            _add(bus.drive, s0 + int(k * eighth * sr) + i * int(0.004 * sr), x * acc * 0.5)
+
+
+def _piano_arpeggio(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float], genre: str) -> None:
+    """Ballad: a piano arpeggio in eighths over a soft pad."""
+    beat, sr = bus.beat_s, bus.sr
+    arp = freqs + [freqs[0] * 2, freqs[1] * 2, freqs[2] * 2 if len(freqs) > 2 else freqs[0] * 2]
+    order = [0, 1, 2, 3, 2, 1, 3, 4]
+    for k in range(int(round(du / (beat / 2)))):
+        f = arp[order[k % len(order)] % len(arp)]
+        x = _piano_tone(f * 2, int(1.4 * sr), int(0.9 * sr), sr) * 0.09
+        _add(bus.side(k), s0 + int(k * beat / 2 * sr), x)
+    hold = int(du * sr)
+    for f in freqs:
+        _add(bus.pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, bus.rng, attack=0.4) * 0.045)
+
+
+def _guitar_strum(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float], genre: str) -> None:
+    """Folk: a strummed steel-string guitar, down and up strokes, strings 8 ms apart."""
+    beat, sr = bus.beat_s, bus.sr
+    strum = [(0, 1.0, 1), (1, 0.6, -1), (1.5, 0.5, 1), (2.5, 0.6, -1), (3, 0.7, 1), (3.5, 0.5, -1)]
+    voicing = [freqs[0] / 2, freqs[0] / 2 * 1.5] + freqs + [freqs[0] * 2]
+    for off, v, direction in strum:
+        if off * beat >= du:
+            continue
+        ln = int(min(1.0, du - off * beat + 0.15) * sr)
+        strings = voicing if direction > 0 else voicing[::-1][:4]
+        for i, f in enumerate(strings):
+            x = _ks_tone(f * 2, ln, sr, decay=0.9, bright=0.55) * 0.06 * v
+            _add(bus.side(i), s0 + int(off * beat * sr) + i * int(0.008 * sr), x)
+
+
+def _synth_pad_plucks(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float], genre: str) -> None:
+    """Electronic: a pad an octave up and offbeat plucks two octaves up."""
+    beat, sr = bus.beat_s, bus.sr
+    hold = int(du * sr)
+    for f in freqs + [freqs[0] * 2]:
+        _add(bus.pad, s0, _pad_tone(f * 2, hold + int(0.3 * sr), hold, sr, bus.rng) * 0.07)
+    for k in range(4):
+        for f in freqs:
+            _add(bus.right if k % 2 else bus.left, s0 + int((k + 0.5) * beat * sr),
+                 _pluck_tone(f * 4, int(0.25 * sr), sr, decay=0.15) * 0.05)
+
+
+def _guzheng_arpeggio(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float], genre: str) -> None:
+    """Chinese: a guzheng-like plucked pentatonic arpeggio (a bend on each downbeat) over a soft pad."""
+    beat, sr = bus.beat_s, bus.sr
+    arp = [freqs[0], freqs[2] if len(freqs) > 2 else freqs[1], freqs[0] * 2, freqs[1] * 2]
+    for k in range(int(round(du / (beat / 2)))):
+        x = _ks_tone(arp[k % len(arp)] * 2, int(1.4 * sr), sr, decay=0.8, bright=0.75, bend=0.4 if k % 4 == 0 else 0.0)
+        _add(bus.side(k), s0 + int(k * beat / 2 * sr), x * 0.1)
+    hold = int(du * sr)
+    for f in freqs:
+        _add(bus.pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, bus.rng) * 0.03)
+
+
+# The oscillator band's chord part of each genre: (bus, chord index, start sample, length s, Hz, genre).
+_CHORD_RENDERERS = {
+    "pop": _comp_electric_piano, "hip-hop": _comp_electric_piano, "jazz": _comp_electric_piano,
+    "rock": _power_chords, "ballad": _piano_arpeggio, "folk": _guitar_strum,
+    "electronic": _synth_pad_plucks, "chinese": _guzheng_arpeggio,
+}
+
+
+def _overdrive(drive: np.ndarray, sr: int) -> np.ndarray:
+    b, a = signal.butter(2, 150, btype="high", fs=sr)
+    g = np.tanh(4.0 * signal.lfilter(b, a, drive))
+    b, a = signal.butter(2, 3800, fs=sr)
+    return signal.lfilter(b, a, g) * 0.12
+
+
 def _render_chords(score: Score, sr: int, n: int, rng) -> np.ndarray:
-    genre = score.style.genre
-    beat = score.style.beat_s
-    left, right = np.zeros(n), np.zeros(n)
-    pad = np.zeros(n)
-    drive = np.zeros(n)  # rock guitars, distorted together
-    sw = score.style.swing * beat / 6
-
+    """The chord part, stereo (n, 2): the genre's renderer per chord, then the buses mixed."""
+    genre, beat = score.style.genre, score.style.beat_s
+    bus = _ChordBus(sr=sr, beat_s=beat, swing_beats=score.style.swing / 6, rng=rng,
+                    left=np.zeros(n), right=np.zeros(n), pad=np.zeros(n), drive=np.zeros(n))
+    render = _CHORD_RENDERERS.get(genre, _guzheng_arpeggio)
     for ci, (st, du, chord) in enumerate(score.chords):
-        s0 = int(st * sr)
-        freqs = [float(_hz(m)) for m in chord]
-        if genre in ("pop", "hip-hop", "jazz"):
-            if genre == "jazz":
-                hits = [(0.0, 1.4), (1.5 + sw / beat, 0.4), (2.5 + sw / beat, 1.2)] if ci % 2 == 0 else \
-                       [(0.5 + sw / beat, 1.0), (2.0, 0.4), (3.0, 0.9)]
-            elif genre == "hip-hop":
-                hits = [(0.0, 3.5)] if ci % 2 == 0 else [(0.0, 1.5), (2.5, 1.5)]
-            else:
-                hits = [(0.0, 1.5), (1.5, 1.0), (2.5, 1.5)]
-            for off, d in hits:
-                if off * beat >= du:
-                    continue
-                hold = int(min(d * beat, du - off * beat) * sr)
-                ln = hold + int(0.3 * sr)
-                for i, f in enumerate(freqs):
-                    x = _ep_tone(f, ln, hold, sr, bright=0.8) * 0.15
-                    _add(left if i % 2 else right, s0 + int(off * beat * sr) + i * 40, x)
-        elif genre == "rock":
-            # Karplus-Strong power chord (root, fifth, octave) in eighths, overdriven together
-            root = freqs[0]
-            voicing = (root, root * 2 ** (7 / 12), root * 2)
-            eighth = beat / 2
-            for k in range(int(round(du / eighth))):
-                ln = int(eighth * 0.95 * sr)
-                acc = 1.0 if k % 2 == 0 else 0.75
-                for i, f in enumerate(voicing):
-                    x = _ks_tone(f, ln, sr, decay=0.35, bright=0.8)
-                    _add(drive, s0 + int(k * eighth * sr) + i * int(0.004 * sr), x * acc * 0.5)
-        elif genre == "ballad":
-            arp = freqs + [freqs[0] * 2, freqs[1] * 2, freqs[2] * 2 if len(freqs) > 2 else freqs[0] * 2]
-            order = [0, 1, 2, 3, 2, 1, 3, 4]
-            for k in range(int(round(du / (beat / 2)))):
-                f = arp[order[k % len(order)] % len(arp)]
-                ln = int(1.4 * sr)
-                x = _piano_tone(f * 2, ln, int(0.9 * sr), sr) * 0.09
-                _add(left if k % 2 else right, s0 + int(k * beat / 2 * sr), x)
-            hold = int(du * sr)
-            for f in freqs:
-                _add(pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, rng, attack=0.4) * 0.045)
-        elif genre == "folk":
-            # strummed steel-string guitar: down/up strokes, six strings 8 ms apart
-            strum = [(0, 1.0, 1), (1, 0.6, -1), (1.5, 0.5, 1), (2.5, 0.6, -1), (3, 0.7, 1), (3.5, 0.5, -1)]
-            voicing = [freqs[0] / 2, freqs[0] / 2 * 1.5] + freqs + [freqs[0] * 2]
-            for off, v, direction in strum:
-                if off * beat >= du:
-                    continue
-                ln = int(min(1.0, du - off * beat + 0.15) * sr)
-                strings = voicing if direction > 0 else voicing[::-1][:4]
-                for i, f in enumerate(strings):
-                    x = _ks_tone(f * 2, ln, sr, decay=0.9, bright=0.55) * 0.06 * v
-                    _add(left if i % 2 else right, s0 + int(off * beat * sr) + i * int(0.008 * sr), x)
-        elif genre == "electronic":
-            hold = int(du * sr)
-            for f in freqs + [freqs[0] * 2]:
-                _add(pad, s0, _pad_tone(f * 2, hold + int(0.3 * sr), hold, sr, rng) * 0.07)
-            for k in range(4):
-                ln = int(0.25 * sr)
-                for f in freqs:
-                    _add(right if k % 2 else left, s0 + int((k + 0.5) * beat * sr),
-                         _pluck_tone(f * 4, ln, sr, decay=0.15) * 0.05)
-        else:  # chinese: guzheng-like plucked pentatonic arpeggio + soft pad
-            arp = [freqs[0], freqs[2] if len(freqs) > 2 else freqs[1], freqs[0] * 2, freqs[1] * 2]
-            for k in range(int(round(du / (beat / 2)))):
-                f = arp[k % len(arp)] * 2
-                ln = int(1.4 * sr)
-                x = _ks_tone(f, ln, sr, decay=0.8, bright=0.75, bend=0.4 if k % 4 == 0 else 0.0)
-                _add(left if k % 2 else right, s0 + int(k * beat / 2 * sr), x * 0.1)
-            hold = int(du * sr)
-            for f in freqs:
-                _add(pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, rng) * 0.03)
-
-    if drive.any():
-        b, a = signal.butter(2, 150, btype="high", fs=sr)
-        g = signal.lfilter(b, a, drive)
-        g = np.tanh(4.0 * g)
-        b, a = signal.butter(2, 3800, fs=sr)
-        g = signal.lfilter(b, a, g) * 0.12
+        render(bus, ci, int(st * sr), du, [float(_hz(m)) for m in chord], genre)
+    left, right, pad = bus.left, bus.right, bus.pad
+    if bus.drive.any():
+        g = _overdrive(bus.drive, sr)
         d = int(0.012 * sr)
         left += g
         right[d:] += g[:-d] * 0.95  # double-tracked feel
@@ -431,8 +476,7 @@ def _render_chords(score: Score, sr: int, n: int, rng) -> np.ndarray:
         b, a = signal.butter(2, 2500, fs=sr)
         pad = signal.lfilter(b, a, pad)
         if genre == "electronic":
-            t = np.arange(n) / sr
-            ph = (t / beat) % 1.0
+            ph = (np.arange(n) / sr / beat) % 1.0
             pad *= 0.35 + 0.65 * np.minimum(1.0, ph / 0.35)  # sidechain-style pumping
     out = np.stack([left + pad * 0.8, right + pad * 0.8], axis=1)
     mid = 0.5 * (out[:, 0] + out[:, 1])

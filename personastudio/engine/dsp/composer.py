@@ -695,223 +695,314 @@ def _counter_lick(c: _Composer, t0: float, length16: int, chord: list[int], rng,
     return out
 
 
+# A song longer than this is packed (short lines take one bar); still longer than the limit, it is played
+# faster until it lasts about SONG_TARGET_S.
+SONG_PACK_AFTER_S = 175.0
+SONG_LIMIT_S = 180.0
+SONG_TARGET_S = 178.0
+FRAME_BARS = 2  # an added intro or outro, and an instrumental song's ends
+BAND_ONLY_BARS = 4  # a section without lines
+PACKED_LINE_MAX_SYLLABLES = 11
+BAND_ONLY_KINDS = ("intro", "outro", "instrumental")
+LEAD_INSTRUMENT_MIDI = 76  # the hook is moved by octaves to sit around E5
+RING_OUT_BARS = 0.75  # the last chord rings this long after the last bar
+
+
+@dataclass
+class _ScoreParts:
+    """What ``compose`` collects, section by section, before it becomes a :class:`Score`."""
+
+    chords: list[tuple[float, float, list[int]]] = field(default_factory=list)
+    melody: list[Note] = field(default_factory=list)
+    bass: list[Note] = field(default_factory=list)
+    drums: list[tuple[float, str, float]] = field(default_factory=list)
+    line_spans: list[tuple[float, float]] = field(default_factory=list)
+    section_spans: list[tuple[str, float, float]] = field(default_factory=list)
+    sung: list[SungLine] = field(default_factory=list)
+    counter: list[Note] = field(default_factory=list)
+    hook: list[tuple[float, float, float]] = field(default_factory=list)  # (offset_s, dur_s, midi), 1st chorus line
+    band_only: list[tuple[float, int, str]] = field(default_factory=list)  # (start_s, bars, kind) for the lead
+
+
+@dataclass
+class _Groove:
+    """The genre's bass and drum patterns and the generator of their variations (walks, fills)."""
+
+    bass: list[tuple[int, int, str]]
+    drums: dict[str, list[int]]
+    rng: np.random.Generator
+
+
+def _framed_sections(sections: list[Section], style: Style) -> tuple[list[Section], dict[int, int], bool]:
+    """The sections with an intro and an outro added where missing; their bar counts; whether nothing is sung."""
+    sections = list(sections or [])
+    if not any(s.lines for s in sections):
+        sections = _default_instrumental_sections(style)
+        return sections, {id(sections[0]): FRAME_BARS, id(sections[-1]): FRAME_BARS}, True
+    auto_bars = {}
+    if sections[0].kind != "intro":
+        sections.insert(0, Section("intro", []))
+        auto_bars[id(sections[0])] = FRAME_BARS
+    if sections[-1].kind != "outro":
+        sections.append(Section("outro", []))
+        auto_bars[id(sections[-1])] = FRAME_BARS
+    return sections, auto_bars, False
+
+
+def _bar_layout(sections: list[Section], auto_bars: dict[int, int], *, packed: bool) -> list[list[int]]:
+    """Bars per line of every section (one entry for a section without lines)."""
+    layout = []
+    for s in sections:
+        if s.lines:
+            layout.append([1 if packed and ln.syllables <= PACKED_LINE_MAX_SYLLABLES else _bars_for_line(ln)
+                           for ln in s.lines])
+        else:
+            layout.append([auto_bars.get(id(s), BAND_ONLY_BARS)])
+    return layout
+
+
+def _fit_song_length(sections: list[Section], auto_bars: dict[int, int], style: Style) -> tuple[list[list[int]], Style]:
+    """The layout and the style (its tempo raised if need be) of a song that lasts at most SONG_LIMIT_S."""
+    layout = _bar_layout(sections, auto_bars, packed=False)
+    if sum(map(sum, layout)) * style.bar_s > SONG_PACK_AFTER_S:
+        layout = _bar_layout(sections, auto_bars, packed=True)
+    total_s = sum(map(sum, layout)) * style.bar_s
+    if total_s > SONG_LIMIT_S:
+        style = replace(style, tempo_bpm=round(style.tempo_bpm * total_s / SONG_TARGET_S, 1))
+    return layout, style
+
+
+def _bass_bar(c: _Composer, parts: _ScoreParts, groove: _Groove, bt: float, chord: list[int], *,
+              soft_entry: bool) -> None:
+    root = chord[0] - 12 if chord[0] - 12 >= 36 else chord[0]
+    for on, du, which in groove.bass:
+        if soft_entry and on:
+            continue
+        if which == "root":
+            m = root
+        elif which == "fifth":
+            m = root + 7
+        elif which == "oct":
+            m = root + 12
+        else:  # walking: scale tone near the root
+            m = root + int(groove.rng.choice([2, 3, 4, 5, -1, -2]))
+        parts.bass.append(Note(float(bt + on * c.six + c.swing_shift(on)), float(du * c.six * 0.92), float(m),
+                               0.85 if on % 8 == 0 else 0.7))
+
+
+def _drum_bar(c: _Composer, parts: _ScoreParts, groove: _Groove, bt: float, kind: str, *, first_bar: bool,
+              light: bool) -> None:
+    """Lighter in intros and quiet verses, fuller in choruses; a crash opens a chorus."""
+    genre = c.style.genre
+    vel_mul = {"chorus": 1.0, "bridge": 0.85, "prechorus": 0.9}.get(kind, 0.8)
+    if first_bar and kind in ("chorus", "instrumental") and genre not in ("ballad", "chinese"):
+        parts.drums.append((bt, "crash", 0.7))
+    for part, positions in groove.drums.items():
+        if light and part in ("snare", "clap") and genre in ("ballad", "chinese"):
+            continue
+        if kind == "verse" and part == "openhat" and genre == "electronic":
+            continue
+        for p in positions:
+            v = vel_mul * (0.95 if p % 8 == 0 else 0.75 if p % 4 == 0 else 0.55)
+            if part in ("hat", "shaker"):
+                v *= 0.7
+            pi = int(p)
+            parts.drums.append((bt + p * c.six + c.swing_shift(pi if pi == p else -1), part, v))
+
+
+def _drum_fill(c: _Composer, parts: _ScoreParts, groove: _Groove, bt: float) -> None:
+    """A fill in the last bar of a section."""
+    if groove.rng.random() < 0.5:
+        fill = [(12, "tom_hi"), (13, "tom_hi"), (14, "tom_lo"), (15, "tom_lo")]
+    else:
+        fill = [(14, "snare"), (15, "snare")]
+    if c.style.genre in ("electronic", "hip-hop"):
+        fill = [(12, "snare"), (13, "snare"), (14, "snare"), (15, "snare")]
+    for p, part in fill:
+        parts.drums.append((bt + p * c.six, part, 0.5 + 0.1 * (p - 12)))
+
+
+def _final_bar(c: _Composer, parts: _ScoreParts, bt: float, chord: list[int]) -> None:
+    """The song's last bar: one long bass note, a kick and a crash (a hat in the quiet genres)."""
+    root = chord[0] - 12 if chord[0] - 12 >= 36 else chord[0]
+    parts.bass.append(Note(bt, c.style.bar_s * 1.2, float(root), 0.8))
+    parts.drums.append((bt, "kick", 0.9))
+    parts.drums.append((bt, "crash" if c.style.genre not in ("ballad", "chinese") else "hat", 0.6))
+
+
+def _play_section_band(c: _Composer, parts: _ScoreParts, groove: _Groove, s: Section, t0: float, total_bars: int,
+                       *, last_section: bool) -> None:
+    """Chords, bass and drums of one section, bar by bar."""
+    style, bar_s = c.style, c.style.bar_s
+    sevenths = style.genre == "jazz"
+    for b in range(total_bars):
+        bt = t0 + b * bar_s
+        deg = 0 if s.kind == "outro" and b == total_bars - 1 else c.chord_at(s.kind, b)
+        chord = _chord_midi(style, deg, sevenths=sevenths)
+        last_bar_of_song = last_section and b == total_bars - 1
+        parts.chords.append((bt, bar_s * (1.5 if last_bar_of_song else 1), chord))
+        if last_bar_of_song:
+            _final_bar(c, parts, bt, chord)
+            continue
+        soft_entry = s.kind == "intro" and b < total_bars - 1 and style.genre in ("ballad", "chinese", "folk")
+        _bass_bar(c, parts, groove, bt, chord, soft_entry=soft_entry)
+        if soft_entry:
+            continue
+        light = s.kind in ("intro", "outro") or (s.kind == "verse" and style.genre in ("ballad", "folk", "chinese"))
+        _drum_bar(c, parts, groove, bt, s.kind, first_bar=b == 0, light=light)
+        if b == total_bars - 1 and total_bars >= 2 and not light:
+            _drum_fill(c, parts, groove, bt)
+
+
+def _sing_line(c: _Composer, parts: _ScoreParts, tune: _LineTune, lt0: float, n: int, *,
+               vel: float) -> list[tuple[float, float, float]]:
+    """The line's melody notes (a melisma gives a syllable several); one (start, length, pitch) per syllable."""
+    six = c.six
+    sung_notes: list[tuple[float, float, float]] = []
+    for k in range(n):
+        on, du = tune.onsets16[k], tune.durs16[k]
+        syl_notes = tune.notes[k]
+        st0 = lt0 + on * six + c.swing_shift(on)
+        end16 = on + du
+        for j, (off, m) in enumerate(syl_notes):
+            a16 = on + off
+            b16 = on + syl_notes[j + 1][0] if j + 1 < len(syl_notes) else end16
+            st = lt0 + a16 * six + (c.swing_shift(a16) if j == 0 else 0.0)
+            d = (b16 - a16) * six
+            if j == len(syl_notes) - 1:
+                d *= 0.95 if (b16 - a16) <= 4 else 0.9
+            parts.melody.append(Note(float(st), float(d), float(m), vel))
+            last_end = st + d
+        sung_notes.append((float(st0), float(last_end - st0), float(tune.main[k])))
+    return sung_notes
+
+
+def _sing_section(c: _Composer, parts: _ScoreParts, s: Section, bars_per_line: list[int],
+                  t0: float) -> list[tuple[float, int]]:
+    """Every line of the section to its tune; (end_s, bar after the line) of each sung line."""
+    bar_cursor = 0
+    lead_idx = 0
+    prev_tune: _LineTune | None = None
+    last_lead = max((i for i, line in enumerate(s.lines) if not line.backing), default=-1)
+    line_ends: list[tuple[float, int]] = []
+    for li, (ln, b) in enumerate(zip(s.lines, bars_per_line)):
+        lt0 = t0 + bar_cursor * c.style.bar_s
+        n = int(ln.syllables)
+        if n <= 0:  # a singer found nothing to sing here: keep the bars, sing nothing
+            parts.sung.append(SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing,
+                                       notes=[], kind=s.kind))
+            bar_cursor += b
+            continue
+        if ln.backing:
+            tune = c.backing_tune(prev_tune, n, b)
+        else:
+            tones = ln.tones if ln.language == "zh" else None
+            tune = c.tune(s.kind, lead_idx, n, b, bar_cursor, tones=tones, cadence=(li == last_lead))
+            prev_tune = tune
+            lead_idx += 1
+        sung_notes = _sing_line(c, parts, tune, lt0, n, vel=0.55 if ln.backing else 0.85)
+        parts.sung.append(SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing,
+                                   notes=sung_notes, kind=s.kind))
+        parts.line_spans.append((sung_notes[0][0], sung_notes[-1][0] + sung_notes[-1][1]))
+        if not parts.hook and s.kind == "chorus" and not ln.backing:
+            parts.hook = [(nt.start_s - lt0, nt.dur_s, nt.midi) for nt in parts.melody if nt.start_s >= lt0 - 1e-9]
+        bar_cursor += b
+        line_ends.append((parts.line_spans[-1][1], bar_cursor))
+    return line_ends
+
+
+def _counter_licks_between_lines(c: _Composer, parts: _ScoreParts, s: Section, t0: float,
+                                 line_ends: list[tuple[float, int]], rng: np.random.Generator) -> None:
+    """A short lick of the lead instrument in each gap of at least a quarter note after a sung line."""
+    six, bar_s = c.six, c.style.bar_s
+    for end_s, bar_after in line_ends:
+        gap_end = t0 + bar_after * bar_s
+        start16 = math.ceil((end_s - t0) / six / 2 - 1e-6) * 2
+        length = bar_after * 16 - start16
+        if length >= 4:
+            chord_here = _chord_midi(c.style, c.chord_at(s.kind, max(bar_after - 1, 0)), sevenths=False)
+            lick_t = t0 + start16 * six
+            if lick_t < gap_end:
+                parts.counter.extend(_counter_lick(c, lick_t, min(length, 8), chord_here, rng, c.style.genre))
+
+
+def _lead_hook(c: _Composer, parts: _ScoreParts) -> list[tuple[float, float, float]]:
+    """The lead instrument's tune: the first chorus line, else the song's first notes, else a new chorus tune."""
+    if parts.hook:
+        return parts.hook
+    if parts.melody:
+        first = min(parts.line_spans)[0] if parts.line_spans else 0.0
+        return [(nt.start_s - first, nt.dur_s, nt.midi) for nt in parts.melody[:12]]
+    tune = c.tune("chorus", 0, 7, 2, 0, cadence=True)
+    hook = []
+    for on, du, nts in zip(tune.onsets16, tune.durs16, tune.notes):
+        for j, (off, m) in enumerate(nts):
+            end = du if j + 1 == len(nts) else nts[j + 1][0]
+            hook.append(((on + off) * c.six, (end - off) * c.six * 0.92, m))
+    return hook
+
+
+def _lead_in_band_only_sections(parts: _ScoreParts, hook: list[tuple[float, float, float]], bar_s: float, *,
+                                instrumental_song: bool) -> None:
+    """The hook, an instrument's octave up, repeated through each band-only section (a short intro stays chords)."""
+    if not hook:
+        return
+    shift = 12 * round((LEAD_INSTRUMENT_MIDI - float(np.mean([h[2] for h in hook]))) / 12)
+    hook_len = max(h[0] + h[1] for h in hook)
+    for start, bars, kind in parts.band_only:
+        if kind == "intro" and bars <= 2 and not instrumental_song:
+            continue
+        span = bars * bar_s
+        reps = max(1, int(span // max(2 * bar_s, hook_len + 0.5 * bar_s)))
+        for r in range(reps):
+            base = start + r * (span / reps)
+            for off, du, m in hook:
+                if base + off + du <= start + span - 0.25 * bar_s:
+                    parts.counter.append(Note(float(base + off), float(du), float(m + shift), 0.65))
+
+
 def compose(sections: list[Section], style: Style, *, seed: int,
             vocal_range_midi: tuple[float, float] | None = None) -> Score:
-    """Lay out sections, chords, melody, bass, drums and counter line (see module docstring)."""
-    sections = [s for s in (sections or [])]
-    instrumental_song = not any(s.lines for s in sections)
-    if instrumental_song:
-        sections = _default_instrumental_sections(style)
-        auto_bars = {id(sections[0]): 2, id(sections[-1]): 2}
-    else:
-        auto_bars = {}
-        if sections[0].kind != "intro":
-            sections.insert(0, Section("intro", []))
-            auto_bars[id(sections[0])] = 2
-        if sections[-1].kind != "outro":
-            sections.append(Section("outro", []))
-            auto_bars[id(sections[-1])] = 2
+    """Lay out sections, chords, melody, bass, drums and counter line (see module docstring).
 
+    Parameters
+    ----------
+    sections : list of Section
+        The lyrics' sections; an intro and an outro are added where missing, and a song without lines
+        becomes an instrumental one.
+    style : Style
+        From :func:`style_from_tags`; its tempo is raised when the song would last over SONG_LIMIT_S.
+    seed : int
+        Picks the progressions, the grooves' variations and the counter licks.
+    vocal_range_midi : (low, high), optional
+        The singer's range in MIDI notes; the melody stays inside it.
+
+    Returns
+    -------
+    Score
+    """
+    sections, auto_bars, instrumental_song = _framed_sections(sections, style)
+    layout, style = _fit_song_length(sections, auto_bars, style)
     c = _Composer(style, seed, vocal_range_midi)
-
-    # bars per section; shorten very long songs by packing short lines into fewer bars
-    def plan(squeeze: bool):
-        out = []
-        for s in sections:
-            if s.lines:
-                bl = []
-                for ln in s.lines:
-                    b = _bars_for_line(ln)
-                    if squeeze and ln.syllables <= 11:
-                        b = 1
-                    bl.append(b)
-                out.append(bl)
-            else:
-                out.append([auto_bars.get(id(s), 4)])
-        return out
-
-    layout = plan(False)
-    total_s = sum(map(sum, layout)) * style.bar_s
-    if total_s > 175.0:
-        layout = plan(True)
-    total_s = sum(map(sum, layout)) * style.bar_s
-    if total_s > 180.0:  # still too long: play it faster
-        style = replace(style, tempo_bpm=round(style.tempo_bpm * total_s / 178.0, 1))
-        c = _Composer(style, seed, vocal_range_midi)
-    bar_s, six = style.bar_s, c.six
-
-    chords: list[tuple[float, float, list[int]]] = []
-    melody: list[Note] = []
-    bass: list[Note] = []
-    drums: list[tuple[float, str, float]] = []
-    line_spans: list[tuple[float, float]] = []
-    section_spans: list[tuple[str, float, float]] = []
-    sung: list[SungLine] = []
-    counter: list[Note] = []
     groove_rng = np.random.default_rng(_seed_int("groove", seed, style.genre))
+    groove = _Groove(bass=_bass_pattern(style.genre, groove_rng), drums=_drum_pattern(style.genre, groove_rng),
+                     rng=groove_rng)
     counter_rng = np.random.default_rng(_seed_int("counter", seed))
-    bass_pat = _bass_pattern(style.genre, groove_rng)
-    drum_pat = _drum_pattern(style.genre, groove_rng)
-    sevenths = style.genre == "jazz"
-    band_only_kinds = ("intro", "outro", "instrumental")
-    hook: list[tuple[float, float, float]] = []  # (offset_s, dur_s, midi) of the first chorus line(s)
-
+    parts = _ScoreParts()
     t0 = 0.0
-    n_sections = len(sections)
-    pending_band_only: list[tuple[float, int, str]] = []  # (start_s, bars, kind) filled after the hook is known
-    for si, (s, bl) in enumerate(zip(sections, layout)):
-        total_bars = sum(bl)
-        sec_start = t0
-        is_outro = s.kind == "outro"
-        # chords + bass + drums bar by bar
-        for b in range(total_bars):
-            bt = t0 + b * bar_s
-            deg = c.chord_at(s.kind, b)
-            if is_outro and b == total_bars - 1:
-                deg = 0
-            chord = _chord_midi(style, deg, sevenths=sevenths)
-            last_bar_of_song = si == n_sections - 1 and b == total_bars - 1
-            chords.append((bt, bar_s * (1 if not last_bar_of_song else 1.5), chord))
-            root = chord[0] - 12 if chord[0] - 12 >= 36 else chord[0]
-            fifth = root + 7
-            if last_bar_of_song:
-                bass.append(Note(bt, bar_s * 1.2, float(root), 0.8))
-                drums.append((bt, "kick", 0.9))
-                drums.append((bt, "crash" if style.genre not in ("ballad", "chinese") else "hat", 0.6))
-                continue
-            soft_entry = s.kind == "intro" and b < total_bars - 1 and style.genre in ("ballad", "chinese", "folk")
-            for on, du, which in bass_pat:
-                if soft_entry and on:
-                    continue
-                if which == "root":
-                    m = root
-                elif which == "fifth":
-                    m = fifth
-                elif which == "oct":
-                    m = root + 12
-                else:  # walking: scale tone near the root
-                    m = root + int(groove_rng.choice([2, 3, 4, 5, -1, -2]))
-                bass.append(Note(float(bt + on * six + c.swing_shift(on)), float(du * six * 0.92), float(m),
-                                 0.85 if on % 8 == 0 else 0.7))
-            # drums: lighter in intros/verses, fuller in choruses
-            light = s.kind in ("intro", "outro") or (s.kind == "verse" and style.genre in ("ballad", "folk", "chinese"))
-            vel_mul = {"chorus": 1.0, "bridge": 0.85, "prechorus": 0.9}.get(s.kind, 0.8)
-            if soft_entry:
-                continue
-            if b == 0 and s.kind in ("chorus", "instrumental") and style.genre not in ("ballad", "chinese"):
-                drums.append((bt, "crash", 0.7))
-            for part, positions in drum_pat.items():
-                if light and part in ("snare", "clap") and style.genre in ("ballad", "chinese"):
-                    continue
-                if s.kind == "verse" and part == "openhat" and style.genre == "electronic":
-                    continue
-                for p in positions:
-                    v = vel_mul * (0.95 if p % 8 == 0 else 0.75 if p % 4 == 0 else 0.55)
-                    if part in ("hat", "shaker"):
-                        v *= 0.7
-                    pi = int(p)
-                    drums.append((bt + p * six + c.swing_shift(pi if pi == p else -1), part, v))
-            # a fill at the end of a section
-            if b == total_bars - 1 and total_bars >= 2 and not light:
-                if groove_rng.random() < 0.5:
-                    fill = [(12, "tom_hi"), (13, "tom_hi"), (14, "tom_lo"), (15, "tom_lo")]
-                else:
-                    fill = [(14, "snare"), (15, "snare")]
-                if style.genre in ("electronic", "hip-hop"):
-                    fill = [(12, "snare"), (13, "snare"), (14, "snare"), (15, "snare")]
-                for p, part in fill:
-                    drums.append((bt + p * six, part, 0.5 + 0.1 * (p - 12)))
-        # melody
-        bar_cursor = 0
-        lead_idx = 0
-        prev_tune: _LineTune | None = None
-        last_lead = max((i for i, l in enumerate(s.lines) if not l.backing), default=-1)
-        line_ends: list[tuple[float, int]] = []  # (end_s, bar index after the line) for counter licks
-        for li, (ln, b) in enumerate(zip(s.lines, bl)):
-            lt0 = t0 + bar_cursor * bar_s
-            n = int(ln.syllables)
-            if n <= 0:  # a singer found nothing to sing here: keep the bars, sing nothing
-                sung.append(SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing,
-                                     notes=[], kind=s.kind))
-                bar_cursor += b
-                continue
-            if ln.backing:
-                tune = c.backing_tune(prev_tune, n, b)
-            else:
-                tones = ln.tones if ln.language == "zh" else None
-                tune = c.tune(s.kind, lead_idx, n, b, bar_cursor, tones=tones, cadence=(li == last_lead))
-                prev_tune = tune
-                lead_idx += 1
-            vel = 0.55 if ln.backing else 0.85
-            sung_notes: list[tuple[float, float, float]] = []
-            for k in range(n):
-                on, du = tune.onsets16[k], tune.durs16[k]
-                syl_notes = tune.notes[k]
-                st0 = lt0 + on * six + c.swing_shift(on)
-                end16 = on + du
-                for j, (off, m) in enumerate(syl_notes):
-                    a16 = on + off
-                    b16 = on + syl_notes[j + 1][0] if j + 1 < len(syl_notes) else end16
-                    st = lt0 + a16 * six + (c.swing_shift(a16) if j == 0 else 0.0)
-                    d = (b16 - a16) * six
-                    if j == len(syl_notes) - 1:
-                        d *= 0.95 if (b16 - a16) <= 4 else 0.9
-                    melody.append(Note(float(st), float(d), float(m), vel))
-                    last_end = st + d
-                sung_notes.append((float(st0), float(last_end - st0), float(tune.main[k])))
-            sung.append(SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing,
-                                 notes=sung_notes, kind=s.kind))
-            line_spans.append((sung_notes[0][0], sung_notes[-1][0] + sung_notes[-1][1]))
-            if not hook and s.kind == "chorus" and not ln.backing:
-                hook = [(st_ - lt0, d_, m_) for st_, d_, m_ in
-                        ((nt.start_s, nt.dur_s, nt.midi) for nt in melody if nt.start_s >= lt0 - 1e-9)]
-            bar_cursor += b
-            line_ends.append((line_spans[-1][1], bar_cursor))
-        # counter licks in the gaps between vocal lines
+    for si, (s, bars_per_line) in enumerate(zip(sections, layout)):
+        total_bars = sum(bars_per_line)
+        _play_section_band(c, parts, groove, s, t0, total_bars, last_section=si == len(sections) - 1)
+        line_ends = _sing_section(c, parts, s, bars_per_line, t0)
         if s.lines and style.genre != "hip-hop":
-            for end_s, bar_after in line_ends:
-                gap_end = t0 + bar_after * bar_s
-                start16 = math.ceil((end_s - t0) / six / 2 - 1e-6) * 2
-                length = bar_after * 16 - start16
-                if length >= 4:
-                    chord_here = _chord_midi(style, c.chord_at(s.kind, max(bar_after - 1, 0)), sevenths=False)
-                    lick_t = t0 + start16 * six
-                    if lick_t < gap_end:
-                        counter.extend(_counter_lick(c, lick_t, min(length, 8), chord_here, counter_rng,
-                                                     style.genre))
-        if not s.lines and s.kind in band_only_kinds + ("bridge",):
-            pending_band_only.append((t0, total_bars, s.kind))
-        t0 += total_bars * bar_s
-        section_spans.append((s.kind, sec_start, t0))
-
-    # lead instrument in band-only sections: the chorus hook (or a generated tune)
-    if not hook:
-        if melody:
-            first = min(line_spans)[0] if line_spans else 0.0
-            hook = [(nt.start_s - first, nt.dur_s, nt.midi) for nt in melody[:12]]
-        else:
-            tune = c.tune("chorus", 0, 7, 2, 0, cadence=True)
-            hook = []
-            for on, du, nts in zip(tune.onsets16, tune.durs16, tune.notes):
-                for j, (off, m) in enumerate(nts):
-                    end = du if j + 1 == len(nts) else nts[j + 1][0]
-                    hook.append(((on + off) * six, (end - off) * six * 0.92, m))
-    if hook:
-        shift = 12 * round((76 - float(np.mean([h[2] for h in hook]))) / 12)  # an instrument octave
-        hook_len = max(h[0] + h[1] for h in hook)
-        for start, bars, kind in pending_band_only:
-            if kind == "intro" and bars <= 2 and not instrumental_song:
-                continue  # a short intro is chords only
-            span = bars * bar_s
-            reps = max(1, int(span // max(2 * bar_s, hook_len + 0.5 * bar_s)))
-            for r in range(reps):
-                base = start + r * (span / reps)
-                for off, du, m in hook:
-                    if base + off + du <= start + span - 0.25 * bar_s:
-                        counter.append(Note(float(base + off), float(du), float(m + shift), 0.65))
-
-    duration = t0 + bar_s * 0.75  # let the last chord ring
-    counter.sort(key=lambda n: n.start_s)
-    return Score(style=style, sections=sections, chords=chords, melody=melody, bass=bass,
-                 drum_hits=sorted(drums, key=lambda h: h[0]), duration_s=duration,
-                 line_spans=line_spans, section_spans=section_spans, counter=counter, sung_lines=sung)
+            _counter_licks_between_lines(c, parts, s, t0, line_ends, counter_rng)
+        if not s.lines and s.kind in BAND_ONLY_KINDS + ("bridge",):
+            parts.band_only.append((t0, total_bars, s.kind))
+        parts.section_spans.append((s.kind, t0, t0 + total_bars * style.bar_s))
+        t0 += total_bars * style.bar_s
+    _lead_in_band_only_sections(parts, _lead_hook(c, parts), style.bar_s, instrumental_song=instrumental_song)
+    parts.counter.sort(key=lambda n: n.start_s)
+    return Score(style=style, sections=sections, chords=parts.chords, melody=parts.melody, bass=parts.bass,
+                 drum_hits=sorted(parts.drums, key=lambda h: h[0]), duration_s=t0 + style.bar_s * RING_OUT_BARS,
+                 line_spans=parts.line_spans, section_spans=parts.section_spans, counter=parts.counter,
+                 sung_lines=parts.sung)

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +13,7 @@ from personastudio.contract.http import service_root
 from personastudio.netguard import PrivateAddressError, require_public_http_url
 from personastudio.providers import registry as providers
 
-from . import services
+from . import selectors, services
 from .forms import ProviderSettingsForm
 from .models import ProviderSettings
 
@@ -27,6 +28,18 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def login_locked_out(request, original_response, credentials):
+    """The log-in page when django-axes refuses a log-in (AXES_LOCKOUT_CALLABLE): the name stays typed in,
+    and a sentence says when to try again. 429 with Retry-After, as for every other limit."""
+    until = selectors.login_locked_until(request, credentials)
+    username = (credentials or {}).get("username", "")
+    form = AuthenticationForm(request, initial={"username": username})
+    response = render(request, "accounts/login.html",
+                      {"form": form, "locked_until": until, "next": request.POST.get("next", "")}, status=429)
+    response["Retry-After"] = str(max(1, int((until - timezone.now()).total_seconds()) + 1))
+    return response
 
 
 def provider_settings(request):

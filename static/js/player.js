@@ -26,6 +26,8 @@
   // ------------------------------------------------------------------ waveform player
 
   const players = new Map(); // figure -> WaveSurfer
+  // The page's Content-Security-Policy takes <style> only with its nonce: wavesurfer writes one into each player.
+  const cspNonce = document.querySelector('meta[name="csp-nonce"]')?.nonce || "";
 
   /** The peaks stored at upload (json_script inside the figure); [] when there are none. */
   function storedPeaks(figure) {
@@ -89,6 +91,7 @@
         progressColor: themeColor(figure, "--player-progress", "#0172ad"),
         cursorColor: themeColor(figure, "--player-cursor", "#0172ad"),
         cursorWidth: 2,
+        cspNonce,
       });
     } catch (error) {
       ui.remove();

@@ -40,14 +40,17 @@ class Interrupted(Exception):
 
 
 def find_bin_dir() -> Path | None:
-    """The newest PostgreSQL server binaries: PG_BIN_DIR, else Debian's /usr/lib/postgresql/N/bin, else PATH."""
-    candidates = [os.environ["PG_BIN_DIR"]] if os.environ.get("PG_BIN_DIR") else []
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                         key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
-                         reverse=True)
-    on_path = shutil.which("pg_ctl")
-    if on_path:
-        candidates.append(str(Path(on_path).parent))
+    """The PostgreSQL server binaries: PG_BIN_DIR if set, else Debian's newest /usr/lib/postgresql/N/bin,
+    else those on PATH."""
+    if os.environ.get("PG_BIN_DIR"):
+        candidates = [os.environ["PG_BIN_DIR"]]
+    else:
+        candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                            key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+                            reverse=True)
+        on_path = shutil.which("pg_ctl")
+        if on_path:
+            candidates.append(str(Path(on_path).parent))
     for folder in candidates:
         if all((Path(folder) / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
             return Path(folder)

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.tasks import Task
+from django.tasks.base import TASK_MIN_PRIORITY
 from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
@@ -29,18 +30,36 @@ class WorkerLost(Exception):
     """The worker running a task disappeared before finishing it."""
 
 
+def fair_priority(owner_id: int) -> int:
+    """Fair queueing: a task's priority is minus the work its account already has queued or running.
+
+    django-tasks-db claims the highest priority first, then the earliest enqueued. So an account's
+    first task (priority 0) goes ahead of every task another account queued behind its own first,
+    and ten songs from one account delay another account's first song by at most the one render
+    already running (plus one queued first task of each other account). Within an account the order
+    stays first come, first served. The priority is set once, at enqueueing.
+    """
+    from personastudio import quotas
+
+    return -min(max(quotas.backlog(owner_id) - 1, 0), -TASK_MIN_PRIORITY)
+
+
 def enqueue_on_commit(task: Task, *args: Any, language: str | None = None,
-                      on_enqueued: Callable[[str], None] | None = None) -> None:
+                      on_enqueued: Callable[[str], None] | None = None, owner_id: int | None = None) -> None:
     """Enqueue once the current transaction commits, so the worker sees our rows.
 
     The task gets the user's language (by default the current request's) so the messages and
     titles the worker stores read in the language the user was using (see `in_language`).
     A webhook or the sweep works for a user who is not the requester: they pass the language.
+    `owner_id`, the account the work is for, queues it fairly among accounts (`fair_priority`).
     """
     language = language or translation.get_language()
 
     def enqueue() -> None:
-        result = task.enqueue(*args, language=language)
+        queued = task
+        if owner_id is not None and task.get_backend().supports_priority:
+            queued = task.using(priority=fair_priority(owner_id))
+        result = queued.enqueue(*args, language=language)
         if on_enqueued is not None:
             on_enqueued(str(result.id))
 

@@ -212,21 +212,27 @@ def api_verdict(owner: AbstractBaseUser, kind: Kind, *, now: datetime | None = N
 
 
 API_MESSAGES = {
-    (Kind.SONGS, Reason.RATE): "This account has started {limit} songs in the last hour, the most allowed "
+    (Kind.SONGS, Reason.RATE): "This account has started {things} in the last hour, the most allowed "
                                "(SONGS_PER_HOUR); the next one can start in {wait}.",
-    (Kind.PERSONAS, Reason.RATE): "This account has made {limit} personas in the last hour, the most allowed "
+    (Kind.PERSONAS, Reason.RATE): "This account has made {things} in the last hour, the most allowed "
                                   "(PERSONAS_PER_HOUR); the next one can start in {wait}.",
-    (Kind.SEPARATIONS, Reason.RATE): "This account has separated {limit} stems in the last hour, the most allowed "
+    (Kind.SEPARATIONS, Reason.RATE): "This account has made {things} in the last hour, the most allowed "
                                      "(SEPARATIONS_PER_HOUR); the next one can start in {wait}.",
-    (Kind.SONGS, Reason.IN_FLIGHT): "This account has {limit} songs queued or rendering, the most at once "
+    (Kind.SONGS, Reason.IN_FLIGHT): "This account has {things} queued or rendering, the most at once "
                                     "(SONGS_IN_FLIGHT); send the next one when one of them has finished.",
 }
+API_NOUNS = {Kind.SONGS: ("song", "songs"), Kind.PERSONAS: ("persona", "personas"),
+             Kind.SEPARATIONS: ("stem split", "stem splits")}
+
+
+def _count_of(count: int, nouns: tuple[str, str]) -> str:
+    return f"{count} {nouns[0] if count == 1 else nouns[1]}"
 
 
 def _wait_words(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return _count_of(seconds, ("second", "seconds"))
+    return _count_of(math.ceil(seconds / 60), ("minute", "minutes"))
 
 
 def api_require(owner: AbstractBaseUser, kind: Kind) -> None:
@@ -235,8 +241,9 @@ def api_require(owner: AbstractBaseUser, kind: Kind) -> None:
     if verdict.allowed:
         return
     wait_s = verdict.retry_after_s
-    raise RateLimited(API_MESSAGES[(kind, verdict.reason)].format(limit=verdict.limit, wait=_wait_words(wait_s)),
-                      retry_after_s=wait_s)
+    message = API_MESSAGES[(kind, verdict.reason)].format(things=_count_of(verdict.limit, API_NOUNS[kind]),
+                                                          wait=_wait_words(wait_s))
+    raise RateLimited(message, retry_after_s=wait_s)
 
 
 # --- fair queueing --------------------------------------------------------------

@@ -19,12 +19,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext, gettext_lazy as _
 
+from personastudio import quotas
 from personastudio.accounts.services import provider_for
 from personastudio.background import enqueue_on_commit
 from personastudio.contract.errors import MusicApiError, NotFound
@@ -269,7 +271,7 @@ def clip_region_voiced_s(*, clip: Clip, region: Region | None, enough_s: float |
         piece = samples[start:start + chunk]
         if len(piece) < sr * 0.1 or not piece.any():
             continue
-        voiced_s += float((profile.voiced_f0(piece) > 0).sum()) * profile.FRAME_PERIOD_MS / 1000.0
+        voiced_s += float((profile.voiced_f0(piece, sr=sr) > 0).sum()) * profile.FRAME_PERIOD_MS / 1000.0
         if enough_s is not None and voiced_s >= enough_s:
             break
     return round(voiced_s, 2)
@@ -277,7 +279,9 @@ def clip_region_voiced_s(*, clip: Clip, region: Region | None, enough_s: float |
 
 def clip_request_separation(*, clip: Clip, vocal_start_s: float | None = None,
                             vocal_end_s: float | None = None) -> None:
-    """Queue "Separate vocals" for the whole clip or a region of it; a second click while it runs does nothing."""
+    """Queue "Separate vocals" for the whole clip or a region of it; a second click while it runs does nothing.
+
+    Past the account's separation quota: RegionRejected with the sentence saying when the next can start."""
     from .tasks import separate_clip
 
     if clip.kind in (Clip.Kind.VOCALS, Clip.Kind.INSTRUMENTAL):
@@ -296,7 +300,11 @@ def clip_request_separation(*, clip: Clip, vocal_start_s: float | None = None,
                  separation_end_s=region.end_s if region else None)
         if not claimed:
             raise ClipRejected(MSG_SEPARATION_BUSY)
-        enqueue_on_commit(separate_clip, str(clip.pk))
+        try:
+            quotas.studio_require(clip.owner, quotas.Kind.SEPARATIONS, besides=clip)
+        except quotas.QuotaReached as exc:  # the claim rolls back: nothing is stored
+            raise RegionRejected(str(exc), field=NON_FIELD_ERRORS) from exc
+        enqueue_on_commit(separate_clip, str(clip.pk), owner_id=clip.owner_id)
     clip.refresh_from_db()
 
 
@@ -528,13 +536,3 @@ def _delete_files(files) -> None:
             storage.delete(name)
         except Exception:  # OSError on disk, botocore's errors for a bucket: the rows are gone either way
             logger.warning("Could not remove the audio file %s of a deleted clip", name, exc_info=True)
-
-
-def clip_search(*, owner: AbstractBaseUser, q: str = "", kind: str = ""):
-    """The clips list: the owner's clips, optionally of one kind and with the words of `q` in the title."""
-    clips = Clip.objects.filter(owner=owner).select_related("parent", "generation")
-    if kind in Clip.Kind.values:
-        clips = clips.filter(kind=kind)
-    for word in (q or "").split():
-        clips = clips.filter(title__icontains=word)
-    return clips

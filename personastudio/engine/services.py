@@ -526,7 +526,7 @@ def task_create(*, owner: AbstractBaseUser, request: GenerateRequest) -> EngineT
     def remember_job(job_id: str) -> None:
         EngineTask.objects.filter(pk=task.pk).update(job_id=job_id)
 
-    enqueue_on_commit(render_generation, task.id, on_enqueued=remember_job)
+    enqueue_on_commit(render_generation, task.id, on_enqueued=remember_job, owner_id=owner.pk)
     return task
 
 
@@ -719,8 +719,8 @@ class _ContinuationSource:
         self.phase_s = 0.0  # our songs start on a downbeat
         self.tempo_bpm, self.key = 0.0, None
         if self.known_style is None:
-            self.tempo_bpm, self.phase_s = extend.estimate_tempo(self.mix, sr)
-            self.key = extend.estimate_key(self.mix, sr)
+            self.tempo_bpm, self.phase_s = extend.estimate_tempo(self.mix, sr=sr)
+            self.key = extend.estimate_key(self.mix, sr=sr)
 
     def style_for(self, tags: str, seed: int) -> composer.Style:
         if self.known_style is not None:

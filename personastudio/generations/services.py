@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from personastudio import quotas
 from personastudio.accounts.services import provider_for
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
@@ -145,7 +146,8 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
 
     With `continue_clip` the song extends that track from `continue_at` seconds (custom mode only:
     the new part sings the lyrics given here). The same form submission twice (a double click) makes and
-    pays for one song: the second gets the first."""
+    pays for one song: the second gets the first. Past the account's song quota: quotas.QuotaReached, and
+    nothing is stored."""
     if continue_clip is not None:
         problem = extend_problem(clip=continue_clip, continue_at=continue_at, owner=owner)
         if problem:
@@ -153,11 +155,14 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
         mode, gpt_description_prompt = Generation.Mode.CUSTOM, ""
     else:
         continue_at = None
-    generation, created = create_once(
-        Generation, owner=owner, submission=submission, mode=mode, title=title, prompt=prompt, tags=tags,
-        gpt_description_prompt=gpt_description_prompt, make_instrumental=make_instrumental, persona=persona,
-        continue_clip=continue_clip, continue_at=continue_at, language=translation.get_language() or "",
-    )
+    with transaction.atomic():  # a song past the quota (QuotaReached) rolls back: nothing is stored
+        generation, created = create_once(
+            Generation, owner=owner, submission=submission, mode=mode, title=title, prompt=prompt, tags=tags,
+            gpt_description_prompt=gpt_description_prompt, make_instrumental=make_instrumental, persona=persona,
+            continue_clip=continue_clip, continue_at=continue_at, language=translation.get_language() or "",
+        )
+        if created:
+            quotas.studio_require(owner, quotas.Kind.SONGS, besides=generation)
     if not created:
         return generation
     try:
@@ -400,25 +405,3 @@ def generation_webhook(*, payload: dict) -> Generation | None:
     return apply_task_info(generation=generation, info=info)
 
 
-def generation_library(*, owner: AbstractBaseUser, q: str = "", status: str = "", persona: Persona | None = None,
-                       favourites: bool = False):
-    """The songs library: every word of `q` must appear in the title, lyrics (written or sung),
-    tags or description; the other arguments filter. Newest first, with the first track's length."""
-    from django.db.models import Exists, OuterRef, Subquery
-
-    songs = Generation.objects.filter(owner=owner).select_related("persona").annotate(
-        first_track_s=Subquery(
-            Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]),
-        has_favourite=Exists(Clip.objects.filter(generation=OuterRef("pk"), favourite=True)))
-    for word in q.split():
-        songs = songs.filter(
-            Q(title__icontains=word) | Q(prompt__icontains=word) | Q(tags__icontains=word)
-            | Q(gpt_description_prompt__icontains=word)
-            | Q(provider_results__0__prompt__icontains=word) | Q(provider_results__1__prompt__icontains=word))
-    if persona is not None:
-        songs = songs.filter(persona=persona)
-    if status:
-        songs = songs.filter(status=status)
-    if favourites:
-        songs = songs.filter(has_favourite=True)
-    return songs

@@ -12,31 +12,22 @@ from django_htmx.http import HttpResponseStopPolling
 
 from personastudio.clips import services as clip_services
 from personastudio.contract.errors import MusicApiError
-from personastudio.personas.models import Persona
+from personastudio.quotas import QuotaReached
 
-from . import services
+from . import selectors, services
 from .forms import SECTION_BUTTONS, SECTION_VOCABULARY, STYLE_CHIPS, GenerationForm
 from .models import Generation
 
 
 def generation_list(request):
     """The songs library: ?q= search, ?persona=, ?status=, ?fav=1; 20 a page."""
-    status = request.GET.get("status", "")
-    status = status if status in Generation.Status.values else ""
-    personas = Persona.objects.filter(owner=request.user).order_by("name")
-    try:
-        persona = personas.filter(pk=uuid.UUID(request.GET.get("persona", ""))).first()
-    except ValueError:
-        persona = None
-    q, favourites = request.GET.get("q", "").strip(), request.GET.get("fav") == "1"
-    songs = services.generation_library(owner=request.user, q=q, status=status, persona=persona,
-                                        favourites=favourites)
-    page = Paginator(songs, 20).get_page(request.GET.get("page"))
+    filters = selectors.library_filters(owner=request.user, params=request.GET)
+    page = Paginator(selectors.song_library(owner=request.user, filters=filters), 20).get_page(request.GET.get("page"))
     return render(request, "generations/list.html", {
-        "generations": page.object_list, "page": page, "q": q, "status": status, "persona": persona,
-        "personas": personas, "statuses": Generation.Status.choices, "fav": favourites,
-        "has_any": Generation.objects.filter(owner=request.user).exists(),
-        "filtered": bool(q or status or persona or favourites),
+        "generations": page.object_list, "page": page, "q": filters.q, "status": filters.status,
+        "persona": filters.persona, "fav": filters.favourites, "filtered": filters.active,
+        "personas": selectors.owner_personas(owner=request.user), "statuses": Generation.Status.choices,
+        "has_any": selectors.owner_has_songs(owner=request.user),
     })
 
 
@@ -78,13 +69,17 @@ def generation_new(request):
         form.prefill_extend(clip, at=_whole_seconds(request.GET.get("at", "")))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        generation = services.generation_start(
-            owner=request.user, mode=data["mode"], title=data["title"], prompt=data["prompt"], tags=data["tags"],
-            gpt_description_prompt=data["gpt_description_prompt"], make_instrumental=data["make_instrumental"],
-            persona=data["persona"], continue_clip=data["continue_clip"], continue_at=data["continue_at"],
-            submission=data["submission"],
-        )
-        return redirect(generation)
+        try:
+            generation = services.generation_start(
+                owner=request.user, mode=data["mode"], title=data["title"], prompt=data["prompt"], tags=data["tags"],
+                gpt_description_prompt=data["gpt_description_prompt"], make_instrumental=data["make_instrumental"],
+                persona=data["persona"], continue_clip=data["continue_clip"], continue_at=data["continue_at"],
+                submission=data["submission"],
+            )
+        except QuotaReached as exc:  # the sentence says when the next song can start; the form keeps the lyrics
+            form.add_error(None, str(exc))
+        else:
+            return redirect(generation)
     extend_clip, persona_options = form.extend_source(), form.persona_options()
     return render(request, "generations/new.html", {
         "form": form, "style_chips": STYLE_CHIPS, "section_buttons": SECTION_BUTTONS, "source": source,
@@ -137,7 +132,7 @@ def generation_retry(request, generation_id):
     try:
         return redirect(services.generation_retry(generation=generation,
                                                   submission=_uuid_or_none(request.POST.get("submission", ""))))
-    except ValueError as exc:
+    except (ValueError, QuotaReached) as exc:
         messages.error(request, str(exc))
         return redirect(generation)
 

@@ -11,6 +11,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy as _
 
+from personastudio import quotas
 from personastudio.accounts.services import provider_for
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
@@ -147,6 +149,14 @@ def voice_checks_allowed(owner: AbstractBaseUser) -> None:
                               field="phrase_audio")
 
 
+def personas_allowed(owner: AbstractBaseUser, *, besides: Persona | None = None) -> None:
+    """PersonaRejected (above the form), saying when the next can start, past the account's persona quota."""
+    try:
+        quotas.studio_require(owner, quotas.Kind.PERSONAS, besides=besides)
+    except quotas.QuotaReached as exc:
+        raise PersonaRejected(str(exc), field=NON_FIELD_ERRORS) from exc
+
+
 def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_start_s: float | None = None,
                    vocal_end_s: float | None = None, submission: uuid.UUID | None = None,
                    phrase_token: str = "", phrase_audio: UploadedFile | None = None) -> Persona | VoiceCheck:
@@ -167,7 +177,8 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_star
             persona, created = create_once(Persona, owner=owner, submission=submission,
                                            consent=Persona.Consent.GENERATED, **fields)
             if created:
-                enqueue_on_commit(learn_persona, str(persona.pk))
+                personas_allowed(owner, besides=persona)  # refused: the row rolls back
+                enqueue_on_commit(learn_persona, str(persona.pk), owner_id=owner.pk)
         return persona
     earlier = VoiceCheck.objects.filter(owner=owner, submission=submission).exclude(
         status__in=[VoiceCheck.Status.REFUSED, VoiceCheck.Status.FAILED]).first() if submission else None
@@ -176,6 +187,7 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_star
     phrase, language = _phrase_from_token(phrase_token)
     if phrase_audio is None:
         raise PersonaRejected(MSG_PHRASE_NEEDED, field="phrase_audio")
+    personas_allowed(owner)  # before the recording is kept, so a refusal stores nothing
     voice_checks_allowed(owner)
     try:
         recording = clip_services.clip_create(
@@ -187,7 +199,7 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_star
         check, created = create_once(VoiceCheck, owner=owner, submission=submission, phrase=phrase,
                                      language=language, recording=recording, **fields)
         if created:
-            enqueue_on_commit(check_voice, str(check.pk))
+            enqueue_on_commit(check_voice, str(check.pk), owner_id=owner.pk)
     if not created:
         clip_services.clip_delete(clip=recording)  # the twin request's recording is the one checked
     return check
@@ -269,7 +281,8 @@ def voice_check_run(*, check_id: str) -> None:
         persona = Persona.objects.create(
             owner=check.owner, name=check.name, source_clip=check.source_clip, region_start_s=check.region_start_s,
             region_end_s=check.region_end_s, consent=Persona.Consent.CHECKED, voice_check=check)
-        enqueue_on_commit(learn_persona, str(persona.pk))
+        # No quota check here: the persona was counted when its check was asked for.
+        enqueue_on_commit(learn_persona, str(persona.pk), owner_id=check.owner_id)
 
 
 def _check_finished(check: VoiceCheck, status: str, *, error: str, similarity: float | None = None) -> None:

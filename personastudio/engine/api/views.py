@@ -6,17 +6,21 @@ import math
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from personastudio.contract.errors import BadRequest, MusicApiError, NotFound
 from personastudio.contract.types import GenerateRequest
 from personastudio.http_range import ranged_file_response
+from personastudio import quotas
 
 from .. import services
 from ..models import EngineClip
-from .envelope import api_view, check_text, json_body
+from .envelope import MethodNotAllowed, api_view, check_text, error_envelope, json_body
+from .openapi import openapi_document
 
 
 def _absolute(request: HttpRequest, data: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -39,13 +43,15 @@ def _number(body: dict[str, Any], key: str, default: float | None) -> float | No
 
 @api_view(("POST",))
 def generate(request: HttpRequest, user) -> dict[str, Any]:
-    task = services.task_create(owner=user, request=GenerateRequest.from_json(json_body(request)))
+    generate_request = GenerateRequest.from_json(json_body(request))
+    quotas.api_require(user, quotas.Kind.SONGS)  # past it: 429 with Retry-After, nothing stored
+    task = services.task_create(owner=user, request=generate_request)
     return {"task_id": task.id, "status": task.status}
 
 
 @api_view(("GET",))
 def task_detail(request: HttpRequest, user, task_id: str) -> dict[str, Any]:
-    body = services.task_get(owner=user, task_id=task_id).to_json()
+    body = services.task_get(owner=user, task_id=check_text(task_id, "task_id")).to_json()
     for item in body.get("results", []):
         _absolute(request, item, "audio_url", "image_url")
     return body
@@ -76,6 +82,7 @@ def persona(request: HttpRequest, user) -> dict[str, Any]:
         raise BadRequest("Send 'name' and 'clip_id'.")
     if not isinstance(verification_clip_id, str):
         raise BadRequest("'verification_clip_id' must be the clipId of an uploaded recording of the phrase.")
+    quotas.api_require(user, quotas.Kind.PERSONAS)
     result = services.persona_result(services.persona_create(owner=user, name=name, clip_id=clip_id,
                                                              verification_clip_id=verification_clip_id))
     item: dict[str, Any] = {"id": result.persona_id, "status": result.status}
@@ -118,9 +125,10 @@ def stem(request: HttpRequest, user) -> dict[str, Any]:
     clip_id = body.get("clip_id")
     if not isinstance(clip_id, str) or not clip_id:
         raise BadRequest("Send 'clip_id'.")
+    vocal_start_s, vocal_end_s = _number(body, "vocal_start_s", 0.0) or 0.0, _number(body, "vocal_end_s", None)
+    quotas.api_require(user, quotas.Kind.SEPARATIONS)
     result = services.stem_result(services.stem_create(
-        owner=user, clip_id=clip_id, vocal_start_s=_number(body, "vocal_start_s", 0.0) or 0.0,
-        vocal_end_s=_number(body, "vocal_end_s", None),
+        owner=user, clip_id=clip_id, vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s,
     ))
     data = {
         "id": result.id, "source_clip_id": result.source_clip_id, "status": result.status,
@@ -157,7 +165,9 @@ def parts(request: HttpRequest, user) -> dict[str, Any] | HttpResponse:
     return response
 
 
+@csrf_exempt  # read-only: other methods get 405, not a CSRF refusal
 @login_not_required
+@require_safe
 def audio_file(request: HttpRequest, clip_id: str, kind: str) -> FileResponse | HttpResponse:
     """Signed, expiring audio URLs: what `audio_url` points at. The signature is the key."""
     try:
@@ -175,7 +185,9 @@ def audio_file(request: HttpRequest, clip_id: str, kind: str) -> FileResponse | 
         raise Http404("No audio at that address.") from None
 
 
+@csrf_exempt
 @login_not_required
+@require_safe
 def cover(request: HttpRequest, clip_id: str) -> HttpResponse:
     """Cover art for a result: a gradient from the clip id with its title (no image model here).
 
@@ -195,3 +207,19 @@ def cover(request: HttpRequest, clip_id: str) -> HttpResponse:
         f'<text x="32" y="470" font-family="sans-serif" font-size="36" fill="#fff">{escape(clip.title[:24])}</text></svg>'
     )
     return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@csrf_exempt
+@login_not_required
+def openapi(request: HttpRequest) -> JsonResponse:
+    """(ours) This API as an OpenAPI 3.1 document: public documentation, no key needed."""
+    if request.method not in ("GET", "HEAD"):
+        return error_envelope(MethodNotAllowed(("GET",)))
+    return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+@login_not_required
+def unknown(request: HttpRequest, rest: str) -> JsonResponse:
+    """Any other address under /api/v1/: a 404 in the envelope, not an HTML page."""
+    return error_envelope(NotFound("No such endpoint: see /api/v1/openapi.json for the ones there are."))

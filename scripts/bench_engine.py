@@ -25,12 +25,13 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' synthetic voices
 
 from personastudio.engine.dsp import song as song_mod  # noqa: E402
 from personastudio.engine.dsp.profile import voice_profile  # noqa: E402
 from personastudio.engine.dsp.separate import separate_vocals  # noqa: E402
-from personastudio.engine.report import LYRICS_EN, synth_sung_line  # noqa: E402
+from engine_report import LYRICS_EN  # noqa: E402
+from synth import synth_sung_line  # noqa: E402
 
 SR = 44100
 TARGET_SONG, TARGET_PERSONA, TARGET_SEP = 0.25, 2.0, 0.25

@@ -32,12 +32,6 @@ Lead / counter line (``score.counter``; with ``play_melody`` also the melody)
     supersaw; hip-hop: bell; jazz: vibraphone (tremolo); chinese: dizi-like
     flute (sine + 2nd/3rd harmonics + breath noise, vibrato).
 
-Lead (``render_lead``)
-    A wordless "ah" voice: band-limited sawtooth (polyBLEP) through three
-    formant resonators (~700 / 1200 / 2600 Hz), vibrato 5.5 Hz ±30 cents
-    ramping in after the onset, ~45 ms portamento between legato notes and
-    attack/release envelopes.  It is strongly periodic so pitch trackers
-    (WORLD dio/harvest, pYIN) follow it.
 """
 
 from __future__ import annotations
@@ -648,81 +642,3 @@ def render_band(score: Score, *, sr: int, seed: int, play_melody: bool = False) 
     if not stems:
         return np.zeros((band_length_samples(score, sr=sr), 2), dtype=np.float32)
     return sum(stems.values()).astype(np.float32)
-
-
-# --------------------------------------------------------------------------- lead voice
-
-FORMANTS = ((700.0, 110.0, 1.0), (1200.0, 130.0, 0.55), (2600.0, 220.0, 0.28))
-
-
-def render_lead(score: Score, *, sr: int) -> np.ndarray:
-    """Mono float32 wordless "ah" voice singing ``score.melody``."""
-    n = int(np.ceil(score.duration_s * sr)) + 1
-    if not score.melody:
-        return np.zeros(n, dtype=np.float32)
-    notes = sorted(score.melody, key=lambda x: x.start_s)
-    midi = np.full(n, np.nan)
-    amp = np.zeros(n)
-    vib_ramp = np.zeros(n)
-    t_all = np.arange(n) / sr
-    attack, release, glide = 0.03, 0.07, 0.045
-    prev_end, prev_midi = -1.0, None
-    for note in notes:
-        s = int(note.start_s * sr)
-        e = min(n, int((note.start_s + note.dur_s) * sr))
-        if e <= s:
-            continue
-        midi[s:e] = note.midi
-        ln = e - s
-        t = np.arange(ln) / sr
-        # portamento from the previous note when legato
-        if prev_midi is not None and note.start_s - prev_end < 0.12:
-            g = min(int(glide * sr), ln // 2)
-            if g > 1:
-                w = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, g))
-                midi[s:s + g] = prev_midi + (note.midi - prev_midi) * w
-                # bridge the small gap in pitch so phase/pitch stays continuous
-                gs = int(prev_end * sr)
-                if gs < s:
-                    midi[gs:s] = prev_midi
-        env = np.minimum(1.0, t / attack) * (1.0 - 0.12 * t / max(note.dur_s, 1e-3))
-        amp[s:e] = np.maximum(amp[s:e], env * note.velocity)
-        # release tail
-        r = min(int(release * sr), n - e)
-        if r > 0:
-            tail = env[-1] * note.velocity * np.linspace(1, 0, r)
-            amp[e:e + r] = np.maximum(amp[e:e + r], tail)
-            seg = midi[e:e + r]
-            midi[e:e + r] = np.where(np.isnan(seg), note.midi, seg)
-        vib_ramp[s:e] = np.clip((t - 0.15) / 0.35, 0.0, 1.0)
-        prev_end, prev_midi = note.start_s + note.dur_s, note.midi
-    # fill unvoiced gaps by holding the last pitch (amp is 0 there)
-    valid = ~np.isnan(midi)
-    idx = np.where(valid, np.arange(n), 0)
-    np.maximum.accumulate(idx, out=idx)
-    midi = midi[idx]
-    midi[np.isnan(midi)] = notes[0].midi
-    # vibrato ±30 cents at 5.5 Hz with slight rate drift
-    rate = 5.5 + 0.3 * np.sin(2 * np.pi * 0.23 * t_all)
-    vib_phase = 2 * np.pi * np.cumsum(rate) / sr
-    midi = midi + 0.30 * vib_ramp * np.sin(vib_phase)
-    f0 = _hz(midi)
-    dt = f0 / sr
-    phase = np.cumsum(dt)
-    src = _polyblep_saw(phase, dt)
-    # slight pulse component for body, a touch of breath
-    src = 0.85 * src + 0.15 * np.sign(np.sin(2 * np.pi * phase)) * 0.5
-    # formant filter bank (parallel resonators)
-    voice = np.zeros(n)
-    for fc, bw, g in FORMANTS:
-        b, a = signal.iirpeak(fc, fc / bw, fs=sr)
-        voice += g * signal.lfilter(b, a, src)
-    # keep some of the raw low harmonics so the fundamental is strong
-    b, a = signal.butter(2, 500, fs=sr)
-    voice += 0.6 * signal.lfilter(b, a, src)
-    # smooth the amplitude envelope (avoid clicks)
-    k = int(0.005 * sr)
-    amp = np.convolve(amp, np.ones(k) / k, mode="same")
-    out = voice * amp
-    peak = np.max(np.abs(out)) + 1e-9
-    return (out / peak * 0.8).astype(np.float32)

@@ -1,7 +1,7 @@
 """Objective measurements of a rendered song: is it in tune, in time, structured, mastered?
 
 Everything here is plain numpy / librosa / pyworld (no Django), so the quality
-tests, ``python -m personastudio.engine.report`` and the benchmark share one
+tests, ``python scripts/engine_report.py`` and the benchmark share one
 definition of each figure.
 
 * ``f0_track`` – vocal F0 per 10 ms frame (WORLD DIO + StoneMask at 16 kHz,
@@ -235,14 +235,3 @@ def sung_notes(score) -> list[tuple[float, float, float]]:
         if out:
             return sorted(out)
     return sorted(note_fields(n) for n in (getattr(score, "melody", None) or []))
-
-
-def lead_notes(score) -> list[tuple[float, float, float]]:
-    """Sung notes of the lead lines only (backing lines left out) when ``sung_lines`` is known."""
-    lines = getattr(score, "sung_lines", None)
-    if lines:
-        out = [note_fields(n) for line in lines if not getattr(line, "backing", False)
-               for n in (getattr(line, "notes", []) or [])]
-        if out:
-            return sorted(out)
-    return sung_notes(score)

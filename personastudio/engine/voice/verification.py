@@ -3,7 +3,7 @@
 Both recordings go through the speaker encoder (``embedding.py``, Resemblyzer's GE2E model in numpy)
 and the cosine of the two embeddings is compared with a threshold. No Django here.
 
-Calibration (``python -m personastudio.engine.voice_check_report``, 2026-12-02): 7 real speakers
+Calibration (``python scripts/voice_check_report.py``, 2026-12-02): 7 real speakers
 (MBROLA us1, us2, us3, en1, de1, fr4, de2), each clip ~30 s sung, each phrase ~5 s.
 
 * Phrase **spoken**, clip sung: the same speaker scored 0.52–0.76 and other speakers up to 0.72.

@@ -2,10 +2,9 @@
 
 Songs: a short English pop song and a short Chinese ballad (~30-40 s each),
 plus the English song sung by a LOW persona. Targets as in
-``python -m personastudio.engine.report``.
+``python scripts/engine_report.py``.
 """
 
-import inspect
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from personastudio.engine.dsp import measure
 from personastudio.engine.dsp.profile import hz_to_midi, voice_profile
 from personastudio.engine.dsp.song import render_song
-from personastudio.engine.report import synth_sung_line
+from synth import synth_sung_line
 
 SR = 44100
 
@@ -41,13 +40,7 @@ ZH_BALLAD = """[主歌]
 
 
 def _render(lyrics, tags, seed, profile=None):
-    kwargs = {}
-    if profile:
-        if "voice_profile" in inspect.signature(render_song).parameters:
-            kwargs["voice_profile"] = profile
-        else:
-            kwargs["vocal_range_midi"] = (hz_to_midi(profile["low_hz"]), hz_to_midi(profile["high_hz"]))
-    return render_song(lyrics=lyrics, tags=tags, seed=seed, sr=SR, **kwargs)
+    return render_song(lyrics=lyrics, tags=tags, seed=seed, sr=SR, voice_profile=profile)
 
 
 @pytest.fixture(scope="module")

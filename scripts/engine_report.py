@@ -1,6 +1,6 @@
 """Quality report of the built-in music engine: render a fixed set of songs and measure them.
 
-    python -m personastudio.engine.report [--out DIR] [--quick]
+    .venv/bin/python scripts/engine_report.py [--out DIR] [--quick]
 
 Renders English and Chinese songs in several genres, with and without a
 persona (a LOW and a HIGH register, learned by ``profile.voice_profile`` from
@@ -20,23 +20,26 @@ no plotting library. No Django is needed.
 from __future__ import annotations
 
 import argparse
-import inspect
+import io
 import json
 import math
-import struct
 import sys
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
-from .dsp import measure
-from .dsp.audio_io import encode_mp3
-from .dsp.lyrics import detect_language, parse_lyrics
-from .dsp.profile import hz_to_midi, voice_profile
-from .dsp.song import render_song
+# The tests' synthetic voices (tests/synth.py) are the report's personas too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from synth import synth_sung_line  # noqa: E402
+
+from personastudio.engine.dsp import measure
+from personastudio.engine.dsp.audio_io import encode_mp3
+from personastudio.engine.dsp.lyrics import detect_language, parse_lyrics
+from personastudio.engine.dsp.profile import hz_to_midi, voice_profile
+from personastudio.engine.dsp.song import render_song
 
 # --------------------------------------------------------------------------- targets
 
@@ -143,33 +146,6 @@ PERSONA_LINES = {
 }
 
 
-def synth_sung_line(midis, *, sr: int = 44100, note_s: float = 0.5, gap_s: float = 0.06,
-                    vibrato_hz: float = 5.5, vibrato_cents: float = 35.0, seed: int = 0) -> np.ndarray:
-    """A harmonic "voice" singing `midis`: 1/k harmonics with a vowel-ish tilt, vibrato, soft attacks."""
-    rng = np.random.default_rng(seed)
-    parts = []
-    for i, m in enumerate(midis):
-        n = int(note_s * sr)
-        t = np.arange(n) / sr
-        ramp = np.clip((t - 0.12) / 0.2, 0, 1)
-        cents = vibrato_cents * ramp * np.sin(2 * np.pi * vibrato_hz * t + rng.uniform(0, 2 * np.pi))
-        f = 440.0 * 2 ** ((m - 69) / 12 + cents / 1200)
-        phase = 2 * np.pi * np.cumsum(f) / sr
-        x = np.zeros(n)
-        f0 = 440.0 * 2 ** ((m - 69) / 12)
-        for k in range(1, 16):
-            if f0 * k > sr / 2 * 0.9:
-                break
-            # a gentle "ah" tilt: strong fundamental and a bump around 700-1200 Hz
-            formant = 1.0 + 1.5 * math.exp(-((f0 * k - 900.0) / 400.0) ** 2)
-            x += formant / k * np.sin(k * phase)
-        env = np.minimum(1, t / 0.03) * np.minimum(1, (note_s - t) / 0.05)
-        parts.append(x * env * (0.8 + 0.2 * rng.random()))
-        parts.append(np.zeros(int(gap_s * sr)))
-    y = np.concatenate(parts)
-    return (0.5 * y / (np.max(np.abs(y)) + 1e-9)).astype(np.float32)
-
-
 def persona_profiles(sr: int = 44100) -> dict[str, dict]:
     """VoiceProfile dicts of the LOW and HIGH personas (learned from synthetic lines, ~19 s each)."""
     out = {}
@@ -180,12 +156,8 @@ def persona_profiles(sr: int = 44100) -> dict[str, dict]:
 
 
 def render_kwargs(profile: dict | None) -> dict:
-    """How to hand a persona to ``render_song``: ``voice_profile=`` when it takes one, else a MIDI range."""
-    if not profile:
-        return {}
-    if "voice_profile" in inspect.signature(render_song).parameters:
-        return {"voice_profile": profile}
-    return {"vocal_range_midi": (hz_to_midi(profile["low_hz"]), hz_to_midi(profile["high_hz"]))}
+    """How to hand a persona to ``render_song``."""
+    return {"voice_profile": profile} if profile else {}
 
 
 # --------------------------------------------------------------------------- plots
@@ -247,15 +219,10 @@ _CMAP = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
-    """Encode an (h, w, 3) uint8 image as PNG (no dependencies)."""
-    h, w, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+    """Encode an (h, w, 3) uint8 image as PNG."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), mode="RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def spectrogram_png(mix: np.ndarray, sr: int, width: int = 1400, height: int = 256) -> bytes:
@@ -349,7 +316,6 @@ def render_report(out: Path, specs, *, sr: int = 44100, log=print) -> list[dict]
     t0 = time.perf_counter()
     personas = persona_profiles(sr)
     persona_s = time.perf_counter() - t0
-    takes_profile = "voice_profile" in inspect.signature(render_song).parameters
     rows = []
     for spec in specs:
         profile = personas.get(spec.persona) if spec.persona else None
@@ -378,7 +344,7 @@ def render_report(out: Path, specs, *, sr: int = 44100, log=print) -> list[dict]
         rows.append(row)
         log(f"{spec.slug:16s} {song.duration_s:5.1f}s render {render_s:5.2f}s  "
             + " ".join(f"{k}:{_pf(v)}" for k, v in row["verdicts"].items()))
-    meta = {"personas": personas, "persona_learning_s": persona_s, "render_takes_voice_profile": takes_profile}
+    meta = {"personas": personas, "persona_learning_s": persona_s}
     write_markdown(out / "report.md", rows, meta)
     (out / "results.json").write_text(json.dumps({"meta": meta, "songs": rows}, indent=1, ensure_ascii=False,
                                                  default=float), encoding="utf-8")
@@ -389,8 +355,7 @@ def write_markdown(path: Path, rows: list[dict], meta: dict) -> None:
     lines = [
         "# Music engine quality report",
         "",
-        f"Generated by `python -m personastudio.engine.report` on {time.strftime('%Y-%m-%d %H:%M')}. "
-        f"`render_song` takes `voice_profile=`: {'yes' if meta['render_takes_voice_profile'] else 'no (personas passed as vocal_range_midi)'}.",
+        f"Generated by `.venv/bin/python scripts/engine_report.py` on {time.strftime('%Y-%m-%d %H:%M')}.",
         "",
         "Targets: pitch ≥ 85 % of voiced in-note frames within 50 cents · persona median within 2 semitones · "
         "syllable onsets within 15 % of the lyric syllables · tempo within 4 % (or double/half) · "
@@ -470,7 +435,7 @@ def band_comparison(out: Path, *, sr: int = 44100, log=print) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m personastudio.engine.report", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=".venv/bin/python scripts/engine_report.py", description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="engine-report", help="output directory (default: engine-report/)")
     ap.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
     ap.add_argument("--only", nargs="*", help="render only these song slugs")

@@ -1,6 +1,6 @@
 """How close the engine sings to a persona's clip, measured: likeness, identification, pitch, words, speed.
 
-    python -m personastudio.engine.likeness_report [--out DIR] [--runs 2] [--speakers us1,us2,...] [--quick]
+    .venv/bin/python scripts/likeness_report.py [--out DIR] [--runs 2] [--speakers us1,us2,...] [--quick]
 
 The persona voices are real speakers: MBROLA diphone voices (recordings of real people, Debian's
 non-free archive, test data only) made to sing by ``voice.reference_speakers``. For each speaker
@@ -27,13 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .dsp import measure
-from .dsp.profile import voice_profile
-from .dsp.song import render_song
-from . import report
-from .report import spectrogram_png
-from .voice import embedding, envelope_transfer, intelligibility, kokoro, reference_speakers
-from .voice.fit import LIKENESS_FLOOR, LIKENESS_GOAL, fit_persona_voice
+from personastudio.engine.dsp import measure
+from personastudio.engine.dsp.profile import voice_profile
+from personastudio.engine.dsp.song import render_song
+import engine_report as report
+from engine_report import spectrogram_png
+from personastudio.engine.voice import embedding, envelope_transfer, intelligibility, kokoro, reference_speakers
+from personastudio.engine.voice.fit import LIKENESS_FLOOR, LIKENESS_GOAL, fit_persona_voice
 
 SR = 44100
 WER_GOAL = 0.25

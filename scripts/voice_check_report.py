@@ -1,6 +1,6 @@
 """How well the consent check tells voices apart: false accepts and false rejects, measured.
 
-    python -m personastudio.engine.voice_check_report [--seeds 2]
+    .venv/bin/python scripts/voice_check_report.py [--seeds 2]
 
 Every installed reference speaker (MBROLA diphone voices of real people, test data only) sings
 the persona lines (the clip) and three dated consent phrases, once spoken and once sung to a short
@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from .voice import reference_speakers, verification
+from personastudio.engine.voice import reference_speakers, verification
 
 SR_HZ = 22050
 PHRASES = [

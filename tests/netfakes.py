@@ -25,10 +25,9 @@ def block_off_host_connections(monkeypatch) -> list[object]:
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
 
     def allowed(address: object) -> bool:
-        if isinstance(address, tuple) and address and isinstance(address[0], str):
-            if not _is_this_host(address[0]):
-                attempts.append(address)
-                return False
+        if isinstance(address, tuple) and address and isinstance(address[0], str) and not _is_this_host(address[0]):
+            attempts.append(address)
+            return False
         return True
 
     def connect(self, address):

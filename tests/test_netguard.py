@@ -12,7 +12,12 @@ from netfakes import Peer, ScriptedResolver, block_off_host_connections
 
 from personastudio import netguard
 from personastudio.contract.http import AddressRefused
-from personastudio.netguard import PrivateAddressError, guarded_session, is_public_address, require_public_http_url
+from personastudio.netguard import (
+    PrivateAddressError,
+    guarded_session,
+    is_public_address,
+    require_public_http_url,
+)
 
 PUBLIC_V4 = "93.184.216.34"
 
@@ -205,3 +210,18 @@ def test_the_refusal_names_the_setting_that_allows_it():
     sentence = netguard.refusal_sentence("files.example", "ENGINE_UPLOAD_ALLOW_PRIVATE")
     assert sentence.startswith("files.example is a private or local address")
     assert "ENGINE_UPLOAD_ALLOW_PRIVATE" in sentence
+
+
+def test_an_ipv6_address_is_pinned_too(monkeypatch, off_host):
+    ScriptedResolver(monkeypatch, {"music.example": [["2606:4700::1111"], ["::1"]]})
+    peer = Peer(monkeypatch)
+    guarded_session().get("http://music.example/", timeout=(2, 2))
+    assert peer.targets[0][:2] == ("2606:4700::1111", 80) and peer.host_headers() == ["music.example"]
+
+
+def test_a_proxy_from_the_environment_is_not_used_since_it_would_look_the_name_up_again(monkeypatch, off_host):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    ScriptedResolver(monkeypatch, {"music.example": [[PUBLIC_V4]]})
+    peer = Peer(monkeypatch)
+    guarded_session().get("http://music.example/", timeout=(2, 2))
+    assert peer.targets == [(PUBLIC_V4, 80)]

@@ -219,3 +219,26 @@ def test_two_submissions_of_one_token_wait_for_the_first_and_make_one_song():
     assert not errors
     assert results == [first, first]
     assert Generation.objects.count() == 1 and EngineTask.objects.count() == 1
+
+
+# --- two polls (or a poll and a webhook), one finished song --------------------------------------------------
+
+
+def test_a_poll_and_a_webhook_finishing_one_song_copy_its_tracks_once():
+    from personastudio.contract.types import ResultItem, TaskInfo
+
+    song = Generation.objects.create(owner=UserFactory(), mode="custom", prompt="la", status="processing",
+                                     task_id="t-1", provider="local", language="en")
+    done = TaskInfo(id="t-1", status="completed", results=[ResultItem(id="c-1", audio_url="/a.mp3")])
+
+    def finish():
+        return generation_services.apply_task_info(generation=Generation.objects.get(pk=song.pk), info=done).status
+
+    with transaction.atomic():
+        Generation.objects.select_for_update().get(pk=song.pk)
+        threads, results, errors = _racers(finish, 2)
+        _wait_until_waiting_on_locks(2)  # both read the song unfinished and now record the results
+    _join(threads)
+    assert not errors
+    assert results == ["processing", "processing"]
+    assert DBTaskResult.objects.count() == 1  # one copy of the tracks queued

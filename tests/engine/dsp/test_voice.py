@@ -31,7 +31,7 @@ def f0_track(start_s: float, samples: np.ndarray, sr: int = SR) -> tuple[np.ndar
 
 def pitch_accuracy(start_s, samples, notes) -> float:
     """Share of voiced frames inside the notes that are within 50 cents of their note."""
-    t, f0 = f0_track(start_s, sr=samples)
+    t, f0 = f0_track(start_s, samples)
     errors = []
     for s, d, m in notes:
         sel = (t >= s) & (t < s + d) & (f0 > 0)
@@ -85,8 +85,8 @@ def test_the_line_is_sung_on_the_melody_in_its_register(language, register, base
     assert notes[0][0] - 0.3 <= start <= notes[0][0]  # consonants lead in just before the first note
     end = notes[-1][0] + notes[-1][1]
     assert abs(start + len(samples) / SR - end) < 0.1
-    assert pitch_accuracy(start, sr=samples, melody_notes=notes) >= 0.85
-    _, f0 = f0_track(start, sr=samples)
+    assert pitch_accuracy(start, samples, notes) >= 0.85
+    _, f0 = f0_track(start, samples)
     sung_median = 69 + 12 * np.log2(np.median(f0[f0 > 0]) / 440)
     assert abs(sung_median - np.median([m for _, _, m in notes])) < 2
 

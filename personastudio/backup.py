@@ -50,6 +50,7 @@ MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media/"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 READ_BLOCK_BYTES = 1024 * 1024
+SPOOL_BYTES = 16 * 1024 * 1024
 # Tables a fresh `migrate` fills by itself: rows there do not make a database "not empty".
 FRAMEWORK_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
 
@@ -344,9 +345,13 @@ def _restore_file(storage, item: dict, source) -> None:
     name = item["name"]
     if storage.exists(name):  # the same name in a forced restore: the backup's version wins
         storage.delete(name)
-    content = File(source, name=PurePosixPath(name).name)
-    content.size = item["size"]  # never guessed from a local path of the same name
-    saved = storage.save(name, content)
+    # A seekable copy (in memory, or an unnamed temporary file when large): a bucket's upload may rewind.
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spooled:
+        _copy(source, spooled)
+        spooled.seek(0)
+        content = File(spooled, name=PurePosixPath(name).name)
+        content.size = item["size"]  # never guessed from a local path of the same name
+        saved = storage.save(name, content)
     if saved != name:
         raise BackupError(f"The media storage kept {name} as {saved}; restore into an empty media storage.")
     digest = hashlib.sha256()

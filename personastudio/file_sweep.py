@@ -28,6 +28,8 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 
+from personastudio.media_files import referenced_media_names
+
 logger = logging.getLogger(__name__)
 
 #: Name prefixes of our temporary files in the system's temporary folder (media_files.local_copy).
@@ -104,15 +106,8 @@ def _file_fields() -> Iterator[tuple[type[models.Model], models.FileField]]:
 
 
 def referenced_names() -> set[str]:
-    """Every storage name a row points at."""
-    names: set[str] = set()
-    for model, field in _file_fields():
-        names.update(model._default_manager.exclude(**{field.attname: ""}).values_list(field.attname, flat=True))
-    for label, field_name, key in FILE_NAME_JSON_FIELDS:
-        for items in apps.get_model(label)._default_manager.values_list(field_name, flat=True):
-            names.update(item[key] for item in items or () if isinstance(item, dict) and item.get(key))
-    names.discard(None)
-    return names
+    """Every storage name a row points at (read in one pass; `is_referenced` asks again per file)."""
+    return set(referenced_media_names())
 
 
 def is_referenced(name: str) -> bool:

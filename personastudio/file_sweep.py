@@ -1,8 +1,8 @@
 """The sweep's file part: stray temporary files and orphan media, removed once they are old.
 
-- Stray files: what a killed upload left in our FILE_UPLOAD_TEMP_DIR, and our temporary copies of stored
+- Stray files: what a killed upload left in our FILE_UPLOAD_TEMP_DIR, our temporary copies of stored
   media (media_files.local_copy, "studio-media-*") left in the system's temporary folder by a killed
-  worker. Only regular files of ours (our user, our folder or our prefix) are touched, never others'.
+  worker, and the work folders of a killed backup or restore ("studio-backup-*", "studio-restore-*"). Only regular files of ours (our user, our folder or our prefix) are touched, never others'.
 - Orphan media: files in the media storage that no row points to (every FileField of every model, and
   the storage names kept in JSON fields, FILE_NAME_JSON_FIELDS), such as what a killed render wrote
   before its row. The storage is walked through its API (listdir, get_modified_time, size, delete), so
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -32,8 +33,10 @@ from personastudio.media_files import referenced_media_names
 
 logger = logging.getLogger(__name__)
 
-#: Name prefixes of our temporary files in the system's temporary folder (media_files.local_copy).
+#: Name prefixes of our temporary files in the system's temporary folder (media_files.local_copy)...
 STRAY_TEMP_PREFIXES = ("studio-media-",)
+#: ...and of our temporary folders there (backup.py's work folders, left by a killed backup or restore).
+STRAY_TEMP_DIR_PREFIXES = ("studio-backup-", "studio-restore-")
 
 #: JSON fields that keep storage names: (app_label.Model, field, key) for a list of {key: name} items.
 FILE_NAME_JSON_FIELDS = [("engine.EngineClip", "parts", "file")]
@@ -70,7 +73,8 @@ def _our_temp_files() -> Iterator[os.DirEntry]:
         yield from os.scandir(upload_dir)  # the folder is ours: everything in it
     system_dir = tempfile.gettempdir()
     if not upload_dir or os.path.realpath(system_dir) != os.path.realpath(upload_dir):
-        yield from (entry for entry in os.scandir(system_dir) if entry.name.startswith(STRAY_TEMP_PREFIXES))
+        yield from (entry for entry in os.scandir(system_dir)
+                    if entry.name.startswith(STRAY_TEMP_PREFIXES + STRAY_TEMP_DIR_PREFIXES))
 
 
 def remove_stray_files(*, min_age_s: float) -> tuple[int, int]:
@@ -82,7 +86,14 @@ def remove_stray_files(*, min_age_s: float) -> tuple[int, int]:
             info = entry.stat(follow_symlinks=False)
         except FileNotFoundError:
             continue
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mtime > cutoff:
+        if info.st_uid != os.getuid() or info.st_mtime > cutoff:
+            continue
+        if stat.S_ISDIR(info.st_mode) and entry.name.startswith(STRAY_TEMP_DIR_PREFIXES):
+            files, folder_bytes = _folder_files_and_bytes(entry.path)
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed, size = removed + files, size + folder_bytes
+            continue
+        if not stat.S_ISREG(info.st_mode):
             continue
         try:
             os.unlink(entry.path)
@@ -93,6 +104,18 @@ def remove_stray_files(*, min_age_s: float) -> tuple[int, int]:
             continue
         removed, size = removed + 1, size + info.st_size
     return removed, size
+
+
+def _folder_files_and_bytes(path: str) -> tuple[int, int]:
+    files = size = 0
+    for folder, _dirs, names in os.walk(path):
+        for name in names:
+            try:
+                size += os.lstat(os.path.join(folder, name)).st_size
+                files += 1
+            except OSError:
+                pass
+    return files, size
 
 
 # --- orphan media ----------------------------------------------------------------------------------------

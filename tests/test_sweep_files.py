@@ -100,6 +100,16 @@ def test_only_our_own_temporary_files_are_removed_from_the_system_folder(our_tem
     assert not ours.exists() and theirs.exists()
 
 
+def test_the_work_folder_of_a_killed_backup_is_removed_with_what_it_held(our_temp):
+    _uploads, system = our_temp
+    work = system / "studio-backup-x1y2"
+    work.mkdir()
+    (work / "database.sqlite3").write_bytes(b"d" * 4096)
+    _age(work, 2 * DAY_S)
+    swept = file_sweep.sweep_files()
+    assert not work.exists() and (swept.stray_files, swept.stray_bytes) == (1, 4096)
+
+
 def test_the_sweep_logs_what_it_removed_on_one_line(our_temp, caplog):
     uploads, _system = our_temp
     stray = uploads / "tmp1.upload.mp3"

@@ -392,5 +392,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django_tasks_db": {"level": "WARNING"}},
+    # axes: each log-in's bookkeeping is INFO; its failures and lock-outs are WARNING
+    "loggers": {"django_tasks_db": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

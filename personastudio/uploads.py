@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
-from personastudio.engine.dsp.audio_io import DecodeLimits
+if TYPE_CHECKING:  # the decoder (av, numpy) loads only where audio is decoded, not in every web process
+    from personastudio.engine.dsp.audio_io import DecodeLimits
 
 
 class StudioTemporaryFileUploadHandler(TemporaryFileUploadHandler):
@@ -21,6 +23,8 @@ class StudioTemporaryFileUploadHandler(TemporaryFileUploadHandler):
 
 def decode_limits(*, max_duration_s: float) -> DecodeLimits:
     """The limits on decoding audio from outside that may be `max_duration_s` long (settings: UPLOAD_MAX_*)."""
+    from personastudio.engine.dsp.audio_io import DecodeLimits
+
     return DecodeLimits.per_second(
         max_duration_s=max_duration_s,
         max_channels=settings.UPLOAD_MAX_CHANNELS,

@@ -12,7 +12,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
-import av
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -32,7 +31,6 @@ from personastudio.background import enqueue_on_commit
 from personastudio.contract.errors import MusicApiError, NotFound
 from personastudio.contract.provider import MusicProvider
 from personastudio.contract.types import TrackFile, TrackPart as ProviderTrackPart
-from personastudio.engine.dsp import audio_io, profile
 from personastudio.media_files import local_copy
 from personastudio.providers import registry as providers
 from personastudio.text import one_line
@@ -111,6 +109,8 @@ def clip_get_for_user(*, user: AbstractBaseUser, clip_id) -> Clip:
 def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: str,
                 kind: str = Clip.Kind.UPLOAD, **fields) -> Clip:
     """Keep audio as a clip: decode it once to check it and to measure it, store the original privately."""
+    from personastudio.engine.dsp import audio_io, profile  # loaded where audio is decoded, not in every web process
+
     from_user = kind in (Clip.Kind.UPLOAD, Clip.Kind.RECORDING, Clip.Kind.VERIFICATION)
     limit_mb = settings.CLIP_MAX_UPLOAD_MB
     if from_user and len(data) > limit_mb * 1024 * 1024:
@@ -183,6 +183,8 @@ def clip_sings_engine_voice_only(clip: Clip) -> bool:
 
 
 def clip_decode(*, clip: Clip, sr: int = CLIP_ANALYSIS_SR_HZ):
+    from personastudio.engine.dsp import audio_io
+
     with clip.audio.open("rb") as audio_file:
         samples, _ = audio_io.decode(audio_file, sr=sr)
     return samples
@@ -263,6 +265,8 @@ def clip_region_voiced_s(*, clip: Clip, region: Region | None, enough_s: float |
     """
     if region is None:
         return clip.voiced_s
+    from personastudio.engine.dsp import profile
+
     sr = profile.PROFILE_SR_HZ
     samples = clip_decode(clip=clip, sr=sr)[int(region.start_s * sr):int(region.end_s * sr)]
     chunk = 30 * sr
@@ -383,6 +387,8 @@ def track_parts_save(*, clip: Clip, provider: MusicProvider) -> int:
 
     A provider without them (a hosted service) keeps none; the page says so.
     """
+    from personastudio.engine.dsp import audio_io
+
     if clip.kind != Clip.Kind.GENERATED or not clip.remote_id or clip.parts.exists():
         return clip.parts.count()
     try:
@@ -448,6 +454,8 @@ def clip_wav_file(*, clip: Clip):
 
 def _wav_file(audio):
     """The stored audio file `audio` as 16-bit PCM WAV at its own rate and channels, in a temporary file."""
+    import av
+
     out = tempfile.TemporaryFile(suffix=".wav")
     try:
         with audio.open("rb") as source, av.open(source, mode="r") as container:

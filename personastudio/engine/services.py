@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -53,11 +53,13 @@ from personastudio.contract.types import (
 from personastudio import uploads
 
 from . import url_download
-from .dsp import audio_io, composer, extend, profile, separate
-from .sheet import leadsheet, midi, score_json
-from .voice import consent_phrases, verification
-from .voice import fit as voice_fit
+# The DSP (numpy, scipy, pyworld, librosa, the voice models) is imported inside the functions that run it,
+# so a web process that only answers the API's reads and queues work never loads it.
+from .voice import consent_phrases, thresholds
 from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask, EngineVoiceCheck, engine_clip_path
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +233,8 @@ def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "
 
     API uploads are held to the upload limit; the studio hands over its own songs (which extensions
     grow past it) with `max_duration_s=SONG_MAX_DURATION_S`."""
+    from .dsp import audio_io, profile
+
     if len(data) > settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024:
         raise PayloadTooLarge(f"The file is larger than {settings.ENGINE_UPLOAD_MAX_MB} MB.")
     try:
@@ -246,6 +250,8 @@ def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "
 
 
 def _as_mp3(data: bytes, info: audio_io.AudioInfo) -> bytes:
+    from .dsp import audio_io
+
     if info.codec == "mp3":
         return data
     # Re-encode at full quality: the contract promises MP3 at every audio_url.
@@ -285,6 +291,8 @@ MSG_NO_SCORE = ("This clip has no score: MIDI and lead sheets exist for songs ma
 
 def clip_sheet(*, owner: AbstractBaseUser, clip_id: str, sheet_format: str) -> TrackFile:
     """A generated track's MIDI file or MusicXML lead sheet, written from the score it was rendered from."""
+    from .sheet import leadsheet, midi, score_json
+
     if sheet_format not in SHEET_FORMATS:
         raise BadRequest(MSG_SHEET_FORMAT)
     clip = _clip_for(owner, clip_id)
@@ -336,6 +344,9 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str, verifica
     Runs for a minute or two (the fit sings and compares about a hundred probes); the studio calls
     it on its worker with `on_progress`, the HTTP API in the request, as the contract's reply is final.
     """
+    from .dsp import profile
+    from .voice import fit as voice_fit
+
     name = name.strip()
     if not name or len(name) > 100:
         raise BadRequest("A persona needs a name of at most 100 characters.")
@@ -370,7 +381,7 @@ def persona_phrase(*, language: str) -> dict:
         raise BadRequest("Send lang=en or lang=zh.")
     today = timezone.localdate()
     return {"phrase": consent_phrases.consent_phrase(language, today=today), "lang": language,
-            "date": today.isoformat(), "protocol": verification.VOICE_CHECK_PROTOCOL}
+            "date": today.isoformat(), "protocol": thresholds.VOICE_CHECK_PROTOCOL}
 
 
 def voice_check_create(*, owner: AbstractBaseUser, clip: EngineClip, voice_renditions: list[np.ndarray],
@@ -380,6 +391,8 @@ def voice_check_create(*, owner: AbstractBaseUser, clip: EngineClip, voice_rendi
     Raises UnprocessableAudio for a phrase with too little voice and VoiceNotMatched (422, with the
     similarity) when the voices differ; every comparison made is recorded, passed or not, for
     `voice_checks_allowed`."""
+    from .voice import verification
+
     phrase = _decode_field(phrase_clip.audio, sr=ENGINE_ANALYSIS_SR_HZ)
     try:
         result = verification.voice_check(voice_renditions, voice_sr=ENGINE_ANALYSIS_SR_HZ, phrase_samples=phrase,
@@ -416,6 +429,8 @@ def persona_voice_samples(clip: EngineClip, *, sr: int) -> np.ndarray:
 def persona_voice_renditions(clip: EngineClip, *, sr: int) -> list[np.ndarray]:
     """The voice a persona learns from, then (for a clip that was split) the clip as heard, which the
     voice check also compares: splitting a clip that is voice alone damages the voice."""
+    from .dsp import separate
+
     if clip.vocal_stem:
         return [_decode_field(clip.vocal_stem, sr=sr)]
     samples = _decode_field(clip.audio, sr=sr)
@@ -446,6 +461,8 @@ def stem_create(*, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float =
     A generated clip returns its exact stems; any other clip goes through REPET-SIM,
     a DSP method whose results are rough on real songs.
     """
+    from .dsp import separate
+
     if not all(math.isfinite(v) for v in (vocal_start_s, vocal_end_s or 0.0)):
         raise BadRequest("vocal_start_s and vocal_end_s must be finite numbers of seconds.")
     clip = _clip_for(owner, clip_id)
@@ -481,12 +498,16 @@ def _decode_field(field, *, sr: int, channels: int = 1):
 
 
 def _decode_stored(storage, name: str, *, sr: int, channels: int = 1):
+    from .dsp import audio_io
+
     with storage.open(name, "rb") as audio_file:
         samples, _ = audio_io.decode(audio_file, sr=sr, channels=channels)
     return samples
 
 
 def _clip_from_samples(owner, samples, *, sr: int, source: str, title: str, **fields) -> EngineClip:
+    from .dsp import audio_io, profile
+
     clip = EngineClip(owner=owner, source=source, title=title[:200], duration_s=len(samples) / sr,
                       voiced_s=profile.voice_profile(samples, sr=sr).voiced_s, expire_at=_expiry(), **fields)
     return _store_clip(clip, [("audio", "audio.mp3", audio_io.encode_mp3(samples, sr=sr))])
@@ -581,6 +602,7 @@ def task_render(*, task_id: str) -> None:
     and replaces any half-written clips.
     """
     from .dsp import inspiration, song
+    from .sheet import score_json
 
     claimed = EngineTask.objects.filter(
         pk=task_id, status__in=[EngineTask.Status.QUEUING, EngineTask.Status.PROCESSING]
@@ -652,6 +674,8 @@ def _persona_profile(owner, persona_id: str) -> dict | None:
 
 def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str,
                   score: dict) -> None:
+    from .dsp import audio_io, profile
+
     sr = rendered.sr
     # An extension of an upload has no known stems: it keeps none, and separating it falls back to REPET-SIM.
     voiced_from = rendered.vocal if rendered.vocal is not None else rendered.mix.mean(axis=1)
@@ -688,6 +712,8 @@ def _continues_engine_voice_only(task: EngineTask) -> bool:
 def _engine_style(clip: EngineClip | None, depth: int = 0) -> composer.Style | None:
     """The exact style a clip made by this engine was composed in (following extensions back to the
     first song), or None when it was not made here."""
+    from .dsp import composer
+
     if clip is None or clip.task_id is None or clip.source != EngineClip.Source.GENERATED:
         return None
     if depth > MAX_EXTENSION_DEPTH:
@@ -703,6 +729,9 @@ class _ContinuationSource:
     """The clip being extended, decoded once for every variant, with what we know of its music."""
 
     def __init__(self, clip: EngineClip, at_s: float, sr: int = 44100) -> None:
+        from .dsp import extend
+        from .sheet import score_json
+
         self.title, self.sr = clip.title.removesuffix(" (A)").removesuffix(" (B)"), sr
         self.mix = _decode_field(clip.audio, sr=sr, channels=2)
         self.at_s = min(float(at_s), len(self.mix) / sr)
@@ -723,6 +752,8 @@ class _ContinuationSource:
             self.key = extend.estimate_key(self.mix, sr=sr)
 
     def style_for(self, tags: str, seed: int) -> composer.Style:
+        from .dsp import composer
+
         if self.known_style is not None:
             return self.known_style
         # Not ours: the new tags choose the genre, the measured tempo and key keep it in time and in tune.
@@ -737,6 +768,8 @@ class _ContinuationSource:
 
     def join(self, rendered) -> extend.JoinedSong:
         # Known style: align whole bars; measured: align beats from the first tracked beat.
+        from .dsp import extend
+
         period = rendered.style.bar_s if self.known_style is not None else rendered.style.beat_s
         return extend.join_song(
             source_mix=self.mix, continuation_mix=rendered.mix, sr=self.sr, at_s=self.at_s,
@@ -747,6 +780,9 @@ class _ContinuationSource:
 
     def joined_score(self, rendered, joined: extend.JoinedSong) -> dict:
         """The whole extended track's score as stored (score_json), or {} when the source has none (an upload)."""
+        from .dsp import extend
+        from .sheet import score_json
+
         if self.score is None:
             return {}
         return score_json.score_to_json(extend.join_scores(self.score, rendered.score, at_s=joined.at_s,

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from personastudio.clips.models import format_region
-from personastudio.engine.dsp.profile import VoiceProfile, hz_to_note_name, note_name_range
-from personastudio.engine.voice.fit import LIKENESS_FLOOR, LIKENESS_GOAL
+from personastudio.engine.dsp.pitch import VoiceProfile, hz_to_note_name, note_name_range
+from personastudio.engine.voice.thresholds import LIKENESS_FLOOR, LIKENESS_GOAL
 from personastudio.providers.records import ProviderRecord
 from personastudio.submission import unique_submission
 

@@ -6,8 +6,8 @@ import datetime
 import logging
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
@@ -26,11 +26,13 @@ from personastudio.clips import services as clip_services
 from personastudio.clips.models import Clip
 from personastudio.contract.errors import MusicApiError
 from personastudio.contract.provider import MusicProvider
-from personastudio.engine.dsp import profile, separate
-from personastudio.engine.voice import consent_phrases, verification
+from personastudio.engine.voice import consent_phrases, thresholds
 from personastudio.submission import create_once
 
 from .models import Persona, VoiceCheck
+
+if TYPE_CHECKING:  # the DSP is imported where it runs (the worker), not in every web process
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +127,7 @@ def consent_phrase_for_page(*, token: str = "") -> dict:
     except PersonaRejected:
         language = consent_phrases.language_of(get_language())
         phrase = consent_phrases.consent_phrase(language, today=timezone.localdate())
-    return {"phrase": phrase, "language": language, "protocol": verification.VOICE_CHECK_PROTOCOL,
+    return {"phrase": phrase, "language": language, "protocol": thresholds.VOICE_CHECK_PROTOCOL,
             "token": signing.dumps({"phrase": phrase, "language": language}, salt=PHRASE_TOKEN_SALT)}
 
 
@@ -221,7 +223,7 @@ def voice_check_for_retry(*, user: AbstractBaseUser, check_id: str | None) -> Vo
 def voice_check_outcome(*, check: VoiceCheck) -> dict:
     """What the check page shows: the persona it made (once passed), or how to try again."""
     persona = Persona.objects.filter(voice_check=check).first()
-    return {"persona": persona, "needed": verification.VOICE_CHECK_THRESHOLD}
+    return {"persona": persona, "needed": thresholds.VOICE_CHECK_THRESHOLD}
 
 
 def persona_voice_samples(*, clip: Clip, region: tuple[float, float] | None, sr: int) -> np.ndarray:
@@ -233,6 +235,8 @@ def persona_voice_samples(*, clip: Clip, region: tuple[float, float] | None, sr:
 def persona_voice_renditions(*, clip: Clip, region: tuple[float, float] | None, sr: int) -> list[np.ndarray]:
     """That voice, then (for a clip that was split) the clip as heard: the voice check compares both,
     as splitting a clip that is voice alone damages the voice (engine.voice.verification)."""
+    from personastudio.engine.dsp import separate
+
     samples = clip_services.clip_decode(clip=clip, sr=sr)
     if region:
         samples = samples[int(region[0] * sr):int(region[1] * sr)]
@@ -247,6 +251,8 @@ def voice_check_run(*, check_id: str) -> None:
 
     Same voice: the check is passed and its persona is made and learned. Not: no persona, and the
     recording (perhaps of someone who never agreed) is deleted; the check keeps the similarity."""
+    from personastudio.engine.voice import verification
+
     from .tasks import learn_persona
 
     check = VoiceCheck.objects.select_related("source_clip", "recording").filter(
@@ -320,6 +326,8 @@ def _region_clip_id(*, provider: MusicProvider, clip: Clip, start_s: float, end_
 
 def persona_learn(*, persona_id: str) -> None:
     """The worker's part: the provider learns the voice; we measure its range ourselves for the page."""
+    from personastudio.engine.dsp import profile
+
     persona = Persona.objects.select_related("source_clip", "voice_check__recording").filter(
         pk=persona_id, status=Persona.Status.PENDING).first()
     if persona is None:

@@ -19,62 +19,18 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyworld
 
 from .audio_io import resample
 from .errors import ParameterError
+# Re-exported: the profile as data and pitch names live in pitch.py, which the web pages import without numpy.
+from .pitch import NOTE_NAMES, VoiceProfile, hz_to_midi, hz_to_note_name, midi_to_hz, note_name_range  # noqa: F401
 
 PROFILE_SR_HZ = 16000
 FRAME_PERIOD_MS = 10.0
 F0_FLOOR_HZ, F0_CEIL_HZ = 65.0, 1100.0
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-
-
-@dataclass
-class VoiceProfile:
-    voiced_s: float = 0.0
-    median_hz: float = 0.0
-    low_hz: float = 0.0  # 5th percentile of voiced pitch: the bottom of the comfortable range
-    high_hz: float = 0.0  # 95th percentile
-    vibrato_rate_hz: float = 0.0
-    vibrato_depth_cents: float = 0.0
-    histogram: dict[str, int] = field(default_factory=dict)  # MIDI note number -> voiced frames
-    # How the clip's formants sit against the built-in voice (eSpeak NG, same register):
-    # >1 = higher/brighter (smaller vocal tract), <1 = lower/darker. See _formant_ratio.
-    formant_ratio: float = 1.0
-    breathiness: float = 0.0  # mean D4C aperiodicity 0-4 kHz over voiced frames, 0..1
-    register: str = ""  # "female" | "male" ("" = not measured): which built-in voice fits
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> VoiceProfile:
-        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        return cls(**known)
-
-
-def hz_to_midi(hz: float) -> float:
-    if hz <= 0:
-        raise ParameterError("frequency must be positive")
-    return 69.0 + 12.0 * math.log2(hz / 440.0)
-
-
-def midi_to_hz(midi: float) -> float:
-    return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
-
-
-def hz_to_note_name(hz: float) -> str:
-    """440 -> 'A4' (scientific pitch notation, nearest semitone)."""
-    midi = round(hz_to_midi(hz))
-    return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
-
-
-def note_name_range(low_hz: float, high_hz: float) -> str:
-    return f"{hz_to_note_name(low_hz)}–{hz_to_note_name(high_hz)}"
 
 
 def voice_profile(samples: np.ndarray, *, sr: int) -> VoiceProfile:

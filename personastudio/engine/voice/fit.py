@@ -31,14 +31,11 @@ from ..dsp import timbre
 from ..dsp.profile import hz_to_midi
 from ..dsp.voice import place_lines
 from . import embedding, envelope_transfer, kokoro
+from .thresholds import LIKENESS_FLOOR, LIKENESS_GOAL  # noqa: F401 (re-exported for the reports)
 from .weights import WeightsMissing
 
 logger = logging.getLogger(__name__)
 
-# The singer issue's goals for the likeness: 0.5 and above is the target; below 0.3 a persona is not
-# worth its name. The persona page's meter and the likeness report both read these.
-LIKENESS_GOAL = 0.5
-LIKENESS_FLOOR = 0.3
 FIT_EVALUATIONS = 64  # ~1 s each on two cores: about a minute and a half for any clip
 SEARCH_DIMENSIONS = 12
 SEARCH_SIGMA = 0.6  # in units of each direction's natural spread across the stock voices

@@ -14,7 +14,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
-from personastudio.engine.dsp.profile import NOTE_NAMES, VoiceProfile, hz_to_midi
+from personastudio.engine.dsp.pitch import NOTE_NAMES, VoiceProfile, hz_to_midi
 
 register = template.Library()
 

@@ -64,6 +64,8 @@ secret-key: install
 
 migrate: install secret-key
 	$(PY) manage.py migrate --noinput
+	@# With DEBUG=False the static files are served from STATIC_ROOT as collected (hashed, compressed names).
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: migrate
 	$(PY) manage.py runstudio

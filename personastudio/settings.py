@@ -395,3 +395,14 @@ LOGGING = {
     # axes: each log-in's bookkeeping is INFO; its failures and lock-outs are WARNING
     "loggers": {"django_tasks_db": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- Static files and cheap reads (helper-pages) ----------------------------------------------------------
+# With DEBUG off, static files are served from STATIC_ROOT as `collectstatic` wrote them (`make run` and the
+# deployment steps run it): WhiteNoise's compressed manifest storage gives each file a content-hashed name
+# (cached for a year) and a gzip copy. Under DEBUG (make run's default, the tests) the plain storage
+# and the finders above stay: an edited file shows at once.
+if not DEBUG:
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    WHITENOISE_USE_FINDERS = False
+# An API key's last_used_at is written at most this often (seconds): most API calls are reads.
+API_KEY_LAST_USED_EVERY_S = env_int("API_KEY_LAST_USED_EVERY_S", 60)

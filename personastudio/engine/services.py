@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
@@ -111,7 +112,13 @@ def key_authenticate(raw_key: str) -> AbstractBaseUser | None:
     key = ApiKey.objects.select_related("user").filter(key_hash=_hash_key(raw_key)).first()
     if key is None or not key.user.is_active:
         return None
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    # Written at most once per API_KEY_LAST_USED_EVERY_S, so most calls are reads: skipped when the row as
+    # read is recent, and conditional, so calls racing past that check write once.
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.API_KEY_LAST_USED_EVERY_S)
+    if key.last_used_at is None or key.last_used_at <= stale:
+        ApiKey.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale), pk=key.pk).update(
+            last_used_at=now)
     return key.user
 
 

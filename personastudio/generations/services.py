@@ -210,6 +210,8 @@ def generation_refresh(*, generation: Generation) -> Generation:
         return generation
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.GENERATION_POLL_INTERVAL_S)
+    if generation.last_checked_at is not None and generation.last_checked_at > cutoff:
+        return generation  # asked within the interval (as read with the row): this poll is a read, no write
     claimed = Generation.objects.filter(pk=generation.pk).filter(
         Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=cutoff)).update(last_checked_at=now)
     if not claimed:

@@ -84,7 +84,8 @@ class GenerateRequest:
                        "continue_clip_id", "callback_url")
         values: dict[str, Any] = {}
         for name in text_fields:
-            value = data.get(name) or ""
+            value = data.get(name)
+            value = "" if value is None else value  # null means not given; 0, false or [] is no text
             if not isinstance(value, str):
                 raise BadRequest(f"'{name}' must be a string.")
             values[name] = value

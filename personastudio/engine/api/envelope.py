@@ -34,10 +34,23 @@ def envelope(data: Any, *, status: int = 200, code: int = 0, message: str = "ok"
                         status=status, json_dumps_params={"ensure_ascii": False})
 
 
+class MethodNotAllowed(MusicApiError):
+    """An endpoint asked with a method it does not take (405, with `Allow`)."""
+
+    status = code = 405
+
+    def __init__(self, methods: tuple[str, ...]) -> None:
+        super().__init__(f"Use {' or '.join(methods)} for this endpoint.")
+        self.methods = methods
+
+
 def error_envelope(error: MusicApiError) -> JsonResponse:
     response = envelope(error.data, status=error.status, code=error.code, message=error.message)
     if isinstance(error, RateLimited) and error.retry_after_s:
-        response["Retry-After"] = str(int(error.retry_after_s))
+        # Whole seconds, rounded up: "0" would invite the same request at once.
+        response["Retry-After"] = str(max(1, math.ceil(error.retry_after_s)))
+    if isinstance(error, MethodNotAllowed):
+        response["Allow"] = ", ".join(error.methods)
     return response
 
 
@@ -145,7 +158,7 @@ def api_view(methods: tuple[str, ...]) -> Callable:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
             try:
                 if request.method not in methods:
-                    raise BadRequest(f"Use {' or '.join(methods)} for this endpoint.")
+                    raise MethodNotAllowed(methods)
                 header = request.headers.get("Authorization", "")
                 scheme, _, raw_key = header.partition(" ")
                 user = services.key_authenticate(raw_key.strip()) if scheme.lower() == "bearer" else None

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("music/parts", views.parts, name="parts"),
     path("files/<str:clip_id>/<str:kind>.mp3", views.audio_file, name="file"),
     path("covers/<str:clip_id>.svg", views.cover, name="cover"),
+    path("openapi.json", views.openapi, name="openapi"),
+    re_path(r"^(?P<rest>.*)$", views.unknown, name="unknown"),  # last: a 404 in the envelope
 ]

@@ -6,6 +6,8 @@ import io
 import logging
 import math
 import mimetypes
+import os
+import posixpath
 import shutil
 import tempfile
 import zipfile
@@ -16,6 +18,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -538,9 +541,18 @@ def clip_delete(*, clip: Clip) -> dict:
 
 
 def _delete_files(files) -> None:
-    """Delete through the storage API only (local disk or bucket); an empty local folder may stay behind."""
+    """Delete through the storage API (local disk or bucket), then tidy a local folder left empty."""
     for storage, name in files:
         try:
             storage.delete(name)
+            _remove_empty_local_folder(storage, posixpath.dirname(name))
         except Exception:  # OSError on disk, botocore's errors for a bucket: the rows are gone either way
             logger.warning("Could not remove the audio file %s of a deleted clip", name, exc_info=True)
+
+
+def _remove_empty_local_folder(storage, folder: str) -> None:
+    """Only the local disk has folders to tidy (a bucket's "folders" go with their last object); whether the
+    folder is empty is asked through the storage API."""
+    if isinstance(storage, FileSystemStorage) and folder and storage.exists(folder) \
+            and storage.listdir(folder) == ([], []):
+        os.rmdir(storage.path(folder))

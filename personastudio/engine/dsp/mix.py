@@ -1,8 +1,9 @@
 """Mixing and mastering helpers.
 
-* ``integrated_lufs`` – ITU-R BS.1770 integrated loudness (pyloudnorm);
+* ``integrated_lufs`` – ITU-R BS.1770 integrated loudness (pyloudnorm's K-weighting filters and
+  gating blocks, fed block by block so a long song needs no float64 copy of itself);
   silence reports -70 LUFS (the absolute gate) instead of -inf.
-* ``true_peak_dbtp`` – 4x oversampled sample peak (``resample_poly``).
+* ``true_peak_dbtp`` – 4x oversampled sample peak (``resample_poly``), block by block.
 * ``mix_song`` – vocal over the band's stems: the vocal is levelled ~2 LU above the band,
   the band is ducked by up to ~4 dB under the vocal envelope (sidechain-style),
   the vocal gets a little width (short Haas-style slap + synthetic stereo
@@ -11,7 +12,9 @@
   smooth gain-reduction limiter (min-filter + moving average, so the gain never
   exceeds what each sample allows) keeps the true peak under the ceiling;
   repeat until loudness is within ±0.5 LU and the true peak is under the
-  ceiling.
+  ceiling. Every pass walks the song in blocks of ``MASTER_BLOCK_SAMPLES`` (with
+  enough of the neighbours to give the same numbers as the whole array), so the
+  memory it needs beyond the mix is a float32 gain curve, whatever the length.
 """
 
 from __future__ import annotations
@@ -20,30 +23,116 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
+from pyloudnorm.iirfilter import IIRfilter
 from scipy import ndimage, signal
 
 SILENCE_LUFS = -70.0
+# Mastering and metering walk a song in blocks of this many samples (a multiple of the 4096-sample
+# blocks _oversampled_peak_env oversamples, so a block's figures are the whole array's).
+MASTER_BLOCK_SAMPLES = 1 << 18
+_PEAK_BLOCK_SAMPLES = 4096
+_GATE_BLOCK_S, _GATE_OVERLAP = 0.4, 0.75  # BS.1770 gating blocks, as pyloudnorm.Meter
 
 
-def _as2d(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    return x[:, None] if x.ndim == 1 else x
+class _LoudnessMeter:
+    """BS.1770 integrated loudness of a signal fed in consecutive blocks.
+
+    The same K-weighting filters (pyloudnorm's ``IIRfilter``, state carried from block to block),
+    the same 400 ms gating blocks at 75 % overlap and the same gating as ``pyloudnorm.Meter``, so
+    the figure is the library's to rounding, but only one block of the signal is held in float64.
+    """
+
+    def __init__(self, *, sr: int, channels: int, n_samples: int) -> None:
+        self.stages = [IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
+                       IIRfilter(0.0, 0.5, 38.0, sr, "high_pass")]
+        self.coefficients = [(stage.b, stage.a, stage.passband_gain) for stage in self.stages]
+        self.state = [[np.zeros(max(len(b), len(a)) - 1) for b, a, _ in self.coefficients]
+                      for _ in range(channels)]
+        self.block_len = _GATE_BLOCK_S * sr
+        n_blocks = int(np.round((n_samples / sr - _GATE_BLOCK_S) / (_GATE_BLOCK_S * (1 - _GATE_OVERLAP)))) + 1
+        j = np.arange(n_blocks)
+        step = 1.0 - _GATE_OVERLAP
+        self.lo = (_GATE_BLOCK_S * (j * step) * sr).astype(np.int64)
+        self.hi = (_GATE_BLOCK_S * (j * step + 1) * sr).astype(np.int64)
+        self.z = np.zeros((channels, n_blocks))
+        self.squares = np.zeros((0, channels))  # K-weighted squares from self.start on
+        self.start = self.fed = self.next_block = 0
+
+    def add(self, block: np.ndarray) -> None:
+        """Feed the next samples, (m, channels)."""
+        weighted = np.empty(block.shape, dtype=np.float64)
+        for ch, state in enumerate(self.state):
+            y = np.asarray(block[:, ch], dtype=np.float64)
+            for k, (b, a, gain) in enumerate(self.coefficients):
+                y, state[k] = signal.lfilter(b, a, y, zi=state[k])
+                y = gain * y
+            weighted[:, ch] = y
+        self.squares = np.concatenate([self.squares, np.square(weighted)])
+        self.fed += len(block)
+        self._close_blocks(final=False)
+
+    def _close_blocks(self, *, final: bool) -> None:
+        while self.next_block < len(self.lo) and (final or self.hi[self.next_block] <= self.fed):
+            j = self.next_block
+            part = self.squares[self.lo[j] - self.start:self.hi[j] - self.start]
+            self.z[:, j] = (1.0 / self.block_len) * np.sum(part, axis=0)
+            self.next_block += 1
+        keep_from = self.lo[self.next_block] if self.next_block < len(self.lo) else self.fed
+        self.squares = self.squares[keep_from - self.start:]
+        self.start = keep_from
+
+    def loudness(self) -> float:
+        """The integrated loudness of everything fed (LUFS; -inf for silence), gated as BS.1770-4."""
+        self._close_blocks(final=True)
+        gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: self.z.shape[0], None]
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            block_lufs = -0.691 + 10.0 * np.log10(np.sum(gains * self.z, axis=0))
+            gated = block_lufs >= SILENCE_LUFS
+            relative = -0.691 + 10.0 * np.log10(np.sum(gains[:, 0] * self.z[:, gated].mean(axis=1))) - 10.0
+            gated = (block_lufs > relative) & (block_lufs > SILENCE_LUFS)
+            mean_square = np.nan_to_num(self.z[:, gated].mean(axis=1))
+            return float(-0.691 + 10.0 * np.log10(np.sum(gains[:, 0] * mean_square)))
 
 
 def integrated_lufs(samples: np.ndarray, *, sr: int) -> float:
-    """Integrated loudness in LUFS (mono (n,) or multichannel (n, c))."""
-    x = np.asarray(samples, dtype=np.float64)
-    if x.shape[0] < int(0.4 * sr) + 1:
-        x = np.concatenate([x, np.zeros((int(0.4 * sr) + 1 - x.shape[0],) + x.shape[1:])])
-    if not np.any(x):
+    """Integrated loudness (ITU-R BS.1770-4) of mono ``(n,)`` or multichannel ``(n, c)`` samples.
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        The signal, any float dtype; it is read block by block, never copied whole.
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    float
+        Loudness in LUFS; silence (and anything below the absolute gate) reports ``SILENCE_LUFS``.
+    """
+    x = np.asarray(samples)
+    x2 = x[:, None] if x.ndim == 1 else x
+    if not np.any(x2):
         return SILENCE_LUFS
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        v = pyloudnorm.Meter(sr).integrated_loudness(x)
+    n_min = int(0.4 * sr) + 1
+    meter = _LoudnessMeter(sr=sr, channels=x2.shape[1], n_samples=max(len(x2), n_min))
+    for s0 in range(0, len(x2), MASTER_BLOCK_SAMPLES):
+        meter.add(x2[s0:s0 + MASTER_BLOCK_SAMPLES])
+    if len(x2) < n_min:
+        meter.add(np.zeros((n_min - len(x2), x2.shape[1])))
+    v = meter.loudness()
     if not np.isfinite(v):
         return SILENCE_LUFS
     return float(max(v, SILENCE_LUFS))
+
+
+def _segments(n: int, pad: int):
+    """(s0, s1, a0, a1): consecutive blocks [s0, s1) of MASTER_BLOCK_SAMPLES and the stretch [a0, a1)
+    around each with ``pad`` neighbours either side (kept on the 4096-sample peak grid)."""
+    block = max(MASTER_BLOCK_SAMPLES, pad)
+    for s0 in range(0, n, block):
+        s1 = min(n, s0 + block)
+        yield s0, s1, max(0, s0 - pad), min(n, s1 + pad)
 
 
 def _oversampled_peak_env(x2: np.ndarray, floor: float = 0.0) -> np.ndarray:
@@ -67,12 +156,28 @@ def _oversampled_peak_env(x2: np.ndarray, floor: float = 0.0) -> np.ndarray:
 
 
 def true_peak_dbtp(samples: np.ndarray, *, sr: int) -> float:
-    """True peak in dBTP (4x oversampling)."""
-    x2 = _as2d(samples)
+    """True peak of mono ``(n,)`` or stereo ``(n, c)`` samples in dBTP (4x oversampling, block by block).
+
+    Parameters
+    ----------
+    samples : numpy.ndarray
+        The signal, any float dtype.
+    sr : int
+        Sample rate in Hz (the oversampling factor does not depend on it).
+
+    Returns
+    -------
+    float
+        ``20 log10`` of the largest oversampled or sample magnitude; -120 for silence.
+    """
+    x = np.asarray(samples)
+    x2 = x[:, None] if x.ndim == 1 else x
     if x2.size == 0 or not np.any(x2):
         return -120.0
-    up = signal.resample_poly(x2, 4, 1, axis=0)
-    peak = max(float(np.max(np.abs(up))), float(np.max(np.abs(x2))))
+    peak = 0.0
+    for s0, s1, a0, a1 in _segments(len(x2), _PEAK_BLOCK_SAMPLES):
+        env = _oversampled_peak_env(np.asarray(x2[a0:a1], dtype=np.float64))
+        peak = max(peak, float(env[s0 - a0:s1 - a0].max()))
     return float(20 * np.log10(max(peak, 1e-6)))
 
 
@@ -105,7 +210,7 @@ LEAD_VOCAL, BACKING_VOCALS = "lead vocal", "backing vocals"
 
 @dataclass
 class MixedSong:
-    """The mix and every stem it is the exact sum of, all (n, 2) before mastering."""
+    """The mix and every stem it is the exact sum of, all (n, 2) float32 before mastering."""
 
     mix: np.ndarray
     stems: dict[str, np.ndarray]  # lead vocal, backing vocals, then the band's stems; only those that sound
@@ -120,10 +225,7 @@ class MixedSong:
         return self._sum(self.band_names)
 
     def _sum(self, names) -> np.ndarray:
-        out = np.zeros_like(self.mix)
-        for name in names:
-            out += self.stems[name]
-        return out
+        return _sum_stems((self.stems[name] for name in names), len(self.mix))
 
 
 def mix_song(vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: int,
@@ -133,47 +235,54 @@ def mix_song(vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: i
     `band_stems` are the band's stems (drums, bass, ...), stereo. `backing_stereo` (backing vocals,
     already panned) is levelled with the lead.
     """
+    # Every full-length stereo array is float32 (half of float64; a long song has several of them).
     vocal = np.asarray(vocal_mono, dtype=np.float64).reshape(-1)
     n = max([len(vocal)] + [stem.shape[0] for stem in band_stems.values()])
-    parts = {name: fit_length(np.asarray(stem, dtype=np.float64), n) for name, stem in band_stems.items()}
-    band = sum(parts.values()) if parts else np.zeros((n, 2))
+    parts = {name: fit_length(np.asarray(stem, dtype=np.float32), n) for name, stem in band_stems.items()}
     vocal = fit_length(vocal, n)
-    backing = (np.zeros((n, 2)) if backing_stereo is None
-               else fit_length(np.asarray(backing_stereo, dtype=np.float64), n))
+    backing = (None if backing_stereo is None
+               else fit_length(np.asarray(backing_stereo, dtype=np.float32), n))
     names = tuple(parts)
-    if not np.any(vocal) and not np.any(backing):
-        return MixedSong(mix=band.copy(), stems=parts, band_names=names)
+    if not np.any(vocal) and (backing is None or not np.any(backing)):
+        return MixedSong(mix=_sum_stems(parts.values(), n), stems=parts, band_names=names)
     # level the vocal ~2 LU above the band (from the backing alone when only backing lines are sung)
     lv = integrated_lufs(vocal if np.any(vocal) else backing.mean(axis=1), sr=sr)
-    lb = integrated_lufs(band, sr=sr)
+    lb = integrated_lufs(_sum_stems(parts.values(), n), sr=sr)
     vocal_gain = 10 ** ((lb + 2.0 - lv) / 20) if lb > SILENCE_LUFS else 1.0
     vocal = vocal * vocal_gain
     # sidechain-style ducking of the band
     env = _envelope(vocal, sr, 0.05)
     ref = np.percentile(env[env > 1e-6], 90) if np.any(env > 1e-6) else 1.0
     duck_db = -4.0 * np.clip(env / (ref + 1e-12), 0, 1)
-    duck = 10 ** (ndimage.uniform_filter1d(duck_db, int(0.08 * sr)) / 20)
-    parts = {name: part * duck[:, None] for name, part in parts.items()}
+    duck = (10 ** (ndimage.uniform_filter1d(duck_db, int(0.08 * sr)) / 20)).astype(np.float32)[:, None]
+    parts = {name: part * duck for name, part in parts.items()}
     # vocal width: centre + small slap + reverb tail
     d = int(0.011 * sr)
-    slap = np.zeros((n, 2))
-    slap[d:, 0] = vocal[:-d] * 0.08
-    slap[d:, 1] = vocal[:-d] * 0.06
-    wet = signal.oaconvolve(vocal[:, None], _reverb_ir(sr, seconds=VOCAL_REVERB_S), axes=0)[:n] * VOCAL_REVERB_WET
     stems = {}
     if np.any(vocal):
-        stems[LEAD_VOCAL] = np.stack([vocal, vocal], axis=1) * 0.68 + slap + wet
-    if np.any(backing):
-        stems[BACKING_VOCALS] = backing * vocal_gain * 0.68
+        lead = np.stack([vocal, vocal], axis=1) * 0.68
+        lead[d:, 0] += vocal[:-d] * 0.08
+        lead[d:, 1] += vocal[:-d] * 0.06
+        lead += signal.oaconvolve(vocal[:, None], _reverb_ir(sr, seconds=VOCAL_REVERB_S), axes=0)[:n] * VOCAL_REVERB_WET
+        stems[LEAD_VOCAL] = lead.astype(np.float32)
+    if backing is not None and np.any(backing):
+        stems[BACKING_VOCALS] = backing * np.float32(vocal_gain * 0.68)
     stems.update(parts)
-    return MixedSong(mix=sum(stems.values()), stems=stems, band_names=names)
+    return MixedSong(mix=_sum_stems(stems.values(), n), stems=stems, band_names=names)
+
+
+def _sum_stems(stems, n: int) -> np.ndarray:
+    out = np.zeros((n, 2), dtype=np.float32)
+    for stem in stems:
+        out += stem
+    return out
 
 
 def fit_length(x: np.ndarray, n: int) -> np.ndarray:
     """`x` cut or zero-padded to n samples along its first axis."""
     if x.shape[0] >= n:
         return x[:n]
-    return np.concatenate([x, np.zeros((n - x.shape[0],) + x.shape[1:])])
+    return np.concatenate([x, np.zeros((n - x.shape[0],) + x.shape[1:], dtype=x.dtype)])
 
 
 def _limiter_gain(x2: np.ndarray, sr: int, ceiling_lin: float) -> np.ndarray:
@@ -192,34 +301,104 @@ def _limiter_gain(x2: np.ndarray, sr: int, ceiling_lin: float) -> np.ndarray:
     return np.minimum(g, np.maximum(g2, g * 0.0 + g2))
 
 
-def master_curve(stereo: np.ndarray, *, sr: int, target_lufs: float = -14.0,
-                 ceiling_dbtp: float = -1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Master ``stereo``; return (mastered, per-sample gain) with mastered = stereo * gain[:, None]."""
-    x2 = _as2d(stereo)
+def _limiter_pad(sr: int) -> int:
+    """How many neighbours a block needs for ``_limiter_gain`` to give the whole array's curve: the reach
+    of its filters (2 w + 2 w2) plus the oversampler's 64, rounded up to the 4096-sample peak grid."""
+    reach = 2 * max(3, int(0.006 * sr)) + 2 * int(0.05 * sr) + 2 + 64
+    return -(-reach // _PEAK_BLOCK_SAMPLES) * _PEAK_BLOCK_SAMPLES
+
+
+def _limit_in_blocks(x2: np.ndarray, curve: np.ndarray, scale: float, *, sr: int, ceiling_lin: float) -> None:
+    """``curve *= _limiter_gain(x2 * scale * curve)``, in place, one block (and its neighbours) at a time."""
+    pad = _limiter_pad(sr)
+    before = None  # the curve just left of the block as it was before this pass changed it
+    for s0, s1, a0, a1 in _segments(len(x2), pad):
+        around = curve[a0:a1].astype(np.float64)
+        if before is not None:
+            around[:s0 - a0] = before[len(before) - (s0 - a0):]
+        lim = _limiter_gain(x2[a0:a1] * (around * scale)[:, None], sr, ceiling_lin)
+        before = curve[max(0, s1 - pad):s1].astype(np.float64)
+        curve[s0:s1] *= lim[s0 - a0:s1 - a0]
+
+
+def _measure_in_blocks(x2: np.ndarray, curve: np.ndarray, scale: float, *, sr: int,
+                       peak_floor: float) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of ``x2 * scale * curve``, a block at a time.
+
+    The true peak is exact where it exceeds ``peak_floor`` (linear); quieter 4096-sample blocks report
+    their sample peak (see ``_oversampled_peak_env``), which is all the ceiling check needs.
+    """
+    n, channels = x2.shape
+    n_min = int(0.4 * sr) + 1
+    meter = _LoudnessMeter(sr=sr, channels=channels, n_samples=max(n, n_min))
+    peak = 0.0
+    for s0, s1, a0, a1 in _segments(n, _PEAK_BLOCK_SAMPLES):
+        y = x2[a0:a1] * (curve[a0:a1].astype(np.float64) * scale)[:, None]
+        meter.add(y[s0 - a0:s1 - a0])
+        peak = max(peak, float(_oversampled_peak_env(y, peak_floor)[s0 - a0:s1 - a0].max()))
+    if n < n_min:
+        meter.add(np.zeros((n_min - n, channels)))
+    lufs = meter.loudness()
+    lufs = float(max(lufs, SILENCE_LUFS)) if np.isfinite(lufs) else SILENCE_LUFS
+    return lufs, float(20 * np.log10(max(peak, 1e-6)))
+
+
+def master_curve(stereo: np.ndarray, *, sr: int, target_lufs: float = -14.0, ceiling_dbtp: float = -1.0,
+                 overwrite_input: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Master a song: normalise its loudness and limit its true peak, block by block.
+
+    Parameters
+    ----------
+    stereo : numpy.ndarray
+        The mix, ``(n, 2)`` (or ``(n,)``), float32 or float64.
+    sr : int
+        Sample rate in Hz.
+    target_lufs : float
+        Integrated loudness to reach (within 0.4 LU when the limiter allows).
+    ceiling_dbtp : float
+        The true peak stays at or under this.
+    overwrite_input : bool
+        Write the mastered samples into ``stereo`` (when it is a C-contiguous float32 array) instead of
+        a new array: a long song then needs no second copy of itself.
+
+    Returns
+    -------
+    mastered : numpy.ndarray
+        float32, the shape of ``stereo``; ``mastered == stereo * gain[:, None]`` (to float32 rounding).
+    gain : numpy.ndarray
+        ``(n,)`` float32, the per-sample gain, to scale stems exactly like the mix.
+    """
+    x = np.asarray(stereo)
+    x2 = x[:, None] if x.ndim == 1 else x
     n = x2.shape[0]
+    in_place = overwrite_input and x.dtype == np.float32 and x.flags.c_contiguous and x.flags.writeable
+    out = x if in_place else np.empty(x.shape, dtype=np.float32)
+    out2 = out[:, None] if out.ndim == 1 else out
+    curve = np.ones(n, dtype=np.float32)
     if not np.any(x2):
-        return x2.astype(np.float32), np.ones(n)
+        if not in_place:
+            out[...] = x
+        return out, curve
     ceiling = 10 ** ((ceiling_dbtp - 0.25) / 20)
-    gain = 10 ** ((target_lufs - integrated_lufs(x2, sr=sr)) / 20)
-    curve = np.full(n, gain)
+    scale = 10 ** ((target_lufs - integrated_lufs(x2, sr=sr)) / 20)
+    tp = None
     for _ in range(6):
-        y = x2 * curve[:, None]
-        lim = _limiter_gain(y, sr, ceiling)
-        curve = curve * lim
-        y = x2 * curve[:, None]
-        l = integrated_lufs(y, sr=sr)
-        tp = true_peak_dbtp(y, sr=sr)
-        if abs(l - target_lufs) <= 0.4 and tp <= ceiling_dbtp:
+        _limit_in_blocks(x2, curve, scale, sr=sr, ceiling_lin=ceiling)
+        lufs, tp = _measure_in_blocks(x2, curve, scale, sr=sr, peak_floor=10 ** (ceiling_dbtp / 20))
+        if abs(lufs - target_lufs) <= 0.4 and tp <= ceiling_dbtp:
             break
-        curve = curve * 10 ** ((target_lufs - l) / 20)
-    y = x2 * curve[:, None]
-    tp = true_peak_dbtp(y, sr=sr)
+        scale *= 10 ** ((target_lufs - lufs) / 20)
+        tp = None
+    if tp is None:  # the last loudness step was not measured yet
+        tp = _measure_in_blocks(x2, curve, scale, sr=sr, peak_floor=10 ** (ceiling_dbtp / 20))[1]
     if tp > ceiling_dbtp:  # last resort: trim a little
-        trim = 10 ** ((ceiling_dbtp - 0.05 - tp) / 20)
-        curve *= trim
-        y = x2 * curve[:, None]
-    out = y if np.asarray(stereo).ndim == 2 else y[:, 0]
-    return out.astype(np.float32), curve
+        scale *= 10 ** ((ceiling_dbtp - 0.05 - tp) / 20)
+    for s0 in range(0, n, MASTER_BLOCK_SAMPLES):
+        s1 = min(n, s0 + MASTER_BLOCK_SAMPLES)
+        block = curve[s0:s1].astype(np.float64) * scale
+        curve[s0:s1] = block
+        out2[s0:s1] = x2[s0:s1] * block[:, None]
+    return out, curve
 
 
 def master(stereo: np.ndarray, *, sr: int, target_lufs: float = -14.0,

@@ -228,7 +228,8 @@ def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | N
             # A truncated file usually decodes up to the damage: keep what we got if it is real sound.
             if not chunks:
                 raise NotAudioError() from exc
-        samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+        samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+        del chunks
         if channels == 2:  # packed float: L R L R …
             samples = samples[: len(samples) // 2 * 2].reshape(-1, 2)
         if len(samples) < sr * 0.05 or not np.isfinite(samples).all():
@@ -278,16 +279,17 @@ def encode_flac(samples: np.ndarray, *, sr: int) -> bytes:
 
 
 def _encode(samples: np.ndarray, *, sr: int, container_format: str, codec: str, bit_rate: int | None) -> bytes:
-    planar, layout = _as_planar(np.clip(samples, -1.0, 1.0))
+    samples = np.asarray(samples)
+    layout = _as_planar(samples[:1] if samples.ndim else samples)[1]  # checks the shape
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=container_format) as container:
         stream = container.add_stream(codec, rate=sr, layout=layout)
         if bit_rate:
             stream.bit_rate = bit_rate
         block = 1152 * 16
-        for start in range(0, planar.shape[1], block):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar[:, start:start + block]),
-                                               format="fltp", layout=layout)
+        for start in range(0, samples.shape[0], block):  # clipped and made planar a block at a time
+            planar, _ = _as_planar(np.clip(samples[start:start + block], -1.0, 1.0))
+            frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
             frame.sample_rate = sr
             for packet in stream.encode(frame):
                 container.mux(packet)

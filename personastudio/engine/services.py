@@ -58,6 +58,7 @@ from . import url_download
 # so a web process that only answers the API's reads and queues work never loads it.
 from .voice import consent_phrases, thresholds
 from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask, EngineVoiceCheck, engine_clip_path
+from .progress import RenderProgress, Throttled
 
 if TYPE_CHECKING:
     import numpy as np
@@ -602,6 +603,34 @@ def task_list(*, owner: AbstractBaseUser, page: int = 1, page_size: int = 20, st
     return TaskPage(items=items, total=total, page=page)
 
 
+# Who in this process hears how a task goes (the studio, through its local provider): progress while it
+# renders, and its end right after (in the same worker task). API clients poll or get their callback_url.
+_progress_listeners: list[Callable[[EngineTask, RenderProgress], None]] = []
+_end_listeners: list[Callable[[EngineTask], None]] = []
+
+
+def task_listen(*, on_progress: Callable[[EngineTask, RenderProgress], None],
+                on_end: Callable[[EngineTask], None]) -> None:
+    """Hear every task's progress (at most once a second) and its end (completed or failed)."""
+    _progress_listeners.append(on_progress)
+    _end_listeners.append(on_end)
+
+
+def _tell(listeners, *args) -> None:
+    # A listener's failure is its own: the song is rendered, and the studio's poll and sweep still see it.
+    for listener in listeners:
+        try:
+            listener(*args)
+        except Exception:
+            logger.exception("A task listener failed")
+
+
+def _task_ended(task_id: str) -> None:
+    task = EngineTask.objects.filter(pk=task_id).first()
+    if task is not None:
+        _tell(_end_listeners, task)
+
+
 def task_render(*, task_id: str) -> None:
     """The worker's part: compose, render and keep the variants of one task.
 
@@ -628,12 +657,17 @@ def task_render(*, task_id: str) -> None:
         if source is not None and not title:
             title = source.title
         _delete_clips(task.clips.all())
+        report = Throttled(lambda progress: _tell(_progress_listeners, task, progress))
         for variant in range(VARIANTS_PER_GENERATION):
             seed = _seed(task.id, variant + 1)
             style = source.style_for(tags, seed) if source is not None else None
-            rendered = song.render_song(lyrics=lyrics, tags=tags, seed=seed, voice_profile=voice_profile,
-                                        make_instrumental=request.make_instrumental, style=style,
-                                        sr=settings.ENGINE_RENDER_SR_HZ, singer_name=settings.ENGINE_SINGER)
+            rendered = song.render_song(
+                lyrics=lyrics, tags=tags, seed=seed, voice_profile=voice_profile,
+                make_instrumental=request.make_instrumental, style=style, sr=settings.ENGINE_RENDER_SR_HZ,
+                singer_name=settings.ENGINE_SINGER,
+                on_progress=lambda stage, done, total, variant=variant: report(
+                    RenderProgress(variant, VARIANTS_PER_GENERATION, stage, done, total)))
+            report(RenderProgress(variant, VARIANTS_PER_GENERATION, "saving"))
             score = score_json.score_to_json(rendered.score)
             if source is not None:
                 joined = source.join(rendered)
@@ -650,11 +684,13 @@ def task_render(*, task_id: str) -> None:
             status=EngineTask.Status.FAILED, finished_at=timezone.now(),
             error=gettext("The built-in engine could not make this song. Please try again."),
         )
+        _task_ended(task_id)
         return
     EngineTask.objects.filter(pk=task_id).update(
         status=EngineTask.Status.COMPLETED, finished_at=timezone.now(),
         sung_title=title, sung_tags=tags, sung_prompt=lyrics,
     )
+    _task_ended(task_id)  # the studio keeps the tracks now, in this worker task
 
 
 def task_lost(task_id: str) -> None:
@@ -666,6 +702,7 @@ def task_lost(task_id: str) -> None:
     )
     if failed:
         _delete_clips(EngineClip.objects.filter(task_id=task_id))
+        _task_ended(task_id)
 
 
 def _seed(task_id: str, variant: int) -> int:

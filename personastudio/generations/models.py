@@ -44,6 +44,11 @@ class Generation(ProviderRecord):
     # The provider's result items, kept until their audio is copied into our storage.
     provider_results = models.JSONField(default=list)
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    # How far a render in our own worker is (providers that report in process): {"fraction": 0..1, "stage":
+    # "band" | "singing" | "mixing" | "saving", "done", "total" (lines when singing), "variant" (0-based),
+    # "variants"}; {} when there are no figures (a hosted service), and once the tracks are being kept.
+    progress = models.JSONField(default=dict, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)  # when `progress` was last written
     # When we asked the provider to start; lets us find the task if its answer was lost.
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -83,6 +88,29 @@ class Generation(ProviderRecord):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def progress_percent(self) -> int | None:
+        """How far the render is, 0..100, or None without figures (the page shows a bar that only moves)."""
+        fraction = self.progress.get("fraction") if isinstance(self.progress, dict) else None
+        if self.is_final or self.provider_results or not isinstance(fraction, (int, float)):
+            return None
+        return min(max(round(fraction * 100), 0), 100)
+
+    @property
+    def progress_label(self) -> str:
+        """The render's stage in words, e.g. "Track 1 of 2: singing line 3 of 12" ("" without figures)."""
+        if self.progress_percent is None:
+            return ""
+        figures = self.progress
+        stage, done, total = figures.get("stage"), figures.get("done", 0), figures.get("total", 0)
+        if stage == "singing":
+            doing = _("singing line %(line)s of %(lines)s") % {"line": min(done + 1, total), "lines": total}
+        else:
+            doing = {"band": _("playing the band"), "mixing": _("mixing and mastering"),
+                     "saving": _("saving the audio")}.get(stage, _("composing"))
+        return _("Track %(track)s of %(tracks)s: %(doing)s") % {
+            "track": figures.get("variant", 0) + 1, "tracks": figures.get("variants", 1), "doing": doing}
 
     @property
     def stage_label(self) -> str:

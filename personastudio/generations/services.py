@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 
 from personastudio import quotas
 from personastudio.accounts.services import provider_for
-from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
 from personastudio.clips.models import Clip
 from personastudio.contract.errors import (
@@ -58,6 +57,7 @@ EXTENSION_ROOM_S = 5 * 60
 MSG_EXTEND_SOURCE_DELETED = _("The track this song extends has been deleted.")
 MSG_RETRY_SOURCE_DELETED = _("The track this song extended has been deleted, so it can't be made again as an "
                              "extension. Use “Edit and regenerate” to make it as a new song.")
+PROGRESS_EVERY_S = 0.9  # a render's progress is written at most this often (its reports come once a second)
 LOOKUP_SKEW_S = 120  # clocks of two machines disagree; a task created this far before our call may still be ours
 
 
@@ -276,11 +276,15 @@ def _find_submitted_task(generation: Generation) -> Generation:
     return generation
 
 
-def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
-    """Record what the provider says of the task (from polling or a webhook); safe to apply twice."""
-    from .tasks import save_tracks
+def apply_task_info(*, generation: Generation, info: TaskInfo, save_now: bool = False) -> Generation:
+    """Record what the provider says of the task (from polling or a webhook); safe to apply twice.
+
+    A completed task's tracks are copied by a save task queued ahead of every render, or with `save_now`
+    (a worker that has just rendered the song) right here."""
+    from .tasks import save_tracks_soon
 
     now = timezone.now()
+    won = 0
     if generation.is_final or generation.provider_results:
         return generation
     unfinished = Generation.objects.filter(pk=generation.pk, provider_results=[]).exclude(status__in=Generation.FINAL)
@@ -288,10 +292,12 @@ def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
         unfinished.update(status=Generation.Status.FAILED, finished_at=now, error=str(MSG_NO_TRACKS))
     elif info.status == "completed":
         with transaction.atomic():
-            won = unfinished.update(status=Generation.Status.PROCESSING, error="",
+            won = unfinished.update(status=Generation.Status.PROCESSING, error="", progress={},
                                     provider_results=[item.to_json() for item in info.results])
-            if won:  # a second poll or a duplicate webhook must not copy the tracks again
-                enqueue_on_commit(save_tracks, str(generation.pk), language=generation.language)
+            if won and not save_now:  # a second poll or a duplicate webhook must not copy the tracks again
+                save_tracks_soon(generation_id=str(generation.pk), language=generation.language)
+        if won and save_now:
+            generation_save_tracks(generation_id=str(generation.pk))
     elif info.status == "failed":
         unfinished.update(
             status=Generation.Status.FAILED, error=info.error or str(MSG_NOT_MADE),
@@ -300,6 +306,32 @@ def apply_task_info(*, generation: Generation, info: TaskInfo) -> Generation:
         unfinished.update(status=info.status, error="")
     generation.refresh_from_db()
     return generation
+
+
+def generation_progress(*, provider: str, task_id: str, fraction: float, stage: str, done: int, total: int,
+                        variant: int, variants: int) -> None:
+    """A provider that renders in our worker says how far a song is (providers.registry.listen).
+
+    One conditional update, at most once per PROGRESS_EVERY_S per song, and only while nothing final or
+    saved has been recorded: a late report never moves a finished song back."""
+    now = timezone.now()
+    Generation.objects.filter(provider=provider, task_id=task_id, provider_results=[]).filter(
+        status__in=[Generation.Status.QUEUING, Generation.Status.PROCESSING]).filter(
+        Q(progress_at__isnull=True) | Q(progress_at__lte=now - timedelta(seconds=PROGRESS_EVERY_S))).update(
+        status=Generation.Status.PROCESSING, progress_at=now,
+        progress={"fraction": round(min(max(float(fraction), 0.0), 1.0), 3), "stage": stage, "done": int(done),
+                  "total": int(total), "variant": int(variant), "variants": int(variants)})
+
+
+def generation_task_ended(*, provider: str, task_id: str, info: TaskInfo) -> None:
+    """A provider that renders in our worker says a task ended: the song is finished here, in the task that
+    rendered it (its tracks kept, then "completed"), not when a poll notices. A task no song of ours
+    started (an API client's) changes nothing."""
+    generation = Generation.objects.filter(provider=provider, task_id=task_id).first()
+    if generation is None:
+        return
+    with translation.override(generation.language or settings.LANGUAGE_CODE):
+        apply_task_info(generation=generation, info=info, save_now=True)
 
 
 def generation_save_tracks(*, generation_id: str) -> None:
@@ -371,7 +403,7 @@ def generation_save_lost(generation_id: str) -> None:
 def generation_refresh_unfinished() -> int:
     """The sweep's part: move unfinished generations on even when no browser is polling."""
     count = 0
-    from .tasks import save_tracks
+    from .tasks import save_tracks_soon
 
     unfinished = Generation.objects.exclude(status__in=Generation.FINAL)
     for generation in unfinished.exclude(task_id="", submitted_at__isnull=True):
@@ -379,7 +411,7 @@ def generation_refresh_unfinished() -> int:
             # An earlier copy met a busy service: re-queue it once (the update is the lock).
             if Generation.objects.filter(pk=generation.pk,
                                          error__in=_in_every_language(MSG_SAVE_WILL_RETRY)).update(error=""):
-                enqueue_on_commit(save_tracks, str(generation.pk), language=generation.language)
+                save_tracks_soon(generation_id=str(generation.pk), language=generation.language)
         else:
             generation_refresh(generation=generation)
         count += 1

@@ -28,6 +28,19 @@ class LocalProvider(MusicProvider):
         """The registry's way in; the built-in engine has no address and needs no key."""
         return cls(owner=owner)
 
+    @classmethod
+    def listen(cls, *, on_progress: Callable[..., None], on_end: Callable[..., None]) -> None:
+        """The registry's `listen`: the engine's word on each task, in the worker that renders it."""
+
+        def progress(task, report) -> None:
+            on_progress(provider=cls.name, task_id=task.id, fraction=report.fraction, stage=report.stage,
+                        done=report.done, total=report.total, variant=report.variant, variants=report.variants)
+
+        def end(task) -> None:
+            on_end(provider=cls.name, task_id=task.id, info=engine.task_info(task))
+
+        engine.task_listen(on_progress=progress, on_end=end)
+
     def generate(self, request: GenerateRequest) -> TaskRef:
         task = engine.task_create(owner=self.owner, request=request)
         return TaskRef(task_id=task.id, status=task.status)

@@ -7,6 +7,7 @@ api_key)` classmethod) and add one Provider line to PROVIDERS.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +33,9 @@ class Provider:
     needs_public_url: bool  # fetches our clips from PUBLIC_BASE_URL
     takes_webhooks: bool  # can call us back when a song is done, instead of being polled
     clip_handover: Literal["file", "url"]  # how a clip of ours reaches it
+    # Renders in our own worker and says there how far a song is and when it ends (its adapter's
+    # `listen`), so the song finishes in the task that renders it instead of when a poll notices.
+    reports_in_process: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class ProviderChoice:
 PROVIDERS = (
     Provider(name=LOCAL, label=_("Built-in engine (offline, on this computer)"), described_as="the built-in engine",
              adapter="personastudio.providers.local.LocalProvider", hosted=False,
-             needs_public_url=False, takes_webhooks=False, clip_handover="file"),
+             needs_public_url=False, takes_webhooks=False, clip_handover="file", reports_in_process=True),
     Provider(name=REMOTE, label=_("A hosted MusicMint-compatible service"), described_as="a hosted service",
              adapter="personastudio.providers.remote.RemoteProvider", hosted=True,
              needs_public_url=True, takes_webhooks=True, clip_handover="url"),
@@ -73,6 +77,19 @@ def hosted(name: str) -> Provider:
 
 def webhook_names() -> list[str]:
     return [provider.name for provider in PROVIDERS if provider.takes_webhooks]
+
+
+def listen(*, on_progress: Callable[..., None], on_end: Callable[..., None]) -> None:
+    """Hear the songs of every provider that reports in process (see `Provider.reports_in_process`).
+
+    on_progress(provider=, task_id=, fraction=, stage=, done=, total=, variant=, variants=): how far a render
+    is, at most once a second: `fraction` of the whole (0..1); `stage` "band", "singing" (`done` of `total`
+    lines), "mixing" or "saving"; `variant` (0-based) of `variants`. on_end(provider=, task_id=, info=): the
+    task ended (a contract TaskInfo, completed or failed), called in the worker task that rendered it.
+    """
+    for provider in PROVIDERS:
+        if provider.reports_in_process:
+            import_string(provider.adapter).listen(on_progress=on_progress, on_end=on_end)
 
 
 def connect(choice: ProviderChoice, *, owner: object) -> MusicProvider:

@@ -10,6 +10,7 @@ per-sample mastering gain so that ``vocal`` (dual-mono) + ``band`` ≈ ``mix``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,7 +51,8 @@ BANDS = ("auto", "sampled", "oscillators")
 def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None = None,
                 vocal_range_midi: tuple[float, float] | None = None,
                 make_instrumental: bool = False, sr: int = 44100, style: Style | None = None,
-                singer_name: str = "auto", influence: float = 1.0, band_name: str = "auto") -> RenderedSong:
+                singer_name: str = "auto", influence: float = 1.0, band_name: str = "auto",
+                on_progress: Callable[[str, int, int], None] | None = None) -> RenderedSong:
     """``style`` overrides the one the tags and seed would give (an extension keeps its source's tempo and key).
 
     ``singer_name``: "neural" (Kokoro, fitted to the persona), "formant" (eSpeak NG + WORLD, the
@@ -58,6 +60,10 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
     (0..1): how much of the persona's fitted voice the neural singer uses. ``band_name``: "sampled"
     (a General MIDI SoundFont through FluidSynth), "oscillators" (synthesised here, the fallback) or
     "auto" (sampled when FluidSynth and a SoundFont are installed).
+
+    ``on_progress(stage, done, total)``, when given, hears how far the render is: ("band", 0, 1), then
+    ("singing", k, n) as each of the n sung lines starts and ("singing", n, n) after the last, then
+    ("mixing", 0, 1).
     """
     if singer_name not in SINGERS:
         raise ParameterError(f"singer_name must be one of {SINGERS}")
@@ -88,19 +94,24 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
     sing = bool(score.sung_lines) and not make_instrumental
     play_melody = not sing and bool(score.melody)
     sampled = band_name == "sampled" or (band_name == "auto" and soundfont.available())
+    report = on_progress or _no_progress
+    report("band", 0, 1)
     raw_parts = (sampled_parts(score, sr=sr, play_melody=play_melody) if sampled
                  else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody))
     band = band_stems(raw_parts, score, sr=sr)
     n = band_length_samples(score, sr=sr)
     if sing and neural:
         lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
-        lead, backing = neural_singer.sing(lines, voice=voice, sr=sr, n_samples=n, influence=influence)
+        lead, backing = neural_singer.sing(_counted(lines, report), voice=voice, sr=sr, n_samples=n,
+                                           influence=influence)
     elif sing:
-        lines = [(singer.speak_line(line.text, line.language, voice=voice.register), line.notes, line.backing)
-                 for line in score.sung_lines]
-        lead, backing = singer.sing(lines, voice=voice, sr=sr, n_samples=n)
+        lines = ((singer.speak_line(line.text, line.language, voice=voice.register), line.notes, line.backing)
+                 for line in score.sung_lines)
+        lead, backing = singer.sing(_counted(lines, report, total=len(score.sung_lines)), voice=voice, sr=sr,
+                                    n_samples=n)
     else:
         lead, backing = np.zeros(n, dtype=np.float32), None
+    report("mixing", 0, 1)
     mixed = mix_song(lead, band, sr=sr, backing_stereo=backing)
     mastered, curve = master_curve(mixed.mix, sr=sr)
     band_out = (mixed.band * curve[:, None]).astype(np.float32)
@@ -110,3 +121,19 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
                         band=np.ascontiguousarray(band_out), sr=sr, duration_s=n / sr,
                         style=score.style, score=score, voice=voice if sing else None, stems=stems,
                         band_instruments="sampled" if sampled else "oscillators")
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def _counted(lines: Iterable, report: Callable[[str, int, int], None], *, total: int | None = None) -> Iterator:
+    """`lines`, one at a time, reporting ("singing", k, n) as line k is handed to the singer and (n, n) after
+    the last: the singers take each line once, in order, so this is how far the singing is."""
+    total = len(lines) if total is None else total
+    done = 0
+    for line in lines:
+        report("singing", done, total)
+        yield line
+        done += 1
+    report("singing", total, total)

@@ -90,6 +90,8 @@ MSG_PERSONA_NOT_FOUND = "No persona with that id."
 MSG_CLIP_NOT_FOUND = "No clip with that id."
 MSG_TASK_NOT_FOUND = "No task with that id."
 MAX_TASK_PAGE = 1_000_000
+MAX_TASK_PAGE_SIZE = 100
+PERSONA_NAME_MAX_CHARS = 100
 MSG_CONTINUE_AT = "continue_at must be a whole number of seconds between 1 and the clip's length ({duration})."
 
 
@@ -356,8 +358,8 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str, verifica
     from .voice import fit as voice_fit
 
     name = name.strip()
-    if not name or len(name) > 100:
-        raise BadRequest("A persona needs a name of at most 100 characters.")
+    if not name or len(name) > PERSONA_NAME_MAX_CHARS:
+        raise BadRequest(f"A persona needs a name of at most {PERSONA_NAME_MAX_CHARS} characters.")
     clip = _clip_for(owner, clip_id)
     if clip.voiced_s < settings.ENGINE_MIN_VOICED_S:
         raise UnprocessableAudio(MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=settings.ENGINE_MIN_VOICED_S))
@@ -588,8 +590,9 @@ def task_get(*, owner: AbstractBaseUser, task_id: str) -> TaskInfo:
 
 
 def task_list(*, owner: AbstractBaseUser, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage:
-    if not 1 <= page_size <= 100 or not 1 <= page <= MAX_TASK_PAGE:
-        raise BadRequest(f"page must be a whole number from 1 to {MAX_TASK_PAGE} and page_size from 1 to 100.")
+    if not 1 <= page_size <= MAX_TASK_PAGE_SIZE or not 1 <= page <= MAX_TASK_PAGE:
+        raise BadRequest(f"page must be a whole number from 1 to {MAX_TASK_PAGE} and page_size from 1 to "
+                         f"{MAX_TASK_PAGE_SIZE}.")
     tasks = EngineTask.objects.filter(owner=owner)
     if status != -1:
         names = {code: name for name, code in TASK_STATUS_CODES.items()}

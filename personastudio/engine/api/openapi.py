@@ -31,10 +31,6 @@ from .envelope import MAX_JSON_DEPTH
 OPENAPI_VERSION = "3.1.0"
 #: The vendor extension that marks an operation, field or media type as ours, not MusicMint's.
 EXTENSION = "x-persona-studio"
-#: `music/persona`: the longest display name (services.persona_create checks it).
-PERSONA_NAME_MAX_CHARS = 100
-#: `tasks`: the largest page (services.task_list checks it).
-TASK_PAGE_SIZE_MAX = 100
 #: Where a signed link's kind names which audio of a clip it serves (services.clip_file_field).
 FILE_KINDS = ("audio", "vocals", "band")
 #: `music/parts`: the per-instrument stems are lossless.
@@ -127,15 +123,15 @@ def path_id(name: str, description: str) -> dict[str, Any]:
 ERROR_RESPONSES: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "The request is invalid; `message` says what to send instead."),
     401: ("Unauthorized", "The Bearer API key is missing or wrong."),
-    404: ("NotFound", "No such id for this account (another account's ids are unknown here too), or no such "
-                      "endpoint."),
+    404: ("NotFound", ("No such id for this account (another account's ids are unknown here too), or no such "
+                       "endpoint.")),
     409: ("Conflict", "The request conflicts with the state of what it names."),
-    413: ("PayloadTooLarge", "The body is larger than the server reads: JSON bodies up to the request limit, "
-                             "audio files up to the upload limit."),
-    422: ("UnprocessableAudio", "The audio cannot be used: not audio, too long, too little voice, or (ours) a "
-                                "voice check that did not match, with its `similarity` in `data`."),
-    429: ("RateLimited", "Too many requests of this kind for now: nothing was created. Try again after "
-                         "`Retry-After` seconds."),
+    413: ("PayloadTooLarge", ("The body is larger than the server reads: JSON bodies up to the request limit, "
+                              "audio files up to the upload limit.")),
+    422: ("UnprocessableAudio", ("The audio cannot be used: not audio, too long, too little voice, or (ours) a "
+                                 "voice check that did not match, with its `similarity` in `data`.")),
+    429: ("RateLimited", ("Too many requests of this kind for now: nothing was created. Try again after "
+                          "`Retry-After` seconds.")),
     500: ("InternalError", "The engine had an internal error. Not sent for bad input."),
 }
 
@@ -213,7 +209,8 @@ def _schemas() -> dict[str, Any]:
         }, required=("id", "status", "created_at")),
         "TaskListRequest": obj({
             "page": {"type": "integer", "minimum": 1, "maximum": services.MAX_TASK_PAGE, "default": 1},
-            "page_size": {"type": "integer", "minimum": 1, "maximum": TASK_PAGE_SIZE_MAX, "default": 20},
+            "page_size": {"type": "integer", "minimum": 1, "maximum": services.MAX_TASK_PAGE_SIZE,
+                          "default": 20},
             "status": {"type": "integer", "enum": [-1, *sorted(TASK_STATUS_CODES.values())], "default": -1,
                        "description": "-1 all, " + ", ".join(f"{code} {name}"
                                                            for name, code in TASK_STATUS_CODES.items()) + "."},
@@ -226,8 +223,8 @@ def _schemas() -> dict[str, Any]:
             "page": {"type": "integer", "minimum": 1},
         }, required=("items", "total", "page")),
         "PersonaRequest": obj({
-            "name": {"type": "string", "minLength": 1, "maxLength": PERSONA_NAME_MAX_CHARS, "pattern": r"\S",
-                     "description": "A display name, in any language."},
+            "name": {"type": "string", "minLength": 1, "maxLength": services.PERSONA_NAME_MAX_CHARS,
+                     "pattern": r"\S", "description": "A display name, in any language."},
             "clip_id": {"type": "string", "minLength": 1, "description": "The clip whose vocal style is learned."},
             "verification_clip_id": ours(
                 {"type": "string", "description": "The clipId of an uploaded recording of the clip's singer "

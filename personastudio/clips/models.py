@@ -68,6 +68,8 @@ class Clip(ProviderRecord):
 
     class Meta:
         ordering = ["-created_at"]
+        # The library's pages and the dashboard's latest clips: one user's rows, newest first, read in order.
+        indexes = [models.Index(fields=["owner", "created_at"], name="clip_owner_created_at")]
         constraints = [
             # One stem of each kind per parent: a repeated separation job cannot duplicate them.
             models.UniqueConstraint(fields=["parent", "kind"], condition=models.Q(parent__isnull=False),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("upload/", views.clip_upload, name="upload"),
     path("<uuid:clip_id>/", views.clip_detail, name="detail"),
     path("<uuid:clip_id>/audio", views.clip_audio, name="audio"),
+    path("<uuid:clip_id>/player", views.clip_player, name="player"),
     path("<uuid:clip_id>/sheet.<str:sheet_format>", views.clip_sheet, name="sheet"),
     path("<uuid:clip_id>/parts/<uuid:part_id>", views.track_part_audio, name="part"),
     path("<uuid:clip_id>/stems.zip", views.track_parts_zip, name="parts_zip"),

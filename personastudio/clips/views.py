@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -17,13 +18,20 @@ from .models import Clip
 
 
 def clip_list(request):
-    """Your clips, newest first; ?kind= keeps one kind, ?q= searches the titles."""
+    """Your clips, newest first; ?kind= keeps one kind, ?q= searches the titles; 20 a page."""
     q, kind = request.GET.get("q", "").strip(), request.GET.get("kind", "")
     kind = kind if kind in Clip.Kind.values else ""
+    page = Paginator(selectors.clip_search(owner=request.user, q=q, kind=kind), 20).get_page(request.GET.get("page"))
     return render(request, "clips/list.html", {
-        "clips": selectors.clip_search(owner=request.user, q=q, kind=kind), "q": q, "kind": kind,
+        "clips": page.object_list, "page": page, "q": q, "kind": kind,
         "kinds": Clip.Kind.choices, "has_any": selectors.owner_has_clips(owner=request.user),
     })
+
+
+def clip_player(request, clip_id):
+    """A clip's waveform player alone, for a page that loads players when asked (the persona cards)."""
+    clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
+    return render(request, "partials/player.html", {"clip": clip})
 
 
 def clip_upload(request):

@@ -62,6 +62,8 @@ class Generation(ProviderRecord):
 
     class Meta:
         ordering = ["-created_at"]
+        # The songs library and the dashboard: one user's rows, newest first, read in index order.
+        indexes = [models.Index(fields=["owner", "created_at"], name="generation_owner_created_at")]
         constraints = [unique_submission("generation")]
 
     def __str__(self) -> str:

@@ -13,6 +13,17 @@ from personastudio.personas.models import Persona
 
 from .models import Generation
 
+#: Columns a list of songs never shows, left in the database: the lyrics, the provider's answers (a whole
+#: JSON document per song) and the error text. A list that needs one (the dashboard's stage line reads
+#: provider_results) keeps it.
+SONG_LIST_DEFERRED = ("prompt", "provider_results", "error")
+#: A song's line names its persona (name and link): the voice profile and notes stay in the database.
+SINGER_DEFERRED = ("persona__profile", "persona__description", "persona__error")
+#: A persona's line on the dashboard shows its name, avatar and voice type (from the profile).
+PERSONA_LINE_DEFERRED = ("description", "error")
+#: The dashboard's clips show title, kind and length: not the 800-value waveform (as clips.selectors).
+CLIP_LINE_DEFERRED = ("peaks", "separation_error")
+
 
 @dataclass(frozen=True)
 class LibraryFilters:
@@ -46,7 +57,8 @@ def owner_personas(*, owner: AbstractBaseUser) -> QuerySet[Persona]:
 def song_library(*, owner: AbstractBaseUser, filters: LibraryFilters = LibraryFilters()) -> QuerySet[Generation]:
     """Every word of `q` must appear in the title, lyrics (written or sung), tags or description; the other
     filters narrow. Newest first, with the first track's length."""
-    songs = Generation.objects.filter(owner=owner).select_related("persona").annotate(
+    songs = Generation.objects.filter(owner=owner).select_related("persona").defer(
+        *SONG_LIST_DEFERRED, *SINGER_DEFERRED).annotate(
         first_track_s=Subquery(
             Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]),
         has_favourite=Exists(Clip.objects.filter(generation=OuterRef("pk"), favourite=True)))
@@ -70,10 +82,14 @@ def owner_has_songs(*, owner: AbstractBaseUser) -> bool:
 
 def dashboard(*, owner: AbstractBaseUser) -> dict:
     """What is in progress (each polls its own status), and the latest songs, personas and clips."""
-    generations = Generation.objects.filter(owner=owner).select_related("persona")
+    generations = Generation.objects.filter(owner=owner).select_related("persona").defer(*SINGER_DEFERRED)
     return {
-        "in_progress": generations.filter(status__in=[Generation.Status.QUEUING, Generation.Status.PROCESSING])[:10],
-        "songs": generations.filter(status=Generation.Status.COMPLETED)[:5],
-        "personas": Persona.objects.filter(owner=owner).annotate(song_count=Count("generations"))[:5],
-        "clips": Clip.objects.filter(owner=owner)[:5],
+        # Their stage line reads provider_results ("Saving your tracks…") and the error (a checking notice),
+        # so only the lyrics stay behind.
+        "in_progress": generations.filter(
+            status__in=[Generation.Status.QUEUING, Generation.Status.PROCESSING]).defer("prompt")[:10],
+        "songs": generations.filter(status=Generation.Status.COMPLETED).defer(*SONG_LIST_DEFERRED)[:5],
+        "personas": Persona.objects.filter(owner=owner).defer(*PERSONA_LINE_DEFERRED).annotate(
+            song_count=Count("generations"))[:5],
+        "clips": Clip.objects.filter(owner=owner).defer(*CLIP_LINE_DEFERRED)[:5],
     }

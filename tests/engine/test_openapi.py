@@ -239,3 +239,15 @@ CHECKS = [st_checks.not_a_server_error, openapi_checks.status_code_conformance,
 def test_the_api_answers_every_generated_request_as_its_document_says(case, api_key, no_network):
     case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"}, checks=CHECKS)
     assert django_settings.ENGINE_UPLOAD_ALLOW_PRIVATE is False
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_song_past_the_quota_is_answered_as_the_document_says(api_key, settings):
+    """The fuzz stays under the quotas; here a real 429 is held to the document: status, Retry-After, envelope."""
+    settings.SONGS_PER_HOUR = 1
+    case = fuzzed["/music/generate"]["POST"].Case(body={"tags": "pop"}, media_type="application/json")
+    checks = [openapi_checks.status_code_conformance, openapi_checks.content_type_conformance,
+              openapi_checks.response_headers_conformance, openapi_checks.response_schema_conformance]
+    statuses = [case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"}, checks=checks).status_code
+                for _ in range(2)]
+    assert statuses == [200, 429]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import pyworld
 
-from personastudio.engine.dsp import profile, voice
+from personastudio.engine.dsp import espeak, profile, voice
 from personastudio.engine.dsp.voice import VoiceSettings, sing, sing_line, speak_line, syllable_count, voice_for
 
 SR = 44100
@@ -136,13 +136,13 @@ def test_sing_places_lead_and_panned_softer_backing():
 
 def test_speech_from_worker_threads_matches_the_main_thread():
     # eSpeak NG's waveform carries a little state from call to call (glottal flutter), so
-    # compare syllables and lengths (within 5%), not samples. speak_line caches; _espeak does not.
+    # compare syllables and lengths (within 5%), not samples. speak_line caches; espeak.synthesize does not.
     texts = [("Running through the summer rain", "en+f3", "en"), ("你是我心中最美的云彩", "cmn+f3", "zh"),
              ("We were dancing under neon skies", "en+m3", "en")]
 
     def shape(job):
         text, name, language = job
-        audio, sr, events = voice._espeak(text, name)
+        audio, sr, events = espeak.synthesize(text, name)
         return len(audio), len(voice._syllables_from_events(events, len(audio) / sr, text, language))
 
     expected = [shape(job) for job in texts]

@@ -401,6 +401,7 @@ LOGGING = {
 # deployment steps run it): WhiteNoise's compressed manifest storage gives each file a content-hashed name
 # (cached for a year) and a gzip copy. Under DEBUG (make run's default, the tests) the plain storage
 # and the finders above stay: an edited file shows at once.
+STATIC_ROOT = Path(env("STATIC_ROOT", str(STATIC_ROOT)))  # where collectstatic writes, WhiteNoise reads
 if not DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
     WHITENOISE_USE_FINDERS = False

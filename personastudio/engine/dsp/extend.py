@@ -147,6 +147,9 @@ class LazyStems(Mapping):
     def __getitem__(self, name: str) -> np.ndarray:
         return self._loaders[name]()
 
+    def __contains__(self, name: object) -> bool:  # Mapping's own would load the stem to find out
+        return name in self._loaders
+
     def __iter__(self):
         return iter(self._loaders)
 

@@ -7,6 +7,7 @@ contract's errors (contract.errors), so the HTTP layer only has to wrap them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import logging
@@ -677,6 +678,7 @@ def task_render(*, task_id: str) -> None:
                 rendered, score = joined, source.joined_score(rendered, joined)
             _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics,
                           score=score)
+            rendered = joined = None  # this variant's audio is let go before the next one renders
     except Exception:
         logger.exception("Engine task %s failed", task_id)
         try:  # a failed render keeps none of what it wrote
@@ -773,7 +775,8 @@ def _engine_style(clip: EngineClip | None, depth: int = 0) -> composer.Style | N
 
 
 class _ContinuationSource:
-    """The clip being extended, decoded once for every variant, with what we know of its music."""
+    """The clip being extended (its mix decoded once for every variant, its stems at each join), with what we
+    know of its music."""
 
     def __init__(self, clip: EngineClip, at_s: float, sr: int = 44100) -> None:
         from .dsp import extend
@@ -782,15 +785,18 @@ class _ContinuationSource:
         self.title, self.sr = clip.title.removesuffix(" (A)").removesuffix(" (B)"), sr
         self.mix = _decode_field(clip.audio, sr=sr, channels=2)
         self.at_s = min(float(at_s), len(self.mix) / sr)
-        self.vocal = self.band = None
-        if clip.vocal_stem and clip.band_stem:
-            self.vocal = _decode_field(clip.vocal_stem, sr=sr)
-            self.band = _decode_field(clip.band_stem, sr=sr, channels=2)
+        # The vocal and band stems too are decoded for each join and let go after it.
+        self.tracks = extend.LazyStems({
+            "vocal": functools.partial(_decode_field, clip.vocal_stem, sr=sr),
+            "band": functools.partial(_decode_field, clip.band_stem, sr=sr, channels=2),
+        }) if clip.vocal_stem and clip.band_stem else {}
         # What this engine knows of its own songs (and of extensions of them): the score and the exact
         # per-instrument stems, so an extension's MIDI, lead sheet and stems cover the whole track.
         self.score = score_json.score_from_json(clip.score) if clip.score else None
-        self.stems = {part["name"]: _decode_stored(clip.audio.storage, part["file"], sr=sr, channels=2)
-                      for part in clip.parts} if self.score is not None else {}
+        # Decoded when read, one at a time (a long song's stems would not fit in memory at once).
+        self.stems = extend.LazyStems({
+            part["name"]: functools.partial(_decode_stored, clip.audio.storage, part["file"], sr=sr, channels=2)
+            for part in clip.parts}) if self.score is not None else {}
         self.known_style = _engine_style(clip)
         self.phase_s = 0.0  # our songs start on a downbeat
         self.tempo_bpm, self.key = 0.0, None
@@ -820,7 +826,7 @@ class _ContinuationSource:
         period = rendered.style.bar_s if self.known_style is not None else rendered.style.beat_s
         return extend.join_song(
             source_mix=self.mix, continuation_mix=rendered.mix, sr=self.sr, at_s=self.at_s,
-            source_vocal=self.vocal, source_band=self.band,
+            source_vocal=self.tracks.get("vocal"), source_band=self.tracks.get("band"),
             continuation_vocal=rendered.vocal, continuation_band=rendered.band,
             source_stems=self.stems, continuation_stems=rendered.stems,
             skip_s=extend.grid_offset_s(self.at_s, period, self.phase_s))

@@ -112,14 +112,17 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
     else:
         lead, backing = np.zeros(n, dtype=np.float32), None
     report("mixing", 0, 1)
+    del raw_parts
     mixed = mix_song(lead, band, sr=sr, backing_stereo=backing)
-    mastered, curve = master_curve(mixed.mix, sr=sr)
-    band_out = (mixed.band * curve[:, None]).astype(np.float32)
-    vocal_out = (mixed.vocal.mean(axis=1) * curve).astype(np.float32) if sing else np.zeros(n, dtype=np.float32)
-    stems = {name: (stem * curve[:, None]).astype(np.float32) for name, stem in mixed.stems.items()}
-    return RenderedSong(mix=np.ascontiguousarray(mastered, dtype=np.float32), vocal=vocal_out,
-                        band=np.ascontiguousarray(band_out), sr=sr, duration_s=n / sr,
-                        style=score.style, score=score, voice=voice if sing else None, stems=stems,
+    del band, lead, backing
+    # Mastered in place, and every stem scaled in place by the very same gain: no second copy of any.
+    mastered, curve = master_curve(mixed.mix, sr=sr, overwrite_input=True)
+    for stem in mixed.stems.values():
+        stem *= curve[:, None]
+    band_out = mixed.band
+    vocal_out = mixed.vocal.mean(axis=1, dtype=np.float32) if sing else np.zeros(n, dtype=np.float32)
+    return RenderedSong(mix=mastered, vocal=vocal_out, band=band_out, sr=sr, duration_s=n / sr,
+                        style=score.style, score=score, voice=voice if sing else None, stems=mixed.stems,
                         band_instruments="sampled" if sampled else "oscillators")
 
 

@@ -110,8 +110,14 @@ def clip_get_for_user(*, user: AbstractBaseUser, clip_id) -> Clip:
 
 
 def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: str,
-                kind: str = Clip.Kind.UPLOAD, **fields) -> Clip:
-    """Keep audio as a clip: decode it once to check it and to measure it, store the original privately."""
+                kind: str = Clip.Kind.UPLOAD, measured: dict | None = None, **fields) -> Clip:
+    """Keep audio as a clip: decode it once to check it and to measure it, store the original privately.
+
+    `measured` (duration_s, sample_rate, channels, peaks, voiced_s): a generated track the built-in engine
+    measured as it rendered it, kept as it is without decoding it again."""
+    if measured is not None and kind == Clip.Kind.GENERATED:
+        return _clip_store(owner=owner, title=title, data=data, filename=filename, kind=kind,
+                           **{name: measured[name] for name in MEASURES}, **fields)
     from personastudio.engine.dsp import audio_io, profile  # loaded where audio is decoded, not in every web process
 
     from_user = kind in (Clip.Kind.UPLOAD, Clip.Kind.RECORDING, Clip.Kind.VERIFICATION)
@@ -140,13 +146,20 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
         raise ClipRejected(MSG_NO_SOUND) from exc
     except audio_io.AudioDecodeError as exc:
         raise ClipRejected(MSG_NOT_AUDIO) from exc
+    return _clip_store(owner=owner, title=title, data=data, filename=filename, kind=kind,
+                       duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
+                       peaks=audio_io.waveform_peaks(samples),
+                       voiced_s=profile.voice_profile(samples, sr=CLIP_ANALYSIS_SR_HZ).voiced_s, **fields)
+
+
+MEASURES = ("duration_s", "sample_rate", "channels", "peaks", "voiced_s")
+
+
+def _clip_store(*, owner: AbstractBaseUser, title: str, data: bytes, filename: str, kind: str, **fields) -> Clip:
     suffix = PurePath(filename).suffix.lower() or ".audio"
     clip = Clip(
         owner=owner, title=(one_line(title) or PurePath(filename).stem or gettext("Untitled"))[:200], kind=kind,
-        content_type=mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream",
-        duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
-        peaks=audio_io.waveform_peaks(samples), voiced_s=profile.voice_profile(samples, sr=CLIP_ANALYSIS_SR_HZ).voiced_s,
-        **fields,
+        content_type=mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream", **fields,
     )
     clip.audio.save(f"original{suffix}", ContentFile(data), save=False)
     clip.save()
@@ -385,10 +398,11 @@ def clip_sheet(*, clip: Clip, sheet_format: str) -> TrackFile | None:
         return None
 
 
-def track_parts_save(*, clip: Clip, provider: MusicProvider) -> int:
+def track_parts_save(*, clip: Clip, provider: MusicProvider, measured: dict | None = None) -> int:
     """Keep a generated track's per-instrument stems beside it, once; returns how many it has now.
 
-    A provider without them (a hosted service) keeps none; the page says so.
+    A provider without them (a hosted service) keeps none; the page says so. `measured` ({name: {"duration_s",
+    "peaks"}}): what the built-in engine measured of each stem as it rendered it, so that one is not decoded.
     """
     from personastudio.engine.dsp import audio_io
 
@@ -399,9 +413,12 @@ def track_parts_save(*, clip: Clip, provider: MusicProvider) -> int:
     except NotFound:
         found = []
     for position, part in enumerate(found):
-        samples, info = audio_io.decode(io.BytesIO(part.audio.data), sr=CLIP_ANALYSIS_SR_HZ)
-        kept = TrackPart(track=clip, name=part.name[:32], position=position, duration_s=info.duration_s,
-                         peaks=audio_io.waveform_peaks(samples))
+        known = (measured or {}).get(part.name)
+        if known is None:
+            samples, info = audio_io.decode(io.BytesIO(part.audio.data), sr=CLIP_ANALYSIS_SR_HZ)
+            known = {"duration_s": info.duration_s, "peaks": audio_io.waveform_peaks(samples)}
+        kept = TrackPart(track=clip, name=part.name[:32], position=position, duration_s=known["duration_s"],
+                         peaks=known["peaks"])
         kept.audio.save(f"{slugify(part.name) or 'part'}.flac", ContentFile(part.audio.data), save=False)
         try:
             with transaction.atomic():

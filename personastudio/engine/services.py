@@ -610,12 +610,16 @@ def task_list(*, owner: AbstractBaseUser, page: int = 1, page_size: int = 20, st
 # Who in this process hears how a task goes (the studio, through its local provider): progress while it
 # renders, and its end right after (in the same worker task). API clients poll or get their callback_url.
 _progress_listeners: list[Callable[[EngineTask, RenderProgress], None]] = []
-_end_listeners: list[Callable[[EngineTask], None]] = []
+_end_listeners: list[Callable[[EngineTask, dict], None]] = []
 
 
 def task_listen(*, on_progress: Callable[[EngineTask, RenderProgress], None],
-                on_end: Callable[[EngineTask], None]) -> None:
-    """Hear every task's progress (at most once a second) and its end (completed or failed)."""
+                on_end: Callable[[EngineTask, dict], None]) -> None:
+    """Hear every task's progress (at most once a second) and its end (completed or failed).
+
+    on_end also gets what the render measured of each track it kept, by clip id: {"duration_s",
+    "sample_rate", "channels", "voiced_s", "peaks", "parts": {name: {"duration_s", "peaks"}}} ({} when
+    the task did not just render here)."""
     _progress_listeners.append(on_progress)
     _end_listeners.append(on_end)
 
@@ -629,10 +633,10 @@ def _tell(listeners, *args) -> None:
             logger.exception("A task listener failed")
 
 
-def _task_ended(task_id: str) -> None:
+def _task_ended(task_id: str, measured: dict | None = None) -> None:
     task = EngineTask.objects.filter(pk=task_id).first()
     if task is not None:
-        _tell(_end_listeners, task)
+        _tell(_end_listeners, task, measured or {})
 
 
 def task_render(*, task_id: str) -> None:
@@ -662,6 +666,7 @@ def task_render(*, task_id: str) -> None:
             title = source.title
         _delete_clips(task.clips.all())
         report = Throttled(lambda progress: _tell(_progress_listeners, task, progress))
+        measured = {}  # what the render knows of each kept track, handed on so nobody decodes it again
         for variant in range(VARIANTS_PER_GENERATION):
             seed = _seed(task.id, variant + 1)
             style = source.style_for(tags, seed) if source is not None else None
@@ -676,8 +681,9 @@ def task_render(*, task_id: str) -> None:
             if source is not None:
                 joined = source.join(rendered)
                 rendered, score = joined, source.joined_score(rendered, joined)
-            _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics,
-                          score=score)
+            kept = _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags,
+                                 lyrics=lyrics, score=score)
+            measured[kept.pop("id")] = kept
             rendered = joined = None  # this variant's audio is let go before the next one renders
     except Exception:
         logger.exception("Engine task %s failed", task_id)
@@ -695,7 +701,7 @@ def task_render(*, task_id: str) -> None:
         status=EngineTask.Status.COMPLETED, finished_at=timezone.now(),
         sung_title=title, sung_tags=tags, sung_prompt=lyrics,
     )
-    _task_ended(task_id)  # the studio keeps the tracks now, in this worker task
+    _task_ended(task_id, measured)  # the studio keeps the tracks now, in this worker task
 
 
 def task_lost(task_id: str) -> None:
@@ -722,7 +728,8 @@ def _persona_profile(owner, persona_id: str) -> dict | None:
 
 
 def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str,
-                  score: dict) -> None:
+                  score: dict) -> dict:
+    """Store one rendered variant; returns its id and what is known of it (see `task_listen`)."""
     from .dsp import audio_io, profile
 
     sr = rendered.sr
@@ -742,6 +749,10 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     # A track with a score keeps its stems; an extension of an upload has neither.
     parts = [(name, audio_io.encode_flac(stem, sr=sr)) for name, stem in rendered.stems.items()] if score else []
     _store_clip(clip, files, parts)
+    return {"id": clip.id, "duration_s": clip.duration_s, "sample_rate": sr, "channels": 2, "voiced_s": clip.voiced_s,
+            "peaks": audio_io.waveform_peaks(rendered.mix),
+            "parts": {name: {"duration_s": len(stem) / sr, "peaks": audio_io.waveform_peaks(stem)}
+                      for name, stem in rendered.stems.items()} if parts else {}}
 
 
 # --- extending a clip -------------------------------------------------------

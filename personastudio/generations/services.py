@@ -276,11 +276,12 @@ def _find_submitted_task(generation: Generation) -> Generation:
     return generation
 
 
-def apply_task_info(*, generation: Generation, info: TaskInfo, save_now: bool = False) -> Generation:
+def apply_task_info(*, generation: Generation, info: TaskInfo, save_now: bool = False,
+                    measures: dict | None = None) -> Generation:
     """Record what the provider says of the task (from polling or a webhook); safe to apply twice.
 
     A completed task's tracks are copied by a save task queued ahead of every render, or with `save_now`
-    (a worker that has just rendered the song) right here."""
+    (a worker that has just rendered the song) right here, with what the render measured (`measures`)."""
     from .tasks import save_tracks_soon
 
     now = timezone.now()
@@ -297,7 +298,7 @@ def apply_task_info(*, generation: Generation, info: TaskInfo, save_now: bool = 
             if won and not save_now:  # a second poll or a duplicate webhook must not copy the tracks again
                 save_tracks_soon(generation_id=str(generation.pk), language=generation.language)
         if won and save_now:
-            generation_save_tracks(generation_id=str(generation.pk))
+            generation_save_tracks(generation_id=str(generation.pk), measures=measures)
     elif info.status == "failed":
         unfinished.update(
             status=Generation.Status.FAILED, error=info.error or str(MSG_NOT_MADE),
@@ -323,7 +324,7 @@ def generation_progress(*, provider: str, task_id: str, fraction: float, stage: 
                   "total": int(total), "variant": int(variant), "variants": int(variants)})
 
 
-def generation_task_ended(*, provider: str, task_id: str, info: TaskInfo) -> None:
+def generation_task_ended(*, provider: str, task_id: str, info: TaskInfo, measures: dict | None = None) -> None:
     """A provider that renders in our worker says a task ended: the song is finished here, in the task that
     rendered it (its tracks kept, then "completed"), not when a poll notices. A task no song of ours
     started (an API client's) changes nothing."""
@@ -331,11 +332,15 @@ def generation_task_ended(*, provider: str, task_id: str, info: TaskInfo) -> Non
     if generation is None:
         return
     with translation.override(generation.language or settings.LANGUAGE_CODE):
-        apply_task_info(generation=generation, info=info, save_now=True)
+        apply_task_info(generation=generation, info=info, save_now=True, measures=measures)
 
 
-def generation_save_tracks(*, generation_id: str) -> None:
-    """Copy every result's audio into our storage as a Clip; only then is the song "completed"."""
+def generation_save_tracks(*, generation_id: str, measures: dict | None = None) -> None:
+    """Copy every result's audio into our storage as a Clip; only then is the song "completed".
+
+    `measures` (by result id): what a provider rendering in our worker measured of each track, kept
+    instead of decoding the copy again."""
+    measures = measures or {}
     generation = Generation.objects.filter(pk=generation_id).exclude(status__in=Generation.FINAL).first()
     if generation is None or not generation.provider_results:
         return
@@ -350,10 +355,11 @@ def generation_save_tracks(*, generation_id: str) -> None:
                         owner=generation.owner, title=item.title or str(generation),
                         data=provider.fetch_result_audio(item), filename=f"{item.id}.mp3", kind=Clip.Kind.GENERATED,
                         generation=generation, provider=provider.name, provider_url=provider.base_url,
-                        remote_id=item.id)
+                        remote_id=item.id, measured=measures.get(item.id))
                 except IntegrityError:
                     clip = Clip.objects.get(generation=generation, remote_id=item.id)  # a concurrent run kept it
-            clip_services.track_parts_save(clip=clip, provider=provider)
+            clip_services.track_parts_save(clip=clip, provider=provider,
+                                           measured=(measures.get(item.id) or {}).get("parts"))
     except (Unavailable, RateLimited, AuthError) as exc:
         if _results_expired(generation) or _waited_too_long(generation):
             _save_failed(generation, gettext("The song was made, but its audio expired at the music service "

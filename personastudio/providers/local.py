@@ -36,8 +36,8 @@ class LocalProvider(MusicProvider):
             on_progress(provider=cls.name, task_id=task.id, fraction=report.fraction, stage=report.stage,
                         done=report.done, total=report.total, variant=report.variant, variants=report.variants)
 
-        def end(task) -> None:
-            on_end(provider=cls.name, task_id=task.id, info=engine.task_info(task))
+        def end(task, measured: dict) -> None:
+            on_end(provider=cls.name, task_id=task.id, info=engine.task_info(task), measures=measured)
 
         engine.task_listen(on_progress=progress, on_end=end)
 

@@ -84,8 +84,10 @@ def listen(*, on_progress: Callable[..., None], on_end: Callable[..., None]) -> 
 
     on_progress(provider=, task_id=, fraction=, stage=, done=, total=, variant=, variants=): how far a render
     is, at most once a second: `fraction` of the whole (0..1); `stage` "band", "singing" (`done` of `total`
-    lines), "mixing" or "saving"; `variant` (0-based) of `variants`. on_end(provider=, task_id=, info=): the
-    task ended (a contract TaskInfo, completed or failed), called in the worker task that rendered it.
+    lines), "mixing" or "saving"; `variant` (0-based) of `variants`. on_end(provider=, task_id=, info=,
+    measures=): the task ended (a contract TaskInfo, completed or failed), called in the worker task that
+    rendered it; `measures` says, by result id, what it measured of each track (duration_s, sample_rate,
+    channels, voiced_s, peaks, and parts: {name: {duration_s, peaks}}), so the copy decodes nothing again.
     """
     for provider in PROVIDERS:
         if provider.reports_in_process:

@@ -27,18 +27,30 @@ def _song(user, **fields):
     return services.generation_start(owner=user, mode="custom", title="Rivers", prompt=LYRICS, tags="pop", **fields)
 
 
-def test_a_built_in_song_is_completed_with_its_tracks_by_its_render_task_alone(settings, run_tasks):
+def test_a_built_in_song_is_completed_with_its_tracks_by_its_render_task_alone(settings, run_tasks, monkeypatch):
+    from personastudio.engine.dsp import audio_io
+    from personastudio.engine.models import EngineClip
+
     settings.GENERATION_POLL_INTERVAL_S = 3600  # no poll may be what finishes it
     generation = _song(UserFactory())
     assert generation.status == "queuing"
+    decoded = []
+    decode = audio_io.decode
+    monkeypatch.setattr(audio_io, "decode", lambda *args, **kwargs: decoded.append(1) or decode(*args, **kwargs))
 
     assert run_tasks() == 1  # the render, and nothing after it
+    assert decoded == []  # the tracks and their stems are kept with the render's own measurements
     generation.refresh_from_db()
     assert generation.status == "completed", generation.error
     assert generation.finished_at is not None and generation.last_checked_at is None
     tracks = list(generation.tracks.order_by("title"))
     assert [t.title for t in tracks] == ["Rivers (A)", "Rivers (B)"]
-    assert all(t.duration_s > 5 and len(t.peaks) > 100 and t.parts.exists() for t in tracks)
+    assert all(t.duration_s > 5 and len(t.peaks) == 800 and t.parts.exists() for t in tracks)
+    for track in tracks:
+        made = EngineClip.objects.get(pk=track.remote_id)
+        assert (track.duration_s, track.voiced_s, track.channels) == (made.duration_s, made.voiced_s, 2)
+        assert made.voiced_s > 3 and max(track.peaks) > 0.3
+        assert all(part.duration_s == track.duration_s and len(part.peaks) == 800 for part in track.parts.all())
     assert not DBTaskResult.objects.filter(task_path__endswith="save_tracks").exists()
     assert generation.progress == {}  # figures are for a song being made
 

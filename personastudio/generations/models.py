@@ -51,6 +51,9 @@ class Generation(ProviderRecord):
     progress_at = models.DateTimeField(null=True, blank=True)  # when `progress` was last written
     # When we asked the provider to start; lets us find the task if its answer was lost.
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The service said "slow down" (429) to our generate call, so nothing was made: a poll or the sweep submits
+    # the song again from this time on (None: not waiting).
+    retry_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import hmac
 import logging
+import random
 import uuid
 from datetime import timedelta
 
@@ -58,6 +59,9 @@ MSG_EXTEND_SOURCE_DELETED = _("The track this song extends has been deleted.")
 MSG_RETRY_SOURCE_DELETED = _("The track this song extended has been deleted, so it can't be made again as an "
                              "extension. Use “Edit and regenerate” to make it as a new song.")
 PROGRESS_EVERY_S = 0.9  # a render's progress is written at most this often (its reports come once a second)
+MSG_RATE_LIMITED_GAVE_UP = _("The music service kept asking us to wait, so after %(minutes)s minutes we stopped "
+                             "trying. Try again later; your lyrics and settings are kept.")
+RATE_LIMIT_BACKOFF_S = (15.0, 600.0)  # a 429 without Retry-After: the shortest and longest wait before resubmitting
 LOOKUP_SKEW_S = 120  # clocks of two machines disagree; a task created this far before our call may still be ours
 
 
@@ -165,8 +169,13 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
             quotas.studio_require(owner, quotas.Kind.SONGS, besides=generation)
     if not created:
         return generation
+    return _submit(generation)
+
+
+def _submit(generation: Generation) -> Generation:
+    """Ask the provider to start the song: at creation, and again once a "slow down" (429) wait is over."""
     try:
-        provider = provider_for(owner)
+        provider = provider_for(generation.owner)
         request = _request_for(generation, provider)
         if providers.spec(provider.name).takes_webhooks and settings.PUBLIC_BASE_URL:
             request = dataclasses.replace(request, callback_url=settings.PUBLIC_BASE_URL + reverse("music_webhook"))
@@ -176,6 +185,9 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
     except OutcomeUnknown:
         # The service may have started it: find it in its task list (generation_refresh), never submit twice.
         logger.warning("Generate for %s got no answer; will look the task up", generation.pk)
+    except RateLimited as exc:
+        # Nothing was made: wait as asked (no worker sleeps; a poll or the sweep submits it again).
+        _wait_to_resubmit(generation, exc)
     except MusicApiError as exc:
         Generation.objects.filter(pk=generation.pk).update(
             status=Generation.Status.FAILED, error=_friendly(exc), finished_at=timezone.now())
@@ -185,6 +197,55 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
             status=task.status if task.status in ("queuing", "processing") else Generation.Status.QUEUING)
     generation.refresh_from_db()
     return generation
+
+
+def rate_limit_wait_s(*, retry_after_s: float | None, waited_s: float) -> float:
+    """How long to wait after a 429: what the service asked (Retry-After), else a backoff with jitter.
+
+    Without a header the wait grows with how long the song has waited already (so waits roughly double),
+    bounded by RATE_LIMIT_BACKOFF_S, and is jittered so songs turned away together don't return together."""
+    if retry_after_s is not None:
+        return max(float(retry_after_s), 1.0)
+    low, high = RATE_LIMIT_BACKOFF_S
+    return min(max(float(waited_s), low), high) * random.uniform(0.5, 1.0)
+
+
+def _wait_to_resubmit(generation: Generation, error: RateLimited) -> None:
+    now = timezone.now()
+    wait_s = rate_limit_wait_s(retry_after_s=error.retry_after_s, waited_s=(now - generation.created_at).total_seconds())
+    retry_at = now + timedelta(seconds=wait_s)
+    unfinished = Generation.objects.filter(pk=generation.pk, task_id="").exclude(status__in=Generation.FINAL)
+    if retry_at > generation.created_at + timedelta(seconds=settings.GENERATION_GIVE_UP_AFTER_S):
+        unfinished.update(status=Generation.Status.FAILED, finished_at=now, retry_at=None, submitted_at=None,
+                          error=str(MSG_RATE_LIMITED_GAVE_UP) % {
+                              "minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60})
+        return
+    logger.info("Generate for %s was rate limited; submitting again in %.0fs", generation.pk, wait_s)
+    # submitted_at is cleared: no task was made, so there is nothing to look up in the service's task list.
+    unfinished.update(status=Generation.Status.QUEUING, retry_at=retry_at, submitted_at=None, error="")
+
+
+def _resubmit_when_due(generation: Generation) -> Generation:
+    """A song the service turned away with a 429: submit it again once its time has come, exactly once."""
+    now = timezone.now()
+    if now < generation.retry_at:
+        return generation
+    if _waited_too_long(generation):
+        Generation.objects.filter(pk=generation.pk, retry_at=generation.retry_at).exclude(
+            status__in=Generation.FINAL).update(
+            status=Generation.Status.FAILED, finished_at=now, retry_at=None,
+            error=str(MSG_RATE_LIMITED_GAVE_UP) % {"minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60})
+        generation.refresh_from_db()
+        return generation
+    # The claim: of two polls or sweeps, only the one whose update matched the wait it read submits.
+    claimed = Generation.objects.filter(pk=generation.pk, task_id="", retry_at=generation.retry_at).exclude(
+        status__in=Generation.FINAL).update(retry_at=None, submitted_at=now)
+    if not claimed:
+        generation.refresh_from_db()
+        return generation
+    generation.refresh_from_db()
+    with translation.override(generation.language or translation.get_language() or settings.LANGUAGE_CODE):
+        return _submit(generation)
 
 
 def generation_retry(*, generation: Generation, submission: uuid.UUID | None = None) -> Generation:
@@ -206,6 +267,8 @@ def generation_refresh(*, generation: Generation) -> Generation:
     """Ask the provider how the task is going — at most once per interval, however many tabs poll."""
     if generation.is_final or generation.provider_results:
         return generation
+    if not generation.task_id and generation.retry_at is not None:
+        return _resubmit_when_due(generation)
     if not generation.task_id and not generation.submitted_at:
         return generation
     now = timezone.now()
@@ -412,7 +475,7 @@ def generation_refresh_unfinished() -> int:
     from .tasks import save_tracks_soon
 
     unfinished = Generation.objects.exclude(status__in=Generation.FINAL)
-    for generation in unfinished.exclude(task_id="", submitted_at__isnull=True):
+    for generation in unfinished.exclude(task_id="", submitted_at__isnull=True, retry_at__isnull=True):
         if generation.provider_results:
             # An earlier copy met a busy service: re-queue it once (the update is the lock).
             if Generation.objects.filter(pk=generation.pk,

@@ -194,9 +194,11 @@ def join_song(*, source_mix: np.ndarray, continuation_mix: np.ndarray, sr: int, 
                       else _mono(continuation_vocal))
         vocal = crossfade_join(fit(_mono(source_vocal)), cont_vocal[skip:], sr=sr, at_s=at_s,
                                crossfade_s=crossfade_s)
+        source_vocal = None  # ours to let go when the caller decoded it for this join
         vocal *= curve
         band = crossfade_join(fit(_stereo(source_band)), _stereo(continuation_band)[skip:], sr=sr, at_s=at_s,
                               crossfade_s=crossfade_s)
+        source_band = None
         band *= curve[:, None]
     stems = {}
     if with_stems:

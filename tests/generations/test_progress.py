@@ -43,3 +43,31 @@ def test_a_failed_song_says_why_and_another_users_song_is_404(client, user):
     assert response.status_code == 286 and "Please try again." in response.content.decode()
     client.force_login(UserFactory())
     assert client.get(f"/generations/{song.id}/progress/").status_code == 404
+
+
+FIGURES = {"fraction": 0.42, "stage": "singing", "done": 2, "total": 12, "variant": 0, "variants": 2}
+
+
+@pytest.mark.parametrize("address", ["/generations/{id}/status/", "/generations/{id}/progress/", "/"])
+def test_a_song_the_engine_is_rendering_shows_a_determinate_bar_with_its_stage_in_words(client, user, address):
+    song = _song(user, status="processing", provider="local", task_id="t-1", progress=FIGURES)
+    response = client.get(address.format(id=song.id))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="42" max="100" data-progress="42"' in body
+    assert "Track 1 of 2: singing line 3 of 12" in body and "(42 %)" in body
+
+
+@pytest.mark.parametrize("address", ["/generations/{id}/status/", "/generations/{id}/progress/", "/"])
+def test_a_hosted_song_without_figures_keeps_a_bar_that_only_moves(client, user, address):
+    song = _song(user, status="processing", provider="remote", provider_url="https://music.example", task_id="t-2")
+    body = client.get(address.format(id=song.id)).content.decode()
+    assert "The music service is making your song…" in body
+    assert "<progress aria-label=" in body and "data-progress=" not in body and 'max="100"' not in body
+
+
+def test_once_the_tracks_are_being_kept_the_figures_give_way_to_the_saving_stage(client, user):
+    song = _song(user, status="processing", provider="local", task_id="t-3", progress=FIGURES,
+                 provider_results=[{"id": "a", "audio_url": "/x.mp3"}])
+    body = client.get(f"/generations/{song.id}/status/").content.decode()
+    assert "Saving your tracks…" in body and "data-progress=" not in body

@@ -142,7 +142,7 @@ def test_a_hosted_songs_copy_is_claimed_before_renders_queued_earlier(settings, 
                                                                   content_type="audio/mpeg")
     busy = UserFactory()
     settings.MUSIC_PROVIDER = "local"
-    for n in range(3):  # another account's renders, queued first
+    for _ in range(3):  # another account's renders, queued first
         _song(busy)
     settings.MUSIC_PROVIDER = "remote"
     generation = Generation.objects.create(owner=UserFactory(), mode="custom", prompt="la", provider="remote",

@@ -134,9 +134,7 @@ def _counted(lines: Iterable, report: Callable[[str, int, int], None], *, total:
     """`lines`, one at a time, reporting ("singing", k, n) as line k is handed to the singer and (n, n) after
     the last: the singers take each line once, in order, so this is how far the singing is."""
     total = len(lines) if total is None else total
-    done = 0
-    for line in lines:
+    for done, line in enumerate(lines):
         report("singing", done, total)
         yield line
-        done += 1
     report("singing", total, total)

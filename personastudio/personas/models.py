@@ -80,6 +80,8 @@ class Persona(ProviderRecord):
     # score, 0 = no closer than the stock voice, 1 = as close as the clip is to itself).
     progress = models.PositiveSmallIntegerField(default=0)
     likeness = models.FloatField(null=True, blank=True)
+    # The service said "slow down" (429) while learning, so nothing was made: the worker tries again then.
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Consent(models.TextChoices):
         UNCHECKED = "", _("Not checked")  # made before voice checks existed

@@ -24,7 +24,7 @@ from personastudio.accounts.services import provider_for
 from personastudio.background import enqueue_on_commit
 from personastudio.clips import services as clip_services
 from personastudio.clips.models import Clip
-from personastudio.contract.errors import MusicApiError
+from personastudio.contract.errors import MusicApiError, RateLimited
 from personastudio.contract.provider import MusicProvider
 from personastudio.engine.voice import consent_phrases, thresholds
 from personastudio.submission import create_once
@@ -51,6 +51,8 @@ MSG_REGION_TOO_LITTLE_VOICE = _(
 MSG_CLIP_DELETED = _("The clip this persona was to learn from has been deleted.")
 MSG_LEARNING_FAILED = _("Learning this persona failed unexpectedly. Please try again.")
 MSG_LEARNING_STOPPED = _("Learning stopped unexpectedly. Please try again.")
+MSG_RATE_LIMITED_GAVE_UP = _("The music service kept asking us to wait, so after %(minutes)s minutes we stopped "
+                             "learning this voice. Try again later.")
 MSG_PROVIDER_REFUSED = _("The music service could not learn this voice.")
 MSG_PHRASE_NEEDED = _(
     "A persona of a real voice needs that voice's consent: record the singer of this clip singing the phrase "
@@ -332,6 +334,10 @@ def persona_learn(*, persona_id: str) -> None:
         pk=persona_id, status=Persona.Status.PENDING).first()
     if persona is None:
         return
+    # Waiting after a 429: only the run the wait queued goes on, once it is due (the update is the claim).
+    if persona.retry_at is not None and (timezone.now() < persona.retry_at or not Persona.objects.filter(
+            pk=persona.pk, status=Persona.Status.PENDING, retry_at=persona.retry_at).update(retry_at=None)):
+        return
     clip = persona.source_clip
     try:
         if clip is None:
@@ -348,6 +354,9 @@ def persona_learn(*, persona_id: str) -> None:
         sr = clip_services.CLIP_ANALYSIS_SR_HZ
         # Measure the voice, not the band: the same split the provider learns from.
         voice = profile.voice_profile(persona_voice_samples(clip=clip, region=persona.region, sr=sr), sr=sr)
+    except RateLimited as exc:  # nothing was made (persona, upload or stem): learn again later, no worker sleeps
+        _persona_wait(persona, exc)
+        return
     except (MusicApiError, PersonaRejected) as exc:
         _persona_failed(persona, str(getattr(exc, "message", None) or exc))
         return
@@ -381,6 +390,27 @@ def _progress_saver(persona_pk) -> Callable[[float], None]:
             Persona.objects.filter(pk=persona_pk, status=Persona.Status.PENDING).update(progress=percent)
 
     return save
+
+
+def _persona_wait(persona: Persona, error: RateLimited) -> None:
+    """Learn again after the service's Retry-After (or a backoff), up to GENERATION_GIVE_UP_AFTER_S."""
+    from personastudio.generations.services import rate_limit_wait_s
+
+    from .tasks import learn_persona
+
+    now = timezone.now()
+    wait_s = rate_limit_wait_s(retry_after_s=error.retry_after_s, waited_s=(now - persona.created_at).total_seconds())
+    retry_at = now + datetime.timedelta(seconds=wait_s)
+    if retry_at > persona.created_at + datetime.timedelta(seconds=settings.GENERATION_GIVE_UP_AFTER_S):
+        _persona_failed(persona, str(MSG_RATE_LIMITED_GAVE_UP) % {
+            "minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60})
+        return
+    logger.info("Learning persona %s was rate limited; trying again in %.0fs", persona.pk, wait_s)
+    language = get_language()
+    with transaction.atomic():
+        if Persona.objects.filter(pk=persona.pk, status=Persona.Status.PENDING).update(retry_at=retry_at):
+            transaction.on_commit(lambda: learn_persona.using(run_after=retry_at).enqueue(
+                str(persona.pk), language=language))
 
 
 def _persona_failed(persona: Persona, message: str) -> None:

@@ -12,6 +12,7 @@ from factories import UserFactory, tone, wav_bytes
 
 from personastudio.contract.types import GenerateRequest
 from personastudio.engine import services
+from personastudio.engine.dsp import separate
 from personastudio.engine.dsp.composer import compose, style_from_tags
 from personastudio.engine.dsp.lyrics import parse_lyrics
 from personastudio.engine.models import EngineClip, EngineTask
@@ -98,7 +99,7 @@ def test_non_finite_numbers_are_refused_before_any_work(api, monkeypatch, number
         raise AssertionError("separation started")
 
     monkeypatch.setattr(services, "_decode_field", no_work)
-    monkeypatch.setattr(services.separate, "separate_vocals", no_work)
+    monkeypatch.setattr(separate, "separate_vocals", no_work)  # imported where it runs
     response = api("music/stem", b'{"clip_id": "%s", "vocal_start_s": %s}' % (clip.id.encode(), number))
     assert "finite" in _refused(response) or "too large" in _refused(response)
     assert "finite" in _refused(api("music/generate", b'{"prompt": "la", "retention_days": %s}' % number)) \

@@ -73,6 +73,7 @@ def request_json(
     json: Any = None,
     files: Any = None,
     data: Any = None,
+    creates: bool = False,
     timeout: tuple[float, float],
 ) -> dict[str, Any]:
     """Call one MusicMint endpoint and return the envelope's `data`; raise a MusicApiError otherwise."""
@@ -97,7 +98,12 @@ def request_json(
                 request_id=request_id,
             )
         message = (_message(envelope, key) if envelope else "") or _generic(status)
-        raise _make_error(error_for_status(status), message, response, request_id)
+        cls = error_for_status(status)
+        if creates and cls is Unavailable:
+            # A creating call the service failed on its side (5xx) may still have acted: its outcome is
+            # unknown, so it is looked up, never sent again.
+            cls = OutcomeUnknown
+        raise _make_error(cls, message, response, request_id)
 
     if envelope is None or not isinstance(envelope.get("code"), int) or isinstance(envelope.get("code"), bool):
         raise ProtocolError(NOT_A_MUSICMINT_REPLY)

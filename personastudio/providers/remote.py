@@ -95,7 +95,7 @@ class RemoteProvider(MusicProvider):
 
     def generate(self, request: GenerateRequest) -> TaskRef:
         request.validate()  # a readable sentence now beats a vendor's error code later
-        return _parse(TaskRef, self._call("POST", "music/generate", json=request.to_json()))
+        return _parse(TaskRef, self._call("POST", "music/generate", json=request.to_json(), creates=True))
 
     def get_task(self, task_id: str) -> TaskInfo:
         if not task_id:
@@ -114,11 +114,13 @@ class RemoteProvider(MusicProvider):
             body["verification_clip_id"] = verification_clip_id  # (ours) passed along; ignored where unknown
         # Synchronous: a service that learns the voice answers when done (our engine fits it for up to
         # about two minutes on 2 cores), so the long timeout.
-        return _parse(PersonaResult, self._call("POST", "music/persona", json=body, read_timeout_s=self.stem_timeout_s))
+        return _parse(PersonaResult, self._call("POST", "music/persona", json=body, read_timeout_s=self.stem_timeout_s,
+                                                creates=True))
 
     def upload_url(self, audio_url: str) -> UploadResult:
         # Synchronous on the service (it fetches and decodes the file), so the long timeout.
-        data = self._call("POST", "music/upload", json={"audio_url": audio_url}, read_timeout_s=self.stem_timeout_s)
+        data = self._call("POST", "music/upload", json={"audio_url": audio_url}, read_timeout_s=self.stem_timeout_s,
+                          creates=True)
         return _parse(UploadResult, data)
 
     def upload_file(self, path: Path, *, filename: str) -> UploadResult:
@@ -126,7 +128,7 @@ class RemoteProvider(MusicProvider):
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         with open(path, "rb") as fh:
             data = self._call("POST", "music/upload", files={"file": (filename, fh, content_type)},
-                              read_timeout_s=self.stem_timeout_s)
+                              read_timeout_s=self.stem_timeout_s, creates=True)
         return _parse(UploadResult, data)
 
     def stem(self, *, clip_id: str, vocal_start_s: float = 0.0, vocal_end_s: float | None = None) -> StemResult:

@@ -75,6 +75,21 @@ def test_a_lost_generate_answer_is_found_in_the_task_list_and_not_submitted_agai
     assert _calls(remote, "/api/v1/music/generate") == 1  # the user was charged once
 
 
+def test_a_5xx_on_generate_is_looked_up_like_a_lost_answer_and_adopted_not_resent(remote):
+    # The service failed on its side after it may have started the song: outcome unknown, so it is looked up.
+    remote.expect_request("/api/v1/music/generate", method="POST").respond_with_response(
+        Response("<html><body>502 Bad Gateway</body></html>", status=502, content_type="text/html"))
+    generation = services.generation_start(owner=UserFactory(), mode="custom", title="Mine",
+                                           prompt="[Verse]\nMy own words", tags="pop")
+    assert generation.status == "queuing" and not generation.task_id and not generation.error
+    remote.expect_request("/api/v1/tasks", method="POST").respond_with_json(envelope({
+        "items": [{"id": "t-made", "status": "processing", "created_at": int(time.time() * 1000)}],
+        "total": 1, "page": 1}))
+    generation = services.generation_refresh(generation=generation)
+    assert generation.task_id == "t-made"
+    assert _calls(remote, "/api/v1/music/generate") == 1
+
+
 def test_a_lost_generate_answer_with_no_task_ends_in_a_sentence_after_the_window(remote, settings):
     settings.GENERATION_LOOKUP_WINDOW_S = 0
     remote.expect_request("/api/v1/music/generate", method="POST").respond_with_handler(_slow_generate)
@@ -195,8 +210,6 @@ def test_with_a_public_address_each_generation_asks_for_a_webhook(remote, settin
      "out of credits"),
     (Response('{"code": 1001, "message": "Lyrics contain blocked words", "data": null}', status=200,
               content_type="application/json"), "Lyrics contain blocked words"),
-    (Response("<html><body>502 Bad Gateway</body></html>", status=500, content_type="text/html"),
-     "busy or unreachable"),
     (Response("{not json", status=200, content_type="application/json"), "not a MusicMint response"),
 ])
 def test_a_refused_generate_fails_with_a_sentence_and_keeps_what_was_typed(remote, reply, sentence):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import os
 import re
 import secrets
@@ -50,8 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import seaweed
-import with_postgres
+import seaweed  # noqa: E402
+import with_postgres  # noqa: E402
 
 BUCKET = "studio-scale"
 PASSWORD = "scale-test-" + secrets.token_urlsafe(8)
@@ -95,23 +96,17 @@ class Child:
         return self.process.poll() is None
 
     def signal_group(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)
-        except ProcessLookupError:
-            pass
 
     def stop(self, timeout_s: float = 30) -> None:
         if self.alive():
             self.signal_group(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                pass
         self.signal_group(signal.SIGKILL)  # whatever the group still holds (gunicorn's workers)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
 
 
 class Processes:
@@ -303,19 +298,19 @@ def run_round(*, workers: int, args, base: str, processes: Processes) -> RoundRe
     poller = threading.Thread(target=lambda: poll_result.setdefault("figures", hammer_polls(
         base, singers, seconds=args.poll_seconds, threads=args.poll_threads)), daemon=True)
     studio_ids = [s.studio_song for s in singers]
-    killed, next_generation, started = "", 1, time.monotonic()
+    killed, killed_job, next_generation, started = "", "", 1, time.monotonic()
     last_report = 0.0
     while True:
         done = EngineTask.objects.filter(pk__in=task_ids, status__in=["completed", "failed"]).count()
         studio_done = Generation.objects.filter(pk__in=studio_ids, status__in=Generation.FINAL).count()
-        running = list(DBTaskResult.objects.filter(status="RUNNING").values_list("worker_ids", flat=True))
+        running = list(DBTaskResult.objects.filter(status="RUNNING").values_list("pk", "worker_ids"))
         connection.close()
         if running and not poller.is_alive() and "figures" not in poll_result:
             poller.start()  # the workers are rendering now
         if not killed and done >= len(task_ids) // 2:
-            busy = [ids[-1] for ids in running if ids and ids[-1] in pool]
+            busy = [(str(pk), ids[-1]) for pk, ids in running if ids and ids[-1] in pool]
             if busy:
-                killed = busy[0]
+                killed_job, killed = busy[0]
                 pool.pop(killed).signal_group(signal.SIGKILL)
                 index = int(killed.rsplit("-w", 1)[1].split("-")[0])
                 print(f"{done}/{len(task_ids)} done: SIGKILLed worker {killed} mid-render, starting it again",
@@ -337,9 +332,8 @@ def run_round(*, workers: int, args, base: str, processes: Processes) -> RoundRe
     for child in pool.values():
         child.stop()
 
-    problems = check_round(task_ids=task_ids, studio_ids=studio_ids, killed=killed, base=base,
-                           singers={t: s for t, s in zip(task_ids, [singers[n % len(singers)]
-                                                                    for n in range(len(task_ids))])})
+    problems = check_round(task_ids=task_ids, studio_ids=studio_ids, killed=killed, killed_job=killed_job,
+                           base=base, singers={task_id: singers[n % len(singers)] for n, task_id in enumerate(task_ids)})
     tasks = list(EngineTask.objects.filter(pk__in=task_ids).values_list("created_at", "finished_at"))
     latencies = [(finished - created).total_seconds() for created, finished in tasks if finished]
     first = min(created for created, _ in tasks)
@@ -364,7 +358,7 @@ class _Capture:
         pass
 
 
-def check_round(*, task_ids: list[str], studio_ids: list[str], killed: str, base: str,
+def check_round(*, task_ids: list[str], studio_ids: list[str], killed: str, killed_job: str, base: str,
                 singers: dict[str, Singer]) -> list[str]:
     """Every song completed exactly once: a list of what is wrong (empty when all is well)."""
     from django_tasks_db.models import DBTaskResult
@@ -386,11 +380,15 @@ def check_round(*, task_ids: list[str], studio_ids: list[str], killed: str, base
         if job is None:
             problems.append(f"task {task.pk} has no render job")
             continue
-        expected_runs = 2 if job.worker_ids and job.worker_ids[0] == killed else 1
-        if job.status != "SUCCESSFUL" or len(job.worker_ids) != expected_runs:
+        # One run each; the job the killed worker was rendering: its run, then one more by another worker.
+        if str(job.pk) == killed_job:
+            runs_ok = len(job.worker_ids) == 2 and job.worker_ids[0] == killed != job.worker_ids[1]
+        else:
+            runs_ok = len(job.worker_ids) == 1
+        if job.status != "SUCCESSFUL" or not runs_ok:
             problems.append(f"render job {job.pk} ended {job.status} after runs by {job.worker_ids}")
-    if killed and not DBTaskResult.objects.filter(worker_ids__0=killed).exists():
-        problems.append(f"no job shows the killed worker {killed}")
+    if killed_job and not DBTaskResult.objects.filter(pk=killed_job, status="SUCCESSFUL").exists():
+        problems.append(f"the killed worker's job {killed_job} did not end once")
     # The API answers as a client sees it: completed, two results, audio that plays.
     api = requests.Session()
     for task_id in task_ids:

@@ -8,7 +8,7 @@ FIND_PYTHON := for p in $(PYTHON_CANDIDATES); do \
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; exit 0; fi; \
 	done; exit 1
 
-.PHONY: run test install install-test browser-deps reference-voices postgres band migrate clean engine-key messages secret-key
+.PHONY: run test lint install install-test browser-deps reference-voices postgres band migrate clean engine-key messages secret-key
 
 $(VENV)/.installed: pyproject.toml requirements/models.txt
 	@py=$$($(FIND_PYTHON)) || { echo "Persona Studio needs Python 3.12 or newer (Django 6). Install python3.12 or python3.13 and run make again." >&2; exit 1; }; \
@@ -70,7 +70,12 @@ migrate: install secret-key
 run: migrate
 	$(PY) manage.py runstudio
 
-test: install-test
+# ruff's lint and format check over the code, the tests and the scripts (configured in pyproject.toml).
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check personastudio tests scripts
+	$(PY) -m ruff format --check personastudio tests scripts
+
+test: install-test lint
 	$(PY) -m pytest
 	@# Again on PostgreSQL, every test that uses the database (browser tests stay on SQLite), on a
 	@# throwaway cluster: a temporary folder, a free loopback port, removed afterwards.

@@ -9,6 +9,7 @@ task's "lost" handler so the user's object says what happened instead of
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
 from collections.abc import Callable
@@ -44,8 +45,13 @@ def fair_priority(owner_id: int) -> int:
     return -min(max(quotas.backlog(owner_id) - 1, 0), -TASK_MIN_PRIORITY)
 
 
-def enqueue_on_commit(task: Task, *args: Any, language: str | None = None,
-                      on_enqueued: Callable[[str], None] | None = None, owner_id: int | None = None) -> None:
+def enqueue_on_commit(
+    task: Task,
+    *args: Any,
+    language: str | None = None,
+    on_enqueued: Callable[[str], None] | None = None,
+    owner_id: int | None = None,
+) -> None:
     """Enqueue once the current transaction commits, so the worker sees our rows.
 
     The task gets the user's language (by default the current request's) so the messages and
@@ -96,14 +102,18 @@ def reap_stale_tasks(*, stale_after_s: float | None = None) -> tuple[int, int]:
                 logger.warning("Re-queued task %s (%s): its worker was lost", row.pk, row.task_path)
             continue
         lost = WorkerLost(f"The worker stopped {len(row.worker_ids)} times while running this task.")
-        if not this_run.update(status="FAILED", finished_at=timezone.now(), return_value=None,
-                               exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
-                               traceback="".join(traceback.format_exception(lost))):
+        if not this_run.update(
+            status="FAILED",
+            finished_at=timezone.now(),
+            return_value=None,
+            exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+            traceback="".join(traceback.format_exception(lost)),
+        ):
             continue
         failed += 1
         logger.warning("Failed task %s (%s) after %d lost workers", row.pk, row.task_path, len(row.worker_ids))
         handler = _lost_handlers.get(row.task_path)
         if handler is not None:
             args, language = row.args_kwargs["args"], row.args_kwargs["kwargs"].get("language")
-            in_language(language, lambda: handler(*args))
+            in_language(language, functools.partial(handler, *args))
     return requeued, failed

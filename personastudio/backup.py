@@ -98,8 +98,11 @@ def backup_write(path: str | os.PathLike, *, storage=None) -> Summary:
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
-    return Summary(rows=sum(database["rows"].values()), media_files=len(manifest["media"]),
-                   media_bytes=sum(item["size"] for item in manifest["media"]))
+    return Summary(
+        rows=sum(database["rows"].values()),
+        media_files=len(manifest["media"]),
+        media_bytes=sum(item["size"] for item in manifest["media"]),
+    )
 
 
 def _versions() -> dict:
@@ -110,8 +113,12 @@ def _versions() -> dict:
     migrations: dict[str, str] = {}
     for app, name in MigrationRecorder.Migration.objects.values_list("app", "name").order_by("app", "name"):
         migrations[app] = name
-    return {"personastudio": app_version, "django": django.get_version(), "python": platform.python_version(),
-            "migrations": migrations}
+    return {
+        "personastudio": app_version,
+        "django": django.get_version(),
+        "python": platform.python_version(),
+        "migrations": migrations,
+    }
 
 
 def _tables() -> list[str]:
@@ -127,8 +134,11 @@ def _dump_database(work: Path) -> tuple[Path, dict]:
         connection.ensure_connection()
         with closing(sqlite3.connect(out)) as copy:
             connection.connection.backup(copy)  # SQLite's online backup: one consistent copy
-            rows = {table: copy.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
-                    for table in _tables() if _sqlite_has_table(copy, table)}
+            rows = {
+                table: copy.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+                for table in _tables()
+                if _sqlite_has_table(copy, table)
+            }
         return out, {"vendor": vendor, "file": DATABASE_FILES[vendor], "rows": rows}
     return out, {"vendor": vendor, "file": DATABASE_FILES[vendor], "rows": _pg_dump(out)}
 
@@ -140,20 +150,40 @@ def _sqlite_has_table(db: sqlite3.Connection, table: str) -> bool:
 def pg_environment() -> dict[str, str]:
     """libpq's variables for the configured database (the password never goes on a command line)."""
     db = connection.settings_dict
-    values = {"PGHOST": db.get("HOST"), "PGPORT": db.get("PORT"), "PGUSER": db.get("USER"),
-              "PGPASSWORD": db.get("PASSWORD"), "PGDATABASE": db.get("NAME")}
+    values = {
+        "PGHOST": db.get("HOST"),
+        "PGPORT": db.get("PORT"),
+        "PGUSER": db.get("USER"),
+        "PGPASSWORD": db.get("PASSWORD"),
+        "PGDATABASE": db.get("NAME"),
+    }
     return {**os.environ, **{key: str(value) for key, value in values.items() if value}}
 
 
 def pg_dump_command(out: Path, *, snapshot: str) -> list[str]:
-    return [settings.BACKUP_PG_DUMP, "--format=custom", "--no-owner", "--no-privileges",
-            f"--snapshot={snapshot}", f"--file={out}"]
+    return [
+        settings.BACKUP_PG_DUMP,
+        "--format=custom",
+        "--no-owner",
+        "--no-privileges",
+        f"--snapshot={snapshot}",
+        f"--file={out}",
+    ]
 
 
 def pg_restore_command(dump: Path) -> list[str]:
     # --clean --if-exists: the dump's tables replace ours; one transaction: all of it or none.
-    return [settings.BACKUP_PG_RESTORE, "--clean", "--if-exists", "--no-owner", "--no-privileges",
-            "--single-transaction", "--exit-on-error", f"--dbname={connection.settings_dict['NAME']}", str(dump)]
+    return [
+        settings.BACKUP_PG_RESTORE,
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--single-transaction",
+        "--exit-on-error",
+        f"--dbname={connection.settings_dict['NAME']}",
+        str(dump),
+    ]
 
 
 def _pg_dump(out: Path) -> dict[str, int]:
@@ -177,8 +207,10 @@ def _run(command: list[str], tool: str) -> None:
     try:
         done = subprocess.run(command, env=pg_environment(), capture_output=True, text=True)
     except FileNotFoundError:
-        raise BackupError(f"{tool} is not installed: install the PostgreSQL client of the server's version, "
-                          f"or set BACKUP_PG_{tool.split('_')[1].upper()} to its path.") from None
+        raise BackupError(
+            f"{tool} is not installed: install the PostgreSQL client of the server's version, "
+            f"or set BACKUP_PG_{tool.split('_')[1].upper()} to its path."
+        ) from None
     if done.returncode != 0:
         raise BackupError(f"{tool} failed ({done.returncode}): {done.stderr.strip()[:500]}")
 
@@ -286,23 +318,28 @@ def backup_restore(path: str | os.PathLike, *, force: bool = False, storage=None
     manifest = backup_read_manifest(path)
     vendor = manifest["database"]["vendor"]
     if vendor != connection.vendor:
-        raise BackupError(f"This backup holds a {vendor} database; the app now runs on {connection.vendor}. "
-                          "Restore it into the same kind of database.")
+        raise BackupError(
+            f"This backup holds a {vendor} database; the app now runs on {connection.vendor}. "
+            "Restore it into the same kind of database."
+        )
     if not force and database_has_rows():
-        raise BackupError("The database already holds data; restoring would replace it. "
-                          "Run restore with --force to replace it.")
-    with _members(path) as members:
-        with tempfile.TemporaryDirectory(prefix="studio-restore-") as work:
-            dump = Path(work) / manifest["database"]["file"]
-            with open(dump, "wb") as out:
-                _copy(members[manifest["database"]["file"]], out)
-            _restore_database(vendor, dump)
+        raise BackupError(
+            "The database already holds data; restoring would replace it. Run restore with --force to replace it."
+        )
+    with _members(path) as members, tempfile.TemporaryDirectory(prefix="studio-restore-") as work:
+        dump = Path(work) / manifest["database"]["file"]
+        with open(dump, "wb") as out:
+            _copy(members[manifest["database"]["file"]], out)
+        _restore_database(vendor, dump)
     call_command("migrate", interactive=False, verbosity=0)
     with _members(path) as members:
         for item in manifest["media"]:
             _restore_file(storage, item, members[MEDIA_PREFIX + item["name"]])
-    return Summary(rows=sum(manifest["database"]["rows"].values()), media_files=len(manifest["media"]),
-                   media_bytes=sum(item["size"] for item in manifest["media"]))
+    return Summary(
+        rows=sum(manifest["database"]["rows"].values()),
+        media_files=len(manifest["media"]),
+        media_bytes=sum(item["size"] for item in manifest["media"]),
+    )
 
 
 class _LazyMembers:

@@ -50,8 +50,10 @@ class FilesSwept:
     orphan_bytes: int = 0
 
     def line(self) -> str:
-        return (f"Swept files: removed {self.stray_files} stray temporary files ({self.stray_bytes} bytes) and "
-                f"{self.orphan_files} orphan media files ({self.orphan_bytes} bytes)")
+        return (
+            f"Swept files: removed {self.stray_files} stray temporary files ({self.stray_bytes} bytes) and "
+            f"{self.orphan_files} orphan media files ({self.orphan_bytes} bytes)"
+        )
 
 
 def sweep_files(*, min_age_s: float | None = None, storage=None) -> FilesSwept:
@@ -73,8 +75,11 @@ def _our_temp_files() -> Iterator[os.DirEntry]:
         yield from os.scandir(upload_dir)  # the folder is ours: everything in it
     system_dir = tempfile.gettempdir()
     if not upload_dir or os.path.realpath(system_dir) != os.path.realpath(upload_dir):
-        yield from (entry for entry in os.scandir(system_dir)
-                    if entry.name.startswith(STRAY_TEMP_PREFIXES + STRAY_TEMP_DIR_PREFIXES))
+        yield from (
+            entry
+            for entry in os.scandir(system_dir)
+            if entry.name.startswith(STRAY_TEMP_PREFIXES + STRAY_TEMP_DIR_PREFIXES)
+        )
 
 
 def remove_stray_files(*, min_age_s: float) -> tuple[int, int]:

@@ -66,8 +66,9 @@ class _Empty:
         pass
 
 
-def ranged_file_response(request: HttpRequest, field_file, *, content_type: str,
-                         download_name: str | None = None) -> HttpResponse:
+def ranged_file_response(
+    request: HttpRequest, field_file, *, content_type: str, download_name: str | None = None
+) -> HttpResponse:
     """The stored file, whole (200) or the one byte range asked for (206; 416 outside the file).
     The caller has checked that the user may hear it."""
     handle = field_file.storage.open(field_file.name, "rb")
@@ -87,8 +88,7 @@ def ranged_file_response(request: HttpRequest, field_file, *, content_type: str,
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return response
-        response = FileResponse(_ranged_reader(handle, start, end - start + 1), status=206,
-                                content_type=content_type)
+        response = FileResponse(_ranged_reader(handle, start, end - start + 1), status=206, content_type=content_type)
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"

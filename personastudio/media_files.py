@@ -45,6 +45,7 @@ def local_copy(storage, name: str) -> Iterator[Path]:
 
 # Moving media between the local folder and the bucket (`manage.py migrate_media`).
 
+
 @dataclass
 class MediaMigration:
     """What one `migrate_media` run did, per file name referenced by the database."""
@@ -67,8 +68,9 @@ def referenced_media_names() -> list[str]:
     for model in apps.get_models():
         for model_field in model._meta.get_fields():
             if isinstance(model_field, models.FileField):
-                names.update(model.objects.exclude(**{model_field.name: ""})
-                             .values_list(model_field.name, flat=True).distinct())
+                names.update(
+                    model.objects.exclude(**{model_field.name: ""}).values_list(model_field.name, flat=True).distinct()
+                )
     for parts in EngineClip.objects.exclude(parts=[]).values_list("parts", flat=True):
         names.update(part["file"] for part in parts if isinstance(part, dict) and part.get("file"))
     names.discard(None)

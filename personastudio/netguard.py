@@ -69,8 +69,11 @@ def is_public_address(address: IPAddress) -> bool:
     carried = carried_ipv4(address)
     if any(not is_public_address(v4) for v4 in carried):
         return False
-    if carried and isinstance(address, ipaddress.IPv6Address) and (
-            address.ipv4_mapped is not None or int(address) >> 32 == 0 or address in _NAT64_WELL_KNOWN):
+    if (
+        carried
+        and isinstance(address, ipaddress.IPv6Address)
+        and (address.ipv4_mapped is not None or int(address) >> 32 == 0 or address in _NAT64_WELL_KNOWN)
+    ):
         return True  # judged as the IPv4 address it carries (Python calls some of these forms global, some not)
     if address.is_multicast or (isinstance(address, ipaddress.IPv6Address) and address.is_site_local):
         return False
@@ -86,8 +89,9 @@ def split_http_url(url: str) -> SplitResult:
     try:
         parts = urlsplit(url)
     except ValueError:  # an unclosed or malformed [IPv6] host
-        raise PrivateAddressError(_("The address is not a valid URL: an IPv6 host goes in square brackets, "
-                                    "e.g. http://[2001:db8::1]/.")) from None
+        raise PrivateAddressError(
+            _("The address is not a valid URL: an IPv6 host goes in square brackets, e.g. http://[2001:db8::1]/.")
+        ) from None
     if parts.scheme not in ("http", "https"):
         raise PrivateAddressError(_("The address must start with http:// or https://."))
     if not parts.hostname:
@@ -107,16 +111,19 @@ def split_http_url(url: str) -> SplitResult:
         except UnicodeError:
             ascii_host = ""
         if not (0 < len(ascii_host) <= 253 and all(_HOST_LABEL.match(label) for label in ascii_host.split("."))):
-            raise PrivateAddressError(_("The host name in the address is not valid: use an address like "
-                                        "https://example.com/.")) from None
+            raise PrivateAddressError(
+                _("The host name in the address is not valid: use an address like https://example.com/.")
+            ) from None
     return parts
 
 
 def refusal_sentence(host: str, setting: str = MUSIC_API_SETTING) -> str:
     """What a person reads when an address is refused: what it is and who can allow it (never what answered)."""
-    return (_("%(host)s is a private or local address (loopback, link-local or on a private network), which "
-              "this server does not call. If the service really runs there, the site's operator can allow such "
-              "addresses with the %(setting)s setting.") % {"host": host, "setting": setting})
+    return _(
+        "%(host)s is a private or local address (loopback, link-local or on a private network), which "
+        "this server does not call. If the service really runs there, the site's operator can allow such "
+        "addresses with the %(setting)s setting."
+    ) % {"host": host, "setting": setting}
 
 
 def public_addresses(host: str, port: int, *, setting: str = MUSIC_API_SETTING) -> list[IPAddress]:
@@ -125,8 +132,11 @@ def public_addresses(host: str, port: int, *, setting: str = MUSIC_API_SETTING) 
         infos = socket.getaddrinfo(host, port, family=allowed_gai_family(), type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
         raise PrivateAddressError(_("Could not find the host %(host)s.") % {"host": host}) from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos
-                 if info[0] in (socket.AF_INET, socket.AF_INET6)]
+    addresses = [
+        ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        for info in infos
+        if info[0] in (socket.AF_INET, socket.AF_INET6)
+    ]
     if not addresses:
         raise PrivateAddressError(_("Could not find the host %(host)s.") % {"host": host})
     refused = [address for address in addresses if not is_public_address(address)]
@@ -161,8 +171,9 @@ class PinnedAdapter(HTTPAdapter):
         kwargs["proxies"] = {}
         return super().send(request, *args, **kwargs)
 
-    def build_connection_pool_key_attributes(self, request: requests.PreparedRequest, verify: Any,
-                                             cert: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         host, port, scheme = host_params["host"], host_params["port"], host_params["scheme"]
         if not host or scheme not in ("http", "https"):

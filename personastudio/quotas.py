@@ -85,7 +85,9 @@ def _verdict(kind: Kind, *, starts: list[datetime], unfinished: int, now: dateti
     if per_hour and len(starts) >= per_hour:
         # Once the oldest starts leave the hour, one fewer than the limit is left in it.
         oldest_that_must_go = sorted(starts)[len(starts) - per_hour]
-        return Verdict(kind, False, Reason.RATE, per_hour, max(oldest_that_must_go + WINDOW, now + timedelta(seconds=1)))
+        return Verdict(
+            kind, False, Reason.RATE, per_hour, max(oldest_that_must_go + WINDOW, now + timedelta(seconds=1))
+        )
     if at_once and unfinished >= at_once:
         return Verdict(kind, False, Reason.IN_FLIGHT, at_once, now + timedelta(seconds=IN_FLIGHT_RETRY_AFTER_S))
     return Verdict(kind, True)
@@ -102,22 +104,31 @@ def _without(queryset: models.QuerySet, row: models.Model | None) -> models.Quer
 # --- the studio ---------------------------------------------------------------
 
 
-def studio_verdict(owner: AbstractBaseUser, kind: Kind, *, besides: models.Model | None = None,
-                   now: datetime | None = None) -> Verdict:
+def studio_verdict(
+    owner: AbstractBaseUser, kind: Kind, *, besides: models.Model | None = None, now: datetime | None = None
+) -> Verdict:
     """May this account start one more `kind` in the studio now? `besides`: the row this request just saved."""
     now = now or timezone.now()
     since = now - WINDOW
     if kind == Kind.SONGS:
         songs = _without(Generation.objects.filter(owner=owner), besides)
-        return _verdict(kind, starts=_times(songs.filter(created_at__gt=since)), now=now,
-                        unfinished=songs.exclude(status__in=Generation.FINAL).count())
+        return _verdict(
+            kind,
+            starts=_times(songs.filter(created_at__gt=since)),
+            now=now,
+            unfinished=songs.exclude(status__in=Generation.FINAL).count(),
+        )
     if kind == Kind.PERSONAS:
         personas = _without(Persona.objects.filter(owner=owner), besides)
         # A check still being compared becomes a persona when it passes: it is one already.
         checking = _without(VoiceCheck.objects.filter(owner=owner, status=VoiceCheck.Status.PENDING), besides)
         starts = _times(personas.filter(created_at__gt=since)) + _times(checking.filter(created_at__gt=since))
-        return _verdict(kind, starts=starts, now=now,
-                        unfinished=personas.filter(status=Persona.Status.PENDING).count() + checking.count())
+        return _verdict(
+            kind,
+            starts=starts,
+            now=now,
+            unfinished=personas.filter(status=Persona.Status.PENDING).count() + checking.count(),
+        )
     # A separation leaves its vocal stem, stamped when it was kept; one still running counts as starting now.
     stems = Clip.objects.filter(owner=owner, kind=Clip.Kind.VOCALS, parent__isnull=False, created_at__gt=since)
     running = _without(Clip.objects.filter(owner=owner, separation_status=Clip.Separation.PROCESSING), besides).count()
@@ -133,8 +144,9 @@ def studio_require(owner: AbstractBaseUser, kind: Kind, *, besides: models.Model
 
 def _clock(moment: datetime) -> str:
     """The moment in the user's time zone, rounded up to the minute, as the locale writes a time."""
-    rounded = moment.replace(second=0, microsecond=0) + (timedelta(minutes=1) if moment.second or
-                                                         moment.microsecond else timedelta())
+    rounded = moment.replace(second=0, microsecond=0) + (
+        timedelta(minutes=1) if moment.second or moment.microsecond else timedelta()
+    )
     return date_format(timezone.localtime(rounded), "TIME_FORMAT")
 
 
@@ -143,34 +155,68 @@ def studio_message(verdict: Verdict) -> str:
     if verdict.reason == Reason.RATE:
         values = {"count": count, "time": _clock(verdict.wait_until)}
         if verdict.kind == Kind.SONGS:
-            return ngettext("You have made %(count)d song in the last hour, the most allowed; the next one can "
-                            "start at %(time)s.",
-                            "You have made %(count)d songs in the last hour, the most allowed; the next one can "
-                            "start at %(time)s.", count) % values
+            return (
+                ngettext(
+                    "You have made %(count)d song in the last hour, the most allowed; the next one can "
+                    "start at %(time)s.",
+                    "You have made %(count)d songs in the last hour, the most allowed; the next one can "
+                    "start at %(time)s.",
+                    count,
+                )
+                % values
+            )
         if verdict.kind == Kind.PERSONAS:
-            return ngettext("You have started %(count)d persona in the last hour, the most allowed; the next one "
-                            "can start at %(time)s.",
-                            "You have started %(count)d personas in the last hour, the most allowed; the next one "
-                            "can start at %(time)s.", count) % values
-        return ngettext("You have separated vocals %(count)d time in the last hour, the most allowed; the next "
-                        "separation can start at %(time)s.",
-                        "You have separated vocals %(count)d times in the last hour, the most allowed; the next "
-                        "separation can start at %(time)s.", count) % values
+            return (
+                ngettext(
+                    "You have started %(count)d persona in the last hour, the most allowed; the next one "
+                    "can start at %(time)s.",
+                    "You have started %(count)d personas in the last hour, the most allowed; the next one "
+                    "can start at %(time)s.",
+                    count,
+                )
+                % values
+            )
+        return (
+            ngettext(
+                "You have separated vocals %(count)d time in the last hour, the most allowed; the next "
+                "separation can start at %(time)s.",
+                "You have separated vocals %(count)d times in the last hour, the most allowed; the next "
+                "separation can start at %(time)s.",
+                count,
+            )
+            % values
+        )
     values = {"count": count}
     if verdict.kind == Kind.SONGS:
-        return ngettext("You have %(count)d song being made, the most at once; the next one can start as soon "
-                        "as it is done.",
-                        "You have %(count)d songs being made, the most at once; the next one can start as soon "
-                        "as one of them is done.", count) % values
+        return (
+            ngettext(
+                "You have %(count)d song being made, the most at once; the next one can start as soon as it is done.",
+                "You have %(count)d songs being made, the most at once; the next one can start as soon "
+                "as one of them is done.",
+                count,
+            )
+            % values
+        )
     if verdict.kind == Kind.PERSONAS:
-        return ngettext("You have %(count)d persona being checked or learned, the most at once; the next one "
-                        "can start as soon as it is done.",
-                        "You have %(count)d personas being checked or learned, the most at once; the next one "
-                        "can start as soon as one of them is done.", count) % values
-    return ngettext("You have %(count)d separation running, the most at once; the next one can start as soon "
-                    "as it is done.",
-                    "You have %(count)d separations running, the most at once; the next one can start as soon "
-                    "as one of them is done.", count) % values
+        return (
+            ngettext(
+                "You have %(count)d persona being checked or learned, the most at once; the next one "
+                "can start as soon as it is done.",
+                "You have %(count)d personas being checked or learned, the most at once; the next one "
+                "can start as soon as one of them is done.",
+                count,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "You have %(count)d separation running, the most at once; the next one can start as soon as it is done.",
+            "You have %(count)d separations running, the most at once; the next one can start as soon "
+            "as one of them is done.",
+            count,
+        )
+        % values
+    )
 
 
 # --- the API --------------------------------------------------------------------
@@ -192,8 +238,11 @@ def _api_stems(owner: AbstractBaseUser) -> models.QuerySet:
     studio_stems = Clip.objects.filter(owner=owner).exclude(remote_id="").values("remote_id")
     studio_personas = Persona.objects.filter(owner=owner).exclude(remote_id="").values("remote_id")
     studio_voices = EnginePersona.objects.filter(owner=owner, pk__in=studio_personas).values("clip_id")
-    return EngineStem.objects.filter(owner=owner).exclude(vocal_clip_id__in=studio_stems).exclude(
-        vocal_clip_id__in=studio_voices)
+    return (
+        EngineStem.objects.filter(owner=owner)
+        .exclude(vocal_clip_id__in=studio_stems)
+        .exclude(vocal_clip_id__in=studio_voices)
+    )
 
 
 def api_verdict(owner: AbstractBaseUser, kind: Kind, *, now: datetime | None = None) -> Verdict:
@@ -205,24 +254,31 @@ def api_verdict(owner: AbstractBaseUser, kind: Kind, *, now: datetime | None = N
     since = now - WINDOW
     if kind == Kind.SONGS:
         songs = _api_songs(owner)
-        return _verdict(kind, starts=_times(songs.filter(created_at__gt=since)), now=now, unfinished=songs.filter(
-            status__in=[EngineTask.Status.QUEUING, EngineTask.Status.PROCESSING]).count())
+        return _verdict(
+            kind,
+            starts=_times(songs.filter(created_at__gt=since)),
+            now=now,
+            unfinished=songs.filter(status__in=[EngineTask.Status.QUEUING, EngineTask.Status.PROCESSING]).count(),
+        )
     made = _api_personas(owner) if kind == Kind.PERSONAS else _api_stems(owner)
     return _verdict(kind, starts=_times(made.filter(created_at__gt=since)), unfinished=0, now=now)
 
 
 API_MESSAGES = {
     (Kind.SONGS, Reason.RATE): "This account has started {things} in the last hour, the most allowed "
-                               "(SONGS_PER_HOUR); the next one can start in {wait}.",
+    "(SONGS_PER_HOUR); the next one can start in {wait}.",
     (Kind.PERSONAS, Reason.RATE): "This account has made {things} in the last hour, the most allowed "
-                                  "(PERSONAS_PER_HOUR); the next one can start in {wait}.",
+    "(PERSONAS_PER_HOUR); the next one can start in {wait}.",
     (Kind.SEPARATIONS, Reason.RATE): "This account has made {things} in the last hour, the most allowed "
-                                     "(SEPARATIONS_PER_HOUR); the next one can start in {wait}.",
+    "(SEPARATIONS_PER_HOUR); the next one can start in {wait}.",
     (Kind.SONGS, Reason.IN_FLIGHT): "This account has {things} queued or rendering, the most at once "
-                                    "(SONGS_IN_FLIGHT); send the next one when one of them has finished.",
+    "(SONGS_IN_FLIGHT); send the next one when one of them has finished.",
 }
-API_NOUNS = {Kind.SONGS: ("song", "songs"), Kind.PERSONAS: ("persona", "personas"),
-             Kind.SEPARATIONS: ("stem split", "stem splits")}
+API_NOUNS = {
+    Kind.SONGS: ("song", "songs"),
+    Kind.PERSONAS: ("persona", "personas"),
+    Kind.SEPARATIONS: ("stem split", "stem splits"),
+}
 
 
 def _count_of(count: int, nouns: tuple[str, str]) -> str:
@@ -241,8 +297,9 @@ def api_require(owner: AbstractBaseUser, kind: Kind) -> None:
     if verdict.allowed:
         return
     wait_s = verdict.retry_after_s
-    message = API_MESSAGES[(kind, verdict.reason)].format(things=_count_of(verdict.limit, API_NOUNS[kind]),
-                                                          wait=_wait_words(wait_s))
+    message = API_MESSAGES[(kind, verdict.reason)].format(
+        things=_count_of(verdict.limit, API_NOUNS[kind]), wait=_wait_words(wait_s)
+    )
     raise RateLimited(message, retry_after_s=wait_s)
 
 
@@ -252,8 +309,11 @@ def api_require(owner: AbstractBaseUser, kind: Kind) -> None:
 def backlog(owner_id: int) -> int:
     """How much of this account's work waits for the worker or runs on it: engine renders (songs from the
     studio's built-in provider and the API), personas being checked or learned, clips being separated."""
-    return (EngineTask.objects.filter(owner_id=owner_id, status__in=[EngineTask.Status.QUEUING,
-                                                                   EngineTask.Status.PROCESSING]).count()
-            + Persona.objects.filter(owner_id=owner_id, status=Persona.Status.PENDING).count()
-            + VoiceCheck.objects.filter(owner_id=owner_id, status=VoiceCheck.Status.PENDING).count()
-            + Clip.objects.filter(owner_id=owner_id, separation_status=Clip.Separation.PROCESSING).count())
+    return (
+        EngineTask.objects.filter(
+            owner_id=owner_id, status__in=[EngineTask.Status.QUEUING, EngineTask.Status.PROCESSING]
+        ).count()
+        + Persona.objects.filter(owner_id=owner_id, status=Persona.Status.PENDING).count()
+        + VoiceCheck.objects.filter(owner_id=owner_id, status=VoiceCheck.Status.PENDING).count()
+        + Clip.objects.filter(owner_id=owner_id, separation_status=Clip.Separation.PROCESSING).count()
+    )

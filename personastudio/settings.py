@@ -5,8 +5,8 @@ the database task backend.
 """
 
 import os
-import tempfile
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -123,11 +123,7 @@ SQLITE_OPTIONS = {
     "timeout": 20,
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
 }
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=600
-    )
-}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     # A file (not :memory:) so a worker thread in the tests shares the test database.
@@ -181,12 +177,12 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/private-media-is-not-served/"
 
 # --- Media storage -------------------------------------------------------------------------------------
-# MEDIA_STORAGE=local (the default): media under MEDIA_ROOT. MEDIA_STORAGE=s3: every clip, stem, part,
+# MEDIA_STORAGE=disk (the default): media under MEDIA_ROOT. MEDIA_STORAGE=s3: every clip, stem, part,
 # track and cover in one private S3-compatible bucket through django-storages (AWS, SeaweedFS, MinIO, ...).
 # Code reaches media only through the storage API (personastudio/media_files.py for a local copy), and
 # playback streams ranged reads from the bucket after the ownership check (personastudio/http_range.py).
-# `manage.py migrate_media --to s3` (or `--to local`) copies existing files across.
-MEDIA_STORAGE = env("MEDIA_STORAGE", "local")
+# `manage.py migrate_media --to s3` (or `--to disk`) copies existing files across.
+MEDIA_STORAGE = env("MEDIA_STORAGE", "disk")
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL")  # unset: AWS itself
 # The bucket as a storage (STORAGES' form), whenever a bucket is named: the default storage under
@@ -219,8 +215,8 @@ if MEDIA_STORAGE == "s3":
     if MEDIA_S3_STORAGE is None:
         raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME, the bucket that keeps the media.")
     STORAGES["default"] = MEDIA_S3_STORAGE
-elif MEDIA_STORAGE != "local":
-    raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}")
+elif MEDIA_STORAGE != "disk":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be disk or s3, not {MEDIA_STORAGE!r}")
 
 TASKS = {
     "default": {

@@ -28,8 +28,9 @@ def unique_submission(model_name: str) -> models.UniqueConstraint:
     return models.UniqueConstraint(fields=["owner", "submission"], name=f"{model_name}_one_row_per_submission")
 
 
-def create_once(model: type[models.Model], *, owner: Any, submission: uuid.UUID | None,
-                **fields: Any) -> tuple[models.Model, bool]:
+def create_once(
+    model: type[models.Model], *, owner: Any, submission: uuid.UUID | None, **fields: Any
+) -> tuple[models.Model, bool]:
     """Create the row, or return the one this submission made already. Returns (row, created).
 
     The same form changed and sent again is new work, under a token derived from the first and
@@ -65,5 +66,8 @@ def _same_inputs(row: models.Model, fields: dict[str, Any]) -> bool:
 
 def _fingerprint(fields: dict[str, Any]) -> str:
     """The inputs as text: related rows by primary key."""
-    return repr(sorted((name, str(value.pk) if isinstance(value, models.Model) else repr(value))
-                       for name, value in fields.items()))
+    return repr(
+        sorted(
+            (name, str(value.pk) if isinstance(value, models.Model) else repr(value)) for name, value in fields.items()
+        )
+    )

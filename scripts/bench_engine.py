@@ -27,11 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' synthetic voices
 
+from engine_report import LYRICS_EN  # noqa: E402
+from synth import synth_sung_line  # noqa: E402
+
 from personastudio.engine.dsp import song as song_mod  # noqa: E402
 from personastudio.engine.dsp.profile import voice_profile  # noqa: E402
 from personastudio.engine.dsp.separate import separate_vocals  # noqa: E402
-from engine_report import LYRICS_EN  # noqa: E402
-from synth import synth_sung_line  # noqa: E402
 
 SR = 44100
 TARGET_SONG, TARGET_PERSONA, TARGET_SEP = 0.25, 2.0, 0.25
@@ -90,13 +91,27 @@ def main(argv=None) -> int:
         times.append(time.perf_counter() - t)
         dur = s.duration_s
     med = statistics.median(times)
-    print(f"audio {dur:.1f} s, genre {s.style.genre} {s.style.tempo_bpm} BPM, "
-          f"{len(s.score.melody)} notes, sung_lines={bool(getattr(s.score, 'sung_lines', None))}")
-    print(f"render runs: {', '.join(f'{x:.2f}' for x in times)} s -> median {med:.2f} s = "
-          f"{med / dur:.3f} s/s (target ≤ {TARGET_SONG}) {'OK' if med / dur <= TARGET_SONG else 'OVER'}")
+    print(
+        f"audio {dur:.1f} s, genre {s.style.genre} {s.style.tempo_bpm} BPM, "
+        f"{len(s.score.melody)} notes, sung_lines={bool(getattr(s.score, 'sung_lines', None))}"
+    )
+    print(
+        f"render runs: {', '.join(f'{x:.2f}' for x in times)} s -> median {med:.2f} s = "
+        f"{med / dur:.3f} s/s (target ≤ {TARGET_SONG}) {'OK' if med / dur <= TARGET_SONG else 'OVER'}"
+    )
 
-    stages = ["parse_lyrics", "style_from_tags", "compose", "sampled_parts", "oscillator_parts", "band_stems",
-              "neural_singer.sing", "singer.sing", "mix_song", "master_curve"]
+    stages = [
+        "parse_lyrics",
+        "style_from_tags",
+        "compose",
+        "sampled_parts",
+        "oscillator_parts",
+        "band_stems",
+        "neural_singer.sing",
+        "singer.sing",
+        "mix_song",
+        "master_curve",
+    ]
     with stage_timer(stages) as totals:
         t = time.perf_counter()
         render()
@@ -124,15 +139,17 @@ def main(argv=None) -> int:
     print("== persona learning (30 s clip) ==")
     notes = [57, 59, 60, 62, 64, 62, 60, 59, 57, 55, 57, 60, 64, 65, 64, 62, 60, 59, 60, 57]
     clip = synth_sung_line(notes * 3, sr=SR, note_s=0.44)[: 30 * SR]
-    voice_profile(clip[: SR], sr=SR)
+    voice_profile(clip[:SR], sr=SR)
     ptimes = []
     for _ in range(args.runs):
         t = time.perf_counter()
         p = voice_profile(clip, sr=SR)
         ptimes.append(time.perf_counter() - t)
     pm = statistics.median(ptimes)
-    print(f"clip {len(clip) / SR:.1f} s -> voiced {p.voiced_s} s, median {p.median_hz} Hz; "
-          f"{pm:.2f} s (target ≤ {TARGET_PERSONA}) {'OK' if pm <= TARGET_PERSONA else 'OVER'}")
+    print(
+        f"clip {len(clip) / SR:.1f} s -> voiced {p.voiced_s} s, median {p.median_hz} Hz; "
+        f"{pm:.2f} s (target ≤ {TARGET_PERSONA}) {'OK' if pm <= TARGET_PERSONA else 'OVER'}"
+    )
 
     print("== separation (60 s mix) ==")
     mono = s.mix.mean(axis=1)[: 60 * SR]
@@ -142,8 +159,10 @@ def main(argv=None) -> int:
         separate_vocals(mono, sr=SR)
         stimes.append(time.perf_counter() - t)
     sm = statistics.median(stimes)
-    print(f"mix {len(mono) / SR:.1f} s -> {sm:.2f} s = {sm / (len(mono) / SR):.3f} s/s "
-          f"(target ≤ {TARGET_SEP}) {'OK' if sm / (len(mono) / SR) <= TARGET_SEP else 'OVER'}")
+    print(
+        f"mix {len(mono) / SR:.1f} s -> {sm:.2f} s = {sm / (len(mono) / SR):.3f} s/s "
+        f"(target ≤ {TARGET_SEP}) {'OK' if sm / (len(mono) / SR) <= TARGET_SEP else 'OVER'}"
+    )
     return 0
 
 

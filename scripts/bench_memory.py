@@ -105,15 +105,30 @@ def setup(workdir: Path, lengths: list[int]) -> dict[str, str]:
             clip = EngineClip.objects.filter(owner=owner, title=title).first()
             if clip is None:
                 if base is None:
-                    base_task = EngineTask.objects.create(owner=owner, request=GenerateRequest(
-                        prompt=lyrics, tags=TAGS).to_json(), status=EngineTask.Status.COMPLETED)
+                    base_task = EngineTask.objects.create(
+                        owner=owner,
+                        request=GenerateRequest(prompt=lyrics, tags=TAGS).to_json(),
+                        status=EngineTask.Status.COMPLETED,
+                    )
                     base = _base_song(workdir, lyrics, seed=SEED)
-                clip = EngineClip(owner=owner, source=EngineClip.Source.GENERATED, title=title, tags=TAGS,
-                                  prompt=lyrics, duration_s=n / SR, task=base_task, variant=0, engine_voice=True,
-                                  score=score_json.score_to_json(base.score), expire_at=services._expiry(365))
-                files = [("audio", "audio.mp3", audio_io.encode_mp3(_tiled(base.mix, n), sr=SR)),
-                         ("vocal_stem", "vocals.mp3", audio_io.encode_mp3(_tiled(base.vocal, n), sr=SR)),
-                         ("band_stem", "band.mp3", audio_io.encode_mp3(_tiled(base.band, n), sr=SR))]
+                clip = EngineClip(
+                    owner=owner,
+                    source=EngineClip.Source.GENERATED,
+                    title=title,
+                    tags=TAGS,
+                    prompt=lyrics,
+                    duration_s=n / SR,
+                    task=base_task,
+                    variant=0,
+                    engine_voice=True,
+                    score=score_json.score_to_json(base.score),
+                    expire_at=services._expiry(365),
+                )
+                files = [
+                    ("audio", "audio.mp3", audio_io.encode_mp3(_tiled(base.mix, n), sr=SR)),
+                    ("vocal_stem", "vocals.mp3", audio_io.encode_mp3(_tiled(base.vocal, n), sr=SR)),
+                    ("band_stem", "band.mp3", audio_io.encode_mp3(_tiled(base.band, n), sr=SR)),
+                ]
                 parts = ((name, audio_io.encode_flac(_tiled(stem, n), sr=SR)) for name, stem in base.stems.items())
                 services._store_clip(clip, files, parts)
             request = dataclasses.replace(request, continue_clip_id=clip.id, continue_at=int(n / SR))
@@ -138,8 +153,14 @@ def measure(workdir: Path, task_id: str) -> dict:
     seconds = time.perf_counter() - start
     task = EngineTask.objects.get(pk=task_id)
     durations = [round(c.duration_s, 1) for c in EngineClip.objects.filter(task_id=task_id)]
-    return {"status": task.status, "error": task.error, "durations_s": durations, "seconds": round(seconds, 1),
-            "startup_mb": round(before_mb), "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    return {
+        "status": task.status,
+        "error": task.error,
+        "durations_s": durations,
+        "seconds": round(seconds, 1),
+        "startup_mb": round(before_mb),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def _child(*args: str) -> dict:
@@ -153,8 +174,12 @@ def _child(*args: str) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lengths", type=int, nargs="+", default=[60, 300, 1200])
-    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "persona-bench-memory",
-                    help="the throwaway database, media and the cached 60 s song (default: %(default)s)")
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "persona-bench-memory",
+        help="the throwaway database, media and the cached 60 s song (default: %(default)s)",
+    )
     ap.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--measure", metavar="TASK_ID", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -172,11 +197,16 @@ def main(argv=None) -> int:
     for length in args.lengths:
         row = _child("--measure", tasks[str(length)], "--workdir", str(workdir))
         made = "/".join(f"{d:.0f}" for d in row["durations_s"]) or row["status"]
-        print(f"{length:>8} {made:>14} {row['peak_mb']:>8} {row['startup_mb']:>8} {row['seconds']:>8}"
-              + (f"  {row['error']}" if row["error"] else ""), flush=True)
+        print(
+            f"{length:>8} {made:>14} {row['peak_mb']:>8} {row['startup_mb']:>8} {row['seconds']:>8}"
+            + (f"  {row['error']}" if row["error"] else ""),
+            flush=True,
+        )
         worst = max(worst, row["peak_mb"])
-    print(f"worst peak: {worst} MB ({'within' if worst <= GOAL_MB else 'over'} the goal; a failed row stopped at "
-          f"the {GUARD_MB} MB guard, BENCH_MEMORY_GUARD_MB)")
+    print(
+        f"worst peak: {worst} MB ({'within' if worst <= GOAL_MB else 'over'} the goal; a failed row stopped at "
+        f"the {GUARD_MB} MB guard, BENCH_MEMORY_GUARD_MB)"
+    )
     return 0
 
 

@@ -47,14 +47,23 @@ def main() -> int:
         call_command("migrate", verbosity=0, interactive=False)
         started = time.perf_counter()
         user, song, clip = make_data(songs=args.songs, clips=args.clips, personas=args.personas)
-        print(f"{args.songs} songs, {args.clips} clips, {args.personas} personas made in "
-              f"{time.perf_counter() - started:.1f} s (SQLite, {folder})")
-        pages = [("dashboard", "/"), ("songs", "/generations/"), ("songs, page 40", "/generations/?page=40"),
-                 ("songs, search", "/generations/?q=river"), ("clips", "/clips/"),
-                 ("clips, page 90", "/clips/?page=90"), ("clips, search", "/clips/?q=voice&kind=upload"),
-                 ("personas", "/personas/"), ("a song", song.get_absolute_url()),
-                 ("its status poll", f"/generations/{song.id}/status/"),
-                 ("a card's player", f"/clips/{clip.id}/player")]
+        print(
+            f"{args.songs} songs, {args.clips} clips, {args.personas} personas made in "
+            f"{time.perf_counter() - started:.1f} s (SQLite, {folder})"
+        )
+        pages = [
+            ("dashboard", "/"),
+            ("songs", "/generations/"),
+            ("songs, page 40", "/generations/?page=40"),
+            ("songs, search", "/generations/?q=river"),
+            ("clips", "/clips/"),
+            ("clips, page 90", "/clips/?page=90"),
+            ("clips, search", "/clips/?q=voice&kind=upload"),
+            ("personas", "/personas/"),
+            ("a song", song.get_absolute_url()),
+            ("its status poll", f"/generations/{song.id}/status/"),
+            ("a card's player", f"/clips/{clip.id}/player"),
+        ]
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times grow with it)")
         print(f"{'page':<18} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50':>8} {'bytes':>9}  goal p50 <= {GOAL_MS:.0f} ms")
         for name, url in pages:
@@ -64,6 +73,7 @@ def main() -> int:
 
 
 def make_data(*, songs: int, clips: int, personas: int):
+    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from personastudio.clips.models import Clip
@@ -71,36 +81,84 @@ def make_data(*, songs: int, clips: int, personas: int):
     from personastudio.generations.models import Generation
     from personastudio.personas.models import Persona
 
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.create_user(username="bench", password="not-used-here")
     peaks = [round(((i * 37) % 100) / 100 - 0.5, 3) for i in range(800)]
     lyrics = "[Verse]\nDown by the river where the cold winds blow\nI sang your name to the water below\n" * 12
     now = timezone.now()
 
     def clip(n: int, **fields) -> Clip:
-        return Clip(**{"owner": user, "title": f"My voice {n}", "kind": Clip.Kind.UPLOAD, "duration_s": 95.0,
-                       "audio": f"clips/{user.pk}/{n}/voice.mp3", "sample_rate": 44100, "channels": 2,
-                       "peaks": peaks, "voiced_s": 40.0, **fields})
+        return Clip(
+            **{
+                "owner": user,
+                "title": f"My voice {n}",
+                "kind": Clip.Kind.UPLOAD,
+                "duration_s": 95.0,
+                "audio": f"clips/{user.pk}/{n}/voice.mp3",
+                "sample_rate": 44100,
+                "channels": 2,
+                "peaks": peaks,
+                "voiced_s": 40.0,
+                **fields,
+            }
+        )
 
     uploads = Clip.objects.bulk_create([clip(n) for n in range(max(clips // 10, personas))])
-    stems = Clip.objects.bulk_create([clip(n, kind=Clip.Kind.VOCALS, title=f"{c.title} (vocals)", parent=c)
-                                      for n, c in enumerate(uploads)])
-    profile = VoiceProfile(voiced_s=40, median_hz=220, low_hz=160, high_hz=330, register="male",
-                           histogram={str(m): 10 + m % 7 for m in range(50, 65)}).to_dict()
-    singers = Persona.objects.bulk_create([
-        Persona(owner=user, name=f"Singer {n}", source_clip=stems[n], status=Persona.Status.COMPLETE,
-                profile=profile, likeness=0.55) for n in range(personas)])
-    made = Generation.objects.bulk_create([
-        Generation(owner=user, title=f"River song {n}", prompt=lyrics, tags="folk, acoustic",
-                   persona=singers[n % len(singers)] if singers and n % 3 == 0 else None,
-                   status=Generation.Status.COMPLETED, task_id=f"task-{n}", finished_at=now,
-                   provider_results=[{"id": f"t-{n}-{v}", "prompt": lyrics, "audio_url": f"https://x/{n}/{v}.mp3",
-                                      "tags": "folk"} for v in "ab"]) for n in range(songs)])
+    stems = Clip.objects.bulk_create(
+        [clip(n, kind=Clip.Kind.VOCALS, title=f"{c.title} (vocals)", parent=c) for n, c in enumerate(uploads)]
+    )
+    profile = VoiceProfile(
+        voiced_s=40,
+        median_hz=220,
+        low_hz=160,
+        high_hz=330,
+        register="male",
+        histogram={str(m): 10 + m % 7 for m in range(50, 65)},
+    ).to_dict()
+    singers = Persona.objects.bulk_create(
+        [
+            Persona(
+                owner=user,
+                name=f"Singer {n}",
+                source_clip=stems[n],
+                status=Persona.Status.COMPLETE,
+                profile=profile,
+                likeness=0.55,
+            )
+            for n in range(personas)
+        ]
+    )
+    made = Generation.objects.bulk_create(
+        [
+            Generation(
+                owner=user,
+                title=f"River song {n}",
+                prompt=lyrics,
+                tags="folk, acoustic",
+                persona=singers[n % len(singers)] if singers and n % 3 == 0 else None,
+                status=Generation.Status.COMPLETED,
+                task_id=f"task-{n}",
+                finished_at=now,
+                provider_results=[
+                    {"id": f"t-{n}-{v}", "prompt": lyrics, "audio_url": f"https://x/{n}/{v}.mp3", "tags": "folk"}
+                    for v in "ab"
+                ],
+            )
+            for n in range(songs)
+        ]
+    )
     left = max(clips - len(uploads) - len(stems), 0)
-    tracks = Clip.objects.bulk_create([
-        clip(n, kind=Clip.Kind.GENERATED, title=f"River song {n // 2} ({'ab'[n % 2]})",
-             generation=made[(n // 2) % len(made)], remote_id=f"t-{n}") for n in range(left)])
+    tracks = Clip.objects.bulk_create(
+        [
+            clip(
+                n,
+                kind=Clip.Kind.GENERATED,
+                title=f"River song {n // 2} ({'ab'[n % 2]})",
+                generation=made[(n // 2) % len(made)],
+                remote_id=f"t-{n}",
+            )
+            for n in range(left)
+        ]
+    )
     song = made[0]
     return user, song, (stems[0] if stems else tracks[0])
 

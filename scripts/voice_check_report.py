@@ -47,15 +47,24 @@ def main() -> None:
     if len(speakers) < 2:
         raise SystemExit("Needs at least two MBROLA reference voices (make reference-voices).")
     started = time.perf_counter()
-    clips = {s.name: [reference_speakers.sung_clip(s, lines=reference_speakers.FIT_LINES, seed=k, sr=SR_HZ)
-                      for k in range(args.seeds)] for s in speakers}
+    clips = {
+        s.name: [
+            reference_speakers.sung_clip(s, lines=reference_speakers.FIT_LINES, seed=k, sr=SR_HZ)
+            for k in range(args.seeds)
+        ]
+        for s in speakers
+    }
     protocols = {
         "spoken": {s.name: [reference_speakers.spoken_clip(s, text=p, sr=SR_HZ) for p in PHRASES] for s in speakers},
-        "sung": {s.name: [reference_speakers.sung_clip(s, lines=[p], seed=7 + i, sr=SR_HZ)
-                          for i, p in enumerate(PHRASES)] for s in speakers},
+        "sung": {
+            s.name: [reference_speakers.sung_clip(s, lines=[p], seed=7 + i, sr=SR_HZ) for i, p in enumerate(PHRASES)]
+            for s in speakers
+        },
     }
-    print(f"speakers: {', '.join(s.name for s in speakers)}; {args.seeds} clips and {len(PHRASES)} phrases each; "
-          f"threshold {verification.VOICE_CHECK_THRESHOLD}, protocol in use: {verification.VOICE_CHECK_PROTOCOL}")
+    print(
+        f"speakers: {', '.join(s.name for s in speakers)}; {args.seeds} clips and {len(PHRASES)} phrases each; "
+        f"threshold {verification.VOICE_CHECK_THRESHOLD}, protocol in use: {verification.VOICE_CHECK_PROTOCOL}"
+    )
     for protocol, phrases in protocols.items():
         target, impostor, checks_s = [], [], []
         for clip_speaker, speaker_clips in clips.items():
@@ -63,17 +72,22 @@ def main() -> None:
                 for phrase_speaker, speaker_phrases in phrases.items():
                     for phrase in speaker_phrases:
                         t0 = time.perf_counter()
-                        score = verification.voice_check(clip, voice_sr=SR_HZ, phrase_samples=phrase,
-                                                         phrase_sr=SR_HZ).similarity
+                        score = verification.voice_check(
+                            clip, voice_sr=SR_HZ, phrase_samples=phrase, phrase_sr=SR_HZ
+                        ).similarity
                         checks_s.append(time.perf_counter() - t0)
                         (target if clip_speaker == phrase_speaker else impostor).append(score)
         target, impostor = np.array(target), np.array(impostor)
         fa, fr = _rates(target, impostor, verification.VOICE_CHECK_THRESHOLD)
         eer, eer_at = _equal_error_rate(target, impostor)
-        print(f"\n{protocol} phrase vs sung clip: {len(target)} target pairs ({target.min():.2f}–{target.max():.2f}), "
-              f"{len(impostor)} impostor pairs (max {impostor.max():.2f}); {np.median(checks_s):.2f} s per check")
-        print(f"  at {verification.VOICE_CHECK_THRESHOLD}: false accept {100 * fa:.1f} %, false reject {100 * fr:.1f} %;"
-              f" EER {100 * eer:.1f} % at {eer_at:.3f}")
+        print(
+            f"\n{protocol} phrase vs sung clip: {len(target)} target pairs ({target.min():.2f}–{target.max():.2f}), "
+            f"{len(impostor)} impostor pairs (max {impostor.max():.2f}); {np.median(checks_s):.2f} s per check"
+        )
+        print(
+            f"  at {verification.VOICE_CHECK_THRESHOLD}: false accept {100 * fa:.1f} %, false reject {100 * fr:.1f} %;"
+            f" EER {100 * eer:.1f} % at {eer_at:.3f}"
+        )
         print("  threshold  false accept  false reject")
         for threshold in np.round(np.arange(0.50, 0.991, 0.02), 2):
             fa_t, fr_t = _rates(target, impostor, threshold)

@@ -45,9 +45,11 @@ def find_bin_dir() -> Path | None:
     if os.environ.get("PG_BIN_DIR"):
         candidates = [os.environ["PG_BIN_DIR"]]
     else:
-        candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                            key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
-                            reverse=True)
+        candidates = sorted(
+            glob.glob("/usr/lib/postgresql/*/bin"),
+            key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+            reverse=True,
+        )
         on_path = shutil.which("pg_ctl")
         if on_path:
             candidates.append(str(Path(on_path).parent))
@@ -77,8 +79,10 @@ class Cluster:
             try:
                 account = pwd.getpwnam(UNPRIVILEGED_USER)
             except KeyError:
-                raise SystemExit(f"PostgreSQL will not run as root and there is no '{UNPRIVILEGED_USER}' user "
-                                 "to run it as (Debian's postgresql package creates it).") from None
+                raise SystemExit(
+                    f"PostgreSQL will not run as root and there is no '{UNPRIVILEGED_USER}' user "
+                    "to run it as (Debian's postgresql package creates it)."
+                ) from None
             os.chown(self.folder, account.pw_uid, account.pw_gid)
             self.as_user = ["runuser", "-u", UNPRIVILEGED_USER, "--"]
 
@@ -95,16 +99,27 @@ class Cluster:
             return ""
 
     def start(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", ROLE, "--auth=trust", "--encoding=UTF8",
-                  "--locale=C.UTF-8", "--no-sync", "--no-instructions")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            ROLE,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+            "--no-instructions",
+        )
         for attempt in range(3):  # another process may take the free port between our probe and the bind
             self.port = free_port()
-            options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.folder} "
-                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                       "-c max_connections=200")
+            options = (
+                f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.folder} "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                "-c max_connections=200"
+            )
             try:
-                self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-                          "-o", options)
+                self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options)
             except RuntimeError:
                 if attempt == 2:
                     raise
@@ -132,8 +147,7 @@ def _raise_interrupted(signum, frame):
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     usage="%(prog)s -- command [args...]")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], usage="%(prog)s -- command [args...]")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     command = parser.parse_args(argv).command
     if command[:1] == ["--"]:
@@ -152,8 +166,10 @@ def main(argv: list[str]) -> int:
     child: subprocess.Popen | None = None
     try:
         cluster.start()
-        print(f"with_postgres: PostgreSQL ({bin_dir.parent.name}) at 127.0.0.1:{cluster.port}, "
-              f"folder {cluster.folder}", flush=True)
+        print(
+            f"with_postgres: PostgreSQL ({bin_dir.parent.name}) at 127.0.0.1:{cluster.port}, folder {cluster.folder}",
+            flush=True,
+        )
         child = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": cluster.url})
         return child.wait()
     except (KeyboardInterrupt, Interrupted):

@@ -8,8 +8,9 @@ import numpy as np
 LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}
 
 
-def encoded(*, fmt: str, codec: str, seconds: float, rate: int, channels: int, noise: bool = False,
-            sample_format: str = "s16") -> bytes:
+def encoded(
+    *, fmt: str, codec: str, seconds: float, rate: int, channels: int, noise: bool = False, sample_format: str = "s16"
+) -> bytes:
     """`seconds` of silence (or noise) with `channels` channels at `rate`, encoded by PyAV."""
     layout = LAYOUTS[channels]
     rng = np.random.default_rng(0)
@@ -21,7 +22,7 @@ def encoded(*, fmt: str, codec: str, seconds: float, rate: int, channels: int, n
         total, block = int(seconds * rate), rate // 2
         for start in range(0, total, block):
             n = min(block, total - start)
-            samples = (rng.standard_normal((1, n * channels)) * 3000 if noise else np.zeros((1, n * channels)))
+            samples = rng.standard_normal((1, n * channels)) * 3000 if noise else np.zeros((1, n * channels))
             frame = av.AudioFrame.from_ndarray(samples.astype(np.int16), format="s16", layout=layout)
             frame.sample_rate = rate
             for packet in stream.encode(frame):

@@ -16,8 +16,9 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--db-only", action="store_true",
-                     help="run only the tests that use the database (make test's PostgreSQL run)")
+    parser.addoption(
+        "--db-only", action="store_true", help="run only the tests that use the database (make test's PostgreSQL run)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,12 +27,24 @@ def pytest_collection_modifyitems(config, items):
         return
     kept, dropped = [], []
     for item in items:
-        uses_db = (item.get_closest_marker("django_db") is not None
-                   or "_django_db_helper" in getattr(item, "fixturenames", ()))
+        uses_db = item.get_closest_marker("django_db") is not None or "_django_db_helper" in getattr(
+            item, "fixturenames", ()
+        )
         (kept if uses_db else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts and ends in the default language: a request or worker that activated another
+    language on this thread (the test client's middleware does) must not reach the next test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
@@ -60,9 +73,16 @@ def private_media(settings, tmp_path):
 def _worker(**options):
     from django_tasks_db.management.commands.db_worker import Worker
 
-    defaults = dict(queue_names=["default"], interval=0.1, batch=False, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id=f"test-{uuid.uuid4().hex[:8]}",
-                    excluded_queue_names=[])
+    defaults = dict(
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"test-{uuid.uuid4().hex[:8]}",
+        excluded_queue_names=[],
+    )
     return Worker(**{**defaults, **options})
 
 
@@ -98,8 +118,18 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+        ],
     }
 
 

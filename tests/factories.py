@@ -7,9 +7,9 @@ import io
 import factory
 import numpy as np
 from django.contrib.auth import get_user_model
+from synth import SR, sung_line, tone  # noqa: F401  (re-exported for tests)
 
 from personastudio.engine.dsp import audio_io
-from synth import SR, sung_line, tone  # noqa: F401  (re-exported for tests)
 
 PASSWORD = "a-long-Test-passw0rd"
 

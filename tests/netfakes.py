@@ -107,13 +107,19 @@ class Peer:
                     return
                 data += chunk
             self.requests.append(data.decode("latin-1"))
-            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nConnection: close\r\n"
-                         b"Content-Length: %d\r\n\r\n%s" % (len(self.body), self.body))
+            sock.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nConnection: close\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(self.body), self.body)
+            )
         except (OSError, ssl.SSLError):
             pass  # e.g. the client refused our certificate
         finally:
             sock.close()
 
     def host_headers(self) -> list[str]:
-        return [line.split(":", 1)[1].strip() for request in self.requests for line in request.split("\r\n")
-                if line.lower().startswith("host:")]
+        return [
+            line.split(":", 1)[1].strip()
+            for request in self.requests
+            for line in request.split("\r\n")
+            if line.lower().startswith("host:")
+        ]

@@ -14,8 +14,9 @@ def tone(*, seconds: float = 2.0, hz: float = 440.0, sr: int = SR, amplitude: fl
     return (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
 
 
-def sung_line(*, seconds: float = 14.0, low_hz: float = 220.0, high_hz: float = 440.0, sr: int = SR,
-              seed: int = 0) -> np.ndarray:
+def sung_line(
+    *, seconds: float = 14.0, low_hz: float = 220.0, high_hz: float = 440.0, sr: int = SR, seed: int = 0
+) -> np.ndarray:
     """A voice-like signal: notes between low_hz and high_hz, harmonics, vibrato, short breaths between notes."""
     rng = np.random.default_rng(seed)
     note_s = 0.5
@@ -37,12 +38,20 @@ def sung_line(*, seconds: float = 14.0, low_hz: float = 220.0, high_hz: float = 
     return signal.astype(np.float32)
 
 
-def synth_sung_line(midis, *, sr: int = 44100, note_s: float = 0.5, gap_s: float = 0.06,
-                    vibrato_hz: float = 5.5, vibrato_cents: float = 35.0, seed: int = 0) -> np.ndarray:
+def synth_sung_line(
+    midis,
+    *,
+    sr: int = 44100,
+    note_s: float = 0.5,
+    gap_s: float = 0.06,
+    vibrato_hz: float = 5.5,
+    vibrato_cents: float = 35.0,
+    seed: int = 0,
+) -> np.ndarray:
     """A harmonic "voice" singing `midis`: 1/k harmonics with a vowel-ish tilt, vibrato, soft attacks."""
     rng = np.random.default_rng(seed)
     parts = []
-    for i, m in enumerate(midis):
+    for m in midis:
         n = int(note_s * sr)
         t = np.arange(n) / sr
         ramp = np.clip((t - 0.12) / 0.2, 0, 1)
@@ -55,7 +64,7 @@ def synth_sung_line(midis, *, sr: int = 44100, note_s: float = 0.5, gap_s: float
             if f0 * k > sr / 2 * 0.9:
                 break
             # a gentle "ah" tilt: strong fundamental and a bump around 700-1200 Hz
-            formant = 1.0 + 1.5 * math.exp(-((f0 * k - 900.0) / 400.0) ** 2)
+            formant = 1.0 + 1.5 * math.exp(-(((f0 * k - 900.0) / 400.0) ** 2))
             x += formant / k * np.sin(k * phase)
         env = np.minimum(1, t / 0.03) * np.minimum(1, (note_s - t) / 0.05)
         parts.append(x * env * (0.8 + 0.2 * rng.random()))

@@ -30,15 +30,17 @@ def test_stems_of_a_separation_asked_for_in_english_get_english_titles(client, r
     client.force_login(user)
     client.post(f"/clips/{clip.id}/separate/", HTTP_ACCEPT_LANGUAGE="en-US")
     run_tasks()
-    assert sorted(stem.title for stem in clip.stems.all()) == ["Evening wind — instrumental",
-                                                               "Evening wind — vocals"]
+    assert sorted(stem.title for stem in clip.stems.all()) == ["Evening wind — instrumental", "Evening wind — vocals"]
 
 
 def test_a_lost_task_fails_with_a_sentence_in_the_requesters_language(settings):
     with translation.override("zh-hans"):
         task = engine_services.task_create(owner=UserFactory(), request=GenerateRequest(tags="民谣"))
-    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now() - timedelta(hours=1),
-                                worker_ids=[f"dead-{n}" for n in range(settings.TASK_MAX_ATTEMPTS)])
+    DBTaskResult.objects.update(
+        status="RUNNING",
+        started_at=timezone.now() - timedelta(hours=1),
+        worker_ids=[f"dead-{n}" for n in range(settings.TASK_MAX_ATTEMPTS)],
+    )
     EngineTask.objects.update(status="processing")
     assert translation.get_language() != "zh-hans"  # the reaper itself runs in the default language
     assert background.reap_stale_tasks() == (0, 1)

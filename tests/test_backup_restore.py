@@ -31,22 +31,39 @@ def _studio_of_one_user():
     per-instrument stems, and the engine's own record of it (mix, vocal and band stems, part files)."""
     user = UserFactory(username="ada")
     voice = make_clip(user, title="Morning take", samples=sung_line(seconds=3))
-    Persona.objects.create(owner=user, name="Ada's voice", source_clip=voice, status=Persona.Status.COMPLETE,
-                           profile={"median_hz": 220.0})
-    song = Generation.objects.create(owner=user, title="Sea song", prompt="[Verse]\nla la",
-                                     status=Generation.Status.COMPLETED)
-    track = clip_services.clip_create(owner=user, title="Sea song", data=audio_io.encode_mp3(tone(seconds=2), sr=22050),
-                                      filename="track.mp3", kind=Clip.Kind.GENERATED, generation=song, remote_id="t1")
+    Persona.objects.create(
+        owner=user, name="Ada's voice", source_clip=voice, status=Persona.Status.COMPLETE, profile={"median_hz": 220.0}
+    )
+    song = Generation.objects.create(
+        owner=user, title="Sea song", prompt="[Verse]\nla la", status=Generation.Status.COMPLETED
+    )
+    track = clip_services.clip_create(
+        owner=user,
+        title="Sea song",
+        data=audio_io.encode_mp3(tone(seconds=2), sr=22050),
+        filename="track.mp3",
+        kind=Clip.Kind.GENERATED,
+        generation=song,
+        remote_id="t1",
+    )
     part = TrackPart(track=track, name="drums", duration_s=2.0)
     part.audio.save("drums.flac", ContentFile(audio_io.encode_flac(tone(seconds=2, hz=110), sr=22050)), save=False)
     part.save()
-    engine = EngineClip(owner=user, source=EngineClip.Source.GENERATED, title="Sea song", duration_s=2,
-                        expire_at=timezone.now() + timedelta(days=30))
+    engine = EngineClip(
+        owner=user,
+        source=EngineClip.Source.GENERATED,
+        title="Sea song",
+        duration_s=2,
+        expire_at=timezone.now() + timedelta(days=30),
+    )
     engine.audio.save("audio.mp3", ContentFile(audio_io.encode_mp3(tone(seconds=2), sr=22050)), save=False)
-    engine.vocal_stem.save("vocals.mp3", ContentFile(audio_io.encode_mp3(tone(seconds=2, hz=330), sr=22050)),
-                           save=False)
-    name = default_storage.save(f"engine/clips/{user.pk}/{engine.id}/part-bass.flac",
-                                ContentFile(audio_io.encode_flac(tone(seconds=2, hz=55), sr=22050)))
+    engine.vocal_stem.save(
+        "vocals.mp3", ContentFile(audio_io.encode_mp3(tone(seconds=2, hz=330), sr=22050)), save=False
+    )
+    name = default_storage.save(
+        f"engine/clips/{user.pk}/{engine.id}/part-bass.flac",
+        ContentFile(audio_io.encode_flac(tone(seconds=2, hz=55), sr=22050)),
+    )
     engine.parts = [{"name": "bass", "file": name}]
     engine.save()
     return user
@@ -61,8 +78,10 @@ def _every_stored_name() -> list[str]:
 
 
 def _counts() -> dict:
-    return {model.__name__: model.objects.count()
-            for model in (get_user_model(), Clip, Persona, Generation, TrackPart, EngineClip)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (get_user_model(), Clip, Persona, Generation, TrackPart, EngineClip)
+    }
 
 
 def _wipe(media_root) -> None:
@@ -102,8 +121,10 @@ def test_the_archive_holds_a_manifest_with_versions_counts_and_checksums(tmp_pat
         members = set(tar.getnames())
     assert manifest["format"] == 1 and manifest["versions"]["django"]
     # SQLite's online backup, or pg_dump's custom format on PostgreSQL (scripts/with_postgres.py)
-    assert manifest["database"]["file"] == {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}[
-        connection.vendor]
+    assert (
+        manifest["database"]["file"]
+        == {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}[connection.vendor]
+    )
     assert manifest["versions"]["migrations"]["clips"]
     assert manifest["database"]["rows"]["clips_clip"] == 2 and manifest["database"]["rows"]["auth_user"] == 1
     assert {f"media/{item['name']}" for item in manifest["media"]} <= members

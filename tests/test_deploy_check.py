@@ -11,8 +11,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the settings read for these: the test decides every one of them.
-DECIDED = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_",
-           "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last: set by tests/conftest.py
+DECIDED = (
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "ALLOWED_HOSTS",
+    "SECURE_",
+    "SESSION_COOKIE_",
+    "CSRF_COOKIE_",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)  # the last: set by tests/conftest.py
 # One request through the whole middleware stack, as a browser would send it, answered by these settings.
 ASK_LOGIN_PAGE = """
 import json, sys, django
@@ -31,14 +40,19 @@ def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedPro
     (tmp_path / "data").mkdir(exist_ok=True)
     base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'db.sqlite3'}"
     base["DJANGO_SETTINGS_MODULE"] = "personastudio.settings"
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 def _production(**extra: str) -> dict[str, str]:
     alphabet = string.ascii_letters + string.digits + "!#%&()*+,-./:;<=>?@[]^_{|}~"
-    return {"DEBUG": "False", "SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(50)),
-            "ALLOWED_HOSTS": "studio.example", **extra}
+    return {
+        "DEBUG": "False",
+        "SECRET_KEY": "".join(secrets.choice(alphabet) for _ in range(50)),
+        "ALLOWED_HOSTS": "studio.example",
+        **extra,
+    }
 
 
 def _login_page(tmp_path, host: str, scheme: str, **env: str) -> dict:

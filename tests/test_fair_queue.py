@@ -16,8 +16,12 @@ SONG = {"tags": "pop", "title": "Short", "make_instrumental": True}
 
 def _generate(client, user, title: str) -> str:
     key = services.key_create(user=user)
-    response = client.post("/api/v1/music/generate", data=json.dumps({**SONG, "title": title}),
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/music/generate",
+        data=json.dumps({**SONG, "title": title}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
     assert response.status_code == 200, response.content
     return response.json()["data"]["task_id"]
 

@@ -32,8 +32,7 @@ def test_english_is_the_default(client, user):
 
 
 def test_switcher_overrides_the_browser_and_returns_to_the_page(client, user):
-    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/clips/"},
-                           HTTP_ACCEPT_LANGUAGE="en-US")
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/clips/"}, HTTP_ACCEPT_LANGUAGE="en-US")
     assert response.status_code == 302 and response["Location"] == "/clips/"
     body = client.get("/clips/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
     assert "录制或上传片段" in body
@@ -94,12 +93,16 @@ def test_catalogue_is_complete_and_compiled(domain):
     untranslated = [e.msgid for e in po if not e.obsolete and not e.translated()]
     assert untranslated == [], f"{len(untranslated)} messages have no Chinese yet (run `make messages`)"
     assert po.fuzzy_entries() == []
-    compiled = {(e.msgctxt, e.msgid): (e.msgstr or e.msgstr_plural.get(0)) for e in polib.mofile(str(LOCALE / f"{domain}.mo"))}
+    compiled = {
+        (e.msgctxt, e.msgid): (e.msgstr or e.msgstr_plural.get(0)) for e in polib.mofile(str(LOCALE / f"{domain}.mo"))
+    }
     for entry in po:
         if entry.obsolete:
             continue
         expected = entry.msgstr or entry.msgstr_plural.get(0)
-        assert compiled.get((entry.msgctxt, entry.msgid)) == expected, f"stale .mo for {entry.msgid!r}: run `make messages`"
+        assert compiled.get((entry.msgctxt, entry.msgid)) == expected, (
+            f"stale .mo for {entry.msgid!r}: run `make messages`"
+        )
     # Placeholders survive translation (a missing %(name)s or {name} would crash or drop a value).
     placeholder = r"%\(\w+\)[sd]|\{\w+(?::[^}]*)?\}"
     for entry in po:

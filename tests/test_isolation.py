@@ -20,14 +20,20 @@ def objects():
 
 def _urls(clip, persona, generation):
     return [
-        ("get", f"/clips/{clip.id}/"), ("get", f"/clips/{clip.id}/audio"), ("get", f"/clips/{clip.id}/separation/"),
+        ("get", f"/clips/{clip.id}/"),
+        ("get", f"/clips/{clip.id}/audio"),
+        ("get", f"/clips/{clip.id}/separation/"),
         ("post", f"/clips/{clip.id}/separate/"),
-        ("post", f"/clips/{clip.id}/rename/"), ("get", f"/clips/{clip.id}/delete/"),
+        ("post", f"/clips/{clip.id}/rename/"),
+        ("get", f"/clips/{clip.id}/delete/"),
         ("post", f"/clips/{clip.id}/delete/"),
-        ("get", f"/personas/{persona.id}/"), ("get", f"/personas/{persona.id}/status/"),
-        ("post", f"/personas/{persona.id}/edit/"), ("get", f"/personas/{persona.id}/delete/"),
+        ("get", f"/personas/{persona.id}/"),
+        ("get", f"/personas/{persona.id}/status/"),
+        ("post", f"/personas/{persona.id}/edit/"),
+        ("get", f"/personas/{persona.id}/delete/"),
         ("post", f"/personas/{persona.id}/delete/"),
-        ("get", f"/generations/{generation.id}/"), ("get", f"/generations/{generation.id}/status/"),
+        ("get", f"/generations/{generation.id}/"),
+        ("get", f"/generations/{generation.id}/status/"),
         ("post", f"/generations/{generation.id}/retry/"),
     ]
 

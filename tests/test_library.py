@@ -29,13 +29,18 @@ def _ids(body: str) -> set[str]:
 
 # Songs
 
+
 def test_songs_search_title_lyrics_sung_lyrics_and_tags(client, user):
     by_title = Generation.objects.create(owner=user, title="Harbour lights", status="completed")
     by_lyrics = Generation.objects.create(owner=user, prompt="[Verse]\n海边的夏天", status="completed")
     by_tags = Generation.objects.create(owner=user, title="x", tags="synthwave dreamy", status="completed")
-    by_sung = Generation.objects.create(owner=user, mode="inspiration", gpt_description_prompt="a song",
-                                        provider_results=[{"id": "t1", "prompt": "Moonlit avenue"}],
-                                        status="completed")
+    by_sung = Generation.objects.create(
+        owner=user,
+        mode="inspiration",
+        gpt_description_prompt="a song",
+        provider_results=[{"id": "t1", "prompt": "Moonlit avenue"}],
+        status="completed",
+    )
     other = Generation.objects.create(owner=UserFactory(), title="Harbour lights too", status="completed")
     assert _ids(client.get("/generations/?q=harbour").content.decode()) == {str(by_title.id)}
     assert _ids(client.get("/generations/?q=夏天").content.decode()) == {str(by_lyrics.id)}
@@ -51,7 +56,10 @@ def test_songs_filter_by_persona_and_status(client, user):
     assert _ids(client.get(f"/generations/?persona={persona.id}").content.decode()) == {str(sung.id)}
     assert _ids(client.get("/generations/?status=failed").content.decode()) == {str(failed.id)}
     # Nonsense filters are ignored rather than failing.
-    assert _ids(client.get("/generations/?persona=nope&status=bogus").content.decode()) == {str(sung.id), str(failed.id)}
+    assert _ids(client.get("/generations/?persona=nope&status=bogus").content.decode()) == {
+        str(sung.id),
+        str(failed.id),
+    }
     # Another user's persona id filters nothing of theirs in.
     theirs = Persona.objects.create(owner=UserFactory(), name="Theirs")
     assert len(_ids(client.get(f"/generations/?persona={theirs.id}").content.decode())) == 2
@@ -95,6 +103,7 @@ def test_an_extension_is_told_apart_from_the_song_it_extends(client, user):
 
 # Clips
 
+
 def test_clips_list_shows_kind_badge_length_and_filters(client, user):
     upload = make_clip(user, title="Long take", samples=tone(seconds=75))
     vocals = _short_clip(user, title="Long take — vocals", kind="vocals", parent=upload)
@@ -115,12 +124,16 @@ def test_rename_a_clip(client, user):
     assert clip.title == "Morning take"
     # `next` may send you back to the list, but never off-site.
     assert client.post(f"/clips/{clip.id}/rename/", {"title": "B", "next": "/clips/"})["Location"] == "/clips/"
-    assert client.post(f"/clips/{clip.id}/rename/",
-                       {"title": "C", "next": "https://evil.example/"})["Location"] == f"/clips/{clip.id}/"
+    assert (
+        client.post(f"/clips/{clip.id}/rename/", {"title": "C", "next": "https://evil.example/"})["Location"]
+        == f"/clips/{clip.id}/"
+    )
 
 
-@pytest.mark.parametrize("title, sentence", [("   ", "Give the clip a title."),
-                                              ("x" * 201, "can be at most 200 characters; this one has 201.")])
+@pytest.mark.parametrize(
+    "title, sentence",
+    [("   ", "Give the clip a title."), ("x" * 201, "can be at most 200 characters; this one has 201.")],
+)
 def test_a_wrong_title_is_refused_with_a_sentence(client, user, title, sentence):
     clip = _short_clip(user, title="Kept")
     response = client.post(f"/clips/{clip.id}/rename/", {"title": title})
@@ -207,7 +220,9 @@ def test_clip_page_says_what_uses_it_and_keeps_its_controls(client, family):
     body = client.get(f"/clips/{family['clip'].id}/").content.decode()
     assert "What uses this clip" in body and "From the take" in body and "Night song" in body
     assert "Make a persona from this clip" in body
-    assert f'action="/clips/{family["clip"].id}/rename/"' in body and f'href="/clips/{family["clip"].id}/delete/"' in body
+    assert (
+        f'action="/clips/{family["clip"].id}/rename/"' in body and f'href="/clips/{family["clip"].id}/delete/"' in body
+    )
     fresh = _short_clip(family["clip"].owner, title="Lonely")
     body = client.get(f"/clips/{fresh.id}/").content.decode()
     assert "Separate vocals" in body and "Nothing yet." in body
@@ -225,6 +240,7 @@ def test_another_user_gets_404_on_rename_and_delete(client, method, suffix):
 
 # Dashboard
 
+
 def test_dashboard_polls_each_song_in_progress(client, user):
     queued = Generation.objects.create(owner=user, title="Queued one", status="queuing")
     making = Generation.objects.create(owner=user, title="Making one", status="processing")
@@ -232,7 +248,7 @@ def test_dashboard_polls_each_song_in_progress(client, user):
     body = client.get("/").content.decode()
     for g in (queued, making):
         assert f'hx-get="/generations/{g.id}/progress/" hx-trigger="every 2s"' in body
-    assert f'/generations/{done.id}/progress/' not in body
+    assert f"/generations/{done.id}/progress/" not in body
     assert "Done one" in body and "Your first song in four steps" not in body
 
 
@@ -250,9 +266,10 @@ def test_a_track_can_be_marked_favourite_and_the_library_filters_songs_by_it(cli
     client.force_login(user)
     liked = Generation.objects.create(owner=user, mode="custom", title="Liked one", prompt="la", status="completed")
     other = Generation.objects.create(owner=user, mode="custom", title="Other one", prompt="la", status="completed")
-    liked_a, _liked_b = (_short_clip(user, title=f"Liked one ({v})", kind=Clip.Kind.GENERATED, generation=liked,
-                                     remote_id=v)
-                         for v in "AB")
+    liked_a, _liked_b = (
+        _short_clip(user, title=f"Liked one ({v})", kind=Clip.Kind.GENERATED, generation=liked, remote_id=v)
+        for v in "AB"
+    )
     _short_clip(user, title="Other one (A)", kind=Clip.Kind.GENERATED, generation=other)
     response = client.post(f"/clips/{liked_a.id}/favourite/", headers={"HX-Request": "true"})
     assert response.status_code == 200 and b'aria-pressed="true"' in response.content

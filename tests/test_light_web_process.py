@@ -32,8 +32,13 @@ PROBE = textwrap.dedent("""
 
 def test_loading_the_web_app_imports_no_dsp_library():
     root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY)], cwd=root, capture_output=True,
-                          text=True, timeout=120,
-                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "personastudio.settings"})
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "personastudio.settings"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]", f"loaded at start: {done.stdout}"

@@ -29,8 +29,10 @@ from personastudio.engine.models import EngineClip, EngineTask
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="many worker processes share a PostgreSQL queue; SQLite runs one writer at a time"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="many worker processes share a PostgreSQL queue; SQLite runs one writer at a time",
+    ),
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,9 +51,14 @@ def _database_url() -> str:
 def app_env(settings):
     """The environment of a worker or sweep process on the test's database and media folder."""
     env = {key: value for key, value in os.environ.items() if key != "TEST_DB_NAME"}
-    env.update(DATABASE_URL=_database_url(), MEDIA_ROOT=str(settings.MEDIA_ROOT), LOG_LEVEL="WARNING",
-               ENGINE_SINGER=settings.ENGINE_SINGER, ENGINE_RENDER_SR_HZ=str(settings.ENGINE_RENDER_SR_HZ),
-               ENGINE_PERSONA_FIT_EVALUATIONS="1")
+    env.update(
+        DATABASE_URL=_database_url(),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        LOG_LEVEL="WARNING",
+        ENGINE_SINGER=settings.ENGINE_SINGER,
+        ENGINE_RENDER_SR_HZ=str(settings.ENGINE_RENDER_SR_HZ),
+        ENGINE_PERSONA_FIT_EVALUATIONS="1",
+    )
     return env
 
 
@@ -61,9 +68,15 @@ def processes(app_env):
     started: list[subprocess.Popen] = []
 
     def start(*args: str, **env) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env={**app_env, **env},
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**app_env, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         started.append(process)
         return process
 
@@ -75,8 +88,7 @@ def processes(app_env):
 
 
 def _worker(start, worker_id: str, *more: str) -> subprocess.Popen:
-    return start("db_worker", "--interval", "0.2", "--no-reload", "--no-startup-delay", "--worker-id", worker_id,
-                 *more)
+    return start("db_worker", "--interval", "0.2", "--no-reload", "--no-startup-delay", "--worker-id", worker_id, *more)
 
 
 def _wait_for(condition, what: str, processes: list[subprocess.Popen] = ()) -> None:

@@ -32,79 +32,87 @@ def off_host(monkeypatch):
 def loopback_allowed(monkeypatch):
     """Our own loopback test servers count as public; everything else is judged as in production."""
     judge = netguard.is_public_address
-    monkeypatch.setattr(netguard, "is_public_address",
-                        lambda address: address.is_loopback or judge(address))
+    monkeypatch.setattr(netguard, "is_public_address", lambda address: address.is_loopback or judge(address))
 
 
-@pytest.mark.parametrize("address, public", [
-    ("8.8.8.8", True),
-    ("93.184.216.34", True),
-    ("2606:4700::1111", True),
-    ("127.0.0.1", False),
-    ("127.8.9.10", False),
-    ("::1", False),
-    ("10.0.0.5", False),
-    ("172.16.0.1", False),
-    ("192.168.1.1", False),
-    ("169.254.169.254", False),  # the cloud metadata service
-    ("fe80::1", False),
-    ("fc00::1", False),
-    ("fd12:3456::1", False),
-    ("fec0::1", False),  # site-local (Python calls it global)
-    ("100.64.0.1", False),  # shared address space (carrier-grade NAT)
-    ("0.0.0.0", False),
-    ("::", False),
-    ("224.0.0.251", False),  # multicast (Python calls some of it global)
-    ("ff02::1", False),
-    ("240.0.0.1", False),
-    ("255.255.255.255", False),
-    ("192.0.2.1", False),  # documentation
-    ("2001:db8::1", False),
-    # IPv6 forms carrying an IPv4 address are judged as that address
-    ("::ffff:127.0.0.1", False),
-    ("::ffff:169.254.169.254", False),
-    ("::ffff:10.0.0.1", False),
-    ("::ffff:8.8.8.8", True),
-    ("::127.0.0.1", False),  # IPv4-compatible: Python calls it global
-    ("::10.0.0.1", False),
-    ("::169.254.169.254", False),
-    ("::8.8.8.8", True),
-    ("64:ff9b::127.0.0.1", False),  # NAT64, well-known prefix: Python calls it global
-    ("64:ff9b::169.254.169.254", False),
-    ("64:ff9b::10.1.2.3", False),
-    ("64:ff9b::8.8.8.8", True),
-    ("64:ff9b:1:7f00:0:100::", False),  # NAT64, local-use prefix, carrying 127.0.0.1
-    ("64:ff9b:1::8.8.8.8", False),  # the local-use prefix is never public
-    ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
-    ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
-    ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo, client 127.0.0.1
-])
+@pytest.mark.parametrize(
+    "address, public",
+    [
+        ("8.8.8.8", True),
+        ("93.184.216.34", True),
+        ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("127.8.9.10", False),
+        ("::1", False),
+        ("10.0.0.5", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),  # the cloud metadata service
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("fd12:3456::1", False),
+        ("fec0::1", False),  # site-local (Python calls it global)
+        ("100.64.0.1", False),  # shared address space (carrier-grade NAT)
+        ("0.0.0.0", False),
+        ("::", False),
+        ("224.0.0.251", False),  # multicast (Python calls some of it global)
+        ("ff02::1", False),
+        ("240.0.0.1", False),
+        ("255.255.255.255", False),
+        ("192.0.2.1", False),  # documentation
+        ("2001:db8::1", False),
+        # IPv6 forms carrying an IPv4 address are judged as that address
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:169.254.169.254", False),
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:8.8.8.8", True),
+        ("::127.0.0.1", False),  # IPv4-compatible: Python calls it global
+        ("::10.0.0.1", False),
+        ("::169.254.169.254", False),
+        ("::8.8.8.8", True),
+        ("64:ff9b::127.0.0.1", False),  # NAT64, well-known prefix: Python calls it global
+        ("64:ff9b::169.254.169.254", False),
+        ("64:ff9b::10.1.2.3", False),
+        ("64:ff9b::8.8.8.8", True),
+        ("64:ff9b:1:7f00:0:100::", False),  # NAT64, local-use prefix, carrying 127.0.0.1
+        ("64:ff9b:1::8.8.8.8", False),  # the local-use prefix is never public
+        ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
+        ("2002:a9fe:a9fe::1", False),  # 6to4 of 169.254.169.254
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo, client 127.0.0.1
+    ],
+)
 def test_which_addresses_count_as_public(address, public):
     assert is_public_address(ipaddress.ip_address(address)) is public
 
 
-@pytest.mark.parametrize("address, carried", [
-    ("::ffff:127.0.0.1", ["127.0.0.1"]),
-    ("::127.0.0.1", ["127.0.0.1"]),
-    ("64:ff9b::a9fe:a9fe", ["169.254.169.254"]),
-    ("64:ff9b:1:7f00:0:100::", ["127.0.0.1"]),
-    ("2002:c0a8:101::1", ["192.168.1.1"]),
-    ("2606:4700::1111", []),
-    ("8.8.8.8", []),
-])
+@pytest.mark.parametrize(
+    "address, carried",
+    [
+        ("::ffff:127.0.0.1", ["127.0.0.1"]),
+        ("::127.0.0.1", ["127.0.0.1"]),
+        ("64:ff9b::a9fe:a9fe", ["169.254.169.254"]),
+        ("64:ff9b:1:7f00:0:100::", ["127.0.0.1"]),
+        ("2002:c0a8:101::1", ["192.168.1.1"]),
+        ("2606:4700::1111", []),
+        ("8.8.8.8", []),
+    ],
+)
 def test_ipv6_forms_give_up_the_ipv4_address_they_carry(address, carried):
     assert [str(v4) for v4 in netguard.carried_ipv4(ipaddress.ip_address(address))] == carried
 
 
-@pytest.mark.parametrize("url", [
-    "http://[::127.0.0.1]:8000/",  # routes off these machines: must never be tried
-    "http://[::ffff:127.0.0.1]:8000/",
-    "http://[64:ff9b::7f00:1]/",
-    "http://[::169.254.169.254]/latest/meta-data/",
-    "http://169.254.169.254/latest/meta-data/",
-    "https://10.0.0.5/",
-    "http://[fec0::1]/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::127.0.0.1]:8000/",  # routes off these machines: must never be tried
+        "http://[::ffff:127.0.0.1]:8000/",
+        "http://[64:ff9b::7f00:1]/",
+        "http://[::169.254.169.254]/latest/meta-data/",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.5/",
+        "http://[fec0::1]/",
+    ],
+)
 def test_a_refused_address_is_refused_before_anything_connects(off_host, monkeypatch, url):
     peer = Peer(monkeypatch)
     with pytest.raises(AddressRefused, match="private or local address"):
@@ -157,8 +165,9 @@ def _tls_server(ca, name: str) -> ssl.SSLContext:
     return context
 
 
-def test_https_to_the_pinned_address_sends_sni_and_checks_the_certificate_for_the_name(monkeypatch, off_host, ca,
-                                                                                       tmp_path):
+def test_https_to_the_pinned_address_sends_sni_and_checks_the_certificate_for_the_name(
+    monkeypatch, off_host, ca, tmp_path
+):
     ScriptedResolver(monkeypatch, {"music.example": [[PUBLIC_V4]]})
     peer = Peer(monkeypatch, tls=_tls_server(ca, "music.example"))
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
@@ -182,7 +191,8 @@ def test_https_to_the_pinned_address_refuses_a_certificate_for_another_name(monk
 
 def test_a_redirect_to_a_refused_address_is_refused_before_connecting(httpserver, loopback_allowed, off_host):
     httpserver.expect_request("/a.mp3").respond_with_data(
-        "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+        "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
 
     with pytest.raises(AddressRefused, match="169.254.169.254 is a private or local address"):
         guarded_session().get(httpserver.url_for("/a.mp3"), timeout=(2, 2))
@@ -192,7 +202,8 @@ def test_a_redirect_to_a_refused_address_is_refused_before_connecting(httpserver
 def test_a_redirect_to_a_name_that_rebinds_is_checked_at_the_hop(httpserver, loopback_allowed, monkeypatch, off_host):
     ScriptedResolver(monkeypatch, {"cdn.example": [["10.1.2.3"]]})
     httpserver.expect_request("/a.mp3").respond_with_data(
-        "", status=307, headers={"Location": "http://cdn.example/a.mp3"})
+        "", status=307, headers={"Location": "http://cdn.example/a.mp3"}
+    )
 
     with pytest.raises(AddressRefused, match="cdn.example is a private or local address"):
         guarded_session().get(httpserver.url_for("/a.mp3"), timeout=(2, 2))

@@ -11,8 +11,11 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def test_no_template_writes_its_own_polling_interval():
-    found = [str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.html")
-             if "hx-trigger=\"every" in path.read_text(encoding="utf-8")]
+    found = [
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if 'hx-trigger="every' in path.read_text(encoding="utf-8")
+    ]
     assert found == [], "use {% poll url %} (personastudio/templatetags/polling.py)"
 
 

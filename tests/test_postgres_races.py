@@ -67,8 +67,10 @@ def _wait_until_waiting_on_locks(count: int) -> None:
     with connection.cursor() as cursor:
         while True:
             cursor.execute("SELECT pg_stat_clear_snapshot()")  # pg_stat_activity is cached per transaction
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
             if cursor.fetchone()[0] >= count:
                 return
             assert time.monotonic() < deadline, f"{count} sessions never waited on the lock"
@@ -78,9 +80,16 @@ def _wait_until_waiting_on_locks(count: int) -> None:
 def _worker(**options):
     from django_tasks_db.management.commands.db_worker import Worker
 
-    defaults = dict(queue_names=["default"], interval=0, batch=True, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id=f"race-{uuid.uuid4().hex[:8]}",
-                    excluded_queue_names=[])
+    defaults = dict(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"race-{uuid.uuid4().hex[:8]}",
+        excluded_queue_names=[],
+    )
     return Worker(**{**defaults, **options})
 
 
@@ -148,8 +157,10 @@ def test_three_workers_on_one_queue_run_every_task_exactly_once():
 def _stale(job: DBTaskResult, *, attempts: int) -> None:
     """What a SIGKILLed worker leaves behind: RUNNING, started long ago."""
     DBTaskResult.objects.filter(pk=job.pk).update(
-        status="RUNNING", started_at=timezone.now() - timedelta(hours=1),
-        worker_ids=[f"dead-{n}" for n in range(attempts)])
+        status="RUNNING",
+        started_at=timezone.now() - timedelta(hours=1),
+        worker_ids=[f"dead-{n}" for n in range(attempts)],
+    )
 
 
 def test_two_sweeps_requeue_a_lost_task_once():
@@ -227,8 +238,15 @@ def test_two_submissions_of_one_token_wait_for_the_first_and_make_one_song():
 def test_a_poll_and_a_webhook_finishing_one_song_copy_its_tracks_once():
     from personastudio.contract.types import ResultItem, TaskInfo
 
-    song = Generation.objects.create(owner=UserFactory(), mode="custom", prompt="la", status="processing",
-                                     task_id="t-1", provider="local", language="en")
+    song = Generation.objects.create(
+        owner=UserFactory(),
+        mode="custom",
+        prompt="la",
+        status="processing",
+        task_id="t-1",
+        provider="local",
+        language="en",
+    )
     done = TaskInfo(id="t-1", status="completed", results=[ResultItem(id="c-1", audio_url="/a.mp3")])
 
     def finish():

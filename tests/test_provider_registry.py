@@ -28,10 +28,12 @@ def _sources():
 
 
 def test_no_provider_name_is_spelled_outside_the_registry():
-    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-             for path in _sources()
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-             if NAME_LITERAL.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in _sources()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if NAME_LITERAL.search(line)
+    ]
     assert found == [], "ask personastudio.providers.registry instead:\n" + "\n".join(found)
 
 
@@ -58,9 +60,17 @@ def test_every_entry_names_an_adapter_that_speaks_the_contract_under_its_own_nam
 def test_the_two_providers_declare_what_the_studio_relies_on():
     local, remote = registry.spec(registry.LOCAL), registry.spec(registry.REMOTE)
     assert (local.hosted, local.needs_public_url, local.takes_webhooks, local.clip_handover) == (
-        False, False, False, "file")
+        False,
+        False,
+        False,
+        "file",
+    )
     assert (remote.hosted, remote.needs_public_url, remote.takes_webhooks, remote.clip_handover) == (
-        True, True, True, "url")
+        True,
+        True,
+        True,
+        "url",
+    )
     assert registry.DEFAULT == registry.LOCAL and registry.webhook_names() == [registry.REMOTE]
 
 
@@ -78,8 +88,9 @@ def test_the_hosted_provider_for_settings_falls_back_to_the_first_hosted_one():
 def test_connect_builds_the_adapter_the_choice_names(settings):
     user = UserFactory()
     assert isinstance(registry.connect(registry.ProviderChoice(registry.LOCAL), owner=user), LocalProvider)
-    hosted = registry.connect(registry.ProviderChoice(registry.REMOTE, "https://api.example.com", "sk-mm-x"),
-                              owner=user)
+    hosted = registry.connect(
+        registry.ProviderChoice(registry.REMOTE, "https://api.example.com", "sk-mm-x"), owner=user
+    )
     assert isinstance(hosted, RemoteProvider) and hosted.base_url == "https://api.example.com"
     with pytest.raises(AuthError, match="No hosted music service is set up"):
         registry.connect(registry.ProviderChoice(registry.REMOTE), owner=user)

@@ -17,23 +17,43 @@ from personastudio.personas.models import Persona
 pytestmark = pytest.mark.django_db
 
 PEAKS = [0.5, -0.5] * 400
-PROFILE = VoiceProfile(voiced_s=40, median_hz=220, low_hz=160, high_hz=330, histogram={"57": 30, "60": 20},
-                       register="male").to_dict()
+PROFILE = VoiceProfile(
+    voiced_s=40, median_hz=220, low_hz=160, high_hz=330, histogram={"57": 30, "60": 20}, register="male"
+).to_dict()
 _numbers = itertools.count()
 
 
 def _clip(owner, **fields):
     n = next(_numbers)
-    return Clip.objects.create(**{"owner": owner, "title": f"Clip {n}", "kind": Clip.Kind.UPLOAD,
-                                  "audio": f"clips/{owner.pk}/{n}/voice.wav", "duration_s": 31.5,
-                                  "sample_rate": 44100, "channels": 1, "peaks": PEAKS, "voiced_s": 30, **fields})
+    return Clip.objects.create(
+        **{
+            "owner": owner,
+            "title": f"Clip {n}",
+            "kind": Clip.Kind.UPLOAD,
+            "audio": f"clips/{owner.pk}/{n}/voice.wav",
+            "duration_s": 31.5,
+            "sample_rate": 44100,
+            "channels": 1,
+            "peaks": PEAKS,
+            "voiced_s": 30,
+            **fields,
+        }
+    )
 
 
 def _song(owner, **fields):
     n = next(_numbers)
-    return Generation.objects.create(**{"owner": owner, "title": f"Song {n}", "prompt": "[Verse]\nla la la\n" * 50,
-                                        "tags": "pop", "provider_results": [{"prompt": "la la la"}] * 2,
-                                        "status": Generation.Status.COMPLETED, **fields})
+    return Generation.objects.create(
+        **{
+            "owner": owner,
+            "title": f"Song {n}",
+            "prompt": "[Verse]\nla la la\n" * 50,
+            "tags": "pop",
+            "provider_results": [{"prompt": "la la la"}] * 2,
+            "status": Generation.Status.COMPLETED,
+            **fields,
+        }
+    )
 
 
 def add_rows(owner, count):
@@ -41,8 +61,14 @@ def add_rows(owner, count):
     (stems of a clip and tracks of a song among them), personas with their clips."""
     for _ in range(count):
         source = _clip(owner)
-        persona = Persona.objects.create(owner=owner, name=f"Singer {next(_numbers)}", source_clip=source,
-                                         status=Persona.Status.COMPLETE, profile=PROFILE, likeness=0.6)
+        persona = Persona.objects.create(
+            owner=owner,
+            name=f"Singer {next(_numbers)}",
+            source_clip=source,
+            status=Persona.Status.COMPLETE,
+            profile=PROFILE,
+            likeness=0.6,
+        )
         song = _song(owner, persona=persona)
         _clip(owner, kind=Clip.Kind.GENERATED, generation=song, remote_id=f"t-{next(_numbers)}")
         _clip(owner, kind=Clip.Kind.VOCALS, parent=source)
@@ -53,8 +79,14 @@ def add_tracks(song, count):
     for _ in range(count):
         track = _clip(song.owner, kind=Clip.Kind.GENERATED, generation=song, remote_id=f"t-{next(_numbers)}")
         for position, name in enumerate(("drums", "bass")):
-            TrackPart.objects.create(track=track, name=name, position=position, audio=f"parts/{track.pk}/{name}.flac",
-                                     duration_s=31.5, peaks=PEAKS)
+            TrackPart.objects.create(
+                track=track,
+                name=name,
+                position=position,
+                audio=f"parts/{track.pk}/{name}.flac",
+                duration_s=31.5,
+                peaks=PEAKS,
+            )
 
 
 @pytest.fixture
@@ -71,11 +103,21 @@ def queries_of(client, url) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("url", ["/", "/generations/", "/clips/", "/personas/",
-                                 "/generations/?q=song&fav=1", "/clips/?kind=upload&q=clip", "/clips/?page=2"])
-def test_a_library_page_reads_as_many_queries_for_30_rows_as_for_3(client, user, url,
-                                                                   django_assert_num_queries,
-                                                                   django_assert_max_num_queries):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/generations/",
+        "/clips/",
+        "/personas/",
+        "/generations/?q=song&fav=1",
+        "/clips/?kind=upload&q=clip",
+        "/clips/?page=2",
+    ],
+)
+def test_a_library_page_reads_as_many_queries_for_30_rows_as_for_3(
+    client, user, url, django_assert_num_queries, django_assert_max_num_queries
+):
     add_rows(user, 3)
     with django_assert_max_num_queries(20):
         few = queries_of(client, url)
@@ -85,8 +127,9 @@ def test_a_library_page_reads_as_many_queries_for_30_rows_as_for_3(client, user,
 
 
 @pytest.mark.parametrize("suffix", ["", "status/", "progress/"])
-def test_a_song_page_and_its_polls_read_as_many_queries_for_30_tracks_as_for_3(client, user, suffix,
-                                                                               django_assert_num_queries):
+def test_a_song_page_and_its_polls_read_as_many_queries_for_30_tracks_as_for_3(
+    client, user, suffix, django_assert_num_queries
+):
     song = _song(user)
     add_tracks(song, 3)
     url = f"/generations/{song.id}/{suffix}"
@@ -97,10 +140,12 @@ def test_a_song_page_and_its_polls_read_as_many_queries_for_30_tracks_as_for_3(c
 
 
 def test_a_song_in_progress_polled_again_within_the_interval_reads_a_fixed_number_of_queries(
-        client, user, settings, django_assert_num_queries):
+    client, user, settings, django_assert_num_queries
+):
     settings.GENERATION_POLL_INTERVAL_S = 60
     song = _song(user, status=Generation.Status.PROCESSING, provider_results=[], task_id="not-asked-again")
     from django.utils import timezone
+
     Generation.objects.filter(pk=song.pk).update(last_checked_at=timezone.now())
     few = queries_of(client, f"/generations/{song.id}/status/")
     add_rows(user, 10)

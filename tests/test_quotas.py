@@ -112,8 +112,9 @@ def test_the_studio_sentence_says_when_the_next_song_can_start(user, settings):
     with pytest.raises(quotas.QuotaReached) as refused:
         quotas.studio_require(user, Kind.SONGS)
     wait_until = refused.value.verdict.wait_until
-    assert str(refused.value).startswith("You have made 2 songs in the last hour, the most allowed; the next one "
-                                         "can start at ")
+    assert str(refused.value).startswith(
+        "You have made 2 songs in the last hour, the most allowed; the next one can start at "
+    )
     assert quotas._clock(wait_until) in str(refused.value)
 
 
@@ -135,8 +136,9 @@ def test_api_songs_count_for_the_api_only(user, settings):
 
 
 def _engine_clip(user, *, source: str = "upload") -> EngineClip:
-    return EngineClip.objects.create(owner=user, source=source, audio="x.mp3",
-                                     expire_at=timezone.now() + timedelta(days=1))
+    return EngineClip.objects.create(
+        owner=user, source=source, audio="x.mp3", expire_at=timezone.now() + timedelta(days=1)
+    )
 
 
 def test_api_personas_and_stems_leave_out_the_ones_the_studio_made(user, settings):

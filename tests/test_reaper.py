@@ -18,8 +18,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _simulate_killed_worker(job: DBTaskResult, *, attempts: int) -> None:
     """What SIGKILL leaves behind: RUNNING, started long ago, by workers that are gone."""
     DBTaskResult.objects.filter(pk=job.pk).update(
-        status="RUNNING", started_at=timezone.now() - timedelta(hours=1),
-        worker_ids=[f"dead-{n}" for n in range(attempts)])
+        status="RUNNING",
+        started_at=timezone.now() - timedelta(hours=1),
+        worker_ids=[f"dead-{n}" for n in range(attempts)],
+    )
     EngineTask.objects.update(status="processing")
 
 

@@ -56,14 +56,30 @@ def _status(url: str) -> int:
 
 @pytest.fixture
 def studio(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "MEDIA_ROOT": str(tmp_path / "media"),
-           "SECRET_KEY": "runstudio-test-key", "SWEEP_INTERVAL_S": "30"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=300)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "SECRET_KEY": "runstudio-test-key",
+        "SWEEP_INTERVAL_S": "30",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     port = _free_port()
     log = (tmp_path / "studio.log").open("w+")
-    process = subprocess.Popen([sys.executable, "manage.py", "runstudio", "--addrport", f"127.0.0.1:{port}"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runstudio", "--addrport", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         yield process, f"http://127.0.0.1:{port}", tmp_path / "studio.log"
     finally:
@@ -85,8 +101,11 @@ def test_gunicorn_serves_pages_and_static_files_and_a_killed_worker_comes_back(s
     worker = next(pid for pid, command in children.items() if "db_worker" in command)
 
     os.kill(worker, signal.SIGKILL)
-    restarted = _wait_for(lambda: [pid for pid, command in _children(process.pid).items()
-                                   if "db_worker" in command and pid != worker], 30, "a new worker")
+    restarted = _wait_for(
+        lambda: [pid for pid, command in _children(process.pid).items() if "db_worker" in command and pid != worker],
+        30,
+        "a new worker",
+    )
     assert restarted and process.poll() is None
     assert _status(f"{url}/accounts/login/") == 200  # the web never went down
     text = log.read_text()
@@ -99,5 +118,9 @@ def test_the_studio_stops_with_all_its_processes(studio):
     children = list(_children(process.pid))
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=40) is not None
-    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()
-                and "Z" not in (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0])]
+    assert not [
+        pid
+        for pid in children
+        if Path(f"/proc/{pid}").exists()
+        and "Z" not in (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0])
+    ]

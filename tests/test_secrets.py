@@ -16,11 +16,15 @@ PRINT_KEY = "import personastudio.settings as s; print(s.SECRET_KEY)"
 
 
 def _python(code_or_module: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith(("SECRET_KEY", "DATABASE_URL", "DEBUG", "DJANGO_SETTINGS_MODULE"))}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECRET_KEY", "DATABASE_URL", "DEBUG", "DJANGO_SETTINGS_MODULE"))
+    }
     base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'db.sqlite3'}"
-    return subprocess.run([sys.executable, *code_or_module], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, *code_or_module], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_with_debug_off_the_settings_refuse_the_built_in_key_and_say_what_to_set(tmp_path):

@@ -42,8 +42,9 @@ def test_the_login_page_carries_the_headers(client):
     _assert_hardened(response)
 
 
-@pytest.mark.parametrize("url", ["/", "/clips/", "/personas/", "/personas/new/", "/generations/", "/generations/new/",
-                                 "/accounts/settings/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/clips/", "/personas/", "/personas/new/", "/generations/", "/generations/new/", "/accounts/settings/"]
+)
 def test_every_main_page_carries_the_headers(owner_client, url):
     response = owner_client.get(url)
     assert response.status_code == 200
@@ -87,7 +88,12 @@ def test_no_template_or_script_has_inline_script_handlers_or_javascript_urls():
         offences += [f"{path}: {m.group(0)}" for m in re.finditer(r"\son[a-z]+\s*=|javascript:|hx-on", text)]
     for path in ROOT.glob("static/js/*.js"):
         text = path.read_text()
-        offences += [f"{path}: {m.group(0)}" for m in re.finditer(
-            r"\beval\(|new Function\(|set(?:Timeout|Interval)\(\s*[\"'`]|javascript:|\.innerHTML\s*=|"
-            r"setAttribute\(\s*[\"'](?:on[a-z]+|style)[\"']", text)]
+        offences += [
+            f"{path}: {m.group(0)}"
+            for m in re.finditer(
+                r"\beval\(|new Function\(|set(?:Timeout|Interval)\(\s*[\"'`]|javascript:|\.innerHTML\s*=|"
+                r"setAttribute\(\s*[\"'](?:on[a-z]+|style)[\"']",
+                text,
+            )
+        ]
     assert offences == []

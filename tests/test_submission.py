@@ -5,13 +5,13 @@ import threading
 
 import pytest
 from django.db import connection
-from factories import UserFactory, make_clip, persona_form, sung_line
 from django_tasks_db.models import DBTaskResult
+from factories import UserFactory, make_clip, persona_form, sung_line
 
+from personastudio.clips.models import Clip
 from personastudio.engine.models import EngineTask
 from personastudio.generations import services as generation_services
 from personastudio.generations.models import Generation
-from personastudio.clips.models import Clip
 from personastudio.personas.models import VoiceCheck
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,8 +55,9 @@ def test_two_requests_racing_with_one_token_make_one_song():
     def submit():
         barrier.wait()
         try:
-            made.append(generation_services.generation_start(owner=user, mode="custom", prompt="race",
-                                                             submission=token).pk)
+            made.append(
+                generation_services.generation_start(owner=user, mode="custom", prompt="race", submission=token).pk
+            )
         finally:
             connection.close()
 
@@ -89,7 +90,9 @@ def test_the_changed_form_sent_twice_makes_one_more_song_not_two(client):
     token = _token(client, "/generations/new/")
     client.post("/generations/new/", {"mode": "custom", "prompt": "first", "submission": token})
     changed = {"mode": "custom", "prompt": "second", "submission": token}
-    assert client.post("/generations/new/", changed)["Location"] == client.post("/generations/new/", changed)["Location"]
+    assert (
+        client.post("/generations/new/", changed)["Location"] == client.post("/generations/new/", changed)["Location"]
+    )
     assert sorted(Generation.objects.values_list("prompt", flat=True)) == ["first", "second"]
     assert EngineTask.objects.count() == 2
 

@@ -63,8 +63,13 @@ def test_a_file_a_row_points_at_is_kept_even_when_old(our_temp):
     _age(default_storage.path(clip.audio.name), 30 * DAY_S)
     part = _stored("engine/clips/1/abc/part-bass.flac", age_s=30 * DAY_S)
     engine_clip = _stored("engine/clips/1/abc/audio.mp3", age_s=30 * DAY_S)
-    EngineClip.objects.create(owner=clip.owner, source=EngineClip.Source.GENERATED, audio=engine_clip,
-                              parts=[{"name": "bass", "file": part}], expire_at=timezone.now() + timedelta(days=7))
+    EngineClip.objects.create(
+        owner=clip.owner,
+        source=EngineClip.Source.GENERATED,
+        audio=engine_clip,
+        parts=[{"name": "bass", "file": part}],
+        expire_at=timezone.now() + timedelta(days=7),
+    )
     assert file_sweep.sweep_files().orphan_files == 0
     assert all(default_storage.exists(name) for name in (clip.audio.name, part, engine_clip))
 
@@ -73,8 +78,13 @@ def test_the_database_is_asked_again_just_before_a_delete():
     name = _stored("clips/1/x/original.wav", age_s=2 * DAY_S)
     assert not file_sweep.is_referenced(name)
     user = UserFactory()
-    EngineClip.objects.create(owner=user, source=EngineClip.Source.GENERATED, audio="engine/clips/other.mp3",
-                              parts=[{"name": "keys", "file": name}], expire_at=timezone.now())
+    EngineClip.objects.create(
+        owner=user,
+        source=EngineClip.Source.GENERATED,
+        audio="engine/clips/other.mp3",
+        parts=[{"name": "keys", "file": name}],
+        expire_at=timezone.now(),
+    )
     assert file_sweep.is_referenced(name)
     assert not file_sweep.is_referenced("clips/1/x/original")  # a name that merely starts the same is not
 
@@ -120,8 +130,7 @@ def test_the_sweep_logs_what_it_removed_on_one_line(our_temp, caplog):
     with caplog.at_level(logging.INFO, logger="personastudio.file_sweep"):
         file_sweep.sweep_files()
     lines = [r.getMessage() for r in caplog.records if r.name == "personastudio.file_sweep"]
-    assert lines == ["Swept files: removed 1 stray temporary files (300 bytes) and "
-                     "2 orphan media files (1500 bytes)"]
+    assert lines == ["Swept files: removed 1 stray temporary files (300 bytes) and 2 orphan media files (1500 bytes)"]
 
 
 def test_the_sweep_command_sweeps_files(our_temp):

@@ -6,14 +6,17 @@ from factories import UserFactory, make_clip, tone
 from personastudio.text import one_line
 
 
-@pytest.mark.parametrize("typed, kept", [
-    ("Evening\nwind", "Evening wind"),
-    ("\tTabbed  title\r\n", "Tabbed title"),
-    ("Bell\x07 and\x1b[0m escape", "Bell and [0m escape"),
-    ("晚风\u2028吹过", "晚风 吹过"),
-    ("Emoji 👩‍🎤 stays", "Emoji 👩‍🎤 stays"),  # the zero-width joiner is part of the emoji
-    ("\x00\x01", ""),
-])
+@pytest.mark.parametrize(
+    "typed, kept",
+    [
+        ("Evening\nwind", "Evening wind"),
+        ("\tTabbed  title\r\n", "Tabbed title"),
+        ("Bell\x07 and\x1b[0m escape", "Bell and [0m escape"),
+        ("晚风\u2028吹过", "晚风 吹过"),
+        ("Emoji 👩‍🎤 stays", "Emoji 👩‍🎤 stays"),  # the zero-width joiner is part of the emoji
+        ("\x00\x01", ""),
+    ],
+)
 def test_one_line(typed, kept):
     assert one_line(typed) == kept
 

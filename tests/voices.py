@@ -27,8 +27,9 @@ def need_speakers(*names: str) -> None:
 def sung(name: str, *, seed: int = 0) -> np.ndarray:
     """`name` singing the persona lines: about 30 s."""
     need_speakers(name)
-    return reference_speakers.sung_clip(reference_speakers.speaker(name), lines=reference_speakers.FIT_LINES,
-                                        seed=seed, sr=SR)
+    return reference_speakers.sung_clip(
+        reference_speakers.speaker(name), lines=reference_speakers.FIT_LINES, seed=seed, sr=SR
+    )
 
 
 @functools.cache

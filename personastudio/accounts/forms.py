@@ -1,5 +1,4 @@
 from django import forms
-
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -8,13 +7,20 @@ from personastudio.providers import registry as providers
 
 
 class ProviderSettingsForm(forms.Form):
-    provider = forms.ChoiceField(choices=providers.CHOICES, widget=forms.RadioSelect,
-                                 label=_("Make music with"))
-    base_url = forms.URLField(required=False, label=_("Service address"), assume_scheme="https",
-                              help_text=_("The service's root, e.g. https://api.example.com (we add /api/v1/)."))
-    api_key = forms.CharField(required=False, label=_("API key"), strip=True,
-                              widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-                              help_text=_("Starts with sk-mm-. Leave empty to keep the saved key."))
+    provider = forms.ChoiceField(choices=providers.CHOICES, widget=forms.RadioSelect, label=_("Make music with"))
+    base_url = forms.URLField(
+        required=False,
+        label=_("Service address"),
+        assume_scheme="https",
+        help_text=_("The service's root, e.g. https://api.example.com (we add /api/v1/)."),
+    )
+    api_key = forms.CharField(
+        required=False,
+        label=_("API key"),
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Starts with sk-mm-. Leave empty to keep the saved key."),
+    )
 
     def __init__(self, *args, saved_key: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ def login_locked_until(request: HttpRequest, credentials: dict | None) -> dateti
     """When the log-in lock-out of this username from this address ends: its last counted failure plus
     the cool-off (failures during a lock-out are not counted, so this time does not move)."""
     last_failure = AccessAttempt.objects.filter(
-        username=get_client_username(request, credentials), ip_address=request.axes_ip_address,
+        username=get_client_username(request, credentials),
+        ip_address=request.axes_ip_address,
     ).aggregate(last=Max("attempt_time"))["last"]
     return (last_failure or timezone.now()) + get_cool_off(request)

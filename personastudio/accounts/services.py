@@ -19,14 +19,17 @@ from personastudio.providers.registry import ProviderChoice
 
 from .models import ProviderSettings
 
-MSG_KEY_UNREADABLE = _("Your saved API key can no longer be read (the server's encryption keys changed). "
-                        "Enter it again in Settings.")
+MSG_KEY_UNREADABLE = _(
+    "Your saved API key can no longer be read (the server's encryption keys changed). Enter it again in Settings."
+)
 
 
 def _fernet() -> MultiFernet:
     # The key derived from SECRET_KEY always decrypts too, so setting SECRET_ENCRYPTION_KEYS
     # later loses nothing; `rotate_secrets` then moves every stored key to the new first key.
-    derived = base64.urlsafe_b64encode(hashlib.sha256(f"persona-studio-secrets:{settings.SECRET_KEY}".encode()).digest())
+    derived = base64.urlsafe_b64encode(
+        hashlib.sha256(f"persona-studio-secrets:{settings.SECRET_KEY}".encode()).digest()
+    )
     return MultiFernet([Fernet(key) for key in [*settings.SECRET_ENCRYPTION_KEYS, derived]])
 
 
@@ -92,12 +95,15 @@ def _choice_where_made(user: AbstractBaseUser, record: ProviderRecord) -> Provid
         return saved
     if settings.MUSIC_API_KEY and service_root(settings.MUSIC_API_BASE_URL) == root:
         return ProviderChoice(record.provider, settings.MUSIC_API_BASE_URL, settings.MUSIC_API_KEY)
-    raise AuthError(f"This was made on {record.provider_url or 'another service'}, which is no longer "
-                    "set up in Settings. Switch back to it to finish or use it.")
+    raise AuthError(
+        f"This was made on {record.provider_url or 'another service'}, which is no longer "
+        "set up in Settings. Switch back to it to finish or use it."
+    )
 
 
-def provider_settings_save(*, user: AbstractBaseUser, provider: str, base_url: str = "",
-                           api_key: str = "") -> ProviderSettings:
+def provider_settings_save(
+    *, user: AbstractBaseUser, provider: str, base_url: str = "", api_key: str = ""
+) -> ProviderSettings:
     """Save the choice. An empty api_key keeps the saved one; switching never deletes anything made."""
     row, _ = ProviderSettings.objects.get_or_create(user=user)
     row.provider = provider

@@ -36,8 +36,12 @@ def login_locked_out(request, original_response, credentials):
     until = selectors.login_locked_until(request, credentials)
     username = (credentials or {}).get("username", "")
     form = AuthenticationForm(request, initial={"username": username})
-    response = render(request, "accounts/login.html",
-                      {"form": form, "locked_until": until, "next": request.POST.get("next", "")}, status=429)
+    response = render(
+        request,
+        "accounts/login.html",
+        {"form": form, "locked_until": until, "next": request.POST.get("next", "")},
+        status=429,
+    )
     response["Retry-After"] = str(max(1, int((until - timezone.now()).total_seconds()) + 1))
     return response
 
@@ -49,19 +53,23 @@ def provider_settings(request):
     form = ProviderSettingsForm(request.POST or None, initial=initial, saved_key=services.key_readable(saved))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.provider_settings_save(user=request.user, provider=data["provider"], base_url=data["base_url"],
-                                        api_key=data["api_key"])
+        services.provider_settings_save(
+            user=request.user, provider=data["provider"], base_url=data["base_url"], api_key=data["api_key"]
+        )
         messages.success(request, _("Saved. New clips, personas and songs go to this provider; nothing was deleted."))
         return redirect("provider_settings")
     key_lost = bool(saved and saved.api_key_encrypted and not services.key_readable(saved))
-    return render(request, "accounts/settings.html",
-                  {"form": form, "saved": saved, "key_lost": key_lost and services.MSG_KEY_UNREADABLE},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/settings.html",
+        {"form": form, "saved": saved, "key_lost": key_lost and services.MSG_KEY_UNREADABLE},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
 def provider_settings_test(request):
-    """"Test connection": one cheap authenticated call with what is on the form (or the saved key)."""
+    """ "Test connection": one cheap authenticated call with what is on the form (or the saved key)."""
     name = providers.hosted(request.POST.get("provider", "")).name
     base_url = request.POST.get("base_url", "").strip()
     api_key = request.POST.get("api_key", "").strip()

@@ -53,8 +53,9 @@ class Clip(ProviderRecord):
     peaks = models.JSONField(default=list)  # computed once, at upload, for the waveform
     voiced_s = models.FloatField(default=0)  # seconds of singing or speech in it
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="stems")
-    generation = models.ForeignKey("generations.Generation", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="tracks")
+    generation = models.ForeignKey(
+        "generations.Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks"
+    )
     # The clip's id at the provider ("" until it is handed over).
     remote_id = models.CharField(max_length=100, blank=True)
     separation_status = models.CharField(max_length=16, choices=Separation.choices, blank=True, default="")
@@ -72,11 +73,15 @@ class Clip(ProviderRecord):
         indexes = [models.Index(fields=["owner", "created_at"], name="clip_owner_created_at")]
         constraints = [
             # One stem of each kind per parent: a repeated separation job cannot duplicate them.
-            models.UniqueConstraint(fields=["parent", "kind"], condition=models.Q(parent__isnull=False),
-                                    name="one_stem_kind_per_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "kind"], condition=models.Q(parent__isnull=False), name="one_stem_kind_per_parent"
+            ),
             # One clip per provider track: a repeated copy job cannot duplicate them.
-            models.UniqueConstraint(fields=["generation", "remote_id"], condition=models.Q(generation__isnull=False),
-                                    name="one_clip_per_generation_track"),
+            models.UniqueConstraint(
+                fields=["generation", "remote_id"],
+                condition=models.Q(generation__isnull=False),
+                name="one_clip_per_generation_track",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -111,8 +116,13 @@ def track_part_path(instance: "TrackPart", filename: str) -> str:
 
 #: How the page names each stem a track can have, in mix order.
 PART_LABELS = {
-    "lead vocal": _("Lead vocal"), "backing vocals": _("Backing vocals"), "drums": _("Drums"),
-    "bass": _("Bass"), "keys": _("Keys & pads"), "guitars": _("Guitars"), "lead": _("Lead instrument"),
+    "lead vocal": _("Lead vocal"),
+    "backing vocals": _("Backing vocals"),
+    "drums": _("Drums"),
+    "bass": _("Bass"),
+    "keys": _("Keys & pads"),
+    "guitars": _("Guitars"),
+    "lead": _("Lead instrument"),
 }
 
 

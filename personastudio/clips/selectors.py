@@ -17,9 +17,15 @@ CLIP_LIST_DEFERRED = ("peaks", "separation_error")
 def clip_search(*, owner: AbstractBaseUser, q: str = "", kind: str = "") -> QuerySet[Clip]:
     """The owner's clips, optionally of one kind and with the words of `q` in the title, newest first,
     with the clip or song each came from (for its title: none of their heavy columns)."""
-    clips = Clip.objects.filter(owner=owner).select_related("parent", "generation").defer(
-        *CLIP_LIST_DEFERRED, *(f"parent__{name}" for name in CLIP_LIST_DEFERRED),
-        *(f"generation__{name}" for name in SONG_LIST_DEFERRED))
+    clips = (
+        Clip.objects.filter(owner=owner)
+        .select_related("parent", "generation")
+        .defer(
+            *CLIP_LIST_DEFERRED,
+            *(f"parent__{name}" for name in CLIP_LIST_DEFERRED),
+            *(f"generation__{name}" for name in SONG_LIST_DEFERRED),
+        )
+    )
     if kind in Clip.Kind.values:
         clips = clips.filter(kind=kind)
     for word in (q or "").split():

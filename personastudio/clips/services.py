@@ -14,30 +14,30 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
-from django.core import signing
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.text import slugify
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from personastudio import quotas
+from personastudio import quotas, uploads
 from personastudio.accounts.services import provider_for
 from personastudio.background import enqueue_on_commit
 from personastudio.contract.errors import MusicApiError, NotFound
 from personastudio.contract.provider import MusicProvider
-from personastudio.contract.types import TrackFile, TrackPart as ProviderTrackPart
+from personastudio.contract.types import TrackFile
+from personastudio.contract.types import TrackPart as ProviderTrackPart
 from personastudio.media_files import local_copy
 from personastudio.providers import registry as providers
 from personastudio.text import one_line
-from personastudio import uploads
 
 from .models import Clip, TrackPart, clock_label, format_region
 
@@ -50,14 +50,20 @@ MSG_TOO_BIG = _("This file is larger than {limit} MB. Trim it or export it as MP
 MSG_NOT_AUDIO = _("This file doesn't look like audio we can read. Please upload WAV, MP3, FLAC, OGG, WebM or M4A.")
 MSG_NO_SOUND = _("This file holds no sound we can read: it may be empty or cut short.")
 MSG_TOO_LONG = _("This audio is {length} long; clips can be at most {limit}. Trim it and upload again.")
-MSG_TOO_MANY_CHANNELS = _("This file has {channels} audio channels; clips can have at most {limit}. "
-                          "Mix it down to stereo and upload again.")
-MSG_SAMPLE_RATE_TOO_HIGH = _("This file's sample rate is {rate} kHz; clips can be at most {limit} kHz. "
-                             "Export it at 48 kHz and upload again.")
-MSG_TOO_MUCH_AUDIO = _("This file holds too much audio to read: {channels} channels at {rate} kHz for {length}. "
-                       "Export it as stereo at 48 kHz and upload again.")
-MSG_NEEDS_PUBLIC_URL = _("A hosted music service fetches your clip from this app by URL, so the app needs a public "
-                         "address: set PUBLIC_BASE_URL (e.g. https://studio.example.com) and restart.")
+MSG_TOO_MANY_CHANNELS = _(
+    "This file has {channels} audio channels; clips can have at most {limit}. Mix it down to stereo and upload again."
+)
+MSG_SAMPLE_RATE_TOO_HIGH = _(
+    "This file's sample rate is {rate} kHz; clips can be at most {limit} kHz. Export it at 48 kHz and upload again."
+)
+MSG_TOO_MUCH_AUDIO = _(
+    "This file holds too much audio to read: {channels} channels at {rate} kHz for {length}. "
+    "Export it as stereo at 48 kHz and upload again."
+)
+MSG_NEEDS_PUBLIC_URL = _(
+    "A hosted music service fetches your clip from this app by URL, so the app needs a public "
+    "address: set PUBLIC_BASE_URL (e.g. https://studio.example.com) and restart."
+)
 SHARED_URL_SALT = "clips.shared-audio"
 SHARED_URL_MAX_AGE_S = 3600
 MSG_SEPARATION_BUSY = _("The vocals of this clip are already being separated.")
@@ -109,15 +115,30 @@ def clip_get_for_user(*, user: AbstractBaseUser, clip_id) -> Clip:
     return get_object_or_404(Clip, id=clip_id, owner=user)
 
 
-def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: str,
-                kind: str = Clip.Kind.UPLOAD, measured: dict | None = None, **fields) -> Clip:
+def clip_create(
+    *,
+    owner: AbstractBaseUser,
+    title: str,
+    data: bytes,
+    filename: str,
+    kind: str = Clip.Kind.UPLOAD,
+    measured: dict | None = None,
+    **fields,
+) -> Clip:
     """Keep audio as a clip: decode it once to check it and to measure it, store the original privately.
 
     `measured` (duration_s, sample_rate, channels, peaks, voiced_s): a generated track the built-in engine
     measured as it rendered it, kept as it is without decoding it again."""
     if measured is not None and kind == Clip.Kind.GENERATED:
-        return _clip_store(owner=owner, title=title, data=data, filename=filename, kind=kind,
-                           **{name: measured[name] for name in MEASURES}, **fields)
+        return _clip_store(
+            owner=owner,
+            title=title,
+            data=data,
+            filename=filename,
+            kind=kind,
+            **{name: measured[name] for name in MEASURES},
+            **fields,
+        )
     from personastudio.engine.dsp import audio_io, profile  # loaded where audio is decoded, not in every web process
 
     from_user = kind in (Clip.Kind.UPLOAD, Clip.Kind.RECORDING, Clip.Kind.VERIFICATION)
@@ -129,27 +150,42 @@ def clip_create(*, owner: AbstractBaseUser, title: str, data: bytes, filename: s
     max_duration_s = settings.CLIP_MAX_DURATION_S if from_user else settings.SONG_MAX_DURATION_S
     try:
         # Channels, sample rate and length are checked on the headers before decoding, and per frame after.
-        samples, info = audio_io.decode(io.BytesIO(data), sr=CLIP_ANALYSIS_SR_HZ,
-                                        limits=uploads.decode_limits(max_duration_s=max_duration_s))
+        samples, info = audio_io.decode(
+            io.BytesIO(data), sr=CLIP_ANALYSIS_SR_HZ, limits=uploads.decode_limits(max_duration_s=max_duration_s)
+        )
     except audio_io.AudioTooLongError as exc:
-        raise ClipRejected(MSG_TOO_LONG.format(length=_spoken_duration(exc.duration_s),
-                                               limit=_spoken_duration(max_duration_s))) from exc
+        raise ClipRejected(
+            MSG_TOO_LONG.format(length=_spoken_duration(exc.duration_s), limit=_spoken_duration(max_duration_s))
+        ) from exc
     except audio_io.TooManyChannelsError as exc:
         raise ClipRejected(MSG_TOO_MANY_CHANNELS.format(channels=exc.channels, limit=exc.max_channels)) from exc
     except audio_io.SampleRateTooHighError as exc:
-        raise ClipRejected(MSG_SAMPLE_RATE_TOO_HIGH.format(rate=_khz(exc.sample_rate_hz),
-                                                           limit=_khz(exc.max_sample_rate_hz))) from exc
+        raise ClipRejected(
+            MSG_SAMPLE_RATE_TOO_HIGH.format(rate=_khz(exc.sample_rate_hz), limit=_khz(exc.max_sample_rate_hz))
+        ) from exc
     except audio_io.TooMuchAudioError as exc:
-        raise ClipRejected(MSG_TOO_MUCH_AUDIO.format(channels=exc.channels, rate=_khz(exc.sample_rate_hz),
-                                                     length=_spoken_duration(exc.duration_s))) from exc
+        raise ClipRejected(
+            MSG_TOO_MUCH_AUDIO.format(
+                channels=exc.channels, rate=_khz(exc.sample_rate_hz), length=_spoken_duration(exc.duration_s)
+            )
+        ) from exc
     except audio_io.NoSoundError as exc:
         raise ClipRejected(MSG_NO_SOUND) from exc
     except audio_io.AudioDecodeError as exc:
         raise ClipRejected(MSG_NOT_AUDIO) from exc
-    return _clip_store(owner=owner, title=title, data=data, filename=filename, kind=kind,
-                       duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels,
-                       peaks=audio_io.waveform_peaks(samples),
-                       voiced_s=profile.voice_profile(samples, sr=CLIP_ANALYSIS_SR_HZ).voiced_s, **fields)
+    return _clip_store(
+        owner=owner,
+        title=title,
+        data=data,
+        filename=filename,
+        kind=kind,
+        duration_s=info.duration_s,
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        peaks=audio_io.waveform_peaks(samples),
+        voiced_s=profile.voice_profile(samples, sr=CLIP_ANALYSIS_SR_HZ).voiced_s,
+        **fields,
+    )
 
 
 MEASURES = ("duration_s", "sample_rate", "channels", "peaks", "voiced_s")
@@ -158,8 +194,11 @@ MEASURES = ("duration_s", "sample_rate", "channels", "peaks", "voiced_s")
 def _clip_store(*, owner: AbstractBaseUser, title: str, data: bytes, filename: str, kind: str, **fields) -> Clip:
     suffix = PurePath(filename).suffix.lower() or ".audio"
     clip = Clip(
-        owner=owner, title=(one_line(title) or PurePath(filename).stem or gettext("Untitled"))[:200], kind=kind,
-        content_type=mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream", **fields,
+        owner=owner,
+        title=(one_line(title) or PurePath(filename).stem or gettext("Untitled"))[:200],
+        kind=kind,
+        content_type=mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream",
+        **fields,
     )
     clip.audio.save(f"original{suffix}", ContentFile(data), save=False)
     clip.save()
@@ -223,8 +262,9 @@ def clip_remote_id(*, clip: Clip, provider: MusicProvider) -> str:
             result = provider.upload_file(audio_path, filename=PurePath(clip.audio.name).name)
     else:
         result = provider.upload_url(clip_public_url(clip=clip))
-    Clip.objects.filter(pk=clip.pk).update(remote_id=result.clip_id, provider=provider.name,
-                                           provider_url=provider.base_url)
+    Clip.objects.filter(pk=clip.pk).update(
+        remote_id=result.clip_id, provider=provider.name, provider_url=provider.base_url
+    )
     clip.remote_id, clip.provider, clip.provider_url = result.clip_id, provider.name, provider.base_url
     return clip.remote_id
 
@@ -284,11 +324,11 @@ def clip_region_voiced_s(*, clip: Clip, region: Region | None, enough_s: float |
     from personastudio.engine.dsp import profile
 
     sr = profile.PROFILE_SR_HZ
-    samples = clip_decode(clip=clip, sr=sr)[int(region.start_s * sr):int(region.end_s * sr)]
+    samples = clip_decode(clip=clip, sr=sr)[int(region.start_s * sr) : int(region.end_s * sr)]
     chunk = 30 * sr
     voiced_s = 0.0
     for start in range(0, len(samples), chunk):
-        piece = samples[start:start + chunk]
+        piece = samples[start : start + chunk]
         if len(piece) < sr * 0.1 or not piece.any():
             continue
         voiced_s += float((profile.voiced_f0(piece, sr=sr) > 0).sum()) * profile.FRAME_PERIOD_MS / 1000.0
@@ -297,8 +337,9 @@ def clip_region_voiced_s(*, clip: Clip, region: Region | None, enough_s: float |
     return round(voiced_s, 2)
 
 
-def clip_request_separation(*, clip: Clip, vocal_start_s: float | None = None,
-                            vocal_end_s: float | None = None) -> None:
+def clip_request_separation(
+    *, clip: Clip, vocal_start_s: float | None = None, vocal_end_s: float | None = None
+) -> None:
     """Queue "Separate vocals" for the whole clip or a region of it; a second click while it runs does nothing.
 
     Past the account's separation quota: RegionRejected with the sentence saying when the next can start."""
@@ -313,11 +354,16 @@ def clip_request_separation(*, clip: Clip, vocal_start_s: float | None = None,
     with transaction.atomic():
         if (clip.separation_start_s, clip.separation_end_s) != wanted:
             _set_leftover_stems_apart(clip)
-        claimed = Clip.objects.filter(pk=clip.pk).exclude(
-            separation_status__in=[Clip.Separation.PROCESSING, Clip.Separation.COMPLETE]
-        ).update(separation_status=Clip.Separation.PROCESSING, separation_error="",
-                 separation_start_s=region.start_s if region else None,
-                 separation_end_s=region.end_s if region else None)
+        claimed = (
+            Clip.objects.filter(pk=clip.pk)
+            .exclude(separation_status__in=[Clip.Separation.PROCESSING, Clip.Separation.COMPLETE])
+            .update(
+                separation_status=Clip.Separation.PROCESSING,
+                separation_error="",
+                separation_start_s=region.start_s if region else None,
+                separation_end_s=region.end_s if region else None,
+            )
+        )
         if not claimed:
             raise ClipRejected(MSG_SEPARATION_BUSY)
         try:
@@ -345,8 +391,11 @@ def clip_separate(*, clip_id: str) -> None:
         return
     try:
         provider = provider_for(clip.owner)
-        stem = provider.stem(clip_id=clip_remote_id(clip=clip, provider=provider),
-                             vocal_start_s=clip.separation_start_s or 0.0, vocal_end_s=clip.separation_end_s)
+        stem = provider.stem(
+            clip_id=clip_remote_id(clip=clip, provider=provider),
+            vocal_start_s=clip.separation_start_s or 0.0,
+            vocal_end_s=clip.separation_end_s,
+        )
         parts = [(Clip.Kind.VOCALS, stem.vocal_audio_url, stem.vocal_clip_id)]
         if stem.instrumental_audio_url:
             parts.append((Clip.Kind.INSTRUMENTAL, stem.instrumental_audio_url, stem.instrumental_clip_id))
@@ -357,9 +406,17 @@ def clip_separate(*, clip_id: str) -> None:
             if clip.separation_region:
                 title = f"{title} ({clip.separation_region_label})"
             try:
-                clip_create(owner=clip.owner, title=title,
-                            data=provider.fetch_audio(url), filename=f"{kind}.mp3", kind=kind, parent=clip,
-                            provider=provider.name, provider_url=provider.base_url, remote_id=remote_id)
+                clip_create(
+                    owner=clip.owner,
+                    title=title,
+                    data=provider.fetch_audio(url),
+                    filename=f"{kind}.mp3",
+                    kind=kind,
+                    parent=clip,
+                    provider=provider.name,
+                    provider_url=provider.base_url,
+                    remote_id=remote_id,
+                )
             except IntegrityError:
                 pass  # a concurrent run kept it already
     except (MusicApiError, ClipRejected) as exc:
@@ -379,7 +436,8 @@ def _separation_failed(clip: Clip, message: str) -> None:
 
 def clip_separation_lost(clip_id: str) -> None:
     Clip.objects.filter(pk=clip_id, separation_status=Clip.Separation.PROCESSING).update(
-        separation_status=Clip.Separation.FAILED, separation_error=str(MSG_SEPARATION_STOPPED))
+        separation_status=Clip.Separation.FAILED, separation_error=str(MSG_SEPARATION_STOPPED)
+    )
 
 
 # Downloads.
@@ -417,8 +475,9 @@ def track_parts_save(*, clip: Clip, provider: MusicProvider, measured: dict | No
         if known is None:
             samples, info = audio_io.decode(io.BytesIO(part.audio.data), sr=CLIP_ANALYSIS_SR_HZ)
             known = {"duration_s": info.duration_s, "peaks": audio_io.waveform_peaks(samples)}
-        kept = TrackPart(track=clip, name=part.name[:32], position=position, duration_s=known["duration_s"],
-                         peaks=known["peaks"])
+        kept = TrackPart(
+            track=clip, name=part.name[:32], position=position, duration_s=known["duration_s"], peaks=known["peaks"]
+        )
         kept.audio.save(f"{slugify(part.name) or 'part'}.flac", ContentFile(part.audio.data), save=False)
         try:
             with transaction.atomic():
@@ -448,8 +507,9 @@ def track_parts_zip(*, clip: Clip):
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
             for part in clip.parts.all():
                 with track_part_wav_file(part=part) as wav:
-                    with archive.open(track_part_download_name(part=part, extension="wav"), "w",
-                                      force_zip64=True) as entry:
+                    with archive.open(
+                        track_part_download_name(part=part, extension="wav"), "w", force_zip64=True
+                    ) as entry:
                         shutil.copyfileobj(wav, entry)
     except BaseException:
         out.close()
@@ -502,8 +562,9 @@ def _wav_file(audio):
 
 MSG_TITLE_EMPTY = _("Give the clip a title.")
 MSG_TITLE_TOO_LONG = _("A clip's title can be at most 200 characters; this one has {length}.")
-MSG_DELETE_WHILE_SEPARATING = _("The vocals of this clip are being separated right now; "
-                                "delete it once that has finished.")
+MSG_DELETE_WHILE_SEPARATING = _(
+    "The vocals of this clip are being separated right now; delete it once that has finished."
+)
 
 
 def clip_rename(*, clip: Clip, title: str) -> Clip:
@@ -570,6 +631,10 @@ def _delete_files(files) -> None:
 def _remove_empty_local_folder(storage, folder: str) -> None:
     """Only the local disk has folders to tidy (a bucket's "folders" go with their last object); whether the
     folder is empty is asked through the storage API."""
-    if isinstance(storage, FileSystemStorage) and folder and storage.exists(folder) \
-            and storage.listdir(folder) == ([], []):
+    if (
+        isinstance(storage, FileSystemStorage)
+        and folder
+        and storage.exists(folder)
+        and storage.listdir(folder) == ([], [])
+    ):
         os.rmdir(storage.path(folder))

@@ -5,7 +5,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _, ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -22,10 +23,18 @@ def clip_list(request):
     q, kind = request.GET.get("q", "").strip(), request.GET.get("kind", "")
     kind = kind if kind in Clip.Kind.values else ""
     page = Paginator(selectors.clip_search(owner=request.user, q=q, kind=kind), 20).get_page(request.GET.get("page"))
-    return render(request, "clips/list.html", {
-        "clips": page.object_list, "page": page, "q": q, "kind": kind,
-        "kinds": Clip.Kind.choices, "has_any": selectors.owner_has_clips(owner=request.user),
-    })
+    return render(
+        request,
+        "clips/list.html",
+        {
+            "clips": page.object_list,
+            "page": page,
+            "q": q,
+            "kind": kind,
+            "kinds": Clip.Kind.choices,
+            "has_any": selectors.owner_has_clips(owner=request.user),
+        },
+    )
 
 
 def clip_player(request, clip_id):
@@ -41,33 +50,49 @@ def clip_upload(request):
     if request.method == "POST" and form.is_valid():
         audio = form.cleaned_data["audio"]
         try:
-            clip = services.clip_create(owner=request.user, title=form.cleaned_data["title"],
-                                        data=audio.read(), filename=audio.name, kind=form.cleaned_data["kind"])
+            clip = services.clip_create(
+                owner=request.user,
+                title=form.cleaned_data["title"],
+                data=audio.read(),
+                filename=audio.name,
+                kind=form.cleaned_data["kind"],
+            )
         except services.ClipRejected as exc:
             form.add_error("audio", str(exc))
         else:
             messages.success(request, _("“{title}” is in your clips.").format(title=clip.title))
             if wants_json:
-                return JsonResponse({"id": str(clip.id), "kind": clip.kind, "url": clip.get_absolute_url()},
-                                    status=201)
+                return JsonResponse({"id": str(clip.id), "kind": clip.kind, "url": clip.get_absolute_url()}, status=201)
             return redirect(clip)
     if request.method == "POST" and wants_json:
         errors = {field: [str(error) for error in field_errors] for field, field_errors in form.errors.items()}
-        return JsonResponse({"errors": errors, "message": " ".join(m for ms in errors.values() for m in ms)},
-                            status=400)
-    return render(request, "clips/upload.html", {"form": form, "max_recording_s": settings.CLIP_MAX_DURATION_S},
-                  status=400 if form.errors else 200)
+        return JsonResponse(
+            {"errors": errors, "message": " ".join(m for ms in errors.values() for m in ms)}, status=400
+        )
+    return render(
+        request,
+        "clips/upload.html",
+        {"form": form, "max_recording_s": settings.CLIP_MAX_DURATION_S},
+        status=400 if form.errors else 200,
+    )
 
 
 def _detail(request, clip, status=200, **extra):
-    return render(request, "clips/detail.html", {
-        "clip": clip, "stems": clip.stems.all(),
-        # The part last separated is selected again: the usual next step, a persona, wants the same part.
-        "region_form": extra.pop("region_form", None) or RegionForm(initial={
-            "vocal_start_s": clip.separation_start_s, "vocal_end_s": clip.separation_end_s}),
-        "persona_region": persona_services.persona_region_limits(), "page_url": clip.get_absolute_url(),
-        **extra,
-    }, status=status)
+    return render(
+        request,
+        "clips/detail.html",
+        {
+            "clip": clip,
+            "stems": clip.stems.all(),
+            # The part last separated is selected again: the usual next step, a persona, wants the same part.
+            "region_form": extra.pop("region_form", None)
+            or RegionForm(initial={"vocal_start_s": clip.separation_start_s, "vocal_end_s": clip.separation_end_s}),
+            "persona_region": persona_services.persona_region_limits(),
+            "page_url": clip.get_absolute_url(),
+            **extra,
+        },
+        status=status,
+    )
 
 
 def clip_detail(request, clip_id):
@@ -89,8 +114,12 @@ def clip_audio(request, clip_id) -> HttpResponse:
     clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
     download = "download" in request.GET
     if request.GET.get("format") == "wav" and clip.extension != "wav":
-        response = FileResponse(services.clip_wav_file(clip=clip), content_type="audio/wav", as_attachment=download,
-                                filename=services.clip_download_name(clip=clip, extension="wav"))
+        response = FileResponse(
+            services.clip_wav_file(clip=clip),
+            content_type="audio/wav",
+            as_attachment=download,
+            filename=services.clip_download_name(clip=clip, extension="wav"),
+        )
         response["Cache-Control"] = "private, max-age=3600"
         return response
     download_name = services.clip_download_name(clip=clip) if download else None
@@ -106,7 +135,8 @@ def clip_sheet(request, clip_id, sheet_format) -> HttpResponse:
     response = HttpResponse(made.data, content_type=made.content_type)
     extension = made.filename.rsplit(".", 1)[-1]
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=services.clip_download_name(clip=clip, extension=extension))
+        as_attachment=True, filename=services.clip_download_name(clip=clip, extension=extension)
+    )
     return response
 
 
@@ -116,8 +146,12 @@ def track_part_audio(request, clip_id, part_id) -> HttpResponse:
     part = services.track_part_get(clip=clip, part_id=part_id)
     download = "download" in request.GET
     if request.GET.get("format") == "wav":
-        return FileResponse(services.track_part_wav_file(part=part), content_type="audio/wav", as_attachment=download,
-                            filename=services.track_part_download_name(part=part, extension="wav"))
+        return FileResponse(
+            services.track_part_wav_file(part=part),
+            content_type="audio/wav",
+            as_attachment=download,
+            filename=services.track_part_download_name(part=part, extension="wav"),
+        )
     download_name = services.track_part_download_name(part=part, extension="flac") if download else None
     return ranged_file_response(request, part.audio, content_type="audio/flac", download_name=download_name)
 
@@ -127,8 +161,12 @@ def track_parts_zip(request, clip_id) -> HttpResponse:
     clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
     if not clip.parts.exists():
         raise Http404(_("This track has no stems of its own."))
-    return FileResponse(services.track_parts_zip(clip=clip), content_type="application/zip", as_attachment=True,
-                        filename=f"{clip.title} - stems.zip")
+    return FileResponse(
+        services.track_parts_zip(clip=clip),
+        content_type="application/zip",
+        as_attachment=True,
+        filename=f"{clip.title} - stems.zip",
+    )
 
 
 @login_not_required
@@ -145,8 +183,11 @@ def clip_separate(request, clip_id):
     form = RegionForm(request.POST)
     if form.is_valid():
         try:
-            services.clip_request_separation(clip=clip, vocal_start_s=form.cleaned_data["vocal_start_s"],
-                                             vocal_end_s=form.cleaned_data["vocal_end_s"])
+            services.clip_request_separation(
+                clip=clip,
+                vocal_start_s=form.cleaned_data["vocal_start_s"],
+                vocal_end_s=form.cleaned_data["vocal_end_s"],
+            )
         except services.RegionRejected as exc:
             form.add_error(exc.field, str(exc))
         except services.ClipRejected as exc:
@@ -171,8 +212,9 @@ def clip_favourite(request, clip_id):
 
 def _safe_next(request, fallback):
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -201,8 +243,9 @@ def clip_delete(request, clip_id):
             return redirect(clip)
         stems = len(dependents["stems"])
         if stems:
-            message = ngettext("“{title}” is deleted with its {count} stem.",
-                               "“{title}” is deleted with its {count} stems.", stems)
+            message = ngettext(
+                "“{title}” is deleted with its {count} stem.", "“{title}” is deleted with its {count} stems.", stems
+            )
         else:
             message = _("“{title}” is deleted.")
         messages.success(request, message.format(title=clip.title, count=stems))

@@ -82,8 +82,9 @@ def request_json(
     try:
         # No redirects: requests turns a redirected POST into a GET and drops the
         # Authorization header on another host, so a redirect is a config problem.
-        response = session.request(method, url, headers=headers, json=json, files=files, data=data,
-                                   timeout=timeout, allow_redirects=False)
+        response = session.request(
+            method, url, headers=headers, json=json, files=files, data=data, timeout=timeout, allow_redirects=False
+        )
     except requests.RequestException as exc:
         raise _transport_error(exc, url) from exc
 
@@ -139,8 +140,9 @@ def download(
             if status in (404, 410):
                 raise NotFound(AUDIO_GONE)
             if not 200 <= status < 300:
-                raise _make_error(error_for_status(status), f"{_generic(status)[:-1]} when asked for the audio.",
-                                  response, "")
+                raise _make_error(
+                    error_for_status(status), f"{_generic(status)[:-1]} when asked for the audio.", response, ""
+                )
             if response.headers.get("Content-Type", "").startswith("text/html"):
                 raise ProtocolError("The music service sent a web page instead of the track's audio.")
             length = response.headers.get("Content-Length", "")
@@ -210,8 +212,9 @@ def _transport_error(exc: requests.RequestException, url: str) -> MusicApiError:
         if _never_connected(exc):
             return Unavailable(f"Could not reach the music service at {host}.")
         return OutcomeUnknown(f"The connection to the music service at {host} broke off before it answered.")
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                        requests.exceptions.InvalidSchema)):
+    if isinstance(
+        exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
+    ):
         return Unavailable("The music service address is not a valid http(s) URL.")
     return OutcomeUnknown(f"The connection to the music service at {host} broke off.")
 
@@ -234,11 +237,11 @@ def _parse_envelope(body: bytes) -> dict[str, Any] | None:
     return parsed if isinstance(parsed, dict) else None
 
 
-def _make_error(cls: type[MusicApiError], message: str, response: requests.Response,
-                request_id: str) -> MusicApiError:
+def _make_error(cls: type[MusicApiError], message: str, response: requests.Response, request_id: str) -> MusicApiError:
     if cls is RateLimited:
-        return RateLimited(message, retry_after_s=retry_after_s(response.headers.get("Retry-After")),
-                           request_id=request_id)
+        return RateLimited(
+            message, retry_after_s=retry_after_s(response.headers.get("Retry-After")), request_id=request_id
+        )
     return cls(message, request_id=request_id)
 
 

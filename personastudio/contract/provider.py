@@ -6,8 +6,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 
-from .types import (GenerateRequest, PersonaResult, ResultItem, StemResult, TaskInfo, TaskPage, TaskRef, TrackFile,
-                    TrackPart, UploadResult)
+from .types import (
+    GenerateRequest,
+    PersonaResult,
+    ResultItem,
+    StemResult,
+    TaskInfo,
+    TaskPage,
+    TaskRef,
+    TrackFile,
+    TrackPart,
+    UploadResult,
+)
 
 
 class MusicProvider(ABC):
@@ -29,8 +39,14 @@ class MusicProvider(ABC):
     def list_tasks(self, *, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage: ...
 
     @abstractmethod
-    def create_persona(self, *, name: str, clip_id: str, verification_clip_id: str = "",
-                       on_progress: Callable[[float], None] | None = None) -> PersonaResult:
+    def create_persona(
+        self,
+        *,
+        name: str,
+        clip_id: str,
+        verification_clip_id: str = "",
+        on_progress: Callable[[float], None] | None = None,
+    ) -> PersonaResult:
         """Learn a persona from a clip. `verification_clip_id` (ours) is the provider's clip of the
         singer reading the consent phrase, for a clip of a real voice; a service that does not know the
         field ignores it (the studio checks the voice itself first either way). `on_progress(fraction)`

@@ -80,8 +80,15 @@ class GenerateRequest:
     def from_json(cls, data: Any) -> GenerateRequest:
         if not isinstance(data, dict):
             raise BadRequest("The request body must be a JSON object.")
-        text_fields = ("prompt", "title", "tags", "gpt_description_prompt", "persona_id",
-                       "continue_clip_id", "callback_url")
+        text_fields = (
+            "prompt",
+            "title",
+            "tags",
+            "gpt_description_prompt",
+            "persona_id",
+            "continue_clip_id",
+            "callback_url",
+        )
         values: dict[str, Any] = {}
         for name in text_fields:
             value = data.get(name)

@@ -95,8 +95,9 @@ class EnginePersona(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     profile = models.JSONField(default=dict)
     # (ours) The voice check that let a persona of a real voice be made; empty for the engine's own voice.
-    voice_check = models.OneToOneField("EngineVoiceCheck", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="persona")
+    voice_check = models.OneToOneField(
+        "EngineVoiceCheck", null=True, blank=True, on_delete=models.SET_NULL, related_name="persona"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
 

@@ -47,8 +47,13 @@ class Throttled:
     """Calls `listener` with a report at most once every `every_s` seconds (REPORT_EVERY_S unless given;
     the first report always)."""
 
-    def __init__(self, listener: Callable[[RenderProgress], None], *, every_s: float | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        listener: Callable[[RenderProgress], None],
+        *,
+        every_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.listener, self.clock = listener, clock
         self.every_s = REPORT_EVERY_S if every_s is None else every_s
         self.last_s: float | None = None

@@ -30,6 +30,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
+from personastudio import uploads
 from personastudio.background import enqueue_on_commit
 from personastudio.contract.errors import (
     BadRequest,
@@ -44,25 +45,26 @@ from personastudio.contract.types import (
     GenerateRequest,
     PersonaResult,
     ResultItem,
-    TrackFile,
-    TrackPart,
     StemResult,
     TaskInfo,
     TaskPage,
+    TrackFile,
+    TrackPart,
     UploadResult,
 )
 
-from personastudio import uploads
-
 from . import url_download
-# The DSP (numpy, scipy, pyworld, librosa, the voice models) is imported inside the functions that run it,
-# so a web process that only answers the API's reads and queues work never loads it.
-from .voice import consent_phrases, thresholds
 from .models import ApiKey, EngineClip, EnginePersona, EngineStem, EngineTask, EngineVoiceCheck, engine_clip_path
 from .progress import RenderProgress, Throttled
 
+# The DSP (numpy, scipy, pyworld, librosa, the voice models) is imported inside the functions that run it,
+# so a web process that only answers the API's reads and queues work never loads it.
+from .voice import consent_phrases, thresholds
+
 if TYPE_CHECKING:
     import numpy as np
+
+    from .dsp import audio_io, composer, extend
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +124,8 @@ def key_authenticate(raw_key: str) -> AbstractBaseUser | None:
     stale = now - timedelta(seconds=settings.API_KEY_LAST_USED_EVERY_S)
     if key.last_used_at is None or key.last_used_at <= stale:
         ApiKey.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale), pk=key.pk).update(
-            last_used_at=now)
+            last_used_at=now
+        )
     return key.user
 
 
@@ -207,8 +210,9 @@ def _delete_clip_files(clip: EngineClip) -> None:
             logger.warning("Could not remove %s", name, exc_info=True)
 
 
-def _store_clip(clip: EngineClip, files: list[tuple[str, str, bytes]],
-                parts: list[tuple[str, bytes]] = ()) -> EngineClip:
+def _store_clip(
+    clip: EngineClip, files: list[tuple[str, str, bytes]], parts: list[tuple[str, bytes]] = ()
+) -> EngineClip:
     """Write a clip's files and its per-instrument stems (`parts`: name, FLAC), then its row; when anything
     fails the files written are removed again."""
     try:
@@ -238,8 +242,14 @@ def _expiry(retention_days: int = 30):
     return timezone.now() + timedelta(days=retention_days)
 
 
-def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "upload", title: str = "",
-                      max_duration_s: int | None = None) -> EngineClip:
+def clip_import_bytes(
+    *,
+    owner: AbstractBaseUser,
+    data: bytes,
+    filename: str = "upload",
+    title: str = "",
+    max_duration_s: int | None = None,
+) -> EngineClip:
     """Keep an uploaded file as an engine clip (stored as MP3, the contract's format).
 
     API uploads are held to the upload limit; the studio hands over its own songs (which extensions
@@ -255,8 +265,14 @@ def clip_import_bytes(*, owner: AbstractBaseUser, data: bytes, filename: str = "
     except audio_io.AudioDecodeError as exc:
         raise UnprocessableAudio(str(exc)) from exc
     voice = profile.voice_profile(samples, sr=ENGINE_ANALYSIS_SR_HZ)
-    clip = EngineClip(owner=owner, source=EngineClip.Source.UPLOAD, title=title or filename[:200],
-                      duration_s=info.duration_s, voiced_s=voice.voiced_s, expire_at=_expiry())
+    clip = EngineClip(
+        owner=owner,
+        source=EngineClip.Source.UPLOAD,
+        title=title or filename[:200],
+        duration_s=info.duration_s,
+        voiced_s=voice.voiced_s,
+        expire_at=_expiry(),
+    )
     return _store_clip(clip, [("audio", "audio.mp3", _as_mp3(data, info))])
 
 
@@ -272,9 +288,12 @@ def _as_mp3(data: bytes, info: audio_io.AudioInfo) -> bytes:
 
 def clip_import_url(*, owner: AbstractBaseUser, audio_url: str) -> EngineClip:
     """`music/upload`: fetch a public URL (size and time limited, no private addresses; see url_download)."""
-    data, filename = url_download.fetch(audio_url, max_bytes=settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024,
-                                        timeout_s=settings.ENGINE_UPLOAD_TIMEOUT_S,
-                                        allow_private=settings.ENGINE_UPLOAD_ALLOW_PRIVATE)
+    data, filename = url_download.fetch(
+        audio_url,
+        max_bytes=settings.ENGINE_UPLOAD_MAX_MB * 1024 * 1024,
+        timeout_s=settings.ENGINE_UPLOAD_TIMEOUT_S,
+        allow_private=settings.ENGINE_UPLOAD_ALLOW_PRIVATE,
+    )
     return clip_import_bytes(owner=owner, data=data, filename=filename)
 
 
@@ -296,8 +315,10 @@ SHEET_FORMATS = {  # format -> (content type, file extension)
     "musicxml": ("application/vnd.recordare.musicxml+xml", "musicxml"),
 }
 MSG_SHEET_FORMAT = "Ask for format 'midi' or 'musicxml'."
-MSG_NO_SCORE = ("This clip has no score: MIDI and lead sheets exist for songs made by this engine, not for "
-                "uploads, stems or extensions.")
+MSG_NO_SCORE = (
+    "This clip has no score: MIDI and lead sheets exist for songs made by this engine, not for "
+    "uploads, stems or extensions."
+)
 
 
 def clip_sheet(*, owner: AbstractBaseUser, clip_id: str, sheet_format: str) -> TrackFile:
@@ -336,16 +357,26 @@ def clip_parts(*, owner: AbstractBaseUser, clip_id: str, name: str | None = None
         except FileNotFoundError:
             logger.warning("Stem %s of clip %s is gone", part["file"], clip.id)
             continue
-        found.append(TrackPart(name=part["name"], audio=TrackFile(
-            data=data, content_type="audio/flac", filename=f"{title} - {part['name']}.flac")))
+        found.append(
+            TrackPart(
+                name=part["name"],
+                audio=TrackFile(data=data, content_type="audio/flac", filename=f"{title} - {part['name']}.flac"),
+            )
+        )
     return found
 
 
 # --- personas ---------------------------------------------------------------
 
 
-def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str, verification_clip_id: str = "",
-                   on_progress: Callable[[float], None] | None = None) -> EnginePersona:
+def persona_create(
+    *,
+    owner: AbstractBaseUser,
+    name: str,
+    clip_id: str,
+    verification_clip_id: str = "",
+    on_progress: Callable[[float], None] | None = None,
+) -> EnginePersona:
     """Learn a persona from a clip: its range, vibrato and breath, and a singing voice fitted to it.
 
     A clip with a real person's voice in it (anything but this engine's own songs and their stems)
@@ -363,7 +394,9 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str, verifica
         raise BadRequest(f"A persona needs a name of at most {PERSONA_NAME_MAX_CHARS} characters.")
     clip = _clip_for(owner, clip_id)
     if clip.voiced_s < settings.ENGINE_MIN_VOICED_S:
-        raise UnprocessableAudio(MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=settings.ENGINE_MIN_VOICED_S))
+        raise UnprocessableAudio(
+            MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=settings.ENGINE_MIN_VOICED_S)
+        )
     if not clip.engine_voice and not verification_clip_id:
         raise BadRequest(MSG_NEEDS_VOICE_CHECK)
     phrase_clip = _clip_for(owner, verification_clip_id) if verification_clip_id and not clip.engine_voice else None
@@ -371,18 +404,31 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip_id: str, verifica
         voice_checks_allowed(owner)  # before the work, so a refused try costs nothing
     renditions = persona_voice_renditions(clip, sr=ENGINE_ANALYSIS_SR_HZ)
     samples = renditions[0]
-    check = voice_check_create(owner=owner, clip=clip, voice_renditions=renditions, phrase_clip=phrase_clip) \
-        if phrase_clip else None
+    check = (
+        voice_check_create(owner=owner, clip=clip, voice_renditions=renditions, phrase_clip=phrase_clip)
+        if phrase_clip
+        else None
+    )
     voice = profile.voice_profile(samples, sr=ENGINE_ANALYSIS_SR_HZ)
     learned = voice.to_dict()
-    fitted = voice_fit.fit_persona_voice(samples, sr=ENGINE_ANALYSIS_SR_HZ, median_hz=voice.median_hz, register=voice.register,
-                                         evaluations=settings.ENGINE_PERSONA_FIT_EVALUATIONS,
-                                         on_progress=on_progress)
+    fitted = voice_fit.fit_persona_voice(
+        samples,
+        sr=ENGINE_ANALYSIS_SR_HZ,
+        median_hz=voice.median_hz,
+        register=voice.register,
+        evaluations=settings.ENGINE_PERSONA_FIT_EVALUATIONS,
+        on_progress=on_progress,
+    )
     if fitted is not None:
         learned.update(fitted.to_profile())
     return EnginePersona.objects.create(
-        owner=owner, name=name, clip=clip, batch_id=f"batch-{secrets.token_hex(6)}",
-        status=EnginePersona.Status.COMPLETE, profile=learned, voice_check=check,
+        owner=owner,
+        name=name,
+        clip=clip,
+        batch_id=f"batch-{secrets.token_hex(6)}",
+        status=EnginePersona.Status.COMPLETE,
+        profile=learned,
+        voice_check=check,
     )
 
 
@@ -391,12 +437,17 @@ def persona_phrase(*, language: str) -> dict:
     if language not in consent_phrases.LANGUAGES:
         raise BadRequest("Send lang=en or lang=zh.")
     today = timezone.localdate()
-    return {"phrase": consent_phrases.consent_phrase(language, today=today), "lang": language,
-            "date": today.isoformat(), "protocol": thresholds.VOICE_CHECK_PROTOCOL}
+    return {
+        "phrase": consent_phrases.consent_phrase(language, today=today),
+        "lang": language,
+        "date": today.isoformat(),
+        "protocol": thresholds.VOICE_CHECK_PROTOCOL,
+    }
 
 
-def voice_check_create(*, owner: AbstractBaseUser, clip: EngineClip, voice_renditions: list[np.ndarray],
-                       phrase_clip: EngineClip) -> EngineVoiceCheck:
+def voice_check_create(
+    *, owner: AbstractBaseUser, clip: EngineClip, voice_renditions: list[np.ndarray], phrase_clip: EngineClip
+) -> EngineVoiceCheck:
     """Compare the phrase recording's voice with the clip's (the audio the persona learns from).
 
     Raises UnprocessableAudio for a phrase with too little voice and VoiceNotMatched (422, with the
@@ -406,16 +457,19 @@ def voice_check_create(*, owner: AbstractBaseUser, clip: EngineClip, voice_rendi
 
     phrase = _decode_field(phrase_clip.audio, sr=ENGINE_ANALYSIS_SR_HZ)
     try:
-        result = verification.voice_check(voice_renditions, voice_sr=ENGINE_ANALYSIS_SR_HZ, phrase_samples=phrase,
-                                          phrase_sr=ENGINE_ANALYSIS_SR_HZ)
+        result = verification.voice_check(
+            voice_renditions, voice_sr=ENGINE_ANALYSIS_SR_HZ, phrase_samples=phrase, phrase_sr=ENGINE_ANALYSIS_SR_HZ
+        )
     except verification.PhraseTooShort as exc:
         raise UnprocessableAudio(str(exc)) from None
-    check = EngineVoiceCheck.objects.create(owner=owner, clip=clip, verification_clip=phrase_clip,
-                                            similarity=result.similarity, passed=result.passed)
+    check = EngineVoiceCheck.objects.create(
+        owner=owner, clip=clip, verification_clip=phrase_clip, similarity=result.similarity, passed=result.passed
+    )
     if not result.passed:
-        raise VoiceNotMatched(MSG_VOICE_NOT_MATCHED.format(similarity=result.similarity,
-                                                           threshold=verification.VOICE_CHECK_THRESHOLD),
-                              similarity=result.similarity)
+        raise VoiceNotMatched(
+            MSG_VOICE_NOT_MATCHED.format(similarity=result.similarity, threshold=verification.VOICE_CHECK_THRESHOLD),
+            similarity=result.similarity,
+        )
     return check
 
 
@@ -427,8 +481,9 @@ def voice_checks_allowed(owner: AbstractBaseUser) -> None:
     if recent.count() >= limit:
         oldest = recent.order_by("created_at").values_list("created_at", flat=True)[0]
         wait_s = max((oldest + window - timezone.now()).total_seconds(), 1.0)
-        raise RateLimited(MSG_VOICE_CHECKS_USED.format(limit=limit, minutes=math.ceil(wait_s / 60)),
-                          retry_after_s=wait_s)
+        raise RateLimited(
+            MSG_VOICE_CHECKS_USED.format(limit=limit, minutes=math.ceil(wait_s / 60)), retry_after_s=wait_s
+        )
 
 
 def persona_voice_samples(clip: EngineClip, *, sr: int) -> np.ndarray:
@@ -450,23 +505,28 @@ def persona_voice_renditions(clip: EngineClip, *, sr: int) -> list[np.ndarray]:
         if stem is None or stem.source_clip.vocal_stem:
             return [samples]
         # A split made here: what it was split from, as heard (the studio sends a region this way).
-        heard = _decode_field(stem.source_clip.audio, sr=sr)[int(stem.vocal_start_s * sr):int(stem.vocal_end_s * sr)]
+        heard = _decode_field(stem.source_clip.audio, sr=sr)[int(stem.vocal_start_s * sr) : int(stem.vocal_end_s * sr)]
         return [samples, heard]
     vocals, _band = separate.separate_vocals(samples, sr=sr)
     return [vocals, samples]
 
 
 def persona_result(persona: EnginePersona) -> PersonaResult:
-    return PersonaResult(persona_id=persona.id, status=persona.status, batch_id=persona.batch_id,
-                         likeness=(persona.profile or {}).get("likeness"),
-                         voice_similarity=persona.voice_check.similarity if persona.voice_check else None)
+    return PersonaResult(
+        persona_id=persona.id,
+        status=persona.status,
+        batch_id=persona.batch_id,
+        likeness=(persona.profile or {}).get("likeness"),
+        voice_similarity=persona.voice_check.similarity if persona.voice_check else None,
+    )
 
 
 # --- stems ------------------------------------------------------------------
 
 
-def stem_create(*, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float = 0.0,
-                vocal_end_s: float | None = None) -> EngineStem:
+def stem_create(
+    *, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float = 0.0, vocal_end_s: float | None = None
+) -> EngineStem:
     """`music/stem`: vocals and instrumental of a clip (or of a region of it).
 
     A generated clip returns its exact stems; any other clip goes through REPET-SIM,
@@ -492,12 +552,34 @@ def stem_create(*, owner: AbstractBaseUser, clip_id: str, vocal_start_s: float =
     made: list[EngineClip] = []
     try:
         with transaction.atomic():
-            made.append(_clip_from_samples(owner, vocals, sr=sr, source=EngineClip.Source.VOCALS,
-                                           title=f"{clip.title} (vocals)", engine_voice=clip.engine_voice))
-            made.append(_clip_from_samples(owner, band, sr=sr, source=EngineClip.Source.INSTRUMENTAL,
-                                           title=f"{clip.title} (instrumental)", engine_voice=clip.engine_voice))
-            return EngineStem.objects.create(owner=owner, source_clip=clip, vocal_start_s=vocal_start_s,
-                                             vocal_end_s=end_s, vocal_clip=made[0], instrumental_clip=made[1])
+            made.append(
+                _clip_from_samples(
+                    owner,
+                    vocals,
+                    sr=sr,
+                    source=EngineClip.Source.VOCALS,
+                    title=f"{clip.title} (vocals)",
+                    engine_voice=clip.engine_voice,
+                )
+            )
+            made.append(
+                _clip_from_samples(
+                    owner,
+                    band,
+                    sr=sr,
+                    source=EngineClip.Source.INSTRUMENTAL,
+                    title=f"{clip.title} (instrumental)",
+                    engine_voice=clip.engine_voice,
+                )
+            )
+            return EngineStem.objects.create(
+                owner=owner,
+                source_clip=clip,
+                vocal_start_s=vocal_start_s,
+                vocal_end_s=end_s,
+                vocal_clip=made[0],
+                instrumental_clip=made[1],
+            )
     except BaseException:
         for written in made:  # the rows rolled back; their files go too
             _delete_clip_files(written)
@@ -519,17 +601,29 @@ def _decode_stored(storage, name: str, *, sr: int, channels: int = 1):
 def _clip_from_samples(owner, samples, *, sr: int, source: str, title: str, **fields) -> EngineClip:
     from .dsp import audio_io, profile
 
-    clip = EngineClip(owner=owner, source=source, title=title[:200], duration_s=len(samples) / sr,
-                      voiced_s=profile.voice_profile(samples, sr=sr).voiced_s, expire_at=_expiry(), **fields)
+    clip = EngineClip(
+        owner=owner,
+        source=source,
+        title=title[:200],
+        duration_s=len(samples) / sr,
+        voiced_s=profile.voice_profile(samples, sr=sr).voiced_s,
+        expire_at=_expiry(),
+        **fields,
+    )
     return _store_clip(clip, [("audio", "audio.mp3", audio_io.encode_mp3(samples, sr=sr))])
 
 
 def stem_result(stem: EngineStem) -> StemResult:
     return StemResult(
-        id=stem.id, source_clip_id=stem.source_clip_id, status="complete",
-        vocal_audio_url=clip_file_path(stem.vocal_clip), vocal_start_s=stem.vocal_start_s,
-        vocal_end_s=stem.vocal_end_s, instrumental_audio_url=clip_file_path(stem.instrumental_clip),
-        vocal_clip_id=stem.vocal_clip_id, instrumental_clip_id=stem.instrumental_clip_id,
+        id=stem.id,
+        source_clip_id=stem.source_clip_id,
+        status="complete",
+        vocal_audio_url=clip_file_path(stem.vocal_clip),
+        vocal_start_s=stem.vocal_start_s,
+        vocal_end_s=stem.vocal_end_s,
+        instrumental_audio_url=clip_file_path(stem.instrumental_clip),
+        vocal_clip_id=stem.vocal_clip_id,
+        instrumental_clip_id=stem.instrumental_clip_id,
     )
 
 
@@ -541,9 +635,12 @@ def task_create(*, owner: AbstractBaseUser, request: GenerateRequest) -> EngineT
     from .jobs import render_generation
 
     request.validate()
-    if request.persona_id and not EnginePersona.objects.filter(
-        pk=request.persona_id, owner=owner, status=EnginePersona.Status.COMPLETE
-    ).exists():
+    if (
+        request.persona_id
+        and not EnginePersona.objects.filter(
+            pk=request.persona_id, owner=owner, status=EnginePersona.Status.COMPLETE
+        ).exists()
+    ):
         raise NotFound(MSG_PERSONA_NOT_FOUND)
     if request.continue_clip_id:
         source = _clip_for(owner, request.continue_clip_id)
@@ -551,7 +648,9 @@ def task_create(*, owner: AbstractBaseUser, request: GenerateRequest) -> EngineT
         if request.continue_at is not None and not 0 < request.continue_at <= math.ceil(source.duration_s):
             raise BadRequest(MSG_CONTINUE_AT.format(duration=math.ceil(source.duration_s)))
     task = EngineTask.objects.create(
-        owner=owner, request=request.to_json(), callback_url=request.callback_url,
+        owner=owner,
+        request=request.to_json(),
+        callback_url=request.callback_url,
         retention_days=request.retention_days or 7,
     )
 
@@ -577,13 +676,19 @@ def task_info(task: EngineTask) -> TaskInfo:
     results = []
     if task.status == EngineTask.Status.COMPLETED:
         for clip in task.clips.filter(source=EngineClip.Source.GENERATED):
-            results.append(ResultItem(
-                id=clip.id, audio_url=clip_file_path(clip), image_url=cover_path(clip),
-                title=clip.title, duration=round(clip.duration_s, 2), tags=clip.tags, prompt=clip.prompt,
-                expire_at=_ms(clip.expire_at),
-            ))
-    return TaskInfo(id=task.id, status=task.status, created_at=_ms(task.created_at), results=results,
-                    error=task.error)
+            results.append(
+                ResultItem(
+                    id=clip.id,
+                    audio_url=clip_file_path(clip),
+                    image_url=cover_path(clip),
+                    title=clip.title,
+                    duration=round(clip.duration_s, 2),
+                    tags=clip.tags,
+                    prompt=clip.prompt,
+                    expire_at=_ms(clip.expire_at),
+                )
+            )
+    return TaskInfo(id=task.id, status=task.status, created_at=_ms(task.created_at), results=results, error=task.error)
 
 
 def task_get(*, owner: AbstractBaseUser, task_id: str) -> TaskInfo:
@@ -592,8 +697,9 @@ def task_get(*, owner: AbstractBaseUser, task_id: str) -> TaskInfo:
 
 def task_list(*, owner: AbstractBaseUser, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage:
     if not 1 <= page_size <= MAX_TASK_PAGE_SIZE or not 1 <= page <= MAX_TASK_PAGE:
-        raise BadRequest(f"page must be a whole number from 1 to {MAX_TASK_PAGE} and page_size from 1 to "
-                         f"{MAX_TASK_PAGE_SIZE}.")
+        raise BadRequest(
+            f"page must be a whole number from 1 to {MAX_TASK_PAGE} and page_size from 1 to {MAX_TASK_PAGE_SIZE}."
+        )
     tasks = EngineTask.objects.filter(owner=owner)
     if status != -1:
         names = {code: name for name, code in TASK_STATUS_CODES.items()}
@@ -601,7 +707,7 @@ def task_list(*, owner: AbstractBaseUser, page: int = 1, page_size: int = 20, st
             raise BadRequest("status must be -1, 0, 1, 2 or 3.")
         tasks = tasks.filter(status=names[status])
     total = tasks.count()
-    window = tasks[(page - 1) * page_size: page * page_size]
+    window = tasks[(page - 1) * page_size : page * page_size]
     # Summaries only, as the contract says: no results.
     items = [TaskInfo(id=t.id, status=t.status, created_at=_ms(t.created_at), error=t.error) for t in window]
     return TaskPage(items=items, total=total, page=page)
@@ -613,8 +719,9 @@ _progress_listeners: list[Callable[[EngineTask, RenderProgress], None]] = []
 _end_listeners: list[Callable[[EngineTask, dict], None]] = []
 
 
-def task_listen(*, on_progress: Callable[[EngineTask, RenderProgress], None],
-                on_end: Callable[[EngineTask, dict], None]) -> None:
+def task_listen(
+    *, on_progress: Callable[[EngineTask, RenderProgress], None], on_end: Callable[[EngineTask, dict], None]
+) -> None:
     """Hear every task's progress (at most once a second) and its end (completed or failed).
 
     on_end also gets what the render measured of each track it kept, by clip id: {"duration_s",
@@ -671,18 +778,26 @@ def task_render(*, task_id: str) -> None:
             seed = _seed(task.id, variant + 1)
             style = source.style_for(tags, seed) if source is not None else None
             rendered = song.render_song(
-                lyrics=lyrics, tags=tags, seed=seed, voice_profile=voice_profile,
-                make_instrumental=request.make_instrumental, style=style, sr=settings.ENGINE_RENDER_SR_HZ,
+                lyrics=lyrics,
+                tags=tags,
+                seed=seed,
+                voice_profile=voice_profile,
+                make_instrumental=request.make_instrumental,
+                style=style,
+                sr=settings.ENGINE_RENDER_SR_HZ,
                 singer_name=settings.ENGINE_SINGER,
                 on_progress=lambda stage, done, total, variant=variant: report(
-                    RenderProgress(variant, VARIANTS_PER_GENERATION, stage, done, total)))
+                    RenderProgress(variant, VARIANTS_PER_GENERATION, stage, done, total)
+                ),
+            )
             report(RenderProgress(variant, VARIANTS_PER_GENERATION, "saving"))
             score = score_json.score_to_json(rendered.score)
             if source is not None:
                 joined = source.join(rendered)
                 rendered, score = joined, source.joined_score(rendered, joined)
-            kept = _keep_variant(task, rendered, variant=variant, title=title or "Untitled", tags=tags,
-                                 lyrics=lyrics, score=score)
+            kept = _keep_variant(
+                task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics, score=score
+            )
             measured[kept.pop("id")] = kept
             rendered = joined = None  # this variant's audio is let go before the next one renders
     except Exception:
@@ -692,14 +807,18 @@ def task_render(*, task_id: str) -> None:
         except Exception:
             logger.exception("Could not remove the clips of failed task %s", task_id)
         EngineTask.objects.filter(pk=task_id).update(
-            status=EngineTask.Status.FAILED, finished_at=timezone.now(),
+            status=EngineTask.Status.FAILED,
+            finished_at=timezone.now(),
             error=gettext("The built-in engine could not make this song. Please try again."),
         )
         _task_ended(task_id)
         return
     EngineTask.objects.filter(pk=task_id).update(
-        status=EngineTask.Status.COMPLETED, finished_at=timezone.now(),
-        sung_title=title, sung_tags=tags, sung_prompt=lyrics,
+        status=EngineTask.Status.COMPLETED,
+        finished_at=timezone.now(),
+        sung_title=title,
+        sung_tags=tags,
+        sung_prompt=lyrics,
     )
     _task_ended(task_id, measured)  # the studio keeps the tracks now, in this worker task
 
@@ -707,9 +826,14 @@ def task_render(*, task_id: str) -> None:
 def task_lost(task_id: str) -> None:
     """The worker died on this task more often than we retry: say so instead of 'processing' forever,
     and remove the variants it had half written."""
-    failed = EngineTask.objects.filter(pk=task_id).exclude(status=EngineTask.Status.COMPLETED).update(
-        status=EngineTask.Status.FAILED, finished_at=timezone.now(),
-        error=gettext("The engine stopped while making this song. Please try again."),
+    failed = (
+        EngineTask.objects.filter(pk=task_id)
+        .exclude(status=EngineTask.Status.COMPLETED)
+        .update(
+            status=EngineTask.Status.FAILED,
+            finished_at=timezone.now(),
+            error=gettext("The engine stopped while making this song. Please try again."),
+        )
     )
     if failed:
         _delete_clips(EngineClip.objects.filter(task_id=task_id))
@@ -727,8 +851,7 @@ def _persona_profile(owner, persona_id: str) -> dict | None:
     return EnginePersona.objects.get(pk=persona_id, owner=owner).profile
 
 
-def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str,
-                  score: dict) -> dict:
+def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str, score: dict) -> dict:
     """Store one rendered variant; returns its id and what is known of it (see `task_listen`)."""
     from .dsp import audio_io, profile
 
@@ -736,23 +859,42 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     # An extension of an upload has no known stems: it keeps none, and separating it falls back to REPET-SIM.
     voiced_from = rendered.vocal if rendered.vocal is not None else rendered.mix.mean(axis=1)
     clip = EngineClip(
-        owner=task.owner, source=EngineClip.Source.GENERATED, title=f"{title} ({'AB'[variant]})"[:200],
-        tags=tags, prompt=lyrics, duration_s=rendered.duration_s, task=task, variant=variant,
-        engine_voice=_continues_engine_voice_only(task), score=score,
+        owner=task.owner,
+        source=EngineClip.Source.GENERATED,
+        title=f"{title} ({'AB'[variant]})"[:200],
+        tags=tags,
+        prompt=lyrics,
+        duration_s=rendered.duration_s,
+        task=task,
+        variant=variant,
+        engine_voice=_continues_engine_voice_only(task),
+        score=score,
         voiced_s=profile.voice_profile(voiced_from, sr=sr).voiced_s if voiced_from.any() else 0.0,
         expire_at=_expiry(task.retention_days),
     )
     files = [("audio", "audio.mp3", audio_io.encode_mp3(rendered.mix, sr=sr))]
     if rendered.vocal is not None and rendered.band is not None:
-        files += [("vocal_stem", "vocals.mp3", audio_io.encode_mp3(rendered.vocal, sr=sr)),
-                  ("band_stem", "band.mp3", audio_io.encode_mp3(rendered.band, sr=sr))]
+        files += [
+            ("vocal_stem", "vocals.mp3", audio_io.encode_mp3(rendered.vocal, sr=sr)),
+            ("band_stem", "band.mp3", audio_io.encode_mp3(rendered.band, sr=sr)),
+        ]
     # A track with a score keeps its stems; an extension of an upload has neither.
     parts = [(name, audio_io.encode_flac(stem, sr=sr)) for name, stem in rendered.stems.items()] if score else []
     _store_clip(clip, files, parts)
-    return {"id": clip.id, "duration_s": clip.duration_s, "sample_rate": sr, "channels": 2, "voiced_s": clip.voiced_s,
-            "peaks": audio_io.waveform_peaks(rendered.mix),
-            "parts": {name: {"duration_s": len(stem) / sr, "peaks": audio_io.waveform_peaks(stem)}
-                      for name, stem in rendered.stems.items()} if parts else {}}
+    return {
+        "id": clip.id,
+        "duration_s": clip.duration_s,
+        "sample_rate": sr,
+        "channels": 2,
+        "voiced_s": clip.voiced_s,
+        "peaks": audio_io.waveform_peaks(rendered.mix),
+        "parts": {
+            name: {"duration_s": len(stem) / sr, "peaks": audio_io.waveform_peaks(stem)}
+            for name, stem in rendered.stems.items()
+        }
+        if parts
+        else {},
+    }
 
 
 # --- extending a clip -------------------------------------------------------
@@ -797,17 +939,30 @@ class _ContinuationSource:
         self.mix = _decode_field(clip.audio, sr=sr, channels=2)
         self.at_s = min(float(at_s), len(self.mix) / sr)
         # The vocal and band stems too are decoded for each join and let go after it.
-        self.tracks = extend.LazyStems({
-            "vocal": functools.partial(_decode_field, clip.vocal_stem, sr=sr),
-            "band": functools.partial(_decode_field, clip.band_stem, sr=sr, channels=2),
-        }) if clip.vocal_stem and clip.band_stem else {}
+        self.tracks = (
+            extend.LazyStems(
+                {
+                    "vocal": functools.partial(_decode_field, clip.vocal_stem, sr=sr),
+                    "band": functools.partial(_decode_field, clip.band_stem, sr=sr, channels=2),
+                }
+            )
+            if clip.vocal_stem and clip.band_stem
+            else {}
+        )
         # What this engine knows of its own songs (and of extensions of them): the score and the exact
         # per-instrument stems, so an extension's MIDI, lead sheet and stems cover the whole track.
         self.score = score_json.score_from_json(clip.score) if clip.score else None
         # Decoded when read, one at a time (a long song's stems would not fit in memory at once).
-        self.stems = extend.LazyStems({
-            part["name"]: functools.partial(_decode_stored, clip.audio.storage, part["file"], sr=sr, channels=2)
-            for part in clip.parts}) if self.score is not None else {}
+        self.stems = (
+            extend.LazyStems(
+                {
+                    part["name"]: functools.partial(_decode_stored, clip.audio.storage, part["file"], sr=sr, channels=2)
+                    for part in clip.parts
+                }
+            )
+            if self.score is not None
+            else {}
+        )
         self.known_style = _engine_style(clip)
         self.phase_s = 0.0  # our songs start on a downbeat
         self.tempo_bpm, self.key = 0.0, None
@@ -836,11 +991,18 @@ class _ContinuationSource:
 
         period = rendered.style.bar_s if self.known_style is not None else rendered.style.beat_s
         return extend.join_song(
-            source_mix=self.mix, continuation_mix=rendered.mix, sr=self.sr, at_s=self.at_s,
-            source_vocal=self.tracks.get("vocal"), source_band=self.tracks.get("band"),
-            continuation_vocal=rendered.vocal, continuation_band=rendered.band,
-            source_stems=self.stems, continuation_stems=rendered.stems,
-            skip_s=extend.grid_offset_s(self.at_s, period, self.phase_s))
+            source_mix=self.mix,
+            continuation_mix=rendered.mix,
+            sr=self.sr,
+            at_s=self.at_s,
+            source_vocal=self.tracks.get("vocal"),
+            source_band=self.tracks.get("band"),
+            continuation_vocal=rendered.vocal,
+            continuation_band=rendered.band,
+            source_stems=self.stems,
+            continuation_stems=rendered.stems,
+            skip_s=extend.grid_offset_s(self.at_s, period, self.phase_s),
+        )
 
     def joined_score(self, rendered, joined: extend.JoinedSong) -> dict:
         """The whole extended track's score as stored (score_json), or {} when the source has none (an upload)."""
@@ -849,12 +1011,12 @@ class _ContinuationSource:
 
         if self.score is None:
             return {}
-        return score_json.score_to_json(extend.join_scores(self.score, rendered.score, at_s=joined.at_s,
-                                                           skip_s=joined.skip_s))
+        return score_json.score_to_json(
+            extend.join_scores(self.score, rendered.score, at_s=joined.at_s, skip_s=joined.skip_s)
+        )
 
 
 def _continuation_source(owner: AbstractBaseUser, request: GenerateRequest) -> _ContinuationSource:
     clip = _clip_for(owner, request.continue_clip_id)
     at_s = request.continue_at if request.continue_at is not None else clip.duration_s
     return _ContinuationSource(clip, at_s, sr=settings.ENGINE_RENDER_SR_HZ)
-

@@ -27,15 +27,20 @@ USER_AGENT = "PersonaStudio-Engine/0.1"
 
 def fetch(url: str, *, max_bytes: int, timeout_s: float, allow_private: bool) -> tuple[bytes, str]:
     """The file at `url` and a file name for it, or BadRequest / PayloadTooLarge with a sentence."""
-    with (requests.Session() if allow_private else guarded_session(setting=SETTING)) as session:
+    with requests.Session() if allow_private else guarded_session(setting=SETTING) as session:
         for _hop in range(REDIRECTS + 1):
             try:  # refused before any lookup or connection: no http(s), no host, bad brackets or port
                 split_http_url(url)
             except PrivateAddressError as exc:
                 raise BadRequest(f"audio_url: {exc}") from None
             try:
-                response = session.get(url, stream=True, timeout=(CONNECT_TIMEOUT_S, timeout_s),
-                                       allow_redirects=False, headers={"User-Agent": USER_AGENT})
+                response = session.get(
+                    url,
+                    stream=True,
+                    timeout=(CONNECT_TIMEOUT_S, timeout_s),
+                    allow_redirects=False,
+                    headers={"User-Agent": USER_AGENT},
+                )
             except AddressRefused as exc:  # a private address: nothing was sent, nothing answered
                 raise BadRequest(f"audio_url: {exc}") from None
             except requests.RequestException:

@@ -17,8 +17,12 @@ from .services import MSG_EXTEND_NOT_YOURS, extend_default_at, extend_problem, p
 # Both tags are tag values the engine reads, not UI words: they stay untranslated.
 # Section names as the lyric editor writes them (tag values, never translated: the engine reads both).
 SECTION_LABELS = {
-    "intro": ("Intro", "前奏"), "verse": ("Verse", "主歌"), "prechorus": ("Pre-Chorus", "预副歌"),
-    "chorus": ("Chorus", "副歌"), "bridge": ("Bridge", "桥段"), "outro": ("Outro", "尾奏"),
+    "intro": ("Intro", "前奏"),
+    "verse": ("Verse", "主歌"),
+    "prechorus": ("Pre-Chorus", "预副歌"),
+    "chorus": ("Chorus", "副歌"),
+    "bridge": ("Bridge", "桥段"),
+    "outro": ("Outro", "尾奏"),
     "instrumental": ("Instrumental", "间奏"),
 }
 SECTION_BUTTONS = tuple((kind, *SECTION_LABELS[kind]) for kind in ("verse", "prechorus", "chorus", "bridge", "outro"))
@@ -26,18 +30,44 @@ SECTION_BUTTONS = tuple((kind, *SECTION_LABELS[kind]) for kind in ("verse", "pre
 # (more specific kinds first) and the names above. One vocabulary, the engine's.
 SECTION_VOCABULARY = {
     "tag_words": [[kind, list(words)] for kind, words in TAG_WORDS],
-    "labels": {"en": {kind: en for kind, (en, _zh) in SECTION_LABELS.items()},
-               "zh": {kind: zh for kind, (_en, zh) in SECTION_LABELS.items()}},
+    "labels": {
+        "en": {kind: en for kind, (en, _zh) in SECTION_LABELS.items()},
+        "zh": {kind: zh for kind, (_en, zh) in SECTION_LABELS.items()},
+    },
 }
 
 # Style chips on the song form: words the built-in engine understands (composer.STYLE_TABLE; the voice
 # words are read by engine.dsp.voice), each group as (English, Chinese) pairs of tag values (never
 # translated); only the group names are UI words. Free text stays allowed.
 STYLE_CHIPS = (
-    ("genre", _("Genre"), (("pop", "流行"), ("rock", "摇滚"), ("ballad", "抒情"), ("folk", "民谣"),
-                        ("electronic", "电子"), ("hip-hop", "说唱"), ("jazz", "爵士"), ("chinese", "古风"))),
-    ("mood", _("Mood"), (("happy", "欢快"), ("sad", "伤感"), ("calm", "安静"), ("romantic", "浪漫"),
-                      ("nostalgic", "怀旧"), ("dreamy", "梦幻"), ("warm", "温暖"), ("energetic", "激情"))),
+    (
+        "genre",
+        _("Genre"),
+        (
+            ("pop", "流行"),
+            ("rock", "摇滚"),
+            ("ballad", "抒情"),
+            ("folk", "民谣"),
+            ("electronic", "电子"),
+            ("hip-hop", "说唱"),
+            ("jazz", "爵士"),
+            ("chinese", "古风"),
+        ),
+    ),
+    (
+        "mood",
+        _("Mood"),
+        (
+            ("happy", "欢快"),
+            ("sad", "伤感"),
+            ("calm", "安静"),
+            ("romantic", "浪漫"),
+            ("nostalgic", "怀旧"),
+            ("dreamy", "梦幻"),
+            ("warm", "温暖"),
+            ("energetic", "激情"),
+        ),
+    ),
     ("tempo", _("Tempo"), (("slow", "慢"), ("mid-tempo", "中速"), ("fast", "快"), ("upbeat", "轻快"))),
     ("voice", _("Voice"), (("female vocals", "女声"), ("male vocals", "男声"))),
 )
@@ -46,50 +76,74 @@ STYLE_CHIPS = (
 class GenerationForm(SubmitOnceForm):
     """One form, two modes; the contract's rules as field errors, and nothing typed is dropped."""
 
-    mode = forms.ChoiceField(label=_("Mode"), choices=Generation.Mode.choices, initial=Generation.Mode.CUSTOM,
-                             widget=forms.RadioSelect)
+    mode = forms.ChoiceField(
+        label=_("Mode"), choices=Generation.Mode.choices, initial=Generation.Mode.CUSTOM, widget=forms.RadioSelect
+    )
     title = OneLineField(label=_("Title"), max_length=contract.TITLE_MAX_CHARS, required=False)
     prompt = forms.CharField(
-        label=_("Lyrics"), required=False, max_length=contract.PROMPT_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 12,
-                                     "placeholder": _("[Verse]\nFirst line of your song…\n\n[Chorus]\n…")}),
+        label=_("Lyrics"),
+        required=False,
+        max_length=contract.PROMPT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 12, "placeholder": _("[Verse]\nFirst line of your song…\n\n[Chorus]\n…")}),
         help_text=_("Section tags like [Verse], [Chorus], [主歌], [副歌] go on their own lines."),
     )
-    tags = forms.CharField(label=_("Style tags"), max_length=contract.TAGS_MAX_CHARS, required=False,
-                           widget=forms.TextInput(attrs={"placeholder": "pop upbeat female vocals · 流行 抒情 女声"}))
+    tags = forms.CharField(
+        label=_("Style tags"),
+        max_length=contract.TAGS_MAX_CHARS,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "pop upbeat female vocals · 流行 抒情 女声"}),
+    )
     gpt_description_prompt = forms.CharField(
-        label=_("Describe the song"), required=False, max_length=contract.DESCRIPTION_MAX_CHARS,
-        widget=forms.Textarea(attrs={"rows": 4,
-                                     "placeholder": _("A gentle folk song about the first snow in the city")}),
+        label=_("Describe the song"),
+        required=False,
+        max_length=contract.DESCRIPTION_MAX_CHARS,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": _("A gentle folk song about the first snow in the city")}
+        ),
     )
     make_instrumental = forms.BooleanField(label=_("Instrumental (no vocal)"), required=False)
     # Drawn by the template as a radio group with each persona's range and a voice preview.
-    persona = forms.ModelChoiceField(label=_("Singer"), queryset=Persona.objects.none(), required=False,
-                                     widget=forms.RadioSelect, blank=True,
-                                     empty_label=_("No persona (default voice)"))
+    persona = forms.ModelChoiceField(
+        label=_("Singer"),
+        queryset=Persona.objects.none(),
+        required=False,
+        widget=forms.RadioSelect,
+        blank=True,
+        empty_label=_("No persona (default voice)"),
+    )
     # An extension: the track to continue (hidden; chosen on the song page) and the second to start from.
-    continue_clip = forms.ModelChoiceField(queryset=Clip.objects.none(), required=False, widget=forms.HiddenInput,
-                                           error_messages={"invalid_choice": MSG_EXTEND_NOT_YOURS})
+    continue_clip = forms.ModelChoiceField(
+        queryset=Clip.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": MSG_EXTEND_NOT_YOURS},
+    )
     continue_at = forms.IntegerField(
-        label=_("Continue from (seconds)"), required=False, min_value=1,
+        label=_("Continue from (seconds)"),
+        required=False,
+        min_value=1,
         help_text=_("The new part starts at this second of the track; everything before it is kept."),
-        error_messages={"min_value": _("Choose a second after the start of the track (1 or more).")})
+        error_messages={"min_value": _("Choose a second after the start of the track (1 or more).")},
+    )
 
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
         self.owner = owner
         personas = Persona.objects.filter(owner=owner, status=Persona.Status.COMPLETE).select_related("source_clip")
         self.fields["persona"].queryset = personas
-        self.fields["persona"].label_from_instance = (
-            lambda p: f"{p.name} ({p.range_label})" if p.range_label else p.name)
+        self.fields["persona"].label_from_instance = lambda p: (
+            f"{p.name} ({p.range_label})" if p.range_label else p.name
+        )
         self.fields["continue_clip"].queryset = Clip.objects.filter(owner=owner)
         self.provider_choice = provider_choice_for(owner)
 
     def persona_options(self) -> list[dict]:
         """Each ready persona for the picker: whether it is chosen, and what its preview plays."""
         chosen = str(self["persona"].value() or "")
-        return [{"persona": persona, "checked": chosen == str(persona.pk), "preview_url": _preview_url(persona)}
-                for persona in self.fields["persona"].queryset]
+        return [
+            {"persona": persona, "checked": chosen == str(persona.pk), "preview_url": _preview_url(persona)}
+            for persona in self.fields["persona"].queryset
+        ]
 
     def extend_source(self) -> Clip | None:
         """The track being extended (from the submitted form or the prefill), or None."""
@@ -108,13 +162,19 @@ class GenerationForm(SubmitOnceForm):
         song = clip.generation
         title, tags = clip.title, ""
         if song is not None:
-            first = song.provider_results[0] if song.provider_results and isinstance(
-                song.provider_results[0], dict) else {}
+            first = (
+                song.provider_results[0] if song.provider_results and isinstance(song.provider_results[0], dict) else {}
+            )
             title = song.title or str(first.get("title") or "").removesuffix(" (A)") or clip.title
             tags = song.tags or str(first.get("tags") or "")
-        initial = {"mode": Generation.Mode.CUSTOM, "continue_clip": clip.pk,
-                   "continue_at": at if at is not None else extend_default_at(clip),
-                   "title": title[:contract.TITLE_MAX_CHARS], "tags": tags[:contract.TAGS_MAX_CHARS], "prompt": ""}
+        initial = {
+            "mode": Generation.Mode.CUSTOM,
+            "continue_clip": clip.pk,
+            "continue_at": at if at is not None else extend_default_at(clip),
+            "title": title[: contract.TITLE_MAX_CHARS],
+            "tags": tags[: contract.TAGS_MAX_CHARS],
+            "prompt": "",
+        }
         persona = song.persona if song is not None else None
         if persona is not None and self._usable(persona):
             initial["persona"] = persona.pk
@@ -122,13 +182,17 @@ class GenerationForm(SubmitOnceForm):
 
     def _usable(self, persona: Persona) -> bool:
         return self.fields["persona"].queryset.filter(pk=persona.pk).exists() and not (
-            persona_problem(persona, self.provider_choice.name, self.provider_choice.base_url))
+            persona_problem(persona, self.provider_choice.name, self.provider_choice.base_url)
+        )
 
     def prefill_from(self, generation: Generation, *, sung: bool = False) -> None:
         """Start from an earlier song: its inputs, or (sung=True) custom mode with the lyric it sang."""
         initial = {
-            "mode": generation.mode, "title": generation.title, "prompt": generation.prompt,
-            "tags": generation.tags, "gpt_description_prompt": generation.gpt_description_prompt,
+            "mode": generation.mode,
+            "title": generation.title,
+            "prompt": generation.prompt,
+            "tags": generation.tags,
+            "gpt_description_prompt": generation.gpt_description_prompt,
             "make_instrumental": generation.make_instrumental,
         }
         if generation.is_extension and generation.continue_clip is not None:
@@ -136,9 +200,12 @@ class GenerationForm(SubmitOnceForm):
         if sung and generation.sung_lyrics:
             first = generation.provider_results[0] if isinstance(generation.provider_results[0], dict) else {}
             title = str(first.get("title") or generation.title or "").strip().removesuffix(" (A)").strip()
-            initial.update(mode=Generation.Mode.CUSTOM, prompt=generation.sung_lyrics,
-                           tags=str(first.get("tags") or generation.tags or "")[:contract.TAGS_MAX_CHARS],
-                           title=title[:contract.TITLE_MAX_CHARS])
+            initial.update(
+                mode=Generation.Mode.CUSTOM,
+                prompt=generation.sung_lyrics,
+                tags=str(first.get("tags") or generation.tags or "")[: contract.TAGS_MAX_CHARS],
+                title=title[: contract.TITLE_MAX_CHARS],
+            )
         persona = generation.persona
         if persona is not None and self._usable(persona):
             initial["persona"] = persona.pk

@@ -31,12 +31,14 @@ class Generation(ProviderRecord):
     tags = models.CharField(max_length=200, blank=True)
     gpt_description_prompt = models.TextField(blank=True)
     make_instrumental = models.BooleanField(default=False)
-    persona = models.ForeignKey("personas.Persona", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="generations")
+    persona = models.ForeignKey(
+        "personas.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="generations"
+    )
     # An extension: the clip it continues and the second the new part starts (the contract's
     # continue_clip_id / continue_at; our Clip is the source of truth, its id at the provider is looked up).
-    continue_clip = models.ForeignKey("clips.Clip", null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="extensions")
+    continue_clip = models.ForeignKey(
+        "clips.Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="extensions"
+    )
     continue_at = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUING)
     error = models.TextField(blank=True)
@@ -112,10 +114,16 @@ class Generation(ProviderRecord):
         if stage == "singing":
             doing = _("singing line %(line)s of %(lines)s") % {"line": min(done + 1, total), "lines": total}
         else:
-            doing = {"band": _("playing the band"), "mixing": _("mixing and mastering"),
-                     "saving": _("saving the audio")}.get(stage, _("composing"))
+            doing = {
+                "band": _("playing the band"),
+                "mixing": _("mixing and mastering"),
+                "saving": _("saving the audio"),
+            }.get(stage, _("composing"))
         return _("Track %(track)s of %(tracks)s: %(doing)s") % {
-            "track": figures.get("variant", 0) + 1, "tracks": figures.get("variants", 1), "doing": doing}
+            "track": figures.get("variant", 0) + 1,
+            "tracks": figures.get("variants", 1),
+            "doing": doing,
+        }
 
     @property
     def stage_label(self) -> str:
@@ -123,11 +131,17 @@ class Generation(ProviderRecord):
         if self.is_final:
             return ""
         if self.status == self.Status.QUEUING:
-            return _("Queued — waiting for the music service…") if self.provider_is_hosted else _(
-                "Queued — waiting for the engine…")
+            return (
+                _("Queued — waiting for the music service…")
+                if self.provider_is_hosted
+                else _("Queued — waiting for the engine…")
+            )
         if self.provider_results:
             return _("Saving your tracks…")
         if self.provider_is_hosted:
             return _("The music service is making your song…")
-        return _("Composing the new part, singing and joining it…") if self.is_extension else _(
-            "Composing, singing and mixing…")
+        return (
+            _("Composing the new part, singing and joining it…")
+            if self.is_extension
+            else _("Composing, singing and mixing…")
+        )

@@ -46,8 +46,12 @@ def library_filters(*, owner: AbstractBaseUser, params) -> LibraryFilters:
         persona = owner_personas(owner=owner).filter(pk=uuid.UUID(params.get("persona", ""))).first()
     except ValueError:
         persona = None
-    return LibraryFilters(q=params.get("q", "").strip(), status=status if status in Generation.Status.values else "",
-                          persona=persona, favourites=params.get("fav") == "1")
+    return LibraryFilters(
+        q=params.get("q", "").strip(),
+        status=status if status in Generation.Status.values else "",
+        persona=persona,
+        favourites=params.get("fav") == "1",
+    )
 
 
 def owner_personas(*, owner: AbstractBaseUser) -> QuerySet[Persona]:
@@ -57,16 +61,26 @@ def owner_personas(*, owner: AbstractBaseUser) -> QuerySet[Persona]:
 def song_library(*, owner: AbstractBaseUser, filters: LibraryFilters = LibraryFilters()) -> QuerySet[Generation]:
     """Every word of `q` must appear in the title, lyrics (written or sung), tags or description; the other
     filters narrow. Newest first, with the first track's length."""
-    songs = Generation.objects.filter(owner=owner).select_related("persona").defer(
-        *SONG_LIST_DEFERRED, *SINGER_DEFERRED).annotate(
-        first_track_s=Subquery(
-            Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]),
-        has_favourite=Exists(Clip.objects.filter(generation=OuterRef("pk"), favourite=True)))
+    songs = (
+        Generation.objects.filter(owner=owner)
+        .select_related("persona")
+        .defer(*SONG_LIST_DEFERRED, *SINGER_DEFERRED)
+        .annotate(
+            first_track_s=Subquery(
+                Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]
+            ),
+            has_favourite=Exists(Clip.objects.filter(generation=OuterRef("pk"), favourite=True)),
+        )
+    )
     for word in filters.q.split():
         songs = songs.filter(
-            Q(title__icontains=word) | Q(prompt__icontains=word) | Q(tags__icontains=word)
+            Q(title__icontains=word)
+            | Q(prompt__icontains=word)
+            | Q(tags__icontains=word)
             | Q(gpt_description_prompt__icontains=word)
-            | Q(provider_results__0__prompt__icontains=word) | Q(provider_results__1__prompt__icontains=word))
+            | Q(provider_results__0__prompt__icontains=word)
+            | Q(provider_results__1__prompt__icontains=word)
+        )
     if filters.persona is not None:
         songs = songs.filter(persona=filters.persona)
     if filters.status:
@@ -86,10 +100,12 @@ def dashboard(*, owner: AbstractBaseUser) -> dict:
     return {
         # Their stage line reads provider_results ("Saving your tracks…") and the error (a checking notice),
         # so only the lyrics stay behind.
-        "in_progress": generations.filter(
-            status__in=[Generation.Status.QUEUING, Generation.Status.PROCESSING]).defer("prompt")[:10],
+        "in_progress": generations.filter(status__in=[Generation.Status.QUEUING, Generation.Status.PROCESSING]).defer(
+            "prompt"
+        )[:10],
         "songs": generations.filter(status=Generation.Status.COMPLETED).defer(*SONG_LIST_DEFERRED)[:5],
-        "personas": Persona.objects.filter(owner=owner).defer(*PERSONA_LINE_DEFERRED).annotate(
-            song_count=Count("generations"))[:5],
+        "personas": Persona.objects.filter(owner=owner)
+        .defer(*PERSONA_LINE_DEFERRED)
+        .annotate(song_count=Count("generations"))[:5],
         "clips": Clip.objects.filter(owner=owner).defer(*CLIP_LINE_DEFERRED)[:5],
     }

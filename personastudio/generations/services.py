@@ -43,24 +43,29 @@ logger = logging.getLogger(__name__)
 
 MSG_PERSONA_NOT_READY = _("This persona is not ready yet; wait until it has finished learning.")
 MSG_SAVE_WILL_RETRY = _("The song is made; the music service is busy, so we will keep trying to copy it.")
-MSG_NEVER_CONFIRMED = _("The music service never confirmed that it started this song, and it is not in the "
-                        "service's task list. Nothing was made; try again.")
+MSG_NEVER_CONFIRMED = _(
+    "The music service never confirmed that it started this song, and it is not in the "
+    "service's task list. Nothing was made; try again."
+)
 MSG_NO_TRACKS = _("The music service finished but sent no tracks. Try again.")
 MSG_NOT_MADE = _("The music service could not make this song.")
 MSG_SAVE_LOST = _("Saving the tracks stopped unexpectedly. Please try again.")
 MSG_SAVE_CRASHED = _("The song was made but saving it failed unexpectedly.")
 MSG_EXTEND_AT = _("Choose a second between 1 and %(duration)s, the length of the track.")
 MSG_EXTEND_NOT_YOURS = _("That track is not in your library.")
-MSG_EXTEND_TOO_LONG = _("A song can grow to at most %(limit)s minutes, so extend it from second %(latest)s "
-                        "or earlier.")
+MSG_EXTEND_TOO_LONG = _("A song can grow to at most %(limit)s minutes, so extend it from second %(latest)s or earlier.")
 # Room left for the new part of an extension (hosted services add up to about four minutes).
 EXTENSION_ROOM_S = 5 * 60
 MSG_EXTEND_SOURCE_DELETED = _("The track this song extends has been deleted.")
-MSG_RETRY_SOURCE_DELETED = _("The track this song extended has been deleted, so it can't be made again as an "
-                             "extension. Use “Edit and regenerate” to make it as a new song.")
+MSG_RETRY_SOURCE_DELETED = _(
+    "The track this song extended has been deleted, so it can't be made again as an "
+    "extension. Use “Edit and regenerate” to make it as a new song."
+)
 PROGRESS_EVERY_S = 0.9  # a render's progress is written at most this often (its reports come once a second)
-MSG_RATE_LIMITED_GAVE_UP = _("The music service kept asking us to wait, so after %(minutes)s minutes we stopped "
-                             "trying. Try again later; your lyrics and settings are kept.")
+MSG_RATE_LIMITED_GAVE_UP = _(
+    "The music service kept asking us to wait, so after %(minutes)s minutes we stopped "
+    "trying. Try again later; your lyrics and settings are kept."
+)
 RATE_LIMIT_BACKOFF_S = (15.0, 600.0)  # a 429 without Retry-After: the shortest and longest wait before resubmitting
 LOOKUP_SKEW_S = 120  # clocks of two machines disagree; a task created this far before our call may still be ours
 
@@ -84,8 +89,9 @@ def _friendly(error: MusicApiError) -> str:
     if isinstance(error, QuotaExceeded):
         return gettext("The music service says the account is out of credits.")
     if isinstance(error, (RateLimited, Unavailable)):
-        return gettext("The music service is busy or unreachable right now (%(reason)s). Try again in a minute."
-                       ) % {"reason": error.message}
+        return gettext("The music service is busy or unreachable right now (%(reason)s). Try again in a minute.") % {
+            "reason": error.message
+        }
     return error.message
 
 
@@ -94,10 +100,14 @@ def persona_problem(persona: Persona, provider_name: str, base_url: str) -> str:
     if persona.status != Persona.Status.COMPLETE:
         return str(MSG_PERSONA_NOT_READY)
     if not providers.same_provider(persona, provider_name, base_url):
-        return gettext("%(name)s was learned on %(learned_on)s and cannot sing on %(provider)s. Pick another "
-                       "persona, or switch back in Settings.") % {
-            "name": persona.name, "learned_on": providers.provider_label(persona.provider, persona.provider_url),
-            "provider": providers.provider_label(provider_name, base_url)}
+        return gettext(
+            "%(name)s was learned on %(learned_on)s and cannot sing on %(provider)s. Pick another "
+            "persona, or switch back in Settings."
+        ) % {
+            "name": persona.name,
+            "learned_on": providers.provider_label(persona.provider, persona.provider_url),
+            "provider": providers.provider_label(provider_name, base_url),
+        }
     return ""
 
 
@@ -131,21 +141,43 @@ def _request_for(generation: Generation, provider) -> GenerateRequest:
             raise MusicApiError(str(MSG_EXTEND_SOURCE_DELETED))
         # The provider knows the clip by its own id; our copy is handed over the first time it is needed.
         return GenerateRequest(
-            prompt=generation.prompt, title=generation.title, tags=generation.tags,
-            make_instrumental=generation.make_instrumental, persona_id=persona_id,
+            prompt=generation.prompt,
+            title=generation.title,
+            tags=generation.tags,
+            make_instrumental=generation.make_instrumental,
+            persona_id=persona_id,
             continue_clip_id=clip_services.clip_remote_id(clip=generation.continue_clip, provider=provider),
-            continue_at=generation.continue_at)
+            continue_at=generation.continue_at,
+        )
     if generation.mode == Generation.Mode.INSPIRATION:
-        return GenerateRequest(gpt_description_prompt=generation.gpt_description_prompt,
-                               make_instrumental=generation.make_instrumental, persona_id=persona_id)
-    return GenerateRequest(prompt=generation.prompt, title=generation.title, tags=generation.tags,
-                           make_instrumental=generation.make_instrumental, persona_id=persona_id)
+        return GenerateRequest(
+            gpt_description_prompt=generation.gpt_description_prompt,
+            make_instrumental=generation.make_instrumental,
+            persona_id=persona_id,
+        )
+    return GenerateRequest(
+        prompt=generation.prompt,
+        title=generation.title,
+        tags=generation.tags,
+        make_instrumental=generation.make_instrumental,
+        persona_id=persona_id,
+    )
 
 
-def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", prompt: str = "", tags: str = "",
-                     gpt_description_prompt: str = "", make_instrumental: bool = False,
-                     persona: Persona | None = None, continue_clip: Clip | None = None,
-                     continue_at: int | None = None, submission: uuid.UUID | None = None) -> Generation:
+def generation_start(
+    *,
+    owner: AbstractBaseUser,
+    mode: str,
+    title: str = "",
+    prompt: str = "",
+    tags: str = "",
+    gpt_description_prompt: str = "",
+    make_instrumental: bool = False,
+    persona: Persona | None = None,
+    continue_clip: Clip | None = None,
+    continue_at: int | None = None,
+    submission: uuid.UUID | None = None,
+) -> Generation:
     """Save first (so the lyrics are never lost), then ask the provider to start.
 
     With `continue_clip` the song extends that track from `continue_at` seconds (custom mode only:
@@ -161,9 +193,19 @@ def generation_start(*, owner: AbstractBaseUser, mode: str, title: str = "", pro
         continue_at = None
     with transaction.atomic():  # a song past the quota (QuotaReached) rolls back: nothing is stored
         generation, created = create_once(
-            Generation, owner=owner, submission=submission, mode=mode, title=title, prompt=prompt, tags=tags,
-            gpt_description_prompt=gpt_description_prompt, make_instrumental=make_instrumental, persona=persona,
-            continue_clip=continue_clip, continue_at=continue_at, language=translation.get_language() or "",
+            Generation,
+            owner=owner,
+            submission=submission,
+            mode=mode,
+            title=title,
+            prompt=prompt,
+            tags=tags,
+            gpt_description_prompt=gpt_description_prompt,
+            make_instrumental=make_instrumental,
+            persona=persona,
+            continue_clip=continue_clip,
+            continue_at=continue_at,
+            language=translation.get_language() or "",
         )
         if created:
             quotas.studio_require(owner, quotas.Kind.SONGS, besides=generation)
@@ -179,8 +221,9 @@ def _submit(generation: Generation) -> Generation:
         request = _request_for(generation, provider)
         if providers.spec(provider.name).takes_webhooks and settings.PUBLIC_BASE_URL:
             request = dataclasses.replace(request, callback_url=settings.PUBLIC_BASE_URL + reverse("music_webhook"))
-        Generation.objects.filter(pk=generation.pk).update(submitted_at=timezone.now(), provider=provider.name,
-                                                           provider_url=provider.base_url)
+        Generation.objects.filter(pk=generation.pk).update(
+            submitted_at=timezone.now(), provider=provider.name, provider_url=provider.base_url
+        )
         task = provider.generate(request)
     except OutcomeUnknown:
         # The service may have started it: find it in its task list (generation_refresh), never submit twice.
@@ -190,11 +233,14 @@ def _submit(generation: Generation) -> Generation:
         _wait_to_resubmit(generation, exc)
     except MusicApiError as exc:
         Generation.objects.filter(pk=generation.pk).update(
-            status=Generation.Status.FAILED, error=_friendly(exc), finished_at=timezone.now())
+            status=Generation.Status.FAILED, error=_friendly(exc), finished_at=timezone.now()
+        )
     else:
         Generation.objects.filter(pk=generation.pk).update(
-            task_id=task.task_id, provider=provider.name,
-            status=task.status if task.status in ("queuing", "processing") else Generation.Status.QUEUING)
+            task_id=task.task_id,
+            provider=provider.name,
+            status=task.status if task.status in ("queuing", "processing") else Generation.Status.QUEUING,
+        )
     generation.refresh_from_db()
     return generation
 
@@ -212,13 +258,19 @@ def rate_limit_wait_s(*, retry_after_s: float | None, waited_s: float) -> float:
 
 def _wait_to_resubmit(generation: Generation, error: RateLimited) -> None:
     now = timezone.now()
-    wait_s = rate_limit_wait_s(retry_after_s=error.retry_after_s, waited_s=(now - generation.created_at).total_seconds())
+    wait_s = rate_limit_wait_s(
+        retry_after_s=error.retry_after_s, waited_s=(now - generation.created_at).total_seconds()
+    )
     retry_at = now + timedelta(seconds=wait_s)
     unfinished = Generation.objects.filter(pk=generation.pk, task_id="").exclude(status__in=Generation.FINAL)
     if retry_at > generation.created_at + timedelta(seconds=settings.GENERATION_GIVE_UP_AFTER_S):
-        unfinished.update(status=Generation.Status.FAILED, finished_at=now, retry_at=None, submitted_at=None,
-                          error=str(MSG_RATE_LIMITED_GAVE_UP) % {
-                              "minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60})
+        unfinished.update(
+            status=Generation.Status.FAILED,
+            finished_at=now,
+            retry_at=None,
+            submitted_at=None,
+            error=str(MSG_RATE_LIMITED_GAVE_UP) % {"minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60},
+        )
         return
     logger.info("Generate for %s was rate limited; submitting again in %.0fs", generation.pk, wait_s)
     # submitted_at is cleared: no task was made, so there is nothing to look up in the service's task list.
@@ -232,14 +284,21 @@ def _resubmit_when_due(generation: Generation) -> Generation:
         return generation
     if _waited_too_long(generation):
         Generation.objects.filter(pk=generation.pk, retry_at=generation.retry_at).exclude(
-            status__in=Generation.FINAL).update(
-            status=Generation.Status.FAILED, finished_at=now, retry_at=None,
-            error=str(MSG_RATE_LIMITED_GAVE_UP) % {"minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60})
+            status__in=Generation.FINAL
+        ).update(
+            status=Generation.Status.FAILED,
+            finished_at=now,
+            retry_at=None,
+            error=str(MSG_RATE_LIMITED_GAVE_UP) % {"minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60},
+        )
         generation.refresh_from_db()
         return generation
     # The claim: of two polls or sweeps, only the one whose update matched the wait it read submits.
-    claimed = Generation.objects.filter(pk=generation.pk, task_id="", retry_at=generation.retry_at).exclude(
-        status__in=Generation.FINAL).update(retry_at=None, submitted_at=now)
+    claimed = (
+        Generation.objects.filter(pk=generation.pk, task_id="", retry_at=generation.retry_at)
+        .exclude(status__in=Generation.FINAL)
+        .update(retry_at=None, submitted_at=now)
+    )
     if not claimed:
         generation.refresh_from_db()
         return generation
@@ -249,17 +308,23 @@ def _resubmit_when_due(generation: Generation) -> Generation:
 
 
 def generation_retry(*, generation: Generation, submission: uuid.UUID | None = None) -> Generation:
-    """"Try again": the same inputs, as a new generation (the failed one stays in the history).
+    """ "Try again": the same inputs, as a new generation (the failed one stays in the history).
 
     An extension whose track was deleted cannot be made again: ValueError with the sentence."""
     if not generation.can_retry:
         raise ValueError(str(MSG_RETRY_SOURCE_DELETED))
     return generation_start(
-        owner=generation.owner, mode=generation.mode, title=generation.title, prompt=generation.prompt,
-        tags=generation.tags, gpt_description_prompt=generation.gpt_description_prompt,
-        make_instrumental=generation.make_instrumental, persona=generation.persona,
+        owner=generation.owner,
+        mode=generation.mode,
+        title=generation.title,
+        prompt=generation.prompt,
+        tags=generation.tags,
+        gpt_description_prompt=generation.gpt_description_prompt,
+        make_instrumental=generation.make_instrumental,
+        persona=generation.persona,
         continue_clip=generation.continue_clip if generation.is_extension else None,
-        continue_at=generation.continue_at, submission=submission,
+        continue_at=generation.continue_at,
+        submission=submission,
     )
 
 
@@ -275,8 +340,11 @@ def generation_refresh(*, generation: Generation) -> Generation:
     cutoff = now - timedelta(seconds=settings.GENERATION_POLL_INTERVAL_S)
     if generation.last_checked_at is not None and generation.last_checked_at > cutoff:
         return generation  # asked within the interval (as read with the row): this poll is a read, no write
-    claimed = Generation.objects.filter(pk=generation.pk).filter(
-        Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=cutoff)).update(last_checked_at=now)
+    claimed = (
+        Generation.objects.filter(pk=generation.pk)
+        .filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=cutoff))
+        .update(last_checked_at=now)
+    )
     if not claimed:
         return generation
     try:
@@ -287,19 +355,22 @@ def generation_refresh(*, generation: Generation) -> Generation:
         # The song may still be fine upstream: say what is wrong, keep checking, lose nothing.
         logger.warning("Could not refresh generation %s: %s", generation.pk, exc.message)
         Generation.objects.filter(pk=generation.pk).exclude(status__in=Generation.FINAL).update(
-            error=_checking_notice(exc))
+            error=_checking_notice(exc)
+        )
         generation.refresh_from_db()
         return generation
     if not info.is_final and timezone.now() - generation.created_at > timedelta(
-            seconds=settings.GENERATION_GIVE_UP_AFTER_S):
+        seconds=settings.GENERATION_GIVE_UP_AFTER_S
+    ):
         return _give_up(generation)
     return apply_task_info(generation=generation, info=info)
 
 
 def _checking_notice(error: MusicApiError) -> str:
     if isinstance(error, AuthError):
-        return gettext("The music service rejected your API key — check it in Settings. "
-                       "We will keep checking this song.")
+        return gettext(
+            "The music service rejected your API key — check it in Settings. We will keep checking this song."
+        )
     if isinstance(error, QuotaExceeded):
         return gettext("The music service says the account is out of credits. We will keep checking this song.")
     return gettext("The music service is busy or unreachable right now — we will keep checking.")
@@ -308,9 +379,14 @@ def _checking_notice(error: MusicApiError) -> str:
 def _give_up(generation: Generation) -> Generation:
     minutes = settings.GENERATION_GIVE_UP_AFTER_S // 60
     Generation.objects.filter(pk=generation.pk).exclude(status__in=Generation.FINAL).update(
-        status=Generation.Status.FAILED, finished_at=timezone.now(),
-        error=gettext("The music service has not finished this song after %(minutes)s minutes, so we stopped "
-                      "waiting. Try again; your lyrics and settings are kept.") % {"minutes": minutes})
+        status=Generation.Status.FAILED,
+        finished_at=timezone.now(),
+        error=gettext(
+            "The music service has not finished this song after %(minutes)s minutes, so we stopped "
+            "waiting. Try again; your lyrics and settings are kept."
+        )
+        % {"minutes": minutes},
+    )
     generation.refresh_from_db()
     return generation
 
@@ -324,23 +400,34 @@ def _find_submitted_task(generation: Generation) -> Generation:
     claimed = set(same_service.exclude(task_id="").values_list("task_id", flat=True))
     # Another lost answer on the same account makes a match ambiguous: guessing could hand
     # one user another's song, so then we wait and, at the end of the window, say so instead.
-    others_waiting = same_service.filter(task_id="", submitted_at__isnull=False).exclude(
-        status__in=Generation.FINAL).exclude(pk=generation.pk).exists()
+    others_waiting = (
+        same_service.filter(task_id="", submitted_at__isnull=False)
+        .exclude(status__in=Generation.FINAL)
+        .exclude(pk=generation.pk)
+        .exists()
+    )
     page = provider.list_tasks(page=1, page_size=50)
-    candidates = [item for item in page.items if item.id not in claimed and item.created_at is not None
-                  and submitted_ms - LOOKUP_SKEW_S * 1000 <= item.created_at <= submitted_ms + window_ms]
+    candidates = [
+        item
+        for item in page.items
+        if item.id not in claimed
+        and item.created_at is not None
+        and submitted_ms - LOOKUP_SKEW_S * 1000 <= item.created_at <= submitted_ms + window_ms
+    ]
     if len(candidates) == 1 and not others_waiting:
         Generation.objects.filter(pk=generation.pk, task_id="").update(task_id=candidates[0].id)
         logger.info("Generation %s adopted task %s after a lost answer", generation.pk, candidates[0].id)
     elif timezone.now() - generation.submitted_at > timedelta(seconds=settings.GENERATION_LOOKUP_WINDOW_S):
         Generation.objects.filter(pk=generation.pk, task_id="").exclude(status__in=Generation.FINAL).update(
-            status=Generation.Status.FAILED, error=str(MSG_NEVER_CONFIRMED), finished_at=timezone.now())
+            status=Generation.Status.FAILED, error=str(MSG_NEVER_CONFIRMED), finished_at=timezone.now()
+        )
     generation.refresh_from_db()
     return generation
 
 
-def apply_task_info(*, generation: Generation, info: TaskInfo, save_now: bool = False,
-                    measures: dict | None = None) -> Generation:
+def apply_task_info(
+    *, generation: Generation, info: TaskInfo, save_now: bool = False, measures: dict | None = None
+) -> Generation:
     """Record what the provider says of the task (from polling or a webhook); safe to apply twice.
 
     A completed task's tracks are copied by a save task queued ahead of every render, or with `save_now`
@@ -356,35 +443,46 @@ def apply_task_info(*, generation: Generation, info: TaskInfo, save_now: bool = 
         unfinished.update(status=Generation.Status.FAILED, finished_at=now, error=str(MSG_NO_TRACKS))
     elif info.status == "completed":
         with transaction.atomic():
-            won = unfinished.update(status=Generation.Status.PROCESSING, error="", progress={},
-                                    provider_results=[item.to_json() for item in info.results])
+            won = unfinished.update(
+                status=Generation.Status.PROCESSING,
+                error="",
+                progress={},
+                provider_results=[item.to_json() for item in info.results],
+            )
             if won and not save_now:  # a second poll or a duplicate webhook must not copy the tracks again
                 save_tracks_soon(generation_id=str(generation.pk), language=generation.language)
         if won and save_now:
             generation_save_tracks(generation_id=str(generation.pk), measures=measures)
     elif info.status == "failed":
-        unfinished.update(
-            status=Generation.Status.FAILED, error=info.error or str(MSG_NOT_MADE),
-            finished_at=now)
+        unfinished.update(status=Generation.Status.FAILED, error=info.error or str(MSG_NOT_MADE), finished_at=now)
     else:
         unfinished.update(status=info.status, error="")
     generation.refresh_from_db()
     return generation
 
 
-def generation_progress(*, provider: str, task_id: str, fraction: float, stage: str, done: int, total: int,
-                        variant: int, variants: int) -> None:
+def generation_progress(
+    *, provider: str, task_id: str, fraction: float, stage: str, done: int, total: int, variant: int, variants: int
+) -> None:
     """A provider that renders in our worker says how far a song is (providers.registry.listen).
 
     One conditional update, at most once per PROGRESS_EVERY_S per song, and only while nothing final or
     saved has been recorded: a late report never moves a finished song back."""
     now = timezone.now()
     Generation.objects.filter(provider=provider, task_id=task_id, provider_results=[]).filter(
-        status__in=[Generation.Status.QUEUING, Generation.Status.PROCESSING]).filter(
-        Q(progress_at__isnull=True) | Q(progress_at__lte=now - timedelta(seconds=PROGRESS_EVERY_S))).update(
-        status=Generation.Status.PROCESSING, progress_at=now,
-        progress={"fraction": round(min(max(float(fraction), 0.0), 1.0), 3), "stage": stage, "done": int(done),
-                  "total": int(total), "variant": int(variant), "variants": int(variants)})
+        status__in=[Generation.Status.QUEUING, Generation.Status.PROCESSING]
+    ).filter(Q(progress_at__isnull=True) | Q(progress_at__lte=now - timedelta(seconds=PROGRESS_EVERY_S))).update(
+        status=Generation.Status.PROCESSING,
+        progress_at=now,
+        progress={
+            "fraction": round(min(max(float(fraction), 0.0), 1.0), 3),
+            "stage": stage,
+            "done": int(done),
+            "total": int(total),
+            "variant": int(variant),
+            "variants": int(variants),
+        },
+    )
 
 
 def generation_task_ended(*, provider: str, task_id: str, info: TaskInfo, measures: dict | None = None) -> None:
@@ -415,19 +513,32 @@ def generation_save_tracks(*, generation_id: str, measures: dict | None = None) 
             if clip is None:
                 try:
                     clip = clip_services.clip_create(
-                        owner=generation.owner, title=item.title or str(generation),
-                        data=provider.fetch_result_audio(item), filename=f"{item.id}.mp3", kind=Clip.Kind.GENERATED,
-                        generation=generation, provider=provider.name, provider_url=provider.base_url,
-                        remote_id=item.id, measured=measures.get(item.id))
+                        owner=generation.owner,
+                        title=item.title or str(generation),
+                        data=provider.fetch_result_audio(item),
+                        filename=f"{item.id}.mp3",
+                        kind=Clip.Kind.GENERATED,
+                        generation=generation,
+                        provider=provider.name,
+                        provider_url=provider.base_url,
+                        remote_id=item.id,
+                        measured=measures.get(item.id),
+                    )
                 except IntegrityError:
                     clip = Clip.objects.get(generation=generation, remote_id=item.id)  # a concurrent run kept it
-            clip_services.track_parts_save(clip=clip, provider=provider,
-                                           measured=(measures.get(item.id) or {}).get("parts"))
+            clip_services.track_parts_save(
+                clip=clip, provider=provider, measured=(measures.get(item.id) or {}).get("parts")
+            )
     except (Unavailable, RateLimited, AuthError) as exc:
         if _results_expired(generation) or _waited_too_long(generation):
-            _save_failed(generation, gettext("The song was made, but its audio expired at the music service "
-                                             "before the service let us copy it (%(reason)s).")
-                         % {"reason": exc.message})
+            _save_failed(
+                generation,
+                gettext(
+                    "The song was made, but its audio expired at the music service "
+                    "before the service let us copy it (%(reason)s)."
+                )
+                % {"reason": exc.message},
+            )
         else:  # a busy service is not a lost song: the sweep tries again while the links are valid
             Generation.objects.filter(pk=generation.pk).update(error=str(MSG_SAVE_WILL_RETRY))
             logger.warning("Saving generation %s deferred: %s", generation.pk, exc.message)
@@ -437,13 +548,14 @@ def generation_save_tracks(*, generation_id: str, measures: dict | None = None) 
         Generation.objects.filter(pk=generation.pk).update(
             status=Generation.Status.FAILED,
             error=gettext("The song was made but could not be saved: %(reason)s") % {"reason": message},
-            finished_at=timezone.now())
+            finished_at=timezone.now(),
+        )
         return
     except Exception:
         logger.exception("Saving the tracks of generation %s failed", generation.pk)
         Generation.objects.filter(pk=generation.pk).update(
-            status=Generation.Status.FAILED, error=str(MSG_SAVE_CRASHED),
-            finished_at=timezone.now())
+            status=Generation.Status.FAILED, error=str(MSG_SAVE_CRASHED), finished_at=timezone.now()
+        )
         return
     Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.COMPLETED, finished_at=timezone.now())
 
@@ -459,14 +571,15 @@ def _results_expired(generation: Generation) -> bool:
 
 
 def _save_failed(generation: Generation, message: str) -> None:
-    Generation.objects.filter(pk=generation.pk).update(status=Generation.Status.FAILED, error=message,
-                                                       finished_at=timezone.now())
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Generation.Status.FAILED, error=message, finished_at=timezone.now()
+    )
 
 
 def generation_save_lost(generation_id: str) -> None:
     Generation.objects.filter(pk=generation_id).exclude(status__in=Generation.FINAL).update(
-        status=Generation.Status.FAILED, error=str(MSG_SAVE_LOST),
-        finished_at=timezone.now())
+        status=Generation.Status.FAILED, error=str(MSG_SAVE_LOST), finished_at=timezone.now()
+    )
 
 
 def generation_refresh_unfinished() -> int:
@@ -478,8 +591,9 @@ def generation_refresh_unfinished() -> int:
     for generation in unfinished.exclude(task_id="", submitted_at__isnull=True, retry_at__isnull=True):
         if generation.provider_results:
             # An earlier copy met a busy service: re-queue it once (the update is the lock).
-            if Generation.objects.filter(pk=generation.pk,
-                                         error__in=_in_every_language(MSG_SAVE_WILL_RETRY)).update(error=""):
+            if Generation.objects.filter(pk=generation.pk, error__in=_in_every_language(MSG_SAVE_WILL_RETRY)).update(
+                error=""
+            ):
                 save_tracks_soon(generation_id=str(generation.pk), language=generation.language)
         else:
             generation_refresh(generation=generation)
@@ -506,5 +620,3 @@ def generation_webhook(*, payload: dict) -> Generation | None:
     if generation is None or not info.is_final:
         return generation
     return apply_task_info(generation=generation, info=info)
-
-

@@ -23,12 +23,22 @@ def generation_list(request):
     """The songs library: ?q= search, ?persona=, ?status=, ?fav=1; 20 a page."""
     filters = selectors.library_filters(owner=request.user, params=request.GET)
     page = Paginator(selectors.song_library(owner=request.user, filters=filters), 20).get_page(request.GET.get("page"))
-    return render(request, "generations/list.html", {
-        "generations": page.object_list, "page": page, "q": filters.q, "status": filters.status,
-        "persona": filters.persona, "fav": filters.favourites, "filtered": filters.active,
-        "personas": selectors.owner_personas(owner=request.user), "statuses": Generation.Status.choices,
-        "has_any": selectors.owner_has_songs(owner=request.user),
-    })
+    return render(
+        request,
+        "generations/list.html",
+        {
+            "generations": page.object_list,
+            "page": page,
+            "q": filters.q,
+            "status": filters.status,
+            "persona": filters.persona,
+            "fav": filters.favourites,
+            "filtered": filters.active,
+            "personas": selectors.owner_personas(owner=request.user),
+            "statuses": Generation.Status.choices,
+            "has_any": selectors.owner_has_songs(owner=request.user),
+        },
+    )
 
 
 def _uuid_or_404(value: str) -> uuid.UUID:
@@ -71,9 +81,16 @@ def generation_new(request):
         data = form.cleaned_data
         try:
             generation = services.generation_start(
-                owner=request.user, mode=data["mode"], title=data["title"], prompt=data["prompt"], tags=data["tags"],
-                gpt_description_prompt=data["gpt_description_prompt"], make_instrumental=data["make_instrumental"],
-                persona=data["persona"], continue_clip=data["continue_clip"], continue_at=data["continue_at"],
+                owner=request.user,
+                mode=data["mode"],
+                title=data["title"],
+                prompt=data["prompt"],
+                tags=data["tags"],
+                gpt_description_prompt=data["gpt_description_prompt"],
+                make_instrumental=data["make_instrumental"],
+                persona=data["persona"],
+                continue_clip=data["continue_clip"],
+                continue_at=data["continue_at"],
                 submission=data["submission"],
             )
         except QuotaReached as exc:  # the sentence says when the next song can start; the form keeps the lyrics
@@ -81,19 +98,32 @@ def generation_new(request):
         else:
             return redirect(generation)
     extend_clip, persona_options = form.extend_source(), form.persona_options()
-    return render(request, "generations/new.html", {
-        "form": form, "style_chips": STYLE_CHIPS, "section_buttons": SECTION_BUTTONS, "source": source,
-        "section_vocabulary": SECTION_VOCABULARY,
-        "from_sung": source is not None and request.GET.get("lyrics") == "sung",
-        "extend_clip": extend_clip, "extend_max": services.extend_default_at(extend_clip) if extend_clip else None,
-        "persona_options": persona_options, "no_persona_checked": not any(o["checked"] for o in persona_options),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "generations/new.html",
+        {
+            "form": form,
+            "style_chips": STYLE_CHIPS,
+            "section_buttons": SECTION_BUTTONS,
+            "source": source,
+            "section_vocabulary": SECTION_VOCABULARY,
+            "from_sung": source is not None and request.GET.get("lyrics") == "sung",
+            "extend_clip": extend_clip,
+            "extend_max": services.extend_default_at(extend_clip) if extend_clip else None,
+            "persona_options": persona_options,
+            "no_persona_checked": not any(o["checked"] for o in persona_options),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _detail_context(generation):
     # retry_token: the one-time token of this page's "Try again" / "Generate again" (see submission.py).
-    return {"generation": generation, "tracks": generation.tracks.order_by("title").prefetch_related("parts"),
-            "retry_token": uuid.uuid4()}
+    return {
+        "generation": generation,
+        "tracks": generation.tracks.order_by("title").prefetch_related("parts"),
+        "retry_token": uuid.uuid4(),
+    }
 
 
 def generation_detail(request, generation_id):
@@ -107,16 +137,22 @@ def generation_status(request, generation_id):
     generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
     generation = services.generation_refresh(generation=generation)
     return _stop_polling_when_final(
-        render(request, "generations/detail.html#status", _detail_context(generation)), generation)
+        render(request, "generations/detail.html#status", _detail_context(generation)), generation
+    )
 
 
 def generation_progress(request, generation_id):
     """The dashboard's polled line for a song in progress: its stage, then its tracks' players; 286 once final."""
     generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
     generation = services.generation_refresh(generation=generation)
-    return _stop_polling_when_final(render(request, "generations/progress.html", {
-        "generation": generation, "tracks": generation.tracks.order_by("title") if generation.is_final else []}),
-        generation)
+    return _stop_polling_when_final(
+        render(
+            request,
+            "generations/progress.html",
+            {"generation": generation, "tracks": generation.tracks.order_by("title") if generation.is_final else []},
+        ),
+        generation,
+    )
 
 
 def _stop_polling_when_final(response, generation):
@@ -130,8 +166,11 @@ def _stop_polling_when_final(response, generation):
 def generation_retry(request, generation_id):
     generation = services.generation_get_for_user(user=request.user, generation_id=generation_id)
     try:
-        return redirect(services.generation_retry(generation=generation,
-                                                  submission=_uuid_or_none(request.POST.get("submission", ""))))
+        return redirect(
+            services.generation_retry(
+                generation=generation, submission=_uuid_or_none(request.POST.get("submission", ""))
+            )
+        )
     except (ValueError, QuotaReached) as exc:
         messages.error(request, str(exc))
         return redirect(generation)

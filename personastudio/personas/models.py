@@ -33,8 +33,9 @@ class VoiceCheck(models.Model):
     region_end_s = models.FloatField(null=True, blank=True)
     phrase = models.CharField(max_length=300)
     language = models.CharField(max_length=8, default="en")
-    recording = models.ForeignKey("clips.Clip", null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="voice_checks")
+    recording = models.ForeignKey(
+        "clips.Clip", null=True, blank=True, on_delete=models.SET_NULL, related_name="voice_checks"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     similarity = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
@@ -89,8 +90,9 @@ class Persona(ProviderRecord):
         GENERATED = "generated", _("Made from a generated track")
 
     consent = models.CharField(max_length=16, choices=Consent.choices, blank=True, default="")
-    voice_check = models.OneToOneField(VoiceCheck, null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="persona")
+    voice_check = models.OneToOneField(
+        VoiceCheck, null=True, blank=True, on_delete=models.SET_NULL, related_name="persona"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The persona form's one-time token (personastudio.submission): a double click makes one persona.

@@ -17,7 +17,8 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext_lazy as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from personastudio import quotas
 from personastudio.accounts.services import provider_for
@@ -51,14 +52,18 @@ MSG_REGION_TOO_LITTLE_VOICE = _(
 MSG_CLIP_DELETED = _("The clip this persona was to learn from has been deleted.")
 MSG_LEARNING_FAILED = _("Learning this persona failed unexpectedly. Please try again.")
 MSG_LEARNING_STOPPED = _("Learning stopped unexpectedly. Please try again.")
-MSG_RATE_LIMITED_GAVE_UP = _("The music service kept asking us to wait, so after %(minutes)s minutes we stopped "
-                             "learning this voice. Try again later.")
+MSG_RATE_LIMITED_GAVE_UP = _(
+    "The music service kept asking us to wait, so after %(minutes)s minutes we stopped "
+    "learning this voice. Try again later."
+)
 MSG_PROVIDER_REFUSED = _("The music service could not learn this voice.")
 MSG_PHRASE_NEEDED = _(
     "A persona of a real voice needs that voice's consent: record the singer of this clip singing the phrase "
     "above, or upload a recording of it."
 )
-MSG_PHRASE_EXPIRED = _("The phrase on this page was for another day. Sing the new phrase shown above and record it again.")
+MSG_PHRASE_EXPIRED = _(
+    "The phrase on this page was for another day. Sing the new phrase shown above and record it again."
+)
 MSG_VOICE_CHECKS_USED = _(
     "You have tried the voice check {limit} times in the last hour, the most allowed. You can try again at {time}."
 )
@@ -94,8 +99,9 @@ def persona_region_limits() -> dict:
     return {"min_s": settings.ENGINE_MIN_VOICED_S, "ideal_max_s": PERSONA_REGION_IDEAL_MAX_S}
 
 
-def persona_check_clip(*, clip: Clip, vocal_start_s: float | None = None,
-                       vocal_end_s: float | None = None) -> clip_services.Region | None:
+def persona_check_clip(
+    *, clip: Clip, vocal_start_s: float | None = None, vocal_end_s: float | None = None
+) -> clip_services.Region | None:
     """Will this clip (or this region of it) do for a persona? Returns the region, None for the whole clip."""
     minimum = settings.ENGINE_MIN_VOICED_S
     try:
@@ -107,8 +113,10 @@ def persona_check_clip(*, clip: Clip, vocal_start_s: float | None = None,
             raise PersonaRejected(MSG_TOO_LITTLE_VOICE.format(voiced=clip.voiced_s, minimum=minimum))
         return None
     if region.length_s < minimum:
-        raise PersonaRejected(MSG_REGION_TOO_SHORT.format(minimum=minimum, ideal=PERSONA_REGION_IDEAL_MAX_S,
-                                                          seconds=region.length_s), field="vocal_end_s")
+        raise PersonaRejected(
+            MSG_REGION_TOO_SHORT.format(minimum=minimum, ideal=PERSONA_REGION_IDEAL_MAX_S, seconds=region.length_s),
+            field="vocal_end_s",
+        )
     voiced = clip_services.clip_region_voiced_s(clip=clip, region=region, enough_s=minimum)
     if voiced < minimum:
         raise PersonaRejected(MSG_REGION_TOO_LITTLE_VOICE.format(voiced=voiced, minimum=minimum), field="vocal_end_s")
@@ -129,8 +137,12 @@ def consent_phrase_for_page(*, token: str = "") -> dict:
     except PersonaRejected:
         language = consent_phrases.language_of(get_language())
         phrase = consent_phrases.consent_phrase(language, today=timezone.localdate())
-    return {"phrase": phrase, "language": language, "protocol": thresholds.VOICE_CHECK_PROTOCOL,
-            "token": signing.dumps({"phrase": phrase, "language": language}, salt=PHRASE_TOKEN_SALT)}
+    return {
+        "phrase": phrase,
+        "language": language,
+        "protocol": thresholds.VOICE_CHECK_PROTOCOL,
+        "token": signing.dumps({"phrase": phrase, "language": language}, salt=PHRASE_TOKEN_SALT),
+    }
 
 
 def _phrase_from_token(token: str) -> tuple[str, str]:
@@ -149,8 +161,9 @@ def voice_checks_allowed(owner: AbstractBaseUser) -> None:
     if recent.count() >= limit:
         oldest = recent.order_by("created_at").values_list("created_at", flat=True)[0]
         again = timezone.localtime(oldest + window + datetime.timedelta(minutes=1))
-        raise PersonaRejected(MSG_VOICE_CHECKS_USED.format(limit=limit, time=date_format(again, "TIME_FORMAT")),
-                              field="phrase_audio")
+        raise PersonaRejected(
+            MSG_VOICE_CHECKS_USED.format(limit=limit, time=date_format(again, "TIME_FORMAT")), field="phrase_audio"
+        )
 
 
 def personas_allowed(owner: AbstractBaseUser, *, besides: Persona | None = None) -> None:
@@ -161,9 +174,17 @@ def personas_allowed(owner: AbstractBaseUser, *, besides: Persona | None = None)
         raise PersonaRejected(str(exc), field=NON_FIELD_ERRORS) from exc
 
 
-def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_start_s: float | None = None,
-                   vocal_end_s: float | None = None, submission: uuid.UUID | None = None,
-                   phrase_token: str = "", phrase_audio: UploadedFile | None = None) -> Persona | VoiceCheck:
+def persona_create(
+    *,
+    owner: AbstractBaseUser,
+    name: str,
+    clip: Clip,
+    vocal_start_s: float | None = None,
+    vocal_end_s: float | None = None,
+    submission: uuid.UUID | None = None,
+    phrase_token: str = "",
+    phrase_audio: UploadedFile | None = None,
+) -> Persona | VoiceCheck:
     """Save what was asked for first, then do the work on the worker. Returns where the page goes next.
 
     A clip with the engine's own voice makes its persona at once (learned on the worker). Any other
@@ -174,18 +195,28 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_star
     from .tasks import check_voice, learn_persona
 
     region = persona_check_clip(clip=clip, vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s)
-    fields = {"name": name.strip(), "source_clip": clip, "region_start_s": region.start_s if region else None,
-              "region_end_s": region.end_s if region else None}
+    fields = {
+        "name": name.strip(),
+        "source_clip": clip,
+        "region_start_s": region.start_s if region else None,
+        "region_end_s": region.end_s if region else None,
+    }
     if not persona_needs_voice_check(clip):
         with transaction.atomic():
-            persona, created = create_once(Persona, owner=owner, submission=submission,
-                                           consent=Persona.Consent.GENERATED, **fields)
+            persona, created = create_once(
+                Persona, owner=owner, submission=submission, consent=Persona.Consent.GENERATED, **fields
+            )
             if created:
                 personas_allowed(owner, besides=persona)  # refused: the row rolls back
                 enqueue_on_commit(learn_persona, str(persona.pk), owner_id=owner.pk)
         return persona
-    earlier = VoiceCheck.objects.filter(owner=owner, submission=submission).exclude(
-        status__in=[VoiceCheck.Status.REFUSED, VoiceCheck.Status.FAILED]).first() if submission else None
+    earlier = (
+        VoiceCheck.objects.filter(owner=owner, submission=submission)
+        .exclude(status__in=[VoiceCheck.Status.REFUSED, VoiceCheck.Status.FAILED])
+        .first()
+        if submission
+        else None
+    )
     if earlier is not None:
         return earlier  # a double click: the first one is being checked
     phrase, language = _phrase_from_token(phrase_token)
@@ -195,13 +226,24 @@ def persona_create(*, owner: AbstractBaseUser, name: str, clip: Clip, vocal_star
     voice_checks_allowed(owner)
     try:
         recording = clip_services.clip_create(
-            owner=owner, title=_("Voice check: {name}").format(name=fields["name"]), data=phrase_audio.read(),
-            filename=phrase_audio.name or "phrase.webm", kind=Clip.Kind.VERIFICATION)
+            owner=owner,
+            title=_("Voice check: {name}").format(name=fields["name"]),
+            data=phrase_audio.read(),
+            filename=phrase_audio.name or "phrase.webm",
+            kind=Clip.Kind.VERIFICATION,
+        )
     except clip_services.ClipRejected as exc:
         raise PersonaRejected(str(exc), field="phrase_audio") from exc
     with transaction.atomic():
-        check, created = create_once(VoiceCheck, owner=owner, submission=submission, phrase=phrase,
-                                     language=language, recording=recording, **fields)
+        check, created = create_once(
+            VoiceCheck,
+            owner=owner,
+            submission=submission,
+            phrase=phrase,
+            language=language,
+            recording=recording,
+            **fields,
+        )
         if created:
             enqueue_on_commit(check_voice, str(check.pk), owner_id=owner.pk)
     if not created:
@@ -241,7 +283,7 @@ def persona_voice_renditions(*, clip: Clip, region: tuple[float, float] | None, 
 
     samples = clip_services.clip_decode(clip=clip, sr=sr)
     if region:
-        samples = samples[int(region[0] * sr):int(region[1] * sr)]
+        samples = samples[int(region[0] * sr) : int(region[1] * sr)]
     if clip.kind == Clip.Kind.VOCALS:
         return [samples]
     vocals, _band = separate.separate_vocals(samples, sr=sr)
@@ -257,8 +299,11 @@ def voice_check_run(*, check_id: str) -> None:
 
     from .tasks import learn_persona
 
-    check = VoiceCheck.objects.select_related("source_clip", "recording").filter(
-        pk=check_id, status=VoiceCheck.Status.PENDING).first()
+    check = (
+        VoiceCheck.objects.select_related("source_clip", "recording")
+        .filter(pk=check_id, status=VoiceCheck.Status.PENDING)
+        .first()
+    )
     if check is None:
         return
     try:
@@ -278,17 +323,28 @@ def voice_check_run(*, check_id: str) -> None:
         _check_finished(check, VoiceCheck.Status.FAILED, error=str(MSG_CHECK_FAILED_UNEXPECTEDLY))
         return
     if not result.passed:
-        _check_finished(check, VoiceCheck.Status.REFUSED, similarity=result.similarity,
-                        error=str(MSG_VOICE_NOT_MATCHED).format(clip=check.source_clip.title))
+        _check_finished(
+            check,
+            VoiceCheck.Status.REFUSED,
+            similarity=result.similarity,
+            error=str(MSG_VOICE_NOT_MATCHED).format(clip=check.source_clip.title),
+        )
         return
     with transaction.atomic():
         claimed = VoiceCheck.objects.filter(pk=check.pk, status=VoiceCheck.Status.PENDING).update(
-            status=VoiceCheck.Status.PASSED, similarity=result.similarity, checked_at=timezone.now())
+            status=VoiceCheck.Status.PASSED, similarity=result.similarity, checked_at=timezone.now()
+        )
         if not claimed:
             return  # a re-run after a lost worker: the first run made the persona
         persona = Persona.objects.create(
-            owner=check.owner, name=check.name, source_clip=check.source_clip, region_start_s=check.region_start_s,
-            region_end_s=check.region_end_s, consent=Persona.Consent.CHECKED, voice_check=check)
+            owner=check.owner,
+            name=check.name,
+            source_clip=check.source_clip,
+            region_start_s=check.region_start_s,
+            region_end_s=check.region_end_s,
+            consent=Persona.Consent.CHECKED,
+            voice_check=check,
+        )
         # No quota check here: the persona was counted when its check was asked for.
         enqueue_on_commit(learn_persona, str(persona.pk), owner_id=check.owner_id)
 
@@ -296,20 +352,24 @@ def voice_check_run(*, check_id: str) -> None:
 def _check_finished(check: VoiceCheck, status: str, *, error: str, similarity: float | None = None) -> None:
     with transaction.atomic():
         updated = VoiceCheck.objects.filter(pk=check.pk, status=VoiceCheck.Status.PENDING).update(
-            status=status, error=error, similarity=similarity, checked_at=timezone.now(), recording=None)
+            status=status, error=error, similarity=similarity, checked_at=timezone.now(), recording=None
+        )
         recording = check.recording
         if updated and recording is not None and not _recording_used_elsewhere(recording, check=check):
             clip_services.clip_delete(clip=recording)
 
 
 def _recording_used_elsewhere(recording: Clip, *, check: VoiceCheck) -> bool:
-    return (Persona.objects.filter(source_clip=recording).exists()
-            or VoiceCheck.objects.filter(recording=recording).exclude(pk=check.pk).exists())
+    return (
+        Persona.objects.filter(source_clip=recording).exists()
+        or VoiceCheck.objects.filter(recording=recording).exclude(pk=check.pk).exists()
+    )
 
 
 def voice_check_lost(check_id: str) -> None:
     VoiceCheck.objects.filter(pk=check_id, status=VoiceCheck.Status.PENDING).update(
-        status=VoiceCheck.Status.FAILED, error=str(MSG_CHECK_FAILED_UNEXPECTEDLY))
+        status=VoiceCheck.Status.FAILED, error=str(MSG_CHECK_FAILED_UNEXPECTEDLY)
+    )
 
 
 def _region_clip_id(*, provider: MusicProvider, clip: Clip, start_s: float, end_s: float) -> str:
@@ -319,8 +379,9 @@ def _region_clip_id(*, provider: MusicProvider, clip: Clip, start_s: float, end_
     (which also isolates the vocals, as the contract recommends). The public service returns only
     a URL for the vocal stem: upload it to get a clip id.
     """
-    stem = provider.stem(clip_id=clip_services.clip_remote_id(clip=clip, provider=provider),
-                         vocal_start_s=start_s, vocal_end_s=end_s)
+    stem = provider.stem(
+        clip_id=clip_services.clip_remote_id(clip=clip, provider=provider), vocal_start_s=start_s, vocal_end_s=end_s
+    )
     if stem.vocal_clip_id:
         return stem.vocal_clip_id
     return provider.upload_url(stem.vocal_audio_url).clip_id
@@ -330,13 +391,20 @@ def persona_learn(*, persona_id: str) -> None:
     """The worker's part: the provider learns the voice; we measure its range ourselves for the page."""
     from personastudio.engine.dsp import profile
 
-    persona = Persona.objects.select_related("source_clip", "voice_check__recording").filter(
-        pk=persona_id, status=Persona.Status.PENDING).first()
+    persona = (
+        Persona.objects.select_related("source_clip", "voice_check__recording")
+        .filter(pk=persona_id, status=Persona.Status.PENDING)
+        .first()
+    )
     if persona is None:
         return
     # Waiting after a 429: only the run the wait queued goes on, once it is due (the update is the claim).
-    if persona.retry_at is not None and (timezone.now() < persona.retry_at or not Persona.objects.filter(
-            pk=persona.pk, status=Persona.Status.PENDING, retry_at=persona.retry_at).update(retry_at=None)):
+    if persona.retry_at is not None and (
+        timezone.now() < persona.retry_at
+        or not Persona.objects.filter(pk=persona.pk, status=Persona.Status.PENDING, retry_at=persona.retry_at).update(
+            retry_at=None
+        )
+    ):
         return
     clip = persona.source_clip
     try:
@@ -348,9 +416,12 @@ def persona_learn(*, persona_id: str) -> None:
             clip_id = _region_clip_id(provider=provider, clip=clip, start_s=start_s, end_s=end_s)
         else:
             clip_id = clip_services.clip_remote_id(clip=clip, provider=provider)
-        result = provider.create_persona(name=persona.name, clip_id=clip_id,
-                                         verification_clip_id=_verification_clip_id(persona, provider),
-                                         on_progress=_progress_saver(persona.pk))
+        result = provider.create_persona(
+            name=persona.name,
+            clip_id=clip_id,
+            verification_clip_id=_verification_clip_id(persona, provider),
+            on_progress=_progress_saver(persona.pk),
+        )
         sr = clip_services.CLIP_ANALYSIS_SR_HZ
         # Measure the voice, not the band: the same split the provider learns from.
         voice = profile.voice_profile(persona_voice_samples(clip=clip, region=persona.region, sr=sr), sr=sr)
@@ -366,8 +437,13 @@ def persona_learn(*, persona_id: str) -> None:
         return
     status = Persona.Status.COMPLETE if result.status == "complete" else Persona.Status.FAILED
     Persona.objects.filter(pk=persona.pk).update(
-        status=status, remote_id=result.persona_id, provider=provider.name, provider_url=provider.base_url,
-        profile=voice.to_dict(), likeness=result.likeness, progress=100,
+        status=status,
+        remote_id=result.persona_id,
+        provider=provider.name,
+        provider_url=provider.base_url,
+        profile=voice.to_dict(),
+        likeness=result.likeness,
+        progress=100,
         error="" if status == Persona.Status.COMPLETE else (result.error or str(MSG_PROVIDER_REFUSED)),
     )
 
@@ -402,15 +478,15 @@ def _persona_wait(persona: Persona, error: RateLimited) -> None:
     wait_s = rate_limit_wait_s(retry_after_s=error.retry_after_s, waited_s=(now - persona.created_at).total_seconds())
     retry_at = now + datetime.timedelta(seconds=wait_s)
     if retry_at > persona.created_at + datetime.timedelta(seconds=settings.GENERATION_GIVE_UP_AFTER_S):
-        _persona_failed(persona, str(MSG_RATE_LIMITED_GAVE_UP) % {
-            "minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60})
+        _persona_failed(persona, str(MSG_RATE_LIMITED_GAVE_UP) % {"minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60})
         return
     logger.info("Learning persona %s was rate limited; trying again in %.0fs", persona.pk, wait_s)
     language = get_language()
     with transaction.atomic():
         if Persona.objects.filter(pk=persona.pk, status=Persona.Status.PENDING).update(retry_at=retry_at):
-            transaction.on_commit(lambda: learn_persona.using(run_after=retry_at).enqueue(
-                str(persona.pk), language=language))
+            transaction.on_commit(
+                lambda: learn_persona.using(run_after=retry_at).enqueue(str(persona.pk), language=language)
+            )
 
 
 def _persona_failed(persona: Persona, message: str) -> None:
@@ -419,7 +495,8 @@ def _persona_failed(persona: Persona, message: str) -> None:
 
 def persona_lost(persona_id: str) -> None:
     Persona.objects.filter(pk=persona_id, status=Persona.Status.PENDING).update(
-        status=Persona.Status.FAILED, error=str(MSG_LEARNING_STOPPED))
+        status=Persona.Status.FAILED, error=str(MSG_LEARNING_STOPPED)
+    )
 
 
 def persona_update(*, persona: Persona, name: str, description: str) -> Persona:
@@ -444,7 +521,10 @@ def persona_delete(*, persona: Persona) -> int:
         persona.delete()
         # The consent recording goes with its persona, unless it is in use elsewhere; the check's
         # record (phrase, similarity, time) stays.
-        if check is not None and check.recording is not None and not _recording_used_elsewhere(check.recording,
-                                                                                               check=check):
+        if (
+            check is not None
+            and check.recording is not None
+            and not _recording_used_elsewhere(check.recording, check=check)
+        ):
             clip_services.clip_delete(clip=check.recording)
     return count

@@ -2,7 +2,8 @@ import math
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _, ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from . import selectors, services
@@ -28,22 +29,32 @@ def persona_new(request):
     ?retry=<voice check id> fills in what a refused voice check was asked to make."""
     initial = None
     if request.method == "GET":
-        initial = {"clip": request.GET.get("clip"), "vocal_start_s": _seconds(request.GET.get("vocal_start_s")),
-                   "vocal_end_s": _seconds(request.GET.get("vocal_end_s"))}
+        initial = {
+            "clip": request.GET.get("clip"),
+            "vocal_start_s": _seconds(request.GET.get("vocal_start_s")),
+            "vocal_end_s": _seconds(request.GET.get("vocal_end_s")),
+        }
         retry = services.voice_check_for_retry(user=request.user, check_id=request.GET.get("retry"))
         if retry is not None:
-            initial = {"name": retry.name, "clip": retry.source_clip_id,
-                       "vocal_start_s": _seconds(retry.region_start_s), "vocal_end_s": _seconds(retry.region_end_s)}
+            initial = {
+                "name": retry.name,
+                "clip": retry.source_clip_id,
+                "vocal_start_s": _seconds(retry.region_start_s),
+                "vocal_end_s": _seconds(retry.region_end_s),
+            }
     form = PersonaForm(request.POST or None, request.FILES or None, owner=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            made = services.persona_create(owner=request.user, name=form.cleaned_data["name"],
-                                           clip=form.cleaned_data["clip"],
-                                           vocal_start_s=form.cleaned_data["vocal_start_s"],
-                                           vocal_end_s=form.cleaned_data["vocal_end_s"],
-                                           submission=form.cleaned_data["submission"],
-                                           phrase_token=form.cleaned_data["phrase_token"],
-                                           phrase_audio=form.cleaned_data["phrase_audio"])
+            made = services.persona_create(
+                owner=request.user,
+                name=form.cleaned_data["name"],
+                clip=form.cleaned_data["clip"],
+                vocal_start_s=form.cleaned_data["vocal_start_s"],
+                vocal_end_s=form.cleaned_data["vocal_end_s"],
+                submission=form.cleaned_data["submission"],
+                phrase_token=form.cleaned_data["phrase_token"],
+                phrase_audio=form.cleaned_data["phrase_audio"],
+            )
         except services.PersonaRejected as exc:
             form.add_error(exc.field, str(exc))
         else:
@@ -53,9 +64,16 @@ def persona_new(request):
     if form.is_bound:  # the phrase the songwriter was reading stays (a new one if it was from another day)
         form.data = form.data.copy()
         form.data["phrase_token"] = consent["token"]
-    return render(request, "personas/new.html", {
-        "form": form, "persona_region": services.persona_region_limits(), "consent": consent,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "personas/new.html",
+        {
+            "form": form,
+            "persona_region": services.persona_region_limits(),
+            "consent": consent,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def voice_check_detail(request, check_id):
@@ -77,10 +95,17 @@ def voice_check_status(request, check_id):
 
 def _detail(request, persona, edit_form=None, status=200):
     edit_form = edit_form or PersonaEditForm(initial={"name": persona.name, "description": persona.description})
-    return render(request, "personas/detail.html", {
-        "persona": persona, "edit_form": edit_form, "song_count": persona.generations.count(),
-        "page_url": persona.get_absolute_url(),
-    }, status=status)
+    return render(
+        request,
+        "personas/detail.html",
+        {
+            "persona": persona,
+            "edit_form": edit_form,
+            "song_count": persona.generations.count(),
+            "page_url": persona.get_absolute_url(),
+        },
+        status=status,
+    )
 
 
 def persona_detail(request, persona_id):
@@ -104,8 +129,9 @@ def persona_edit(request, persona_id):
     form = PersonaEditForm(request.POST)
     if not form.is_valid():
         return _detail(request, persona, edit_form=form, status=400)
-    services.persona_update(persona=persona, name=form.cleaned_data["name"],
-                            description=form.cleaned_data["description"])
+    services.persona_update(
+        persona=persona, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
+    )
     messages.success(request, _("Saved."))
     return redirect(persona)
 
@@ -117,8 +143,11 @@ def persona_delete(request, persona_id):
         name = persona.name
         count = services.persona_delete(persona=persona)
         if count:
-            message = ngettext("“{name}” is deleted. The {count} song it sang is kept.",
-                               "“{name}” is deleted. The {count} songs it sang are kept.", count)
+            message = ngettext(
+                "“{name}” is deleted. The {count} song it sang is kept.",
+                "“{name}” is deleted. The {count} songs it sang are kept.",
+                count,
+            )
         else:
             message = _("“{name}” is deleted.")
         messages.success(request, message.format(name=name, count=count))

@@ -9,8 +9,17 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from personastudio.contract.provider import MusicProvider
-from personastudio.contract.types import (GenerateRequest, PersonaResult, StemResult, TaskInfo, TaskPage, TaskRef,
-                                          TrackFile, TrackPart, UploadResult)
+from personastudio.contract.types import (
+    GenerateRequest,
+    PersonaResult,
+    StemResult,
+    TaskInfo,
+    TaskPage,
+    TaskRef,
+    TrackFile,
+    TrackPart,
+    UploadResult,
+)
 from personastudio.engine import services as engine
 
 from . import registry
@@ -33,8 +42,16 @@ class LocalProvider(MusicProvider):
         """The registry's `listen`: the engine's word on each task, in the worker that renders it."""
 
         def progress(task, report) -> None:
-            on_progress(provider=cls.name, task_id=task.id, fraction=report.fraction, stage=report.stage,
-                        done=report.done, total=report.total, variant=report.variant, variants=report.variants)
+            on_progress(
+                provider=cls.name,
+                task_id=task.id,
+                fraction=report.fraction,
+                stage=report.stage,
+                done=report.done,
+                total=report.total,
+                variant=report.variant,
+                variants=report.variants,
+            )
 
         def end(task, measured: dict) -> None:
             on_end(provider=cls.name, task_id=task.id, info=engine.task_info(task), measures=measured)
@@ -51,24 +68,41 @@ class LocalProvider(MusicProvider):
     def list_tasks(self, *, page: int = 1, page_size: int = 20, status: int = -1) -> TaskPage:
         return engine.task_list(owner=self.owner, page=page, page_size=page_size, status=status)
 
-    def create_persona(self, *, name: str, clip_id: str, verification_clip_id: str = "",
-                       on_progress: Callable[[float], None] | None = None) -> PersonaResult:
-        return engine.persona_result(engine.persona_create(owner=self.owner, name=name, clip_id=clip_id,
-                                                           verification_clip_id=verification_clip_id,
-                                                           on_progress=on_progress))
+    def create_persona(
+        self,
+        *,
+        name: str,
+        clip_id: str,
+        verification_clip_id: str = "",
+        on_progress: Callable[[float], None] | None = None,
+    ) -> PersonaResult:
+        return engine.persona_result(
+            engine.persona_create(
+                owner=self.owner,
+                name=name,
+                clip_id=clip_id,
+                verification_clip_id=verification_clip_id,
+                on_progress=on_progress,
+            )
+        )
 
     def upload_url(self, audio_url: str) -> UploadResult:
         return engine.upload_result(engine.clip_import_url(owner=self.owner, audio_url=audio_url))
 
     def upload_file(self, path: Path, *, filename: str) -> UploadResult:
         # Our own clips: songs may be longer than an upload (see SONG_MAX_DURATION_S).
-        clip = engine.clip_import_bytes(owner=self.owner, data=Path(path).read_bytes(), filename=filename,
-                                        max_duration_s=settings.SONG_MAX_DURATION_S)
+        clip = engine.clip_import_bytes(
+            owner=self.owner,
+            data=Path(path).read_bytes(),
+            filename=filename,
+            max_duration_s=settings.SONG_MAX_DURATION_S,
+        )
         return engine.upload_result(clip)
 
     def stem(self, *, clip_id: str, vocal_start_s: float = 0.0, vocal_end_s: float | None = None) -> StemResult:
-        return engine.stem_result(engine.stem_create(
-            owner=self.owner, clip_id=clip_id, vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s))
+        return engine.stem_result(
+            engine.stem_create(owner=self.owner, clip_id=clip_id, vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s)
+        )
 
     def fetch_audio(self, url: str) -> bytes:
         # Our own signed URL: read the file it names instead of going over HTTP.

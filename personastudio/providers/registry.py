@@ -48,12 +48,27 @@ class ProviderChoice:
 
 
 PROVIDERS = (
-    Provider(name=LOCAL, label=_("Built-in engine (offline, on this computer)"), described_as="the built-in engine",
-             adapter="personastudio.providers.local.LocalProvider", hosted=False,
-             needs_public_url=False, takes_webhooks=False, clip_handover="file", reports_in_process=True),
-    Provider(name=REMOTE, label=_("A hosted MusicMint-compatible service"), described_as="a hosted service",
-             adapter="personastudio.providers.remote.RemoteProvider", hosted=True,
-             needs_public_url=True, takes_webhooks=True, clip_handover="url"),
+    Provider(
+        name=LOCAL,
+        label=_("Built-in engine (offline, on this computer)"),
+        described_as="the built-in engine",
+        adapter="personastudio.providers.local.LocalProvider",
+        hosted=False,
+        needs_public_url=False,
+        takes_webhooks=False,
+        clip_handover="file",
+        reports_in_process=True,
+    ),
+    Provider(
+        name=REMOTE,
+        label=_("A hosted MusicMint-compatible service"),
+        described_as="a hosted service",
+        adapter="personastudio.providers.remote.RemoteProvider",
+        hosted=True,
+        needs_public_url=True,
+        takes_webhooks=True,
+        clip_handover="url",
+    ),
 )
 DEFAULT = LOCAL  # with nothing set, the studio runs on its own
 NAMES = tuple(provider.name for provider in PROVIDERS)

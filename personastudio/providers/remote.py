@@ -16,8 +16,15 @@ import requests
 from personastudio.contract import http
 from personastudio.contract.errors import BadRequest, ProtocolError, RateLimited, Unavailable
 from personastudio.contract.provider import MusicProvider
-from personastudio.contract.types import (GenerateRequest, PersonaResult, StemResult, TaskInfo, TaskPage, TaskRef,
-                                          UploadResult)
+from personastudio.contract.types import (
+    GenerateRequest,
+    PersonaResult,
+    StemResult,
+    TaskInfo,
+    TaskPage,
+    TaskRef,
+    UploadResult,
+)
 
 from . import registry
 
@@ -80,9 +87,14 @@ class RemoteProvider(MusicProvider):
         # A user's own service must not make us fetch internal addresses.
         operators_service = http.service_root(base_url) == http.service_root(settings.MUSIC_API_BASE_URL)
         guarded = not (operators_service or settings.MUSIC_API_ALLOW_PRIVATE)
-        return cls(base_url=base_url, api_key=api_key,
-                   timeout_s=settings.MUSIC_API_TIMEOUT_S, stem_timeout_s=settings.MUSIC_API_STEM_TIMEOUT_S,
-                   check_url=_require_public if guarded else None, session=guarded_session() if guarded else None)
+        return cls(
+            base_url=base_url,
+            api_key=api_key,
+            timeout_s=settings.MUSIC_API_TIMEOUT_S,
+            stem_timeout_s=settings.MUSIC_API_STEM_TIMEOUT_S,
+            check_url=_require_public if guarded else None,
+            session=guarded_session() if guarded else None,
+        )
 
     @property
     def base_url(self) -> str:
@@ -107,28 +119,42 @@ class RemoteProvider(MusicProvider):
         body = {"page": page, "page_size": page_size, "status": status}
         return _parse(TaskPage, self._with_retries(lambda: self._call("POST", "tasks", json=body)))
 
-    def create_persona(self, *, name: str, clip_id: str, verification_clip_id: str = "",
-                       on_progress: Callable[[float], None] | None = None) -> PersonaResult:
+    def create_persona(
+        self,
+        *,
+        name: str,
+        clip_id: str,
+        verification_clip_id: str = "",
+        on_progress: Callable[[float], None] | None = None,
+    ) -> PersonaResult:
         body = {"name": name, "clip_id": clip_id}
         if verification_clip_id:
             body["verification_clip_id"] = verification_clip_id  # (ours) passed along; ignored where unknown
         # Synchronous: a service that learns the voice answers when done (our engine fits it for up to
         # about two minutes on 2 cores), so the long timeout.
-        return _parse(PersonaResult, self._call("POST", "music/persona", json=body, read_timeout_s=self.stem_timeout_s,
-                                                creates=True))
+        return _parse(
+            PersonaResult,
+            self._call("POST", "music/persona", json=body, read_timeout_s=self.stem_timeout_s, creates=True),
+        )
 
     def upload_url(self, audio_url: str) -> UploadResult:
         # Synchronous on the service (it fetches and decodes the file), so the long timeout.
-        data = self._call("POST", "music/upload", json={"audio_url": audio_url}, read_timeout_s=self.stem_timeout_s,
-                          creates=True)
+        data = self._call(
+            "POST", "music/upload", json={"audio_url": audio_url}, read_timeout_s=self.stem_timeout_s, creates=True
+        )
         return _parse(UploadResult, data)
 
     def upload_file(self, path: Path, *, filename: str) -> UploadResult:
         # Multipart field `file`: our engine's documented extension of music/upload.
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         with open(path, "rb") as fh:
-            data = self._call("POST", "music/upload", files={"file": (filename, fh, content_type)},
-                              read_timeout_s=self.stem_timeout_s, creates=True)
+            data = self._call(
+                "POST",
+                "music/upload",
+                files={"file": (filename, fh, content_type)},
+                read_timeout_s=self.stem_timeout_s,
+                creates=True,
+            )
         return _parse(UploadResult, data)
 
     def stem(self, *, clip_id: str, vocal_start_s: float = 0.0, vocal_end_s: float | None = None) -> StemResult:
@@ -170,8 +196,9 @@ class RemoteProvider(MusicProvider):
                 delay = self._delay_s(exc, attempt)
                 if delay is None:
                     raise
-                logger.info("music service: %s, retry %d/%d in %.1fs", type(exc).__name__,
-                            attempt + 1, self.max_retries, delay)
+                logger.info(
+                    "music service: %s, retry %d/%d in %.1fs", type(exc).__name__, attempt + 1, self.max_retries, delay
+                )
                 self._sleep(delay)
         raise AssertionError("unreachable")
 

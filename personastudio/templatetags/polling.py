@@ -14,5 +14,6 @@ register = template.Library()
 
 @register.simple_tag
 def poll(url: str, swap: str = "outerHTML"):
-    return format_html('hx-get="{}" hx-trigger="every {}s" hx-swap="{}"', url,
-                       f"{settings.PAGE_POLL_INTERVAL_S:g}", swap)
+    return format_html(
+        'hx-get="{}" hx-trigger="every {}s" hx-swap="{}"', url, f"{settings.PAGE_POLL_INTERVAL_S:g}", swap
+    )

@@ -3,7 +3,7 @@
 // (Accept: application/json): 201 with the new clip's address, or 400 with each field's errors, which are
 // shown next to their fields; the form keeps what was typed. Without this script the form posts as usual.
 (() => {
-  const t = (text) => (window.gettext ? window.gettext(text) : text);
+  const gettext = window.gettext || ((text) => text);
   const fill = (text, values) => (window.interpolate ? window.interpolate(text, values, true) : text);
 
   function megabytes(bytes) {
@@ -12,8 +12,8 @@
 
   function timeLeft(seconds) {
     if (!Number.isFinite(seconds)) return "";
-    if (seconds < 60) return fill(t("about %(seconds)s s left"), { seconds: Math.max(1, Math.round(seconds)) });
-    return fill(t("about %(minutes)s min left"), { minutes: Math.round(seconds / 60) });
+    if (seconds < 60) return fill(gettext("about %(seconds)s s left"), { seconds: Math.max(1, Math.round(seconds)) });
+    return fill(gettext("about %(minutes)s min left"), { minutes: Math.round(seconds / 60) });
   }
 
   function clearErrors(form) {
@@ -56,9 +56,9 @@
   }
 
   function failedBecause(xhr) {
-    if (xhr.status === 413) return t("The upload failed: the file is larger than this server accepts. Trim it or export it as MP3, then try again.");
-    if (xhr.status === 403) return t("The upload failed: your session has expired. Reload the page, log in again and try again.");
-    return fill(t("The upload failed: the server answered with an error (%(status)s). Try again in a minute."), { status: xhr.status });
+    if (xhr.status === 413) return gettext("The upload failed: the file is larger than this server accepts. Trim it or export it as MP3, then try again.");
+    if (xhr.status === 403) return gettext("The upload failed: your session has expired. Reload the page, log in again and try again.");
+    return fill(gettext("The upload failed: the server answered with an error (%(status)s). Try again in a minute."), { status: xhr.status });
   }
 
   function send(form) {
@@ -72,7 +72,7 @@
     status.hidden = false;
     bar.max = 1;
     bar.value = 0;
-    figures.textContent = t("Starting the upload…");
+    figures.textContent = gettext("Starting the upload…");
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
 
@@ -89,13 +89,13 @@
       const elapsed = (performance.now() - started) / 1000;
       const rate = elapsed > 0 ? event.loaded / elapsed : 0;
       const left = event.loaded < event.total && rate > 0 ? timeLeft((event.total - event.loaded) / rate) : "";
-      figures.textContent = fill(t("%(sent)s MB of %(total)s MB sent"), {
+      figures.textContent = fill(gettext("%(sent)s MB of %(total)s MB sent"), {
         sent: megabytes(event.loaded), total: megabytes(event.total),
       }) + (left ? ` · ${left}` : "");
     });
     xhr.upload.addEventListener("load", () => {
       bar.value = bar.max;
-      figures.textContent = t("Sent. Checking the audio…");
+      figures.textContent = gettext("Sent. Checking the audio…");
     });
     xhr.addEventListener("load", () => {
       let answer = null;
@@ -116,12 +116,12 @@
     xhr.addEventListener("error", () => {
       done();
       status.hidden = true;
-      showError(form, t("The upload failed: the connection to the server was lost. Check your connection and try again."));
+      showError(form, gettext("The upload failed: the connection to the server was lost. Check your connection and try again."));
     });
     xhr.addEventListener("timeout", () => {
       done();
       status.hidden = true;
-      showError(form, t("The upload failed: the server took too long to answer. Try again in a minute."));
+      showError(form, gettext("The upload failed: the server took too long to answer. Try again in a minute."));
     });
     xhr.open("POST", form.getAttribute("action") || window.location.href);
     xhr.setRequestHeader("Accept", "application/json");

@@ -28,8 +28,9 @@ def test_it_logs_in_and_out(client):
     assert client.get("/").status_code == 302
 
 
-@pytest.mark.parametrize("url", ["/", "/clips/", "/clips/upload/", "/personas/", "/personas/new/",
-                                 "/generations/", "/generations/new/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/clips/", "/clips/upload/", "/personas/", "/personas/new/", "/generations/", "/generations/new/"]
+)
 def test_every_page_needs_a_login(client, url):
     response = client.get(url)
     assert response.status_code == 302

@@ -15,6 +15,7 @@ def quick_password_hashes(settings):
     """Dozens of log-ins per test: a fast hasher (the throttling, not the hashing, is tested here)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+
 def _log_in(client, username, password, address="127.0.0.1"):
     return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
@@ -24,7 +25,7 @@ def _is_logged_in(client) -> bool:
 
 
 def test_fifty_wrong_passwords_lock_the_name_out_and_the_right_one_is_then_refused_with_a_sentence(client, settings):
-    assert (settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME) == (5, timedelta(minutes=15))
+    assert (5, timedelta(minutes=15)) == (settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME)
     user = UserFactory()
     with time_machine.travel(datetime(2030, 5, 6, 14, 0, tzinfo=UTC), tick=False):
         statuses = [_log_in(client, user.username, f"wrong-{n}").status_code for n in range(50)]
@@ -34,8 +35,10 @@ def test_fifty_wrong_passwords_lock_the_name_out_and_the_right_one_is_then_refus
         response = _log_in(client, user.username, PASSWORD)
         assert response.status_code == 429
         page = response.content.decode()
-        assert "Too many wrong passwords for this name, so logging in with it from here is paused. " \
-               "Try again after 14:15 UTC (in 15\xa0minutes)." in page
+        assert (
+            "Too many wrong passwords for this name, so logging in with it from here is paused. "
+            "Try again after 14:15 UTC (in 15\xa0minutes)." in page
+        )
         assert response["Retry-After"] == str(15 * 60 + 1)
         assert f'value="{user.username}"' in page  # the name stays typed in, in the normal page layout
         assert 'name="password"' in page and "<nav" in page

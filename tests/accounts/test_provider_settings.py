@@ -61,20 +61,30 @@ def test_keys_can_be_rotated(user_client, settings):
 
 
 def _test_connection(client, httpserver):
-    return client.post("/accounts/settings/test/", {"base_url": httpserver.url_for("/"), "api_key": KEY}).content.decode()
+    return client.post(
+        "/accounts/settings/test/", {"base_url": httpserver.url_for("/"), "api_key": KEY}
+    ).content.decode()
 
 
 def test_test_connection_reports_success(user_client, httpserver):
-    httpserver.expect_request("/api/v1/tasks", method="POST", headers={"Authorization": f"Bearer {KEY}"}) \
-        .respond_with_json({"code": 0, "message": "ok", "data": {"items": [], "total": 0, "page": 1}})
+    httpserver.expect_request(
+        "/api/v1/tasks", method="POST", headers={"Authorization": f"Bearer {KEY}"}
+    ).respond_with_json({"code": 0, "message": "ok", "data": {"items": [], "total": 0, "page": 1}})
     assert "Connected" in _test_connection(user_client, httpserver)
 
 
-@pytest.mark.parametrize("reply, sentence", [
-    (Response('{"code": 401, "message": "Invalid API key", "data": null}', status=401,
-              content_type="application/json"), "Invalid API key"),
-    (Response("<html>Welcome to nginx</html>", status=200, content_type="text/html"), "not a MusicMint response"),
-])
+@pytest.mark.parametrize(
+    "reply, sentence",
+    [
+        (
+            Response(
+                '{"code": 401, "message": "Invalid API key", "data": null}', status=401, content_type="application/json"
+            ),
+            "Invalid API key",
+        ),
+        (Response("<html>Welcome to nginx</html>", status=200, content_type="text/html"), "not a MusicMint response"),
+    ],
+)
 def test_test_connection_says_exactly_what_went_wrong(user_client, httpserver, reply, sentence):
     httpserver.expect_request("/api/v1/tasks", method="POST").respond_with_response(reply)
     body = _test_connection(user_client, httpserver)
@@ -87,11 +97,13 @@ def test_test_connection_to_an_unreachable_host(user_client):
 
 
 def test_a_persona_from_the_built_in_engine_cannot_sing_on_a_hosted_service(user_client):
-    persona = Persona.objects.create(owner=user_client.user, name="Mine", status="complete", provider="local",
-                                     remote_id="persona-1")
+    persona = Persona.objects.create(
+        owner=user_client.user, name="Mine", status="complete", provider="local", remote_id="persona-1"
+    )
     _save_remote(user_client)
-    response = user_client.post("/generations/new/", {"mode": "custom", "prompt": "Keep my words",
-                                                      "persona": str(persona.id)})
+    response = user_client.post(
+        "/generations/new/", {"mode": "custom", "prompt": "Keep my words", "persona": str(persona.id)}
+    )
     assert response.status_code == 400
     body = response.content.decode()
     assert "was learned on the built-in engine and cannot sing on https://api.example.com" in body
@@ -100,7 +112,8 @@ def test_a_persona_from_the_built_in_engine_cannot_sing_on_a_hosted_service(user
 
 
 def test_a_hosted_service_fetches_a_clip_from_a_signed_url_only_when_the_app_has_a_public_address(
-        user_client, settings, client):
+    user_client, settings, client
+):
     clip = make_clip(user_client.user)
     settings.PUBLIC_BASE_URL = ""
     with pytest.raises(MusicApiError, match="PUBLIC_BASE_URL"):
@@ -115,9 +128,13 @@ def test_a_hosted_service_fetches_a_clip_from_a_signed_url_only_when_the_app_has
 
 
 def test_test_connection_never_sends_the_servers_key_or_a_saved_key_to_another_address(
-        user_client, httpserver, settings):
+    user_client, httpserver, settings
+):
     settings.MUSIC_PROVIDER, settings.MUSIC_API_BASE_URL, settings.MUSIC_API_KEY = (
-        "remote", "https://api.example.com", "sk-mm-server-owned-key")
+        "remote",
+        "https://api.example.com",
+        "sk-mm-server-owned-key",
+    )
     body = user_client.post("/accounts/settings/test/", {"base_url": httpserver.url_for("/"), "api_key": ""})
     assert b"Enter the service address and an API key first." in body.content
     _save_remote(user_client)  # a key saved for api.example.com ...

@@ -9,8 +9,13 @@ from personastudio.personas.models import Persona
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-MEZZO = {"voiced_s": 24.0, "low_hz": 220.0, "median_hz": 311.1, "high_hz": 440.0,
-         "histogram": {"57": 40, "60": 120, "63": 300, "66": 90, "69": 20}}
+MEZZO = {
+    "voiced_s": 24.0,
+    "low_hz": 220.0,
+    "median_hz": 311.1,
+    "high_hz": 440.0,
+    "histogram": {"57": 40, "60": 120, "63": 300, "66": 90, "69": 20},
+}
 # Runs before any page script (Playwright's init scripts are not subject to the page's policy).
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -24,8 +29,10 @@ def test_no_page_reports_a_policy_violation_or_a_console_message(page, context, 
     context.add_init_script(RECORD_VIOLATIONS)
     context.grant_permissions(["microphone"], origin=live_server.url)
     messages, violations = [], []
-    page.on("console", lambda message: messages.append(
-        f"{page.url}: {message.type}: {message.text} ({message.location.get('url')})"))
+    page.on(
+        "console",
+        lambda message: messages.append(f"{page.url}: {message.type}: {message.text} ({message.location.get('url')})"),
+    )
     page.on("pageerror", lambda error: messages.append(f"{page.url}: pageerror: {error}"))
 
     def visit(path: str, ready: str = "main") -> None:
@@ -39,8 +46,9 @@ def test_no_page_reports_a_policy_violation_or_a_console_message(page, context, 
     user = log_in_browser(page, live_server)
     take = make_clip(user, title="Harbour take", samples=tone(seconds=3))
     ada = Persona.objects.create(owner=user, name="Ada", source_clip=take, status="complete", profile=MEZZO)
-    song = Generation.objects.create(owner=user, title="City rain", prompt="[Verse]\nrain on the glass", tags="folk",
-                                     status="completed", persona=ada)
+    song = Generation.objects.create(
+        owner=user, title="City rain", prompt="[Verse]\nrain on the glass", tags="folk", status="completed", persona=ada
+    )
     make_clip(user, title="City rain (A)", samples=tone(seconds=3), kind="generated", generation=song, remote_id="A")
 
     visit("/")

@@ -35,8 +35,10 @@ def test_picker_results_side_by_side_and_extend_from_a_chosen_second(page, live_
     assert "A3–A4" in option.inner_text() and re.search(r"Soprano|Mezzo|Alto", option.inner_text())
     assert page.locator("#persona-picker legend").inner_text().strip()
     option.locator(".persona-preview").click()
-    page.wait_for_function("() => { const a = document.querySelector('.persona-preview-audio'); "
-                           "return a && !a.paused && a.currentTime > 0.2; }")
+    page.wait_for_function(
+        "() => { const a = document.querySelector('.persona-preview-audio'); "
+        "return a && !a.paused && a.currentTime > 0.2; }"
+    )
     assert option.locator(".persona-preview").get_attribute("aria-pressed") == "true"
     page.screenshot(path=str(SHOTS / "persona-picker.png"), full_page=True)
     option.locator(".persona-preview").click()  # pause
@@ -75,12 +77,15 @@ def test_picker_results_side_by_side_and_extend_from_a_chosen_second(page, live_
     parts = stems.locator(".track-part")
     assert parts.count() >= 4 and parts.nth(0).get_attribute("data-part") == "lead vocal"
     assert stems.locator("[data-download=stems-zip]").get_attribute("href").endswith("/stems.zip")
-    page.wait_for_function("() => [...document.querySelectorAll('[data-parts] .player')]"
-                           ".slice(0, 4).every((f) => f.dataset.waveform)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-parts] .player')].slice(0, 4).every((f) => f.dataset.waveform)"
+    )
     assert parts.nth(1).locator(".player-wave").bounding_box()["width"] > 100
     parts.nth(1).locator(".player-toggle").click()
-    page.wait_for_function("() => { const a = document.querySelectorAll('[data-parts] .player audio')[1]; "
-                           "return a && !a.paused && a.currentTime > 0.2; }")
+    page.wait_for_function(
+        "() => { const a = document.querySelectorAll('[data-parts] .player audio')[1]; "
+        "return a && !a.paused && a.currentTime > 0.2; }"
+    )
     parts.nth(1).locator(".player-toggle").click()
     page.screenshot(path=str(SHOTS / "results-stems.png"), full_page=True)
     stems.locator("summary").click()
@@ -118,7 +123,9 @@ def test_picker_results_side_by_side_and_extend_from_a_chosen_second(page, live_
     page.wait_for_url(re.compile(r"/generations/[0-9a-f-]{36}/$"))
     assert "0:04" in page.inner_text(".extends-note")
     page.wait_for_selector('[data-status="completed"]', timeout=120_000)
-    durations = [float(d) for d in page.locator(".result-card > .player").evaluate_all(
-        "figures => figures.map(f => f.dataset.duration)")]
+    durations = [
+        float(d)
+        for d in page.locator(".result-card > .player").evaluate_all("figures => figures.map(f => f.dataset.duration)")
+    ]
     assert len(durations) == 2 and all(d > 4 + 3 for d in durations)
     page.screenshot(path=str(SHOTS / "extended.png"), full_page=True)

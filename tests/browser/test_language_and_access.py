@@ -11,8 +11,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
 PHONE = {"width": 375, "height": 812}
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-           "resultTypes": ["violations"]}
+WCAG_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 AXE = Axe()
 
 
@@ -20,15 +22,19 @@ def check_page(page, name: str, *, width: int | None = None) -> None:
     """Every page we show: no WCAG A/AA violation axe can find, no sideways scrolling, and a screenshot."""
     page.wait_for_load_state("networkidle")
     results = AXE.run(page, options=WCAG_AA)
-    problems = [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-                for v in results.response["violations"]]
+    problems = [
+        f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]
+    ]
     assert problems == [], f"{name}: " + "; ".join(problems)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     if width:
-        too_wide = page.evaluate("""(width) => [...document.querySelectorAll('body *')]
+        too_wide = page.evaluate(
+            """(width) => [...document.querySelectorAll('body *')]
             .filter((el) => el.getBoundingClientRect().right > width + 1)
-            .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')).slice(0, 5)""", width)
+            .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')).slice(0, 5)""",
+            width,
+        )
         assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} scrolls sideways: {too_wide}"
 
 

@@ -15,8 +15,13 @@ from personastudio.personas.models import Persona
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
-MEZZO = {"voiced_s": 24.0, "low_hz": 220.0, "median_hz": 311.1, "high_hz": 440.0,
-         "histogram": {"57": 40, "60": 120, "63": 300, "66": 90, "69": 20}}
+MEZZO = {
+    "voiced_s": 24.0,
+    "low_hz": 220.0,
+    "median_hz": 311.1,
+    "high_hz": 440.0,
+    "histogram": {"57": 40, "60": 120, "63": 300, "66": 90, "69": 20},
+}
 
 
 def _submit_song(page, live_server, title: str, lyrics: str) -> None:
@@ -71,19 +76,28 @@ def test_search_filter_favourite_rename_and_delete_in_the_libraries(page, live_s
     make_clip(user, title="Kitchen demo", samples=tone(seconds=2), kind="recording")
     ada = Persona.objects.create(owner=user, name="Ada", source_clip=take, status="complete", profile=MEZZO)
     Generation.objects.create(owner=user, title="Harbour lights", tags="folk", status="completed", persona=ada)
-    rain = Generation.objects.create(owner=user, title="City rain", prompt="[Verse]\nrain on the harbour glass",
-                                     status="completed")
+    rain = Generation.objects.create(
+        owner=user, title="City rain", prompt="[Verse]\nrain on the harbour glass", status="completed"
+    )
     for variant in "AB":
-        make_clip(user, title=f"City rain ({variant})", samples=tone(seconds=2), kind="generated", generation=rain,
-                  remote_id=variant)
+        make_clip(
+            user,
+            title=f"City rain ({variant})",
+            samples=tone(seconds=2),
+            kind="generated",
+            generation=rain,
+            remote_id=variant,
+        )
     Generation.objects.create(owner=user, title="Unrelated", status="failed")
 
     # Songs: search covers titles and lyrics; the favourite filter.
     page.goto(f"{live_server.url}/generations/")
     page.fill("input[name=q]", "harbour")
     page.click(".library-filters button[type=submit]")
-    assert sorted(page.locator(".library-table tbody tr td:first-child a").all_inner_texts()) == \
-        ["City rain", "Harbour lights"]
+    assert sorted(page.locator(".library-table tbody tr td:first-child a").all_inner_texts()) == [
+        "City rain",
+        "Harbour lights",
+    ]
     page.click("text=City rain")
     page.locator("[data-action=favourite]").first.click()
     page.wait_for_selector("[data-action=favourite][aria-pressed=true]")

@@ -45,8 +45,7 @@ def test_the_waveform_player_draws_stored_peaks_and_answers_the_keyboard(page, l
     wave = player.locator(".player-wave")
     wave.focus()
     page.keyboard.press("Space")
-    page.wait_for_function(
-        "() => !document.querySelector('#separation figure.player audio').paused")
+    page.wait_for_function("() => !document.querySelector('#separation figure.player audio').paused")
     assert toggle.get_attribute("aria-pressed") == "true"
     before = player.locator("audio").evaluate("a => a.currentTime")
     page.keyboard.press("ArrowRight")
@@ -130,8 +129,11 @@ def test_a_refused_recording_keeps_the_take_and_says_why(page, context, live_ser
     def refuse_once(route):
         calls.append(route.request.url)
         if len(calls) == 1:
-            route.fulfill(status=400, content_type="application/json",
-                          json={"errors": {"audio": ["x"]}, "message": "This file doesn't look like audio we can read."})
+            route.fulfill(
+                status=400,
+                content_type="application/json",
+                json={"errors": {"audio": ["x"]}, "message": "This file doesn't look like audio we can read."},
+            )
         else:
             route.continue_()
 

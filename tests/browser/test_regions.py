@@ -63,8 +63,14 @@ def test_select_a_region_make_a_persona_from_it_and_separate_a_region(page, live
     page.fill("#region-end", "23")
     assert warning.is_hidden()
     assert summary.inner_text() == "Selected 0:05.0–0:23.0 · 18.0 s"
-    assert page.evaluate("() => document.querySelector('form[data-region-form=persona] [name=vocal_start_s]').value") == "5"
-    assert page.evaluate("() => document.querySelector('form[data-region-form=separation] [name=vocal_end_s]').value") == "23"
+    assert (
+        page.evaluate("() => document.querySelector('form[data-region-form=persona] [name=vocal_start_s]').value")
+        == "5"
+    )
+    assert (
+        page.evaluate("() => document.querySelector('form[data-region-form=separation] [name=vocal_end_s]').value")
+        == "23"
+    )
     page.screenshot(path=str(SHOTS / "region-selected.png"), full_page=True)
 
     persona_button.click()
@@ -105,7 +111,10 @@ def test_select_a_region_make_a_persona_from_it_and_separate_a_region(page, live
     # The page came back with the separated part still selected, ready for "Make a persona".
     assert float(page.input_value("#region-end")) == 7
     assert "0:00.0–0:07.0" in page.locator("[data-region-summary]").inner_text()
-    assert page.evaluate("() => document.querySelector('form[data-region-form=persona] [name=vocal_end_s]').value") in ("7", "7.0")
+    assert page.evaluate("() => document.querySelector('form[data-region-form=persona] [name=vocal_end_s]').value") in (
+        "7",
+        "7.0",
+    )
     assert not errors
 
 

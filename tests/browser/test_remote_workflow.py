@@ -55,8 +55,9 @@ def test_the_workflow_on_a_hosted_service(page, live_server, worker_thread, sett
     page.click("text=Make a persona from this clip")
     page.fill("#id_name", "Remote singer")
     # The clip's singer sings the consent phrase: the same voice, in the same register.
-    page.set_input_files("#id_phrase_audio",
-                         str(consent_phrase_file(tmp_path, sung_line(seconds=16, low_hz=180, high_hz=360, seed=5))))
+    page.set_input_files(
+        "#id_phrase_audio", str(consent_phrase_file(tmp_path, sung_line(seconds=16, low_hz=180, high_hz=360, seed=5)))
+    )
     page.click("main button[type=submit]")
     # The service learns the voice while the request waits (2 minutes measured on a loaded 2-core machine).
     page.wait_for_selector('[data-status="complete"]', timeout=240_000)

@@ -49,7 +49,9 @@ def test_the_song_form_editor(page, live_server):
     assert page.inner_text(".syllable-gutter .syl[data-line='2']") == "7"
     assert page.inner_text(".syllable-gutter .syl[data-line='3']") == "4"
     assert page.inner_text("button[data-section-kind=chorus]") == "[副歌]"
-    page.evaluate("() => { const t = document.getElementById('id_prompt'); t.focus(); t.setSelectionRange(t.value.length, t.value.length); }")
+    page.evaluate(
+        "() => { const t = document.getElementById('id_prompt'); t.focus(); t.setSelectionRange(t.value.length, t.value.length); }"
+    )
     page.click("button[data-section-kind=chorus]")
     page.keyboard.type("我祈祷拥有一颗透明的心灵")
     assert page.input_value("#id_prompt").endswith("能否听清\n\n[副歌]\n我祈祷拥有一颗透明的心灵")
@@ -91,8 +93,12 @@ def test_edit_and_regenerate_from_the_song_page(page, live_server):
     user = log_in_browser(page, live_server)
     sung = "[Verse]\n海边的风吹过来\n[Chorus]\n夏天夏天不要走"
     song = Generation.objects.create(
-        owner=user, mode="inspiration", gpt_description_prompt="一首夏天的歌", status="completed",
-        provider_results=[{"id": "a", "title": "夏天 (A)", "tags": "流行, 欢快", "prompt": sung}])
+        owner=user,
+        mode="inspiration",
+        gpt_description_prompt="一首夏天的歌",
+        status="completed",
+        provider_results=[{"id": "a", "title": "夏天 (A)", "tags": "流行, 欢快", "prompt": sung}],
+    )
     page.goto(f"{live_server.url}{song.get_absolute_url()}")
     assert page.locator("[data-action=generate-again]").is_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -112,8 +118,9 @@ def test_a_failed_song_offers_edit_but_not_a_second_retry_button(page, live_serv
 
     page.set_default_timeout(15_000)
     user = log_in_browser(page, live_server)
-    song = Generation.objects.create(owner=user, mode="custom", title="Broken", prompt="la la", status="failed",
-                                     error="The music service is busy.")
+    song = Generation.objects.create(
+        owner=user, mode="custom", title="Broken", prompt="la la", status="failed", error="The music service is busy."
+    )
     page.goto(f"{live_server.url}{song.get_absolute_url()}")
     assert page.locator("text=Try again").is_visible()
     assert page.locator("[data-action=generate-again]").is_hidden()

@@ -29,19 +29,45 @@ def _free_port() -> int:
 @pytest.fixture
 def production_server(tmp_path):
     """gunicorn on a loopback port with DEBUG=False, its static files collected into a temporary STATIC_ROOT."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "personastudio.settings", "DEBUG": "False",
-           "SECRET_KEY": secrets.token_urlsafe(50), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "MEDIA_ROOT": str(tmp_path / "media"), "STATIC_ROOT": str(tmp_path / "static"),
-           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "False", "SECURE_HSTS_SECONDS": "0"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "personastudio.settings",
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "False",
+        "SECURE_HSTS_SECONDS": "0",
+    }
     for step in (["migrate", "--noinput", "--verbosity", "0"], ["collectstatic", "--noinput", "--verbosity", "0"]):
-        done = subprocess.run([sys.executable, "manage.py", *step], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *step], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "personastudio.wsgi:application", "--bind",
-                               f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--worker-class", "gthread"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "personastudio.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -66,8 +92,12 @@ def test_with_debug_off_every_stylesheet_and_script_loads_from_the_collected_fil
     page.goto(f"{production_server}/accounts/login/")
     page.wait_for_load_state("load")
 
-    assets = [url for url in page.evaluate("""[...document.querySelectorAll('link[rel=stylesheet], script[src]')]
-                                              .map((node) => node.href || node.src)""") if "/static/" in url]
+    assets = [
+        url
+        for url in page.evaluate("""[...document.querySelectorAll('link[rel=stylesheet], script[src]')]
+                                              .map((node) => node.href || node.src)""")
+        if "/static/" in url
+    ]
     assert len(assets) >= 8 and failed == []
     for asset in assets:
         assert loaded.get(asset) == 200, f"{asset}: {loaded.get(asset)}"

@@ -25,7 +25,8 @@ def _large_wav(path, seconds=24, sr=44100):
 
 
 def test_a_large_upload_shows_the_bytes_sent_and_the_time_left_until_the_bar_is_full(
-        page, context, live_server, tmp_path):
+    page, context, live_server, tmp_path
+):
     page.set_default_timeout(45_000)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -36,8 +37,10 @@ def test_a_large_upload_shows_the_bytes_sent_and_the_time_left_until_the_bar_is_
     page.goto(f"{live_server.url}/clips/upload/")
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
-                                                  "uploadThroughput": UPLOAD_BYTES_PER_S})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": UPLOAD_BYTES_PER_S},
+    )
     seen = []
     page.expose_function("seenUpload", lambda value, maximum, text: seen.append((value, maximum, text)))
     page.evaluate("""() => {

@@ -30,7 +30,8 @@ def microphone_page(browser_type, browser_type_launch_args, tmp_path):
 
 
 def test_the_singer_records_the_phrase_and_gets_a_checked_persona_and_another_voice_is_refused(
-        microphone_page, live_server, worker_thread, tmp_path):
+    microphone_page, live_server, worker_thread, tmp_path
+):
     page = microphone_page
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -64,8 +65,10 @@ def test_the_singer_records_the_phrase_and_gets_a_checked_persona_and_another_vo
 
     # The singer reads it into the microphone: count-in, meter, listen back, then the form sends the take.
     page.click("#phrase-recorder [data-action=start]")
-    page.wait_for_function("() => ['recording', 'idle'].includes(document.querySelector('#phrase-recorder').dataset.state)"
-                           " && document.querySelector('#phrase-recorder [data-countin]').textContent !== '3'")
+    page.wait_for_function(
+        "() => ['recording', 'idle'].includes(document.querySelector('#phrase-recorder').dataset.state)"
+        " && document.querySelector('#phrase-recorder [data-countin]').textContent !== '3'"
+    )
     assert page.locator("#phrase-recorder [data-error]").inner_text() == ""
     page.wait_for_selector('#phrase-recorder[data-state="recording"]')
     page.wait_for_function("() => document.querySelector('#phrase-recorder [data-timer]').textContent >= '0:19'")

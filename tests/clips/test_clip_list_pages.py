@@ -21,8 +21,18 @@ def user(client):
 
 
 def _clip(owner, title, **fields):
-    return Clip.objects.create(**{"owner": owner, "title": title, "audio": f"clips/{owner.pk}/{title}.wav",
-                                  "duration_s": 12.0, "sample_rate": 44100, "channels": 1, "peaks": PEAKS, **fields})
+    return Clip.objects.create(
+        **{
+            "owner": owner,
+            "title": title,
+            "audio": f"clips/{owner.pk}/{title}.wav",
+            "duration_s": 12.0,
+            "sample_rate": 44100,
+            "channels": 1,
+            "peaks": PEAKS,
+            **fields,
+        }
+    )
 
 
 def _ids(body: str) -> list[str]:
@@ -57,8 +67,13 @@ def test_the_clips_list_carries_no_waveform_and_reads_no_peaks_or_lyrics(client,
 
     from personastudio.generations.models import Generation
 
-    song = Generation.objects.create(owner=user, title="Rivers", prompt="secret lyric line", status="completed",
-                                     provider_results=[{"prompt": "secret sung line"}])
+    song = Generation.objects.create(
+        owner=user,
+        title="Rivers",
+        prompt="secret lyric line",
+        status="completed",
+        provider_results=[{"prompt": "secret sung line"}],
+    )
     parent = _clip(user, "Take")
     _clip(user, "Take (vocals)", kind=Clip.Kind.VOCALS, parent=parent)
     _clip(user, "Rivers (A)", kind=Clip.Kind.GENERATED, generation=song, remote_id="t-a")
@@ -66,5 +81,6 @@ def test_the_clips_list_carries_no_waveform_and_reads_no_peaks_or_lyrics(client,
         body = client.get("/clips/").content.decode()
     assert "from Take" in body and "from the song Rivers" in body and "0.123456" not in body
     listed = [q["sql"] for q in queries.captured_queries if '"clips_clip"."title"' in q["sql"]]
-    assert listed and not any(column in sql for sql in listed
-                              for column in ('"peaks"', '"prompt"', '"provider_results"'))
+    assert listed and not any(
+        column in sql for sql in listed for column in ('"peaks"', '"prompt"', '"provider_results"')
+    )

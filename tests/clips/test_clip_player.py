@@ -11,8 +11,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def clip():
-    return Clip.objects.create(owner=UserFactory(), title="Summer take", audio="clips/x/take.wav", duration_s=31.5,
-                               sample_rate=44100, channels=1, peaks=[0.25, -0.25] * 400)
+    return Clip.objects.create(
+        owner=UserFactory(),
+        title="Summer take",
+        audio="clips/x/take.wav",
+        duration_s=31.5,
+        sample_rate=44100,
+        channels=1,
+        peaks=[0.25, -0.25] * 400,
+    )
 
 
 def test_the_owner_gets_the_clips_waveform_player(client, clip):

@@ -38,15 +38,18 @@ def test_a_region_covering_the_whole_clip_is_the_whole_clip(clip):
     assert services.clip_region(clip=clip, start_s=0, end_s=clip.duration_s + 0.04) is None
 
 
-@pytest.mark.parametrize("start, end, field, words", [
-    (-1, 5, "vocal_start_s", "before 0:00"),
-    (2, 99, "vocal_end_s", "0:24 long"),
-    (8, 8, "vocal_end_s", "end after it starts"),
-    (9, 3, "vocal_end_s", "later than 0:09"),
-    (float("nan"), 3, "vocal_end_s", "in seconds"),
-    (30, None, "vocal_start_s", "start the region before 0:24"),
-    (30, 40, "vocal_start_s", "start the region before 0:24"),
-])
+@pytest.mark.parametrize(
+    "start, end, field, words",
+    [
+        (-1, 5, "vocal_start_s", "before 0:00"),
+        (2, 99, "vocal_end_s", "0:24 long"),
+        (8, 8, "vocal_end_s", "end after it starts"),
+        (9, 3, "vocal_end_s", "later than 0:09"),
+        (float("nan"), 3, "vocal_end_s", "in seconds"),
+        (30, None, "vocal_start_s", "start the region before 0:24"),
+        (30, 40, "vocal_start_s", "start the region before 0:24"),
+    ],
+)
 def test_it_refuses_a_region_that_does_not_fit_the_clip_and_says_where(clip, start, end, field, words):
     with pytest.raises(services.RegionRejected) as caught:
         services.clip_region(clip=clip, start_s=start, end_s=end)

@@ -53,12 +53,15 @@ def test_without_a_region_it_separates_the_whole_clip_as_before(client, run_task
     assert stem_calls[0]["vocal_start_s"] == 0.0 and stem_calls[0]["vocal_end_s"] is None
 
 
-@pytest.mark.parametrize("start, end, words", [
-    ("3", "3.5", "at least 1 second"),
-    ("5", "2", "must end after it starts"),
-    ("1", "60", "end the region at 0:06"),
-    ("soon", "4", "Type a number of seconds"),
-])
+@pytest.mark.parametrize(
+    "start, end, words",
+    [
+        ("3", "3.5", "at least 1 second"),
+        ("5", "2", "must end after it starts"),
+        ("1", "60", "end the region at 0:06"),
+        ("soon", "4", "Type a number of seconds"),
+    ],
+)
 def test_a_wrong_region_is_refused_beside_the_region_with_the_typed_values_kept(client, start, end, words):
     user = UserFactory()
     clip = make_clip(user, samples=sung_line(seconds=6))
@@ -69,7 +72,7 @@ def test_a_wrong_region_is_refused_beside_the_region_with_the_typed_values_kept(
     warning = body.split('id="region-warning"', 1)[1].split("</p>", 1)[0]
     assert words in warning and 'role="alert"' in warning
     if start != "soon":
-        assert f'id="region-start" data-region-start' in body and f'value="{start}"' in body
+        assert 'id="region-start" data-region-start' in body and f'value="{start}"' in body
     assert f'value="{end}"' in body
     clip.refresh_from_db()
     assert clip.separation_status == "" and not Clip.objects.filter(parent=clip).exists()

@@ -10,6 +10,7 @@ from personastudio.clips.models import Clip
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 def test_the_song_page_offers_midi_and_a_lead_sheet_for_each_track(client, song):
     body = client.get(f"/generations/{song.id}/").content.decode()
     tracks = list(Clip.objects.filter(generation=song))
@@ -23,7 +24,7 @@ def test_the_song_page_offers_midi_and_a_lead_sheet_for_each_track(client, song)
         lyric = "".join(m.text for t in smf.tracks for m in t if m.type == "lyrics")
         assert "win-dow" in lyric and "夜空中最亮的星" in lyric.replace(" ", "")
         sheet = client.get(f"/clips/{track.id}/sheet.musicxml")
-        assert sheet.status_code == 200 and b"<score-partwise" in sheet.content and "Morning".encode() in sheet.content
+        assert sheet.status_code == 200 and b"<score-partwise" in sheet.content and b"Morning" in sheet.content
 
 
 def test_another_user_or_nobody_gets_no_sheet(client, song):

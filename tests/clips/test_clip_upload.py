@@ -7,7 +7,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_keeps_an_uploaded_wav_with_its_measurements(user_client):
-    response = user_client.post("/clips/upload/", {"title": "Morning take", "audio": upload_file(sung_line(seconds=12))})
+    response = user_client.post(
+        "/clips/upload/", {"title": "Morning take", "audio": upload_file(sung_line(seconds=12))}
+    )
     clip = Clip.objects.get(owner=user_client.user)
     assert response.status_code == 302 and response["Location"] == f"/clips/{clip.id}/"
     assert clip.title == "Morning take" and clip.kind == "upload"
@@ -18,16 +20,21 @@ def test_it_keeps_an_uploaded_wav_with_its_measurements(user_client):
 
 
 def test_it_keeps_an_mp3_and_names_it_after_the_file(user_client):
-    user_client.post("/clips/upload/", {"title": "", "audio": upload_file(data=mp3_bytes(tone(seconds=3)), name="demo.mp3")})
+    user_client.post(
+        "/clips/upload/", {"title": "", "audio": upload_file(data=mp3_bytes(tone(seconds=3)), name="demo.mp3")}
+    )
     clip = Clip.objects.get(owner=user_client.user)
     assert clip.title == "demo" and clip.audio.name.endswith(".mp3")
     assert clip.duration_s == pytest.approx(3, abs=0.1)
 
 
-@pytest.mark.parametrize("data, sentence", [
-    (b"%PDF-1.4 this is not audio at all" * 50, b"doesn"),
-    (b"", b"empty"),
-])
+@pytest.mark.parametrize(
+    "data, sentence",
+    [
+        (b"%PDF-1.4 this is not audio at all" * 50, b"doesn"),
+        (b"", b"empty"),
+    ],
+)
 def test_it_refuses_a_file_that_is_not_audio_and_saves_nothing(user_client, data, sentence):
     response = user_client.post("/clips/upload/", {"title": "x", "audio": upload_file(data=data, name="notes.wav")})
     assert response.status_code == 400
@@ -36,8 +43,9 @@ def test_it_refuses_a_file_that_is_not_audio_and_saves_nothing(user_client, data
 
 
 def test_it_refuses_a_file_in_the_users_language(user_client):
-    response = user_client.post("/clips/upload/", {"title": "x", "audio": upload_file(data=b"not audio" * 50)},
-                                HTTP_ACCEPT_LANGUAGE="zh-CN")
+    response = user_client.post(
+        "/clips/upload/", {"title": "x", "audio": upload_file(data=b"not audio" * 50)}, HTTP_ACCEPT_LANGUAGE="zh-CN"
+    )
     assert response.status_code == 400
     assert "这个文件不像是我们能读取的音频" in response.content.decode()
 
@@ -66,5 +74,7 @@ def test_it_refuses_audio_over_the_duration_limit(user_client, settings):
 
 
 def test_it_keeps_the_typed_title_when_the_file_is_refused(user_client):
-    response = user_client.post("/clips/upload/", {"title": "Keep me", "audio": upload_file(data=b"nope", name="a.mp3")})
+    response = user_client.post(
+        "/clips/upload/", {"title": "Keep me", "audio": upload_file(data=b"nope", name="a.mp3")}
+    )
     assert b'value="Keep me"' in response.content

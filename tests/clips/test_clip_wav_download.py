@@ -40,7 +40,7 @@ def test_the_wav_still_sounds_like_the_clip(client, mp3_clip):
     client.force_login(mp3_clip.owner)
     samples, sr = soundfile.read(io.BytesIO(_body(client.get(f"/clips/{mp3_clip.id}/audio?format=wav"))))
     # The left channel is the 440 Hz tone: its spectrum peaks there.
-    spectrum = np.abs(np.fft.rfft(samples[sr // 2: sr // 2 + sr, 0]))
+    spectrum = np.abs(np.fft.rfft(samples[sr // 2 : sr // 2 + sr, 0]))
     assert np.argmax(spectrum) == pytest.approx(440, abs=2)
 
 

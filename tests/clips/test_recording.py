@@ -19,8 +19,9 @@ def webm_opus_bytes(samples: np.ndarray, *, sr: int = SR) -> bytes:
     with av.open(buffer, "w", format="webm") as container:
         stream = container.add_stream("libopus", rate=48000, layout="mono")
         resampler = av.AudioResampler(format="s16", layout="mono", rate=48000)
-        frame = av.AudioFrame.from_ndarray((np.clip(samples, -1, 1) * 32767).astype(np.int16)[None, :],
-                                           format="s16", layout="mono")
+        frame = av.AudioFrame.from_ndarray(
+            (np.clip(samples, -1, 1) * 32767).astype(np.int16)[None, :], format="s16", layout="mono"
+        )
         frame.sample_rate = sr
         for resampled in resampler.resample(frame) + resampler.resample(None):
             for packet in stream.encode(resampled):
@@ -31,13 +32,15 @@ def webm_opus_bytes(samples: np.ndarray, *, sr: int = SR) -> bytes:
 
 
 def recording_file(seconds: float = 4) -> SimpleUploadedFile:
-    return SimpleUploadedFile("recording.webm", webm_opus_bytes(sung_line(seconds=seconds)),
-                              content_type="audio/webm;codecs=opus")
+    return SimpleUploadedFile(
+        "recording.webm", webm_opus_bytes(sung_line(seconds=seconds)), content_type="audio/webm;codecs=opus"
+    )
 
 
 def test_a_webm_opus_recording_becomes_a_clip_of_kind_recording(user_client):
-    response = user_client.post("/clips/upload/", {"title": "Kitchen take", "kind": "recording",
-                                                   "audio": recording_file(seconds=4)})
+    response = user_client.post(
+        "/clips/upload/", {"title": "Kitchen take", "kind": "recording", "audio": recording_file(seconds=4)}
+    )
     clip = Clip.objects.get(owner=user_client.user)
     assert response.status_code == 302 and response["Location"] == f"/clips/{clip.id}/"
     assert clip.kind == "recording" and clip.title == "Kitchen take"
@@ -49,8 +52,11 @@ def test_a_webm_opus_recording_becomes_a_clip_of_kind_recording(user_client):
 
 
 def test_the_recorder_gets_json_with_the_new_clip_page(user_client):
-    response = user_client.post("/clips/upload/", {"title": "", "kind": "recording", "audio": recording_file(2)},
-                                headers={"accept": "application/json"})
+    response = user_client.post(
+        "/clips/upload/",
+        {"title": "", "kind": "recording", "audio": recording_file(2)},
+        headers={"accept": "application/json"},
+    )
     clip = Clip.objects.get(owner=user_client.user)
     assert response.status_code == 201
     assert response.json() == {"id": str(clip.id), "kind": "recording", "url": f"/clips/{clip.id}/"}
@@ -59,8 +65,9 @@ def test_the_recorder_gets_json_with_the_new_clip_page(user_client):
 
 def test_the_recorder_gets_a_sentence_when_the_audio_is_refused(user_client):
     bad = SimpleUploadedFile("recording.webm", b"\x1aE\xdf\xa3 not really webm" * 20, content_type="audio/webm")
-    response = user_client.post("/clips/upload/", {"title": "x", "kind": "recording", "audio": bad},
-                                headers={"accept": "application/json"})
+    response = user_client.post(
+        "/clips/upload/", {"title": "x", "kind": "recording", "audio": bad}, headers={"accept": "application/json"}
+    )
     assert response.status_code == 400
     body = response.json()
     assert "audio" in body["errors"] and "doesn" in body["message"]

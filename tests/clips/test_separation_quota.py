@@ -23,8 +23,9 @@ def test_a_separation_past_the_hourly_quota_says_when_and_keeps_the_region(clien
     response = client.post(f"/clips/{clip.id}/separate/", {"vocal_start_s": "1.5", "vocal_end_s": "6.5"})
     assert response.status_code == 400
     page = response.content.decode()
-    assert ("You have separated vocals 1 time in the last hour, the most allowed; the next separation can start "
-            "at ") in page
+    assert (
+        "You have separated vocals 1 time in the last hour, the most allowed; the next separation can start at "
+    ) in page
     assert 'value="1.5"' in page and 'value="6.5"' in page
     clip.refresh_from_db()
     assert clip.separation_status == "" and clip.separation_start_s is None
@@ -36,8 +37,10 @@ def test_a_separation_past_the_in_flight_quota_waits_for_the_running_one(client,
     clip = make_clip(songwriter, title="Next")
     response = client.post(f"/clips/{clip.id}/separate/", {})
     assert response.status_code == 400
-    assert ("You have 1 separation running, the most at once; the next one can start as soon as it is done."
-            in response.content.decode())
+    assert (
+        "You have 1 separation running, the most at once; the next one can start as soon as it is done."
+        in response.content.decode()
+    )
     clip.refresh_from_db()
     assert clip.separation_status == ""
 

@@ -41,7 +41,7 @@ def test_the_zip_holds_one_time_aligned_wav_per_stem_that_sum_to_the_track(clien
     n = min(len(total), len(mix))
     # The stored mix is an MP3 (lossy), so the check is loose here; tests/engine/dsp/test_song.py holds it to 40 dB.
     residual = total[:n] - mix[:n]
-    assert 10 * np.log10(np.sum(mix[:n] ** 2) / np.sum(residual ** 2)) > 12
+    assert 10 * np.log10(np.sum(mix[:n] ** 2) / np.sum(residual**2)) > 12
 
 
 def test_a_part_is_the_owners_only_and_goes_with_its_track(client, song):

@@ -29,8 +29,11 @@ def api(client):
 def _upload(client, api, samples):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post("/api/v1/music/upload", {"file": SimpleUploadedFile("v.wav", wav_bytes(samples))},
-                           HTTP_AUTHORIZATION=f"Bearer {api.key}")
+    response = client.post(
+        "/api/v1/music/upload",
+        {"file": SimpleUploadedFile("v.wav", wav_bytes(samples))},
+        HTTP_AUTHORIZATION=f"Bearer {api.key}",
+    )
     assert response.status_code == 200, response.content
     return response.json()["data"]
 
@@ -54,13 +57,16 @@ def test_a_missing_or_wrong_key_gets_401_in_the_envelope(client):
         assert body["request_id"].startswith("req-")
 
 
-@pytest.mark.parametrize("body, words", [
-    ({}, "lyrics, style tags or a description"),
-    ({"gpt_description_prompt": "a song", "prompt": "words"}, "cannot be combined"),
-    ({"prompt": "x" * 3001}, "at most 3000"),
-    ({"prompt": 5}, "must be a string"),
-    ({"prompt": "la", "retention_days": 31}, "retention_days"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({}, "lyrics, style tags or a description"),
+        ({"gpt_description_prompt": "a song", "prompt": "words"}, "cannot be combined"),
+        ({"prompt": "x" * 3001}, "at most 3000"),
+        ({"prompt": 5}, "must be a string"),
+        ({"prompt": "la", "retention_days": 31}, "retention_days"),
+    ],
+)
 def test_generate_refuses_requests_the_contract_forbids(api, body, words):
     response = api("post", "music/generate", body)
     assert response.status_code == 400 and response.json()["code"] == 400
@@ -68,21 +74,30 @@ def test_generate_refuses_requests_the_contract_forbids(api, body, words):
 
 
 def test_malformed_json_is_a_400_not_a_crash(client, api):
-    response = client.post("/api/v1/music/generate", data="{not json", content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {api.key}")
+    response = client.post(
+        "/api/v1/music/generate",
+        data="{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api.key}",
+    )
     assert response.status_code == 400 and "JSON" in response.json()["message"]
 
 
 def test_an_unknown_task_or_another_accounts_task_is_404(api):
     assert api("get", "task/64f3a1b2c8d9e0f1a2b3c4d5").status_code == 404
-    other = services.task_create(owner=UserFactory(), request=__import__(
-        "personastudio.contract.types", fromlist=["GenerateRequest"]).GenerateRequest(tags="rock"))
+    other = services.task_create(
+        owner=UserFactory(),
+        request=__import__("personastudio.contract.types", fromlist=["GenerateRequest"]).GenerateRequest(tags="rock"),
+    )
     assert api("get", f"task/{other.id}").status_code == 404
 
 
 def test_generate_then_poll_gives_two_mp3_results_whose_urls_serve_audio(client, api, run_tasks):
-    started = api("post", "music/generate", {"prompt": "[Verse]\n天空很蓝\n[Chorus]\n我们一起唱", "title": "蓝",
-                                              "tags": "流行 抒情 女声"})
+    started = api(
+        "post",
+        "music/generate",
+        {"prompt": "[Verse]\n天空很蓝\n[Chorus]\n我们一起唱", "title": "蓝", "tags": "流行 抒情 女声"},
+    )
     assert started.status_code == 200
     data = started.json()["data"]
     assert data["status"] == "queuing" and len(data["task_id"]) == 24
@@ -129,8 +144,17 @@ def test_stem_returns_vocal_and_instrumental_urls(client, api):
     assert data["instrumental_audio_url"]
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/x.mp3", "http://localhost/x.mp3", "http://10.0.0.5/a.wav",
-                                 "http://169.254.169.254/latest", "file:///etc/passwd", "ftp://example.com/a.mp3"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/x.mp3",
+        "http://localhost/x.mp3",
+        "http://10.0.0.5/a.wav",
+        "http://169.254.169.254/latest",
+        "file:///etc/passwd",
+        "ftp://example.com/a.mp3",
+    ],
+)
 def test_upload_refuses_private_local_and_non_http_urls(api, url):
     response = api("post", "music/upload", {"audio_url": url})
     assert response.status_code == 400
@@ -144,12 +168,15 @@ def test_generate_refuses_an_unknown_or_another_accounts_continue_clip_id(api, c
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("body, words", [
-    ({"continue_at": 0}, "continue_at"),
-    ({"continue_at": 60}, "continue_at"),
-    ({"continue_at": 2.5}, "whole number"),
-    ({"continue_at": "3"}, "whole number"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"continue_at": 0}, "continue_at"),
+        ({"continue_at": 60}, "continue_at"),
+        ({"continue_at": 2.5}, "whole number"),
+        ({"continue_at": "3"}, "whole number"),
+    ],
+)
 def test_generate_checks_continue_at_against_the_clip(api, client, body, words):
     clip = _upload(client, api, tone(seconds=6))
     response = api("post", "music/generate", {"prompt": "la la", "continue_clip_id": clip["clipId"], **body})
@@ -165,12 +192,23 @@ def test_extending_a_song_keeps_it_up_to_continue_at_then_goes_on(client, api, r
     from personastudio.engine.dsp import audio_io
     from personastudio.engine.dsp.mix import integrated_lufs, true_peak_dbtp
 
-    first = api("post", "music/generate", {"prompt": "[Verse]\nCity lights are calling me\n[Chorus]\nHold on to the night",
-                                            "tags": "pop upbeat"}).json()["data"]["task_id"]
+    first = api(
+        "post",
+        "music/generate",
+        {"prompt": "[Verse]\nCity lights are calling me\n[Chorus]\nHold on to the night", "tags": "pop upbeat"},
+    ).json()["data"]["task_id"]
     run_tasks()
     source = api("get", f"task/{first}").json()["data"]["results"][0]
-    started = api("post", "music/generate", {"prompt": "[Verse]\nMorning comes and we are home", "tags": "pop upbeat",
-                                              "continue_clip_id": source["id"], "continue_at": 6})
+    started = api(
+        "post",
+        "music/generate",
+        {
+            "prompt": "[Verse]\nMorning comes and we are home",
+            "tags": "pop upbeat",
+            "continue_clip_id": source["id"],
+            "continue_at": 6,
+        },
+    )
     assert started.status_code == 200, started.content
     run_tasks()
     done = api("get", f"task/{started.json()['data']['task_id']}").json()["data"]
@@ -186,7 +224,7 @@ def test_extending_a_song_keeps_it_up_to_continue_at_then_goes_on(client, api, r
         assert item["duration"] > 6 + 3
         n = 6 * 22050 - 2048  # the MP3 frames either side of the join may differ
         assert np.corrcoef(before[:n].ravel(), after[:n].ravel())[0, 1] > 0.95
-        assert abs(integrated_lufs(after, 22050) + 14) <= 1.0 and true_peak_dbtp(after, 22050) <= -0.5
+        assert abs(integrated_lufs(after, sr=22050) + 14) <= 1.0 and true_peak_dbtp(after, sr=22050) <= -0.5
         # Its exports cover the whole track: the kept part's stems and notes, then the new part's.
         parts = api("get", f"music/parts?clip_id={item['id']}").json()["data"]["parts"]
         assert {"lead vocal", "drums", "bass"} <= set(parts)
@@ -201,8 +239,9 @@ def test_api_uploads_keep_the_upload_limit_while_the_studio_may_hand_over_longer
 
     settings.CLIP_MAX_DURATION_S, settings.SONG_MAX_DURATION_S = 2, 6
     data = wav_bytes(tone(seconds=4))
-    response = client.post("/api/v1/music/upload", {"file": SimpleUploadedFile("v.wav", data)},
-                           HTTP_AUTHORIZATION=f"Bearer {api.key}")
+    response = client.post(
+        "/api/v1/music/upload", {"file": SimpleUploadedFile("v.wav", data)}, HTTP_AUTHORIZATION=f"Bearer {api.key}"
+    )
     assert response.status_code != 200 and "longer than 2 seconds" in response.content.decode()
     song = tmp_path / "song.wav"
     song.write_bytes(data)

@@ -70,16 +70,37 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
             add(Case("wrong method", method, path, body=b"{}"))
 
     # Bad keys.
-    for header in ("", "Bearer", "Bearer ", "Bearer sk-mm-", "Bearer sk-mm-nope", "Basic c2stbW0tOg==",
-                   "bearer  sk-mm-" + "x" * 4000, "Bearer sk-mm-\u00e9\u00ff", "Token sk-mm-abc"):
+    for header in (
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer sk-mm-",
+        "Bearer sk-mm-nope",
+        "Basic c2stbW0tOg==",
+        "bearer  sk-mm-" + "x" * 4000,
+        "Bearer sk-mm-\u00e9\u00ff",
+        "Token sk-mm-abc",
+    ):
         for path in JSON_ENDPOINTS:
             add(Case("bad auth", "POST", path, body=b"{}", headers={"HTTP_AUTHORIZATION": header}, auth=False))
         for path in GET_ENDPOINTS:
             add(Case("bad auth", "GET", path, headers={"HTTP_AUTHORIZATION": header}, auth=False))
 
     # Bodies that are not a JSON object.
-    garbage = [b"{not json", b"\xff\xfe\x00garbage", b"[]", b"null", b"1", b'"text"', b"{", b"\x00" * 64,
-               b'{"a": 1} trailing', "\ufeff{}".encode(), b'{"a": 1, "a": }', b"1" * 5000]
+    garbage = [
+        b"{not json",
+        b"\xff\xfe\x00garbage",
+        b"[]",
+        b"null",
+        b"1",
+        b'"text"',
+        b"{",
+        b"\x00" * 64,
+        b'{"a": 1} trailing',
+        "\ufeff{}".encode(),
+        b'{"a": 1, "a": }',
+        b"1" * 5000,
+    ]
     for path in JSON_ENDPOINTS:
         for body in garbage:
             allow = path == "tasks" and body.startswith("\ufeff".encode())  # a BOM before {} is still {}
@@ -88,8 +109,12 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
 
     # Deep nesting.
     for path in JSON_ENDPOINTS:
-        for body in (b"[" * 100_000, b'{"a":' * 100_000, b"[" * 5000 + b"]" * 5000,
-                     b'{"prompt": ' + b"[" * 3000 + b"]" * 3000 + b"}"):
+        for body in (
+            b"[" * 100_000,
+            b'{"a":' * 100_000,
+            b"[" * 5000 + b"]" * 5000,
+            b'{"prompt": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+        ):
             add(Case("deep nesting", "POST", path, body=body))
 
     # Over the size limit.
@@ -97,14 +122,32 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
         add(Case("too large", "POST", path, body=_json({"prompt": "x" * (BODY_LIMIT + 10)})))
 
     # Non-finite and huge numbers in every numeric field.
-    numbers = {"music/generate": ("retention_days", "continue_at"), "tasks": ("page", "page_size", "status"),
-               "music/stem": ("vocal_start_s", "vocal_end_s")}
-    base = {"music/generate": {"prompt": "la", "continue_clip_id": clip_id}, "tasks": {},
-            "music/stem": {"clip_id": clip_id}}
+    numbers = {
+        "music/generate": ("retention_days", "continue_at"),
+        "tasks": ("page", "page_size", "status"),
+        "music/stem": ("vocal_start_s", "vocal_end_s"),
+    }
+    base = {
+        "music/generate": {"prompt": "la", "continue_clip_id": clip_id},
+        "tasks": {},
+        "music/stem": {"clip_id": clip_id},
+    }
     # The other bound of a stem's region makes it shorter than a second, whatever the number.
     other_bound = {"vocal_start_s": {"vocal_end_s": 0.5}, "vocal_end_s": {"vocal_start_s": 1.5}}
-    raw_numbers = [b"NaN", b"Infinity", b"-Infinity", b"1e400", b"-1e400", b"1" + b"0" * 30, b"-1" + b"0" * 30,
-                   b"1e308", b"-1e308", b"9" * 5000, b"18446744073709551616", b"-9223372036854775809"]
+    raw_numbers = [
+        b"NaN",
+        b"Infinity",
+        b"-Infinity",
+        b"1e400",
+        b"-1e400",
+        b"1" + b"0" * 30,
+        b"-1" + b"0" * 30,
+        b"1e308",
+        b"-1e308",
+        b"9" * 5000,
+        b"18446744073709551616",
+        b"-9223372036854775809",
+    ]
     for path, keys in numbers.items():
         for key in keys:
             start = {**base[path], **other_bound.get(key, {})}
@@ -113,14 +156,30 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
                 add(Case("bad number", "POST", path, body=body))
     for raw in (b"NaN", b"Infinity", b"1e400"):  # a non-finite number anywhere refuses the request
         add(Case("bad number", "POST", "music/generate", body=b'{"prompt": "la", "tags": "pop", "x": ' + raw + b"}"))
-        add(Case("bad number", "POST", "music/persona",
-                 body=b'{"name": "n", "clip_id": "%s", "extra": [%s]}' % (clip_id.encode(), raw)))
+        add(
+            Case(
+                "bad number",
+                "POST",
+                "music/persona",
+                body=b'{"name": "n", "clip_id": "%s", "extra": [%s]}' % (clip_id.encode(), raw),
+            )
+        )
 
     # Wrong types, field by field.
     wrong = [None, True, 0, 1.5, -1, "", "x", [], ["a"], {}, {"a": 1}]
     fields = {
-        "music/generate": ("prompt", "title", "tags", "gpt_description_prompt", "make_instrumental", "persona_id",
-                           "continue_clip_id", "continue_at", "callback_url", "retention_days"),
+        "music/generate": (
+            "prompt",
+            "title",
+            "tags",
+            "gpt_description_prompt",
+            "make_instrumental",
+            "persona_id",
+            "continue_clip_id",
+            "continue_at",
+            "callback_url",
+            "retention_days",
+        ),
         "tasks": ("page", "page_size", "status"),
         "music/persona": ("name", "clip_id", "verification_clip_id"),
         "music/upload": ("audio_url",),
@@ -141,43 +200,94 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
 
     # Missing fields, extra fields, and ids that are not ours.
     for path, body in [
-        ("music/persona", {}), ("music/persona", {"name": "n"}), ("music/persona", {"clip_id": clip_id}),
-        ("music/persona", {"name": "x" * 101, "clip_id": clip_id}), ("music/persona", {"name": "   ", "clip_id": clip_id}),
-        ("music/persona", {"name": "n", "clip_id": other_clip_id}), ("music/persona", {"name": "n", "clip_id": "nope"}),
+        ("music/persona", {}),
+        ("music/persona", {"name": "n"}),
+        ("music/persona", {"clip_id": clip_id}),
+        ("music/persona", {"name": "x" * 101, "clip_id": clip_id}),
+        ("music/persona", {"name": "   ", "clip_id": clip_id}),
+        ("music/persona", {"name": "n", "clip_id": other_clip_id}),
+        ("music/persona", {"name": "n", "clip_id": "nope"}),
         ("music/persona", {"name": "n", "clip_id": clip_id, "verification_clip_id": other_clip_id}),
-        ("music/stem", {}), ("music/stem", {"clip_id": other_clip_id}), ("music/stem", {"clip_id": "x" * 5000}),
+        ("music/stem", {}),
+        ("music/stem", {"clip_id": other_clip_id}),
+        ("music/stem", {"clip_id": "x" * 5000}),
         ("music/stem", {"clip_id": clip_id, "vocal_start_s": 5, "vocal_end_s": 1}),
         ("music/stem", {"clip_id": clip_id, "vocal_start_s": -1}),
         ("music/stem", {"clip_id": clip_id, "vocal_start_s": 1.5, "vocal_end_s": 2.0, "extra": {"a": [1, 2]}}),
-        ("music/upload", {}), ("music/upload", {"audio_url": None, "file": "x"}), ("music/upload", {"url": "x"}),
-        ("music/generate", {"unknown": 1}), ("music/generate", {"prompt": "   "}),
+        ("music/upload", {}),
+        ("music/upload", {"audio_url": None, "file": "x"}),
+        ("music/upload", {"url": "x"}),
+        ("music/generate", {"unknown": 1}),
+        ("music/generate", {"prompt": "   "}),
         ("music/generate", {"prompt": "la", "gpt_description_prompt": "a song"}),
-        ("music/generate", {"prompt": "x" * 3001}), ("music/generate", {"tags": "x" * 201}),
-        ("music/generate", {"prompt": "la", "title": "x" * 81}), ("music/generate", {"gpt_description_prompt": "x" * 501}),
+        ("music/generate", {"prompt": "x" * 3001}),
+        ("music/generate", {"tags": "x" * 201}),
+        ("music/generate", {"prompt": "la", "title": "x" * 81}),
+        ("music/generate", {"gpt_description_prompt": "x" * 501}),
         ("music/generate", {"prompt": "la", "persona_id": "persona-nope"}),
         ("music/generate", {"prompt": "la", "continue_clip_id": other_clip_id, "continue_at": 1}),
         ("music/generate", {"prompt": "la", "continue_clip_id": clip_id, "continue_at": 0}),
-        ("music/generate", {"prompt": "la", "continue_at": 3}), ("music/generate", {"prompt": "la", "retention_days": 0}),
-        ("tasks", {"page": 0}), ("tasks", {"page_size": 0}), ("tasks", {"page_size": 101}), ("tasks", {"status": 9}),
+        ("music/generate", {"prompt": "la", "continue_at": 3}),
+        ("music/generate", {"prompt": "la", "retention_days": 0}),
+        ("tasks", {"page": 0}),
+        ("tasks", {"page_size": 0}),
+        ("tasks", {"page_size": 101}),
+        ("tasks", {"status": 9}),
     ]:
         add(Case("missing or extra fields", "POST", path, body=_json(body)))
 
     # Bad URLs: each refused before any connection.
-    for url in ["http://[::1", "http://example.com:abc/", "http://example.com:99999/", "http://example.com:-1/",
-                "http://[::1]:65536/", "http://[zz::1]/", "http://[::1]x/", "http://:80/", "http://", "https://",
-                "//127.0.0.1/a.mp3", "ftp://example.com/a.mp3", "file:///etc/passwd", "javascript:alert(1)",
-                "data:audio/mpeg;base64,AAAA", "http://127.0.0.1/a.mp3", "http://127.0.0.1:0/", "http://localhost/a",
-                "http://10.0.0.5/a.wav", "http://169.254.169.254/latest", "http://0.0.0.0/", "http://[fe80::1]/",
-                "http://[::]/", "http://user:pass@127.0.0.1/", "http://127.0.0.1\x00.example.com/",
-                "http://127.0.0.1/\r\nHost: evil", "http:/\\127.0.0.1/", "http://" + "a" * 300 + "/", "x" * 10000,
-                "http://[::1]:abc/", "http://127.0.0.1:99999999999999999999/", " http://127.0.0.1/"]:
+    for url in [
+        "http://[::1",
+        "http://example.com:abc/",
+        "http://example.com:99999/",
+        "http://example.com:-1/",
+        "http://[::1]:65536/",
+        "http://[zz::1]/",
+        "http://[::1]x/",
+        "http://:80/",
+        "http://",
+        "https://",
+        "//127.0.0.1/a.mp3",
+        "ftp://example.com/a.mp3",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "data:audio/mpeg;base64,AAAA",
+        "http://127.0.0.1/a.mp3",
+        "http://127.0.0.1:0/",
+        "http://localhost/a",
+        "http://10.0.0.5/a.wav",
+        "http://169.254.169.254/latest",
+        "http://0.0.0.0/",
+        "http://[fe80::1]/",
+        "http://[::]/",
+        "http://user:pass@127.0.0.1/",
+        "http://127.0.0.1\x00.example.com/",
+        "http://127.0.0.1/\r\nHost: evil",
+        "http:/\\127.0.0.1/",
+        "http://" + "a" * 300 + "/",
+        "x" * 10000,
+        "http://[::1]:abc/",
+        "http://127.0.0.1:99999999999999999999/",
+        " http://127.0.0.1/",
+    ]:
         add(Case("bad url", "POST", "music/upload", body=_json({"audio_url": url})))
 
     # Lone surrogates (JSON escapes and raw CESU bytes) in every string field and in keys.
-    string_fields = {"music/generate": ("prompt", "title", "tags", "gpt_description_prompt", "persona_id",
-                                        "continue_clip_id", "callback_url"),
-                     "music/persona": ("name", "clip_id", "verification_clip_id"), "music/upload": ("audio_url",),
-                     "music/stem": ("clip_id",)}
+    string_fields = {
+        "music/generate": (
+            "prompt",
+            "title",
+            "tags",
+            "gpt_description_prompt",
+            "persona_id",
+            "continue_clip_id",
+            "callback_url",
+        ),
+        "music/persona": ("name", "clip_id", "verification_clip_id"),
+        "music/upload": ("audio_url",),
+        "music/stem": ("clip_id",),
+    }
     for path, keys in string_fields.items():
         for key in keys:
             body = {"prompt": "la", "tags": "pop"} if path == "music/generate" else {}
@@ -201,10 +311,16 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
         (b"garbage", "multipart/form-data"),
         (b"garbage", "multipart/form-data; boundary=" + "b" * 300),
         (b"garbage", "multipart/form-data; boundary=\u00e9\u00e9"),
-        (b"--xYzZy\r\n" + b"X-Long: " + b"h" * 5000 + b"\r\n\r\ndata\r\n--xYzZy--\r\n",
-         "multipart/form-data; boundary=xYzZy"),
-        (b"--xYzZy\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + b"n" * 3000 + b"\"\r\n\r\nx\r\n--xYzZy--",
-         "multipart/form-data; boundary=xYzZy"),
+        (
+            b"--xYzZy\r\n" + b"X-Long: " + b"h" * 5000 + b"\r\n\r\ndata\r\n--xYzZy--\r\n",
+            "multipart/form-data; boundary=xYzZy",
+        ),
+        (
+            b'--xYzZy\r\nContent-Disposition: form-data; name="file"; filename="'
+            + b"n" * 3000
+            + b'"\r\n\r\nx\r\n--xYzZy--',
+            "multipart/form-data; boundary=xYzZy",
+        ),
         _multipart([("file", "..", audio)]),
         _multipart([("file", ".", audio)]),
         _multipart([("file", "", audio)]),
@@ -235,13 +351,30 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
         add(Case("bad query", "GET", f"music/persona/phrase?{query}", allow_ok=query == "lang[]=en"))
     for task_id in ("nope", "x" * 5000, "%ED%A0%80", "%00", "..", "\u4e2d\u6587", "0" * 24 + "%20"):
         add(Case("bad path", "GET", f"task/{task_id}"))
-    for query in ("", "format=midi", f"clip_id={clip_id}", f"clip_id={clip_id}&format=pdf",
-                  f"clip_id={clip_id}&format=midi", f"clip_id={other_clip_id}&format=midi", "clip_id=%ED%A0%80&format=midi",
-                  "clip_id=%00&format=midi", "clip_id=" + "x" * 5000 + "&format=musicxml", f"clip_id[]={clip_id}"):
+    for query in (
+        "",
+        "format=midi",
+        f"clip_id={clip_id}",
+        f"clip_id={clip_id}&format=pdf",
+        f"clip_id={clip_id}&format=midi",
+        f"clip_id={other_clip_id}&format=midi",
+        "clip_id=%ED%A0%80&format=midi",
+        "clip_id=%00&format=midi",
+        "clip_id=" + "x" * 5000 + "&format=musicxml",
+        f"clip_id[]={clip_id}",
+    ):
         add(Case("bad query", "GET", f"music/sheet?{query}"))
-    for query in ("", f"clip_id={other_clip_id}", "clip_id=%ED%A0%80", "clip_id=%00", "clip_id=" + "x" * 5000,
-                  f"clip_id[]={clip_id}", f"clip_id={clip_id}&part=drums", f"clip_id={clip_id}&part=%ED%A0%80",
-                  f"clip_id={clip_id}&part=" + "x" * 5000):
+    for query in (
+        "",
+        f"clip_id={other_clip_id}",
+        "clip_id=%ED%A0%80",
+        "clip_id=%00",
+        "clip_id=" + "x" * 5000,
+        f"clip_id[]={clip_id}",
+        f"clip_id={clip_id}&part=drums",
+        f"clip_id={clip_id}&part=%ED%A0%80",
+        f"clip_id={clip_id}&part=" + "x" * 5000,
+    ):
         add(Case("bad query", "GET", f"music/parts?{query}"))
     add(Case("an upload has no stems", "GET", f"music/parts?clip_id={clip_id}", allow_ok=True))
 
@@ -249,19 +382,36 @@ def build_corpus(*, clip_id: str, other_clip_id: str, generated_id: str, danglin
     def signed(cid: str, kind: str, exp: int = 4102444800000) -> str:
         return f"files/{cid}/{kind}.mp3?exp={exp}&sig={services._file_signature(cid, kind, exp)}"
 
-    files = [f"files/{clip_id}/audio.mp3", f"files/{clip_id}/audio.mp3?exp=1&sig=0",
-             f"files/{clip_id}/audio.mp3?exp=abc&sig=abc", f"files/{clip_id}/audio.mp3?exp=&sig=",
-             f"files/{clip_id}/audio.mp3?exp={10**30}&sig=00", f"files/{clip_id}/audio.mp3?exp=1&exp=2&sig=a&sig=b",
-             signed(clip_id, "audio", exp=1000), signed(clip_id, "vocals"), signed(clip_id, "band"),
-             signed(clip_id, "cover"), signed(clip_id, "..%2Faudio"), signed("nope", "audio"),
-             signed(dangling_id, "audio"), signed(dangling_id, "vocals"), signed(generated_id, "vocals"),
-             f"files/{clip_id}/audio.mp3?exp=9&sig=%ED%A0%80"]
+    files = [
+        f"files/{clip_id}/audio.mp3",
+        f"files/{clip_id}/audio.mp3?exp=1&sig=0",
+        f"files/{clip_id}/audio.mp3?exp=abc&sig=abc",
+        f"files/{clip_id}/audio.mp3?exp=&sig=",
+        f"files/{clip_id}/audio.mp3?exp={10**30}&sig=00",
+        f"files/{clip_id}/audio.mp3?exp=1&exp=2&sig=a&sig=b",
+        signed(clip_id, "audio", exp=1000),
+        signed(clip_id, "vocals"),
+        signed(clip_id, "band"),
+        signed(clip_id, "cover"),
+        signed(clip_id, "..%2Faudio"),
+        signed("nope", "audio"),
+        signed(dangling_id, "audio"),
+        signed(dangling_id, "vocals"),
+        signed(generated_id, "vocals"),
+        f"files/{clip_id}/audio.mp3?exp=9&sig=%ED%A0%80",
+    ]
     for path in files:
         add(Case("bad signed link", "GET", path, auth=False, envelope=False))
         add(Case("bad signed link", "GET", path, auth=False, envelope=False, headers={"HTTP_RANGE": "bytes=5-2"}))
-    for path in (f"covers/{generated_id}.svg", f"covers/{generated_id}.svg?exp=1&sig=0",
-                 f"covers/{generated_id}.svg?exp=4102444800000&sig=" + "0" * 32, f"covers/{clip_id}.svg",
-                 "covers/nope.svg", f"covers/{generated_id}.svg?exp=abc&sig=", "covers/%ED%A0%80.svg"):
+    for path in (
+        f"covers/{generated_id}.svg",
+        f"covers/{generated_id}.svg?exp=1&sig=0",
+        f"covers/{generated_id}.svg?exp=4102444800000&sig=" + "0" * 32,
+        f"covers/{clip_id}.svg",
+        "covers/nope.svg",
+        f"covers/{generated_id}.svg?exp=abc&sig=",
+        "covers/%ED%A0%80.svg",
+    ):
         add(Case("bad signed link", "GET", path, auth=False, envelope=False))
     return cases
 
@@ -277,12 +427,16 @@ def _send(client: Client, key: str, case: Case):
 
 
 def _stored(media_root: Path) -> tuple:
-    rows = tuple(model.objects.count() for model in (EngineClip, EngineTask, EnginePersona, EngineStem,
-                                                     EngineVoiceCheck, ApiKey))
+    rows = tuple(
+        model.objects.count() for model in (EngineClip, EngineTask, EnginePersona, EngineStem, EngineVoiceCheck, ApiKey)
+    )
     from django_tasks_db.models import DBTaskResult
 
-    files = sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file()) \
-        if media_root.exists() else []
+    files = (
+        sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file())
+        if media_root.exists()
+        else []
+    )
     return rows + (DBTaskResult.objects.count(),), files
 
 
@@ -313,8 +467,13 @@ def no_network(monkeypatch):
 
 
 def _is_sentence(message: str) -> bool:
-    return (isinstance(message, str) and len(message) >= 12 and message.rstrip().endswith((".", "?", ")"))
-            and "internal error" not in message and "Traceback" not in message)
+    return (
+        isinstance(message, str)
+        and len(message) >= 12
+        and message.rstrip().endswith((".", "?", ")"))
+        and "internal error" not in message
+        and "Traceback" not in message
+    )
 
 
 def test_no_malformed_request_gets_a_5xx_or_stores_anything(settings, private_media, no_network):
@@ -323,12 +482,21 @@ def test_no_malformed_request_gets_a_5xx_or_stores_anything(settings, private_me
     key = services.key_create(user=user)
     clip = services.clip_import_bytes(owner=user, data=wav_bytes(tone(seconds=2)), filename="t.wav")
     theirs = services.clip_import_bytes(owner=other, data=wav_bytes(tone(seconds=2)), filename="t.wav")
-    generated = EngineClip.objects.create(owner=user, source=EngineClip.Source.GENERATED, title="Secret title (A)",
-                                          audio=clip.audio.name, expire_at=clip.expire_at)
-    dangling = EngineClip.objects.create(owner=user, source=EngineClip.Source.UPLOAD, title="gone",
-                                         audio="engine/clips/none/none/audio.mp3", expire_at=clip.expire_at)
-    corpus = build_corpus(clip_id=clip.id, other_clip_id=theirs.id, generated_id=generated.id,
-                          dangling_id=dangling.id)
+    generated = EngineClip.objects.create(
+        owner=user,
+        source=EngineClip.Source.GENERATED,
+        title="Secret title (A)",
+        audio=clip.audio.name,
+        expire_at=clip.expire_at,
+    )
+    dangling = EngineClip.objects.create(
+        owner=user,
+        source=EngineClip.Source.UPLOAD,
+        title="gone",
+        audio="engine/clips/none/none/audio.mp3",
+        expire_at=clip.expire_at,
+    )
+    corpus = build_corpus(clip_id=clip.id, other_clip_id=theirs.id, generated_id=generated.id, dangling_id=dangling.id)
     client = Client(raise_request_exception=False)
     before = _stored(private_media)
 
@@ -357,8 +525,10 @@ def test_no_malformed_request_gets_a_5xx_or_stores_anything(settings, private_me
             leaks.append((case.kind, case.path[:80], status))
 
     after = _stored(private_media)
-    summary = (f"{len(corpus)} requests; 5xx by kind: {dict(server_errors)}; "
-               f"wrong shape: {len(wrong_shape)}; accepted: {len(not_refused)}; links not 404: {len(leaks)}")
+    summary = (
+        f"{len(corpus)} requests; 5xx by kind: {dict(server_errors)}; "
+        f"wrong shape: {len(wrong_shape)}; accepted: {len(not_refused)}; links not 404: {len(leaks)}"
+    )
     print(summary)
     assert not server_errors, summary
     assert not wrong_shape, wrong_shape[:10]

@@ -28,8 +28,9 @@ def api():
 
     def call(path, body=b"{}", *, content_type="application/json", method="POST"):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return client.generic(method, f"/api/v1/{path}", data=data, content_type=content_type,
-                              HTTP_AUTHORIZATION=f"Bearer {key}")
+        return client.generic(
+            method, f"/api/v1/{path}", data=data, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {key}"
+        )
 
     call.user, call.client = user, client
     return call
@@ -62,13 +63,21 @@ def no_network(monkeypatch):
 # --- malformed requests -------------------------------------------------------
 
 
-@pytest.mark.parametrize("body, content_type", [
-    (b"garbage" * 50, "multipart/form-data; boundary=xYzZy"),
-    (b"garbage", "multipart/form-data; boundary="),
-    (b"--xYzZy\r\nX-Long: " + b"h" * 5000 + b"\r\n\r\ndata\r\n--xYzZy--\r\n", "multipart/form-data; boundary=xYzZy"),
-    (b'--xYzZy\r\nContent-Disposition: form-data; name="file"; filename=".."\r\n\r\nRIFF....\r\n--xYzZy--\r\n',
-     "multipart/form-data; boundary=xYzZy"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"garbage" * 50, "multipart/form-data; boundary=xYzZy"),
+        (b"garbage", "multipart/form-data; boundary="),
+        (
+            b"--xYzZy\r\nX-Long: " + b"h" * 5000 + b"\r\n\r\ndata\r\n--xYzZy--\r\n",
+            "multipart/form-data; boundary=xYzZy",
+        ),
+        (
+            b'--xYzZy\r\nContent-Disposition: form-data; name="file"; filename=".."\r\n\r\nRIFF....\r\n--xYzZy--\r\n',
+            "multipart/form-data; boundary=xYzZy",
+        ),
+    ],
+)
 def test_malformed_multipart_is_a_400_with_what_to_send(api, private_media, body, content_type):
     message = _refused(api("music/upload", body, content_type=content_type))
     assert "multipart" in message and "'file'" in message
@@ -80,8 +89,14 @@ def test_a_json_body_over_the_limit_is_413(api, settings):
     assert "larger than 5 MB" in _refused(api("music/generate", body), status=413)
 
 
-@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"a":' * 100_000, json.dumps({"prompt": [[[[[[["la"]]]]]]]})
-                                  .replace("[", "[" * 10).replace("]", "]" * 10).encode()])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000,
+        b'{"a":' * 100_000,
+        json.dumps({"prompt": [[[[[[["la"]]]]]]]}).replace("[", "[" * 10).replace("]", "]" * 10).encode(),
+    ],
+)
 def test_json_nested_too_deep_is_a_400(api, body):
     assert "nested too deeply" in _refused(api("music/generate", body))
 
@@ -102,18 +117,23 @@ def test_non_finite_numbers_are_refused_before_any_work(api, monkeypatch, number
     monkeypatch.setattr(separate, "separate_vocals", no_work)  # imported where it runs
     response = api("music/stem", b'{"clip_id": "%s", "vocal_start_s": %s}' % (clip.id.encode(), number))
     assert "finite" in _refused(response) or "too large" in _refused(response)
-    assert "finite" in _refused(api("music/generate", b'{"prompt": "la", "retention_days": %s}' % number)) \
+    assert (
+        "finite" in _refused(api("music/generate", b'{"prompt": "la", "retention_days": %s}' % number))
         or number == b"1e400"
+    )
     with pytest.raises(Exception, match="finite"):  # the service refuses them too (the studio calls it)
         services.stem_create(owner=api.user, clip_id=clip.id, vocal_start_s=float("nan"))
     assert not EngineTask.objects.exists()
 
 
 @pytest.mark.parametrize("allow_private", [False, True])
-@pytest.mark.parametrize("url, words", [("http://[::1", "square brackets"), ("http://example.com:abc/", "port"),
-                                        ("http://example.com:99999/", "port")])
-def test_malformed_audio_urls_are_a_400_with_a_sentence_before_any_lookup(api, settings, no_network,
-                                                                           allow_private, url, words):
+@pytest.mark.parametrize(
+    "url, words",
+    [("http://[::1", "square brackets"), ("http://example.com:abc/", "port"), ("http://example.com:99999/", "port")],
+)
+def test_malformed_audio_urls_are_a_400_with_a_sentence_before_any_lookup(
+    api, settings, no_network, allow_private, url, words
+):
     settings.ENGINE_UPLOAD_ALLOW_PRIVATE = allow_private
     message = _refused(api("music/upload", {"audio_url": url}))
     assert message.startswith("audio_url: ") and words in message
@@ -122,8 +142,15 @@ def test_malformed_audio_urls_are_a_400_with_a_sentence_before_any_lookup(api, s
 def test_the_address_check_reads_malformed_urls_as_sentences_not_value_errors(no_network):
     from personastudio.netguard import PrivateAddressError, require_public_http_url
 
-    for url in ("http://[::1", "http://example.com:abc/", "http://example.com:99999/", "http://example.com:0/",
-                "http://" + "a" * 300 + "/", "http://127.0.0.1\x00.example.com/", "http://:80/"):
+    for url in (
+        "http://[::1",
+        "http://example.com:abc/",
+        "http://example.com:99999/",
+        "http://example.com:0/",
+        "http://" + "a" * 300 + "/",
+        "http://127.0.0.1\x00.example.com/",
+        "http://:80/",
+    ):
         with pytest.raises(PrivateAddressError) as refused:
             require_public_http_url(url)
         assert str(refused.value).endswith(".")
@@ -161,8 +188,9 @@ def _fake_render(fail_on_call: int):
         vocal = 0.1 * np.sin(np.arange(sr) * 2 * np.pi * 220 / sr).astype(np.float32)
         mix = np.stack([vocal, vocal], axis=1)
         score = compose(parse_lyrics("la la"), style_from_tags("pop", 0), seed=0)
-        return SimpleNamespace(mix=mix, vocal=vocal, band=mix * 0.5, sr=sr, duration_s=1.0, style=None, score=score,
-                               stems={"drums": mix})
+        return SimpleNamespace(
+            mix=mix, vocal=vocal, band=mix * 0.5, sr=sr, duration_s=1.0, style=None, score=score, stems={"drums": mix}
+        )
 
     return render_song
 
@@ -238,10 +266,21 @@ def test_a_stem_that_fails_after_writing_removes_its_files(api, private_media, m
 def test_result_covers_are_signed_and_an_unsigned_or_forged_cover_is_404(api):
     task = EngineTask.objects.create(owner=api.user, request={"tags": "pop"}, status=EngineTask.Status.COMPLETED)
     source = services.clip_import_bytes(owner=api.user, data=wav_bytes(tone(seconds=2)), filename="t.wav")
-    clip = EngineClip.objects.create(owner=api.user, source=EngineClip.Source.GENERATED, title="Private title (A)",
-                                     audio=source.audio.name, task=task, expire_at=source.expire_at)
-    other = EngineClip.objects.create(owner=UserFactory(), source=EngineClip.Source.GENERATED, title="Theirs",
-                                      audio=source.audio.name, expire_at=source.expire_at)
+    clip = EngineClip.objects.create(
+        owner=api.user,
+        source=EngineClip.Source.GENERATED,
+        title="Private title (A)",
+        audio=source.audio.name,
+        task=task,
+        expire_at=source.expire_at,
+    )
+    other = EngineClip.objects.create(
+        owner=UserFactory(),
+        source=EngineClip.Source.GENERATED,
+        title="Theirs",
+        audio=source.audio.name,
+        expire_at=source.expire_at,
+    )
     result = api(f"task/{task.id}", method="GET").json()["data"]["results"][0]
     assert result["image_url"].startswith(f"http://testserver/api/v1/covers/{clip.id}.svg?exp=")
     client = Client(raise_request_exception=False)
@@ -251,10 +290,13 @@ def test_result_covers_are_signed_and_an_unsigned_or_forged_cover_is_404(api):
     assert "Private title" in cover.content.decode()
     query = signed.split("?", 1)[1]
     exp = query.split("&")[0].removeprefix("exp=")
-    for path in (f"/api/v1/covers/{clip.id}.svg",  # unsigned: the title is not for anyone with the id
-                 signed.replace("sig=", "sig=0"), signed.replace(f"exp={exp}", f"exp={int(exp) + 1}"),
-                 f"/api/v1/covers/{other.id}.svg?{query}",  # another clip's signature
-                 services.clip_file_path(clip).replace("/files/", "/covers/").replace("/audio.mp3", ".svg")):
+    for path in (
+        f"/api/v1/covers/{clip.id}.svg",  # unsigned: the title is not for anyone with the id
+        signed.replace("sig=", "sig=0"),
+        signed.replace(f"exp={exp}", f"exp={int(exp) + 1}"),
+        f"/api/v1/covers/{other.id}.svg?{query}",  # another clip's signature
+        services.clip_file_path(clip).replace("/files/", "/covers/").replace("/audio.mp3", ".svg"),
+    ):
         response = client.get(path)
         assert response.status_code == 404 and b"Private title" not in response.content
     expired_ms = 1_000

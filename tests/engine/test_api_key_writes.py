@@ -24,8 +24,9 @@ def key():
 
 
 def _list_tasks(client, key):
-    response = client.post("/api/v1/tasks", data={}, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/tasks", data={}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
     assert response.status_code == 200
     return response
 

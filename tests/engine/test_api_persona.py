@@ -23,12 +23,19 @@ class Api:
         return self.client.get(f"/api/v1/{path}", HTTP_AUTHORIZATION=f"Bearer {self.key}")
 
     def post(self, path, body):
-        return self.client.post(f"/api/v1/{path}", data=json.dumps(body), content_type="application/json",
-                                HTTP_AUTHORIZATION=f"Bearer {self.key}")
+        return self.client.post(
+            f"/api/v1/{path}",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {self.key}",
+        )
 
     def upload(self, samples) -> str:
-        response = self.client.post("/api/v1/music/upload", {"file": SimpleUploadedFile("v.wav", wav_bytes(samples, sr=SR))},
-                                    HTTP_AUTHORIZATION=f"Bearer {self.key}")
+        response = self.client.post(
+            "/api/v1/music/upload",
+            {"file": SimpleUploadedFile("v.wav", wav_bytes(samples, sr=SR))},
+            HTTP_AUTHORIZATION=f"Bearer {self.key}",
+        )
         assert response.status_code == 200, response.content
         return response.json()["data"]["clipId"]
 

@@ -23,16 +23,26 @@ def api(client):
     key = services.key_create(user=user)
 
     def post(path, body):
-        return client.post(f"/api/v1/{path}", data=json.dumps(body), content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {key}")
+        return client.post(
+            f"/api/v1/{path}",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
 
     post.user = user
     return post
 
 
 def _clip(user, source="upload") -> EngineClip:
-    return EngineClip.objects.create(owner=user, source=source, audio="x.mp3", duration_s=30, voiced_s=30,
-                                     expire_at=timezone.now() + timedelta(days=1))
+    return EngineClip.objects.create(
+        owner=user,
+        source=source,
+        audio="x.mp3",
+        duration_s=30,
+        voiced_s=30,
+        expire_at=timezone.now() + timedelta(days=1),
+    )
 
 
 def _assert_rate_limited(response, *, at_most_s: int):
@@ -82,8 +92,9 @@ def test_a_persona_past_the_hourly_rate_is_429_before_any_work(api, settings):
     clip = _clip(api.user)
     EnginePersona.objects.create(owner=api.user, name="Earlier", clip=clip, batch_id="b", status="complete")
     reading = _clip(api.user)
-    message = _assert_rate_limited(api("music/persona", {"name": "Ada", "clip_id": clip.id,
-                                                         "verification_clip_id": reading.id}), at_most_s=3600)
+    message = _assert_rate_limited(
+        api("music/persona", {"name": "Ada", "clip_id": clip.id, "verification_clip_id": reading.id}), at_most_s=3600
+    )
     assert "PERSONAS_PER_HOUR" in message
     assert EnginePersona.objects.count() == 1 and not EngineVoiceCheck.objects.exists()
 
@@ -91,8 +102,13 @@ def test_a_persona_past_the_hourly_rate_is_429_before_any_work(api, settings):
 def test_a_stem_past_the_hourly_rate_is_429_before_any_work(api, settings):
     settings.SEPARATIONS_PER_HOUR = 1
     clip = _clip(api.user)
-    EngineStem.objects.create(owner=api.user, source_clip=clip, vocal_end_s=30, vocal_clip=_clip(api.user, "vocals"),
-                              instrumental_clip=_clip(api.user, "instrumental"))
+    EngineStem.objects.create(
+        owner=api.user,
+        source_clip=clip,
+        vocal_end_s=30,
+        vocal_clip=_clip(api.user, "vocals"),
+        instrumental_clip=_clip(api.user, "instrumental"),
+    )
     message = _assert_rate_limited(api("music/stem", {"clip_id": clip.id}), at_most_s=3600)
     assert "SEPARATIONS_PER_HOUR" in message
     assert EngineStem.objects.count() == 1 and EngineClip.objects.count() == 3

@@ -28,9 +28,14 @@ def api(client):
 
 @pytest.fixture
 def song(client, api, run_tasks):
-    started = client.post("/api/v1/music/generate", data=json.dumps(
-        {"prompt": "[Verse]\nHello river running wild\n[Chorus]\n夜空中最亮的星", "title": "River", "tags": "folk"}),
-        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api.key}")
+    started = client.post(
+        "/api/v1/music/generate",
+        data=json.dumps(
+            {"prompt": "[Verse]\nHello river running wild\n[Chorus]\n夜空中最亮的星", "title": "River", "tags": "folk"}
+        ),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {api.key}",
+    )
     run_tasks()
     task = api(f"task/{started.json()['data']['task_id']}").json()["data"]
     assert task["status"] == "completed"
@@ -57,8 +62,11 @@ def test_each_track_downloads_its_midi_and_lead_sheet(api, song):
 def test_an_upload_has_no_score_and_says_so(client, api):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    uploaded = client.post("/api/v1/music/upload", {"file": SimpleUploadedFile("v.wav", wav_bytes(sung_line(seconds=4)))},
-                           HTTP_AUTHORIZATION=f"Bearer {api.key}").json()["data"]
+    uploaded = client.post(
+        "/api/v1/music/upload",
+        {"file": SimpleUploadedFile("v.wav", wav_bytes(sung_line(seconds=4)))},
+        HTTP_AUTHORIZATION=f"Bearer {api.key}",
+    ).json()["data"]
     response = api(f"music/sheet?clip_id={uploaded['clipId']}&format=midi")
     assert response.status_code == 404 and "no score" in response.json()["message"]
     assert api(f"music/parts?clip_id={uploaded['clipId']}").json()["data"]["parts"] == []
@@ -67,8 +75,9 @@ def test_an_upload_has_no_score_and_says_so(client, api):
 def test_a_bad_format_or_another_accounts_track_is_refused(client, api, song):
     assert api(f"music/sheet?clip_id={song[0]['id']}&format=pdf").status_code == 400
     other_key = services.key_create(user=UserFactory())
-    response = client.get(f"/api/v1/music/sheet?clip_id={song[0]['id']}&format=midi",
-                          HTTP_AUTHORIZATION=f"Bearer {other_key}")
+    response = client.get(
+        f"/api/v1/music/sheet?clip_id={song[0]['id']}&format=midi", HTTP_AUTHORIZATION=f"Bearer {other_key}"
+    )
     assert response.status_code == 404
     response = client.get(f"/api/v1/music/parts?clip_id={song[0]['id']}", HTTP_AUTHORIZATION=f"Bearer {other_key}")
     assert response.status_code == 404
@@ -89,4 +98,3 @@ def test_each_track_lists_and_sends_its_per_instrument_stems_losslessly(api, son
         bass, info = audio_io.decode(io.BytesIO(response.content), sr=44100, channels=2)
         assert info.codec == "flac" and abs(info.duration_s - item["duration"]) < 0.1 and bass.std() > 1e-3
         assert api(f"music/parts?clip_id={item['id']}&part=tuba").status_code == 404
-

@@ -30,8 +30,11 @@ def _refused_422(response) -> str:
 
 def test_an_uploaded_file_of_many_channels_at_192_khz_is_422_with_a_sentence(client, key, settings):
     settings.CLIP_MAX_DURATION_S = 6
-    response = client.post("/api/v1/music/upload", {"file": SimpleUploadedFile("q.flac", encoded(**ATTACK))},
-                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/music/upload",
+        {"file": SimpleUploadedFile("q.flac", encoded(**ATTACK))},
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
     assert "8 channels at 192000 Hz for 5 seconds" in _refused_422(response)
     assert not EngineClip.objects.exists()
 
@@ -40,8 +43,12 @@ def test_an_audio_url_serving_many_channels_at_192_khz_is_422_with_a_sentence(cl
     settings.CLIP_MAX_DURATION_S = 6
     settings.ENGINE_UPLOAD_ALLOW_PRIVATE = True  # the file is served from 127.0.0.1 here
     httpserver.expect_request("/quiet.flac").respond_with_data(encoded(**ATTACK), content_type="audio/flac")
-    response = client.post("/api/v1/music/upload", data=json.dumps({"audio_url": httpserver.url_for("/quiet.flac")}),
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/music/upload",
+        data=json.dumps({"audio_url": httpserver.url_for("/quiet.flac")}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
     assert "holds too much to read" in _refused_422(response)
     assert not EngineClip.objects.exists()
 
@@ -49,6 +56,7 @@ def test_an_audio_url_serving_many_channels_at_192_khz_is_422_with_a_sentence(cl
 def test_a_sample_rate_over_the_limit_is_422(client, key, settings):
     settings.UPLOAD_MAX_SAMPLE_RATE_HZ = 48_000
     data = encoded(fmt="wav", codec="pcm_s16le", seconds=1, rate=96_000, channels=2, noise=True)
-    response = client.post("/api/v1/music/upload", {"file": SimpleUploadedFile("hi.wav", data)},
-                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/music/upload", {"file": SimpleUploadedFile("hi.wav", data)}, HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
     assert "sample rate is 96000 Hz; at most 48000 Hz" in _refused_422(response)

@@ -72,7 +72,10 @@ def test_the_document_describes_every_endpoint_the_api_serves(document):
 
 def test_every_keyed_endpoint_takes_the_bearer_key_and_the_signed_links_take_none(document):
     assert document["components"]["securitySchemes"]["apiKey"] == {
-        **document["components"]["securitySchemes"]["apiKey"], "type": "http", "scheme": "bearer"}
+        **document["components"]["securitySchemes"]["apiKey"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     assert document["security"] == [{"apiKey": []}]
     for path, item in document["paths"].items():
         for operation in item.values():
@@ -94,7 +97,10 @@ def test_our_extensions_are_marked_and_the_public_reference_is_not(document):
     assert schemas["UploadFile"][EXTENSION] is True
     stem = schemas["StemResult"]["properties"]
     assert {name for name, field in stem.items() if field.get(EXTENSION)} == {
-        "instrumental_audio_url", "vocal_clip_id", "instrumental_clip_id"}
+        "instrumental_audio_url",
+        "vocal_clip_id",
+        "instrumental_clip_id",
+    }
     assert schemas["PersonaRequest"]["properties"]["verification_clip_id"][EXTENSION] is True
     assert EXTENSION not in schemas["PersonaRequest"]["properties"]["clip_id"]
 
@@ -157,8 +163,12 @@ def test_generate_refuses_a_number_or_false_where_text_goes():
     client = Client()
     key = services.key_create(user=UserFactory())
     for value in (0, False, [], {}):
-        response = client.post("/api/v1/music/generate", data=json.dumps({"tags": "pop", "title": value}),
-                               content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+        response = client.post(
+            "/api/v1/music/generate",
+            data=json.dumps({"tags": "pop", "title": value}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
         assert response.status_code == 400 and response.json()["message"] == "'title' must be a string."
     assert not EngineTask.objects.exists()
 
@@ -223,19 +233,25 @@ fuzzed.config.generation.update(with_security_parameters=False)
 def test_the_fuzzed_document_is_the_served_one(document):
     assert document == json.loads(json.dumps(openapi_document()))
 
+
 # No 5xx; every status, content type, header and body as documented; data the document calls invalid
 # is refused with a 4xx; a method an endpoint does not take is a 405 with Allow; a missing or wrong key
 # is a 401.
-CHECKS = [st_checks.not_a_server_error, openapi_checks.status_code_conformance,
-          openapi_checks.content_type_conformance, openapi_checks.response_headers_conformance,
-          openapi_checks.response_schema_conformance, openapi_checks.negative_data_rejection,
-          openapi_checks.unsupported_method, openapi_checks.ignored_auth]
+CHECKS = [
+    st_checks.not_a_server_error,
+    openapi_checks.status_code_conformance,
+    openapi_checks.content_type_conformance,
+    openapi_checks.response_headers_conformance,
+    openapi_checks.response_schema_conformance,
+    openapi_checks.negative_data_rejection,
+    openapi_checks.unsupported_method,
+    openapi_checks.ignored_auth,
+]
 
 
 @fuzzed.parametrize()
 @pytest.mark.django_db(transaction=False)
-@settings(max_examples=25, derandomize=True, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_the_api_answers_every_generated_request_as_its_document_says(case, api_key, no_network):
     case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"}, checks=CHECKS)
     assert django_settings.ENGINE_UPLOAD_ALLOW_PRIVATE is False
@@ -246,8 +262,14 @@ def test_a_song_past_the_quota_is_answered_as_the_document_says(api_key, setting
     """The fuzz stays under the quotas; here a real 429 is held to the document: status, Retry-After, envelope."""
     settings.SONGS_PER_HOUR = 1
     case = fuzzed["/music/generate"]["POST"].Case(body={"tags": "pop"}, media_type="application/json")
-    checks = [openapi_checks.status_code_conformance, openapi_checks.content_type_conformance,
-              openapi_checks.response_headers_conformance, openapi_checks.response_schema_conformance]
-    statuses = [case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"}, checks=checks).status_code
-                for _ in range(2)]
+    checks = [
+        openapi_checks.status_code_conformance,
+        openapi_checks.content_type_conformance,
+        openapi_checks.response_headers_conformance,
+        openapi_checks.response_schema_conformance,
+    ]
+    statuses = [
+        case.call_and_validate(headers={"Authorization": f"Bearer {api_key}"}, checks=checks).status_code
+        for _ in range(2)
+    ]
     assert statuses == [200, 429]

@@ -34,8 +34,15 @@ def test_the_download_goes_to_the_checked_address_even_when_the_name_rebinds(mon
     assert peer.host_headers() == ["files.example"]
 
 
-@pytest.mark.parametrize("url", ["http://[::127.0.0.1]:8000/a.mp3", "http://[::ffff:127.0.0.1]/a.mp3",
-                                 "http://[64:ff9b::7f00:1]/a.mp3", "http://169.254.169.254/latest/meta-data/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::127.0.0.1]:8000/a.mp3",
+        "http://[::ffff:127.0.0.1]/a.mp3",
+        "http://[64:ff9b::7f00:1]/a.mp3",
+        "http://169.254.169.254/latest/meta-data/",
+    ],
+)
 def test_private_addresses_in_any_form_are_refused_before_connecting(monkeypatch, off_host, url):
     peer = Peer(monkeypatch)
     with pytest.raises(BadRequest) as refused:
@@ -46,7 +53,8 @@ def test_private_addresses_in_any_form_are_refused_before_connecting(monkeypatch
 
 def test_a_redirect_to_the_metadata_service_is_refused_before_connecting(httpserver, loopback_allowed, off_host):
     httpserver.expect_request("/a.mp3").respond_with_data(
-        "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+        "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
+    )
 
     with pytest.raises(BadRequest, match="169.254.169.254 is a private or local address"):
         url_download.fetch(httpserver.url_for("/a.mp3"), allow_private=False, **LIMITS)

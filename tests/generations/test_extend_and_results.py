@@ -26,10 +26,26 @@ def user(client):
 
 
 def _song_with_tracks(user, **fields):
-    song = Generation.objects.create(owner=user, mode="custom", title="Rivers", prompt="[Verse]\nla la",
-                                     tags="pop, 女声", status="completed", **fields)
-    tracks = [make_clip(user, title=f"Rivers ({v})", samples=sung_line(seconds=4), kind=Clip.Kind.GENERATED,
-                        generation=song, remote_id=f"track-{v}") for v in "AB"]
+    song = Generation.objects.create(
+        owner=user,
+        mode="custom",
+        title="Rivers",
+        prompt="[Verse]\nla la",
+        tags="pop, 女声",
+        status="completed",
+        **fields,
+    )
+    tracks = [
+        make_clip(
+            user,
+            title=f"Rivers ({v})",
+            samples=sung_line(seconds=4),
+            kind=Clip.Kind.GENERATED,
+            generation=song,
+            remote_id=f"track-{v}",
+        )
+        for v in "AB"
+    ]
     return song, tracks
 
 
@@ -64,11 +80,12 @@ def test_extending_someone_elses_track_or_a_bad_id_is_a_404(client, user):
     theirs = make_clip(UserFactory(), samples=sung_line(seconds=2))
     assert client.get(f"/generations/new/?extend={theirs.id}").status_code == 404
     assert client.get("/generations/new/?extend=nope").status_code == 404
-    response = client.post("/generations/new/", {"mode": "custom", "prompt": "la", "continue_clip": str(theirs.id),
-                                                 "continue_at": "1"})
+    response = client.post(
+        "/generations/new/", {"mode": "custom", "prompt": "la", "continue_clip": str(theirs.id), "continue_at": "1"}
+    )
     assert response.status_code == 400 and not Generation.objects.exists()
     body = response.content.decode()
-    assert re.search(r'data-continue-clip-error>That track is not in your library\.', body)
+    assert re.search(r"data-continue-clip-error>That track is not in your library\.", body)
     assert re.search(r'name="prompt"[^>]*>\s*la</textarea>', body)  # what was typed is kept
 
 
@@ -76,8 +93,10 @@ def test_extending_someone_elses_track_or_a_bad_id_is_a_404(client, user):
 @pytest.mark.parametrize("at, words", [("9", "between 1 and 4"), ("0", "1 or more"), ("abc", "whole number")])
 def test_a_second_outside_the_track_is_refused_next_to_the_field_and_kept(client, user, at, words):
     _song, (track, _b) = _song_with_tracks(user)
-    response = client.post("/generations/new/", {"mode": "custom", "prompt": "new words", "tags": "pop",
-                                                 "continue_clip": str(track.id), "continue_at": at})
+    response = client.post(
+        "/generations/new/",
+        {"mode": "custom", "prompt": "new words", "tags": "pop", "continue_clip": str(track.id), "continue_at": at},
+    )
     assert response.status_code == 400
     body = response.content.decode()
     error = re.search(r'<small class="field-error" id="id_continue_at_error"[^>]*>(.*?)</small>', body, re.S)
@@ -93,9 +112,17 @@ def test_an_extension_is_sent_with_the_clips_id_at_the_engine_and_made_longer(cl
 
     settings.GENERATION_POLL_INTERVAL_S = 0
     source = make_clip(user, title="Hum", samples=sung_line(seconds=8))  # an upload: not made by the engine
-    response = client.post("/generations/new/", {"mode": "inspiration", "gpt_description_prompt": "ignored",
-                                                 "prompt": "[Verse]\nMorning comes and we are home", "tags": "folk",
-                                                 "continue_clip": str(source.id), "continue_at": "5"})
+    response = client.post(
+        "/generations/new/",
+        {
+            "mode": "inspiration",
+            "gpt_description_prompt": "ignored",
+            "prompt": "[Verse]\nMorning comes and we are home",
+            "tags": "folk",
+            "continue_clip": str(source.id),
+            "continue_at": "5",
+        },
+    )
     song = Generation.objects.get(owner=user)
     assert response["Location"] == song.get_absolute_url()
     assert song.mode == "custom" and song.gpt_description_prompt == ""  # an extension sings its lyrics
@@ -194,8 +221,16 @@ def test_the_preview_plays_only_the_learned_region_when_one_is_stored():
 @pytest.mark.django_db
 def test_an_extension_whose_track_was_deleted_is_not_quietly_made_as_a_plain_song(client, user):
     song, (track, _b) = _song_with_tracks(user)
-    extension = Generation.objects.create(owner=user, mode="custom", prompt="[Verse]\nmore", tags="pop",
-                                          continue_clip=track, continue_at=2, status="failed", error="boom")
+    extension = Generation.objects.create(
+        owner=user,
+        mode="custom",
+        prompt="[Verse]\nmore",
+        tags="pop",
+        continue_clip=track,
+        continue_at=2,
+        status="failed",
+        error="boom",
+    )
     track.delete()
     extension.refresh_from_db()
     assert extension.continue_clip is None and extension.is_extension
@@ -215,8 +250,9 @@ def test_an_extension_whose_track_was_deleted_is_not_quietly_made_as_a_plain_son
 def test_an_extension_that_would_outgrow_the_song_limit_is_refused_before_any_work(client, user, settings):
     settings.SONG_MAX_DURATION_S = services.EXTENSION_ROOM_S + 2  # a 4-second track may be extended from 1 or 2
     _song, (track, _b) = _song_with_tracks(user)
-    response = client.post("/generations/new/", {"mode": "custom", "prompt": "more", "continue_clip": str(track.id),
-                                                 "continue_at": "3"})
+    response = client.post(
+        "/generations/new/", {"mode": "custom", "prompt": "more", "continue_clip": str(track.id), "continue_at": "3"}
+    )
     assert response.status_code == 400 and "from second 2 or earlier" in response.content.decode()
     assert Generation.objects.count() == 1
     assert services.extend_problem(clip=track, continue_at=2, owner=user) == ""
@@ -224,17 +260,20 @@ def test_an_extension_that_would_outgrow_the_song_limit_is_refused_before_any_wo
 
 @pytest.mark.django_db
 def test_a_song_may_be_longer_than_the_upload_limit_but_an_upload_may_not(user, settings):
-    from personastudio.clips import services as clip_services
     from factories import wav_bytes
+
+    from personastudio.clips import services as clip_services
 
     settings.CLIP_MAX_DURATION_S = 2
     data = wav_bytes(sung_line(seconds=4))
-    song = clip_services.clip_create(owner=user, title="Long song", data=data, filename="a.wav",
-                                     kind=Clip.Kind.GENERATED)
+    song = clip_services.clip_create(
+        owner=user, title="Long song", data=data, filename="a.wav", kind=Clip.Kind.GENERATED
+    )
     assert song.duration_s == pytest.approx(4, abs=0.1)
     with pytest.raises(clip_services.ClipRejected):
         clip_services.clip_create(owner=user, title="Long upload", data=data, filename="a.wav")
     settings.SONG_MAX_DURATION_S = 3
     with pytest.raises(clip_services.ClipRejected):
-        clip_services.clip_create(owner=user, title="Too long a song", data=data, filename="a.wav",
-                                  kind=Clip.Kind.GENERATED)
+        clip_services.clip_create(
+            owner=user, title="Too long a song", data=data, filename="a.wav", kind=Clip.Kind.GENERATED
+        )

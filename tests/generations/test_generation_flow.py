@@ -26,14 +26,22 @@ def test_a_song_with_a_persona_goes_from_queued_to_two_kept_tracks(client, run_t
     user = UserFactory()
     client.force_login(user)
     clip = make_clip(user, samples=sung_line(seconds=14, low_hz=150, high_hz=300))
-    client.post("/personas/new/", persona_form(client, {"name": "Low voice", "clip": str(clip.id)},
-                                                   phrase=sung_line(seconds=16, low_hz=150, high_hz=300, seed=5)))
+    client.post(
+        "/personas/new/",
+        persona_form(
+            client,
+            {"name": "Low voice", "clip": str(clip.id)},
+            phrase=sung_line(seconds=16, low_hz=150, high_hz=300, seed=5),
+        ),
+    )
     run_tasks()
     persona = Persona.objects.get(owner=user)
     assert persona.status == "complete", persona.error
 
-    response = client.post("/generations/new/", {"mode": "custom", "title": "Rivers", "prompt": LYRICS,
-                                                 "tags": "pop upbeat", "persona": str(persona.id)})
+    response = client.post(
+        "/generations/new/",
+        {"mode": "custom", "title": "Rivers", "prompt": LYRICS, "tags": "pop upbeat", "persona": str(persona.id)},
+    )
     generation = Generation.objects.get(owner=user)
     assert response["Location"] == f"/generations/{generation.id}/"
     assert generation.prompt == LYRICS.strip() and generation.task_id
@@ -73,7 +81,9 @@ def test_many_tabs_polling_ask_the_provider_once_per_interval(client, settings, 
     settings.GENERATION_POLL_INTERVAL_S = 60
     calls = []
     original = LocalProvider.get_task
-    monkeypatch.setattr(LocalProvider, "get_task", lambda self, task_id: calls.append(task_id) or original(self, task_id))
+    monkeypatch.setattr(
+        LocalProvider, "get_task", lambda self, task_id: calls.append(task_id) or original(self, task_id)
+    )
     user = UserFactory()
     client.force_login(user)
     generation = services.generation_start(owner=user, mode="custom", prompt="la la la")

@@ -30,8 +30,15 @@ def test_overlong_lyrics_are_refused_next_to_the_field_and_kept(user_client):
 
 
 def test_a_description_is_never_sent_with_lyrics_or_tags(user_client):
-    user_client.post("/generations/new/", {"mode": "inspiration", "gpt_description_prompt": "a song about rain",
-                                           "prompt": "draft lyrics", "tags": "rock"})
+    user_client.post(
+        "/generations/new/",
+        {
+            "mode": "inspiration",
+            "gpt_description_prompt": "a song about rain",
+            "prompt": "draft lyrics",
+            "tags": "rock",
+        },
+    )
     generation = Generation.objects.get()
     assert generation.mode == "inspiration" and generation.prompt == "" and generation.tags == ""
 

@@ -23,8 +23,7 @@ def _writes(queries) -> list[str]:
 def song(client):
     user = UserFactory()
     client.force_login(user)
-    song = services.generation_start(owner=user, mode="custom", title="Rivers", prompt="[Verse]\nla la la",
-                                     tags="pop")
+    song = services.generation_start(owner=user, mode="custom", title="Rivers", prompt="[Verse]\nla la la", tags="pop")
     assert song.task_id and song.status == Generation.Status.QUEUING  # no worker runs here: it stays queued
     return song
 

@@ -17,8 +17,9 @@ def user(client):
 
 
 def _song(user, **fields):
-    return Generation.objects.create(owner=user, mode="custom", title="Rivers", prompt="[Verse]\nla la", tags="pop",
-                                     **fields)
+    return Generation.objects.create(
+        owner=user, mode="custom", title="Rivers", prompt="[Verse]\nla la", tags="pop", **fields
+    )
 
 
 def test_a_queued_song_says_what_it_waits_for_and_keeps_being_polled(client, user):
@@ -29,8 +30,17 @@ def test_a_queued_song_says_what_it_waits_for_and_keeps_being_polled(client, use
 
 def test_a_finished_song_sends_its_players_and_stops_the_polling(client, user):
     song = _song(user, status="completed")
-    tracks = [make_clip(user, title=f"Rivers ({v})", samples=sung_line(seconds=3), kind=Clip.Kind.GENERATED,
-                        generation=song, remote_id=f"t-{v}") for v in "AB"]
+    tracks = [
+        make_clip(
+            user,
+            title=f"Rivers ({v})",
+            samples=sung_line(seconds=3),
+            kind=Clip.Kind.GENERATED,
+            generation=song,
+            remote_id=f"t-{v}",
+        )
+        for v in "AB"
+    ]
     response = client.get(f"/generations/{song.id}/progress/")
     body = response.content.decode()
     assert response.status_code == 286 and body.count('class="player"') == 2
@@ -67,7 +77,13 @@ def test_a_hosted_song_without_figures_keeps_a_bar_that_only_moves(client, user,
 
 
 def test_once_the_tracks_are_being_kept_the_figures_give_way_to_the_saving_stage(client, user):
-    song = _song(user, status="processing", provider="local", task_id="t-3", progress=FIGURES,
-                 provider_results=[{"id": "a", "audio_url": "/x.mp3"}])
+    song = _song(
+        user,
+        status="processing",
+        provider="local",
+        task_id="t-3",
+        progress=FIGURES,
+        provider_results=[{"id": "a", "audio_url": "/x.mp3"}],
+    )
     body = client.get(f"/generations/{song.id}/status/").content.decode()
     assert "Saving your tracks…" in body and "data-progress=" not in body

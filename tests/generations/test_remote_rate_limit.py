@@ -24,8 +24,12 @@ def envelope(data):
 
 def slow_down(retry_after=None):
     headers = {"Retry-After": retry_after} if retry_after is not None else {}
-    return Response('{"code": 429, "message": "slow down", "data": null}', status=429, headers=headers,
-                    content_type="application/json")
+    return Response(
+        '{"code": 429, "message": "slow down", "data": null}',
+        status=429,
+        headers=headers,
+        content_type="application/json",
+    )
 
 
 @pytest.fixture
@@ -50,16 +54,24 @@ def _calls(httpserver, path):
 
 
 def _start(**fields):
-    return services.generation_start(owner=fields.pop("owner", None) or UserFactory(), mode="custom", title="Rivers",
-                                     prompt="[Verse]\nMy own words", tags="pop", **fields)
+    return services.generation_start(
+        owner=fields.pop("owner", None) or UserFactory(),
+        mode="custom",
+        title="Rivers",
+        prompt="[Verse]\nMy own words",
+        tags="pop",
+        **fields,
+    )
 
 
 def test_a_429_with_retry_after_waits_says_when_and_the_sweep_submits_it_again_and_it_completes(
-        remote, clock, client, settings, django_capture_on_commit_callbacks):
+    remote, clock, client, settings, django_capture_on_commit_callbacks
+):
     settings.TIME_ZONE = "Asia/Shanghai"
     remote.expect_oneshot_request("/api/v1/music/generate", method="POST").respond_with_response(slow_down("120"))
     remote.expect_request("/api/v1/music/generate", method="POST").respond_with_json(
-        envelope({"task_id": "t-later", "status": "queuing"}))
+        envelope({"task_id": "t-later", "status": "queuing"})
+    )
     user = UserFactory()
     generation = _start(owner=user)
     assert generation.status == "queuing" and generation.error == "" and generation.task_id == ""
@@ -79,10 +91,24 @@ def test_a_429_with_retry_after_waits_says_when_and_the_sweep_submits_it_again_a
     assert _calls(remote, "/api/v1/music/generate") == 2
     assert "asked us to wait" not in client.get(generation.get_absolute_url()).content.decode()
 
-    remote.expect_request("/api/v1/task/t-later").respond_with_json(envelope({
-        "id": "t-later", "status": "completed", "created_at": int(time.time() * 1000),
-        "results": [{"id": "r1", "audio_url": remote.url_for("/audio/r1.mp3"), "title": "Rivers", "duration": 3.0,
-                     "expire_at": int(time.time() * 1000) + 3_600_000}]}))
+    remote.expect_request("/api/v1/task/t-later").respond_with_json(
+        envelope(
+            {
+                "id": "t-later",
+                "status": "completed",
+                "created_at": int(time.time() * 1000),
+                "results": [
+                    {
+                        "id": "r1",
+                        "audio_url": remote.url_for("/audio/r1.mp3"),
+                        "title": "Rivers",
+                        "duration": 3.0,
+                        "expire_at": int(time.time() * 1000) + 3_600_000,
+                    }
+                ],
+            }
+        )
+    )
     remote.expect_request("/audio/r1.mp3").respond_with_data(mp3_bytes(sung_line(seconds=3)), content_type="audio/mpeg")
     with django_capture_on_commit_callbacks(execute=False):
         generation = services.generation_refresh(generation=generation)
@@ -105,7 +131,8 @@ def test_the_wait_shows_in_chinese_as_a_24_hour_time(remote, clock, client, sett
 def test_two_polls_when_the_time_has_come_submit_the_song_once(remote, clock):
     remote.expect_oneshot_request("/api/v1/music/generate", method="POST").respond_with_response(slow_down("30"))
     remote.expect_request("/api/v1/music/generate", method="POST").respond_with_json(
-        envelope({"task_id": "t-once", "status": "queuing"}))
+        envelope({"task_id": "t-once", "status": "queuing"})
+    )
     generation = _start()
     clock.shift(timedelta(seconds=31))
     first, second = Generation.objects.get(pk=generation.pk), Generation.objects.get(pk=generation.pk)
@@ -129,8 +156,9 @@ def test_a_429_without_retry_after_waits_a_bounded_jittered_backoff(remote, cloc
 
 def test_the_backoff_grows_with_the_wait_so_far_and_stays_within_its_bounds():
     low, high = services.RATE_LIMIT_BACKOFF_S
-    waits = [services.rate_limit_wait_s(retry_after_s=None, waited_s=waited) for waited in (0, 100, 10**6)
-             for _ in range(50)]
+    waits = [
+        services.rate_limit_wait_s(retry_after_s=None, waited_s=waited) for waited in (0, 100, 10**6) for _ in range(50)
+    ]
     assert all(low / 2 <= wait <= high for wait in waits)
     assert len({round(wait, 3) for wait in waits[:50]}) > 1  # jittered
     assert min(waits[100:]) >= high / 2
@@ -138,7 +166,8 @@ def test_the_backoff_grows_with_the_wait_so_far_and_stays_within_its_bounds():
 
 
 def test_a_song_still_refused_after_the_give_up_time_fails_with_a_way_forward_and_keeps_the_lyrics(
-        remote, clock, settings):
+    remote, clock, settings
+):
     settings.GENERATION_GIVE_UP_AFTER_S = 600
     remote.expect_oneshot_request("/api/v1/music/generate", method="POST").respond_with_response(slow_down("60"))
     generation = _start()
@@ -159,7 +188,8 @@ def test_a_wait_past_the_give_up_time_fails_at_once(remote, clock, settings):
 
 def test_a_5xx_on_generate_is_never_sent_again_by_polls_or_the_sweep(remote, clock):
     remote.expect_request("/api/v1/music/generate", method="POST").respond_with_response(
-        Response("<html>502 Bad Gateway</html>", status=502, content_type="text/html"))
+        Response("<html>502 Bad Gateway</html>", status=502, content_type="text/html")
+    )
     generation = _start()
     assert generation.retry_at is None
     clock.shift(timedelta(minutes=30))
@@ -177,9 +207,15 @@ def test_a_lost_generate_answer_is_still_looked_up_not_resent(remote):
     remote.expect_request("/api/v1/music/generate", method="POST").respond_with_handler(_slow_generate)
     generation = _start()
     assert generation.retry_at is None and generation.submitted_at is not None
-    remote.expect_request("/api/v1/tasks", method="POST").respond_with_json(envelope({
-        "items": [{"id": "t-lost", "status": "processing", "created_at": int(time.time() * 1000)}],
-        "total": 1, "page": 1}))
+    remote.expect_request("/api/v1/tasks", method="POST").respond_with_json(
+        envelope(
+            {
+                "items": [{"id": "t-lost", "status": "processing", "created_at": int(time.time() * 1000)}],
+                "total": 1,
+                "page": 1,
+            }
+        )
+    )
     services.generation_refresh_unfinished()
     generation.refresh_from_db()
     assert generation.task_id == "t-lost"

@@ -120,8 +120,9 @@ def test_a_failed_render_fails_the_song_at_once(settings, run_tasks, monkeypatch
 
 
 def test_an_api_clients_task_finishing_changes_no_song(run_tasks):
-    mine = Generation.objects.create(owner=UserFactory(), mode="custom", provider="remote", task_id="x",
-                                     status="processing")
+    mine = Generation.objects.create(
+        owner=UserFactory(), mode="custom", provider="remote", task_id="x", status="processing"
+    )
     from personastudio.contract.types import GenerateRequest
 
     task = engine_services.task_create(owner=mine.owner, request=GenerateRequest(tags="pop", make_instrumental=True))
@@ -138,20 +139,32 @@ def test_a_hosted_songs_copy_is_claimed_before_renders_queued_earlier(settings, 
 
     settings.MUSIC_PROVIDER, settings.MUSIC_API_KEY = "remote", "sk-mm-test"
     settings.MUSIC_API_BASE_URL = httpserver.url_for("/").rstrip("/")
-    httpserver.expect_request("/audio/h1.mp3").respond_with_data(mp3_bytes(sung_line(seconds=3)),
-                                                                  content_type="audio/mpeg")
+    httpserver.expect_request("/audio/h1.mp3").respond_with_data(
+        mp3_bytes(sung_line(seconds=3)), content_type="audio/mpeg"
+    )
     busy = UserFactory()
     settings.MUSIC_PROVIDER = "local"
     for _ in range(3):  # another account's renders, queued first
         _song(busy)
     settings.MUSIC_PROVIDER = "remote"
-    generation = Generation.objects.create(owner=UserFactory(), mode="custom", prompt="la", provider="remote",
-                                           provider_url=settings.MUSIC_API_BASE_URL, task_id="t-hook",
-                                           status="processing")
+    generation = Generation.objects.create(
+        owner=UserFactory(),
+        mode="custom",
+        prompt="la",
+        provider="remote",
+        provider_url=settings.MUSIC_API_BASE_URL,
+        task_id="t-hook",
+        status="processing",
+    )
     from personastudio.contract.types import ResultItem, TaskInfo
 
-    item = ResultItem(id="h1", audio_url=httpserver.url_for("/audio/h1.mp3"), title="Rivers", duration=3.0,
-                      expire_at=int(time.time() * 1000) + 3_600_000)
+    item = ResultItem(
+        id="h1",
+        audio_url=httpserver.url_for("/audio/h1.mp3"),
+        title="Rivers",
+        duration=3.0,
+        expire_at=int(time.time() * 1000) + 3_600_000,
+    )
     services.apply_task_info(generation=generation, info=TaskInfo(id="t-hook", status="completed", results=[item]))
 
     save = DBTaskResult.objects.get(task_path__endswith="save_tracks")

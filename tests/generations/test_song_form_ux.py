@@ -32,8 +32,11 @@ def _value(body, field_id):
 
 
 def _checked_mode(body):
-    return re.search(r'<input[^>]*name="mode"[^>]*value="(\w+)"[^>]*checked|'
-                     r'<input[^>]*name="mode"[^>]*checked[^>]*value="(\w+)"', body).group(1, 2)
+    return re.search(
+        r'<input[^>]*name="mode"[^>]*value="(\w+)"[^>]*checked|'
+        r'<input[^>]*name="mode"[^>]*checked[^>]*value="(\w+)"',
+        body,
+    ).group(1, 2)
 
 
 def _checked_persona(body):
@@ -45,8 +48,16 @@ def _checked_persona(body):
 
 def test_prefill_from_your_own_song(client, user):
     persona = Persona.objects.create(owner=user, name="Ready", status="complete")
-    song = Generation.objects.create(owner=user, mode="custom", title="Rivers", prompt="[Verse]\nMorning light",
-                                     tags="pop, 女声", make_instrumental=True, persona=persona, status="completed")
+    song = Generation.objects.create(
+        owner=user,
+        mode="custom",
+        title="Rivers",
+        prompt="[Verse]\nMorning light",
+        tags="pop, 女声",
+        make_instrumental=True,
+        persona=persona,
+        status="completed",
+    )
     response = client.get(f"/generations/new/?from={song.id}")
     assert response.status_code == 200
     body = response.content.decode()
@@ -61,8 +72,9 @@ def test_prefill_from_your_own_song(client, user):
 
 def test_prefill_keeps_an_inspiration_description_and_drops_an_unusable_persona(client, user):
     learning = Persona.objects.create(owner=user, name="Learning", status="pending")
-    song = Generation.objects.create(owner=user, mode="inspiration", gpt_description_prompt="a rainy folk song",
-                                     persona=learning)
+    song = Generation.objects.create(
+        owner=user, mode="inspiration", gpt_description_prompt="a rainy folk song", persona=learning
+    )
     body = client.get(f"/generations/new/?from={song.id}").content.decode()
     assert "inspiration" in _checked_mode(body)
     assert _value(body, "id_gpt_description_prompt") == "a rainy folk song"
@@ -81,9 +93,15 @@ def test_another_users_song_is_a_404_and_a_bad_id_too(client, user):
 def test_edit_the_sung_lyrics_opens_custom_mode_with_them(client, user):
     sung = "[Verse]\n海边的风吹过来\n[Chorus]\n夏天夏天不要走"
     song = Generation.objects.create(
-        owner=user, mode="inspiration", gpt_description_prompt="一首关于夏天海边的欢快流行歌", status="completed",
-        provider_results=[{"id": "a", "title": "夏天的海 (A)", "tags": "流行, 欢快", "prompt": sung},
-                          {"id": "b", "title": "夏天的海 (B)", "tags": "流行, 欢快", "prompt": sung}])
+        owner=user,
+        mode="inspiration",
+        gpt_description_prompt="一首关于夏天海边的欢快流行歌",
+        status="completed",
+        provider_results=[
+            {"id": "a", "title": "夏天的海 (A)", "tags": "流行, 欢快", "prompt": sung},
+            {"id": "b", "title": "夏天的海 (B)", "tags": "流行, 欢快", "prompt": sung},
+        ],
+    )
     detail = client.get(song.get_absolute_url()).content.decode()
     assert f'href="/generations/new/?from={song.id}&amp;lyrics=sung"' in detail
     assert f'href="/generations/new/?from={song.id}"' in detail
@@ -100,10 +118,14 @@ def test_edit_the_sung_lyrics_opens_custom_mode_with_them(client, user):
 
 def test_the_prefilled_form_submits_a_new_song(client, user):
     song = Generation.objects.create(owner=user, mode="custom", title="Again", prompt="la la la", tags="rock")
-    response = client.post("/generations/new/", {"mode": "custom", "title": "Again", "prompt": "la la la",
-                                                 "tags": "rock"})
+    response = client.post(
+        "/generations/new/", {"mode": "custom", "title": "Again", "prompt": "la la la", "tags": "rock"}
+    )
     assert response.status_code == 302
-    assert Generation.objects.filter(owner=user).count() == 2 and Generation.objects.exclude(pk=song.pk).get().title == "Again"
+    assert (
+        Generation.objects.filter(owner=user).count() == 2
+        and Generation.objects.exclude(pk=song.pk).get().title == "Again"
+    )
 
 
 def test_every_chip_and_section_button_is_a_word_the_engine_understands():
@@ -112,8 +134,9 @@ def test_every_chip_and_section_button_is_a_word_the_engine_understands():
     for _key, _label, pairs in STYLE_CHIPS:
         for en, zh in pairs:
             for word in (en, zh):
-                understood = word in composer.STYLE_TABLE or voice._FEMALE_TAG.search(word) or (
-                    voice._MALE_TAG.search(word))
+                understood = (
+                    word in composer.STYLE_TABLE or voice._FEMALE_TAG.search(word) or (voice._MALE_TAG.search(word))
+                )
                 assert understood, word
     for kind, en, zh in SECTION_BUTTONS:
         assert _tag_kind(en) == kind and _tag_kind(zh) == kind
@@ -123,6 +146,10 @@ def test_the_form_offers_section_buttons_chips_and_limits(client, user):
     body = client.get("/generations/new/").content.decode()
     assert 'data-tag-zh="[副歌]"' in body and 'data-tag-en="[Chorus]"' in body
     assert 'data-tag="女声"' in body and 'aria-pressed="false"' in body
-    for field_id, limit in (("id_prompt", 3000), ("id_title", 80), ("id_tags", 200),
-                            ("id_gpt_description_prompt", 500)):
+    for field_id, limit in (
+        ("id_prompt", 3000),
+        ("id_title", 80),
+        ("id_tags", 200),
+        ("id_gpt_description_prompt", 500),
+    ):
         assert re.search(rf'id="{field_id}"[^>]*maxlength="{limit}"|maxlength="{limit}"[^>]*id="{field_id}"', body)

@@ -21,8 +21,14 @@ def songwriter(client):
 
 
 def _form(**fields):
-    return {"mode": "custom", "title": "Window rain", "prompt": LYRICS, "tags": "folk",
-            "submission": str(uuid.uuid4()), **fields}
+    return {
+        "mode": "custom",
+        "title": "Window rain",
+        "prompt": LYRICS,
+        "tags": "folk",
+        "submission": str(uuid.uuid4()),
+        **fields,
+    }
 
 
 def test_a_song_past_the_hourly_quota_says_when_the_next_can_start_and_keeps_the_lyrics(client, songwriter, settings):

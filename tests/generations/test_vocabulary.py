@@ -17,8 +17,9 @@ SONG_FORM_JS = Path(__file__).resolve().parents[2] / "static" / "js" / "song-for
 def test_the_song_form_sends_the_engines_section_tag_words_and_names_the_engine_reads(client):
     client.force_login(UserFactory())
     body = client.get("/generations/new/").content.decode()
-    sent = json.loads(re.search(r'<script id="section-vocabulary" type="application/json">(.*?)</script>',
-                                body, re.S).group(1))
+    sent = json.loads(
+        re.search(r'<script id="section-vocabulary" type="application/json">(.*?)</script>', body, re.S).group(1)
+    )
     assert sent["tag_words"] == [[kind, list(words)] for kind, words in lyrics.TAG_WORDS]
     for language in ("en", "zh"):
         assert set(sent["labels"][language]) == set(lyrics.SECTION_KINDS)
@@ -29,8 +30,12 @@ def test_the_song_form_sends_the_engines_section_tag_words_and_names_the_engine_
 def test_the_lyric_editor_spells_no_tag_word_of_its_own():
     script = SONG_FORM_JS.read_text(encoding="utf-8")
     words = {w for _kind, ws in lyrics.TAG_WORDS for w in ws} - set(lyrics.SECTION_KINDS)
-    spelled = sorted(w for w in words if re.search(rf"""["']{re.escape(w)}["']""", script)
-                     and not re.search(rf"""setRangeText\([^)]*["']{re.escape(w)}["']""", script))
+    spelled = sorted(
+        w
+        for w in words
+        if re.search(rf"""["']{re.escape(w)}["']""", script)
+        and not re.search(rf"""setRangeText\([^)]*["']{re.escape(w)}["']""", script)
+    )
     assert spelled == [], f"song-form.js spells tag words of its own: {spelled}"
 
 

@@ -18,22 +18,30 @@ from personastudio.personas.templatetags.persona_tags import (
 
 pytestmark = pytest.mark.django_db
 
-MEZZO = {"voiced_s": 24.0, "low_hz": 220.0, "median_hz": 311.1, "high_hz": 440.0,
-         "histogram": {"57": 40, "60": 120, "63": 300, "66": 90, "69": 20}}
+MEZZO = {
+    "voiced_s": 24.0,
+    "low_hz": 220.0,
+    "median_hz": 311.1,
+    "high_hz": 440.0,
+    "histogram": {"57": 40, "60": 120, "63": 300, "66": 90, "69": 20},
+}
 
 
-@pytest.mark.parametrize("low, median, high, register, expected", [
-    (82, 110, 165, "", ("bass", "男低音")),
-    (98, 147, 220, "", ("baritone", "男中音")),
-    (147, 220, 330, "", ("tenor", "男高音")),
-    (175, 262, 392, "", ("alto", "女低音")),
-    (220, 311, 440, "", ("mezzo-soprano", "女中音")),
-    (262, 440, 700, "", ("soprano", "女高音")),
-    # The measured register settles the overlap between a high man and a low woman.
-    (165, 233, 330, "male", ("tenor", "男高音")),
-    (165, 233, 330, "female", ("alto", "女低音")),
-    (0, 0, 0, "", ("", "")),
-])
+@pytest.mark.parametrize(
+    "low, median, high, register, expected",
+    [
+        (82, 110, 165, "", ("bass", "男低音")),
+        (98, 147, 220, "", ("baritone", "男中音")),
+        (147, 220, 330, "", ("tenor", "男高音")),
+        (175, 262, 392, "", ("alto", "女低音")),
+        (220, 311, 440, "", ("mezzo-soprano", "女中音")),
+        (262, 440, 700, "", ("soprano", "女高音")),
+        # The measured register settles the overlap between a high man and a low woman.
+        (165, 233, 330, "male", ("tenor", "男高音")),
+        (165, 233, 330, "female", ("alto", "女低音")),
+        (0, 0, 0, "", ("", "")),
+    ],
+)
 def test_voice_type_from_range_and_median(low, median, high, register, expected):
     assert voice_type_of(low, median, high, register) == expected
 
@@ -108,7 +116,9 @@ def test_the_status_fragment_still_renders(client, persona):
 
 
 def test_rename_and_describe(client, persona):
-    response = client.post(f"/personas/{persona.id}/edit/", {"name": "  我的歌手 ", "description": "Warm, breathy.\nBest on ballads."})
+    response = client.post(
+        f"/personas/{persona.id}/edit/", {"name": "  我的歌手 ", "description": "Warm, breathy.\nBest on ballads."}
+    )
     assert response.status_code == 302 and response["Location"] == f"/personas/{persona.id}/"
     persona.refresh_from_db()
     assert persona.name == "我的歌手" and persona.description == "Warm, breathy.\nBest on ballads."
@@ -124,8 +134,9 @@ def test_an_empty_name_is_refused_with_a_sentence(client, persona):
 
 
 def test_delete_confirmation_counts_songs_and_delete_keeps_them(client, user, persona):
-    songs = [Generation.objects.create(owner=user, title=f"Song {i}", persona=persona, status="completed")
-             for i in range(3)]
+    songs = [
+        Generation.objects.create(owner=user, title=f"Song {i}", persona=persona, status="completed") for i in range(3)
+    ]
     body = " ".join(client.get(f"/personas/{persona.id}/delete/").content.decode().split())
     assert "3 songs used this persona; they stay" in body and "Song 0" in body
     assert 'name="csrfmiddlewaretoken"' in body

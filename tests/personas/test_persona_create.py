@@ -41,7 +41,9 @@ def test_it_refuses_a_clip_of_plain_noise_or_tone_free_silence(client):
     user = UserFactory()
     clip = make_clip(user, samples=tone(seconds=12, amplitude=0.0))
     client.force_login(user)
-    assert client.post("/personas/new/", persona_form(client, {"name": "Silent", "clip": str(clip.id)})).status_code == 400
+    assert (
+        client.post("/personas/new/", persona_form(client, {"name": "Silent", "clip": str(clip.id)})).status_code == 400
+    )
 
 
 def test_the_clip_can_be_preselected_from_the_clip_page(client):

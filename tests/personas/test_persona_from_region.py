@@ -18,16 +18,19 @@ SR = 22050
 def _clip_with_silence(user, **fields):
     """6 s of silence, 16 s of singing (A3–A4), 6 s of silence: 28 s in all."""
     silence = np.zeros(6 * SR, np.float32)
-    return make_clip(user, title="Long take", samples=np.concatenate([silence, sung_line(seconds=16), silence]),
-                     **fields)
+    return make_clip(
+        user, title="Long take", samples=np.concatenate([silence, sung_line(seconds=16), silence]), **fields
+    )
 
 
 def test_it_learns_a_persona_from_the_region_and_says_which_part(client, run_tasks):
     user = UserFactory()
     clip = _clip_with_silence(user)
     client.force_login(user)
-    response = client.post("/personas/new/", persona_form(client, {"name": "Middle", "clip": str(clip.id),
-                                              "vocal_start_s": "5.5", "vocal_end_s": "22.5"}))
+    response = client.post(
+        "/personas/new/",
+        persona_form(client, {"name": "Middle", "clip": str(clip.id), "vocal_start_s": "5.5", "vocal_end_s": "22.5"}),
+    )
     assert response["Location"].startswith("/personas/checks/")
     run_tasks()
     persona = Persona.objects.get(owner=user)
@@ -42,7 +45,7 @@ def test_it_learns_a_persona_from_the_region_and_says_which_part(client, run_tas
     assert persona.voice.low_hz == pytest.approx(220, rel=0.12)
     assert persona.voice.high_hz == pytest.approx(440, rel=0.12)
     page = client.get(f"/personas/{persona.id}/").content.decode()
-    assert "learned from <span class=\"learned-region\" data-learned-region>0:05.5–0:22.5</span> of" in page
+    assert 'learned from <span class="learned-region" data-learned-region>0:05.5–0:22.5</span> of' in page
     assert 'data-region-start="5.5" data-region-end="22.5"' in page
     clip_page = client.get(f"/clips/{clip.id}/").content.decode()
     assert "was learned from 0:05.5–0:22.5 of it" in clip_page
@@ -52,26 +55,34 @@ def test_a_persona_without_a_region_learns_from_the_whole_clip_as_before(client,
     user = UserFactory()
     clip = make_clip(user, samples=sung_line(seconds=16))
     client.force_login(user)
-    client.post("/personas/new/", persona_form(client, {"name": "Whole", "clip": str(clip.id), "vocal_start_s": "", "vocal_end_s": ""}))
+    client.post(
+        "/personas/new/",
+        persona_form(client, {"name": "Whole", "clip": str(clip.id), "vocal_start_s": "", "vocal_end_s": ""}),
+    )
     run_tasks()
     persona = Persona.objects.get(owner=user)
     assert persona.status == "complete" and persona.region is None
     assert not EngineStem.objects.exists()
 
 
-@pytest.mark.parametrize("start, end, words", [
-    ("6", "12", "this region is only 6.0 seconds long"),
-    ("0", "5.9", "this region is only 5.9 seconds long"),
-    ("0", "12", "This region has only"),  # long enough, but half of it is silence
-    ("12", "40", "end the region at 0:28"),
-    ("9", "3", "must end after it starts"),
-])
+@pytest.mark.parametrize(
+    "start, end, words",
+    [
+        ("6", "12", "this region is only 6.0 seconds long"),
+        ("0", "5.9", "this region is only 5.9 seconds long"),
+        ("0", "12", "This region has only"),  # long enough, but half of it is silence
+        ("12", "40", "end the region at 0:28"),
+        ("9", "3", "must end after it starts"),
+    ],
+)
 def test_it_refuses_a_region_that_cannot_make_a_persona_beside_the_region(client, start, end, words):
     user = UserFactory()
     clip = _clip_with_silence(user)
     client.force_login(user)
-    response = client.post("/personas/new/", persona_form(client, {"name": "Short", "clip": str(clip.id),
-                                              "vocal_start_s": start, "vocal_end_s": end}))
+    response = client.post(
+        "/personas/new/",
+        persona_form(client, {"name": "Short", "clip": str(clip.id), "vocal_start_s": start, "vocal_end_s": end}),
+    )
     assert response.status_code == 400
     body = response.content.decode()
     error = body.split('id="id_vocal_end_s_error"', 1)[1].split("</small>", 1)[0]
@@ -94,8 +105,10 @@ def test_the_form_is_filled_in_from_the_clip_pages_region(client):
 def test_the_region_of_another_users_clip_is_not_offered(client):
     clip = _clip_with_silence(UserFactory())
     client.force_login(UserFactory())
-    response = client.post("/personas/new/", persona_form(client, {"name": "Thief", "clip": str(clip.id),
-                                              "vocal_start_s": "5", "vocal_end_s": "22"}))
+    response = client.post(
+        "/personas/new/",
+        persona_form(client, {"name": "Thief", "clip": str(clip.id), "vocal_start_s": "5", "vocal_end_s": "22"}),
+    )
     assert response.status_code == 400 and not Persona.objects.exists()
 
 
@@ -109,9 +122,14 @@ class _HostedWithoutStemClipIds:
 
     def stem(self, *, clip_id, vocal_start_s=0.0, vocal_end_s=None):
         self.calls.append(("stem", clip_id, vocal_start_s, vocal_end_s))
-        return StemResult(id="stem-1", source_clip_id=clip_id, status="complete",
-                          vocal_audio_url="https://cdn.example.com/stem-1.mp3",
-                          vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s)
+        return StemResult(
+            id="stem-1",
+            source_clip_id=clip_id,
+            status="complete",
+            vocal_audio_url="https://cdn.example.com/stem-1.mp3",
+            vocal_start_s=vocal_start_s,
+            vocal_end_s=vocal_end_s,
+        )
 
     def upload_url(self, audio_url):
         self.calls.append(("upload", audio_url))
@@ -131,8 +149,11 @@ def test_a_stem_without_a_clip_id_is_uploaded_before_the_persona_is_made(monkeyp
     services.persona_learn(persona_id=str(persona.pk))
     persona.refresh_from_db()
     assert persona.status == "complete", persona.error
-    assert provider.calls == [("stem", "clip-1", 5, 22), ("upload", "https://cdn.example.com/stem-1.mp3"),
-                              ("persona", "clip-from-stem")]
+    assert provider.calls == [
+        ("stem", "clip-1", 5, 22),
+        ("upload", "https://cdn.example.com/stem-1.mp3"),
+        ("persona", "clip-from-stem"),
+    ]
     assert persona.remote_id == "persona-9" and persona.voice.voiced_s > 12
 
 
@@ -152,10 +173,12 @@ def test_the_range_is_measured_on_the_voice_not_on_the_band_under_it(client, run
     user = UserFactory()
     voice = sung_line(seconds=24, low_hz=220, high_hz=440)
     bar = np.concatenate([tone(seconds=0.25, hz=110, amplitude=0.4), tone(seconds=0.25, hz=82.4, amplitude=0.4)])
-    clip = make_clip(user, title="With bass", samples=voice + np.tile(bar, 50)[:len(voice)])
+    clip = make_clip(user, title="With bass", samples=voice + np.tile(bar, 50)[: len(voice)])
     client.force_login(user)
-    response = client.post("/personas/new/", persona_form(client, {"name": "Over bass", "clip": str(clip.id), "vocal_start_s": "1",
-                                              "vocal_end_s": "23"}))
+    response = client.post(
+        "/personas/new/",
+        persona_form(client, {"name": "Over bass", "clip": str(clip.id), "vocal_start_s": "1", "vocal_end_s": "23"}),
+    )
     assert response.status_code == 302, response.content.decode()[-3000:]
     run_tasks()
     persona = Persona.objects.get(owner=user)

@@ -37,6 +37,7 @@ def test_a_persona_past_the_in_flight_quota_waits_for_one_to_be_learned(client, 
     VoiceCheck.objects.create(owner=songwriter, name="Being checked", source_clip=clip, phrase="p")
     response = client.post("/personas/new/", persona_form(client, {"name": "Next", "clip": str(clip.id)}))
     assert response.status_code == 400
-    assert ("You have 1 persona being checked or learned, the most at once; the next one can start as soon as it "
-            "is done.") in response.content.decode()
+    assert (
+        "You have 1 persona being checked or learned, the most at once; the next one can start as soon as it is done."
+    ) in response.content.decode()
     assert VoiceCheck.objects.count() == 1

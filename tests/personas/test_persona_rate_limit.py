@@ -22,8 +22,12 @@ def envelope(data):
 
 
 def slow_down(retry_after):
-    return Response('{"code": 429, "message": "slow down", "data": null}', status=429,
-                    headers={"Retry-After": retry_after}, content_type="application/json")
+    return Response(
+        '{"code": 429, "message": "slow down", "data": null}',
+        status=429,
+        headers={"Retry-After": retry_after},
+        content_type="application/json",
+    )
 
 
 @pytest.fixture
@@ -60,12 +64,14 @@ def _learn_and_queue(persona, capture):
 
 
 def test_a_429_on_music_persona_waits_then_the_queued_run_learns_it_once(
-        remote, clock, client, django_capture_on_commit_callbacks):
+    remote, clock, client, django_capture_on_commit_callbacks
+):
     root = remote.url_for("/").rstrip("/")
     persona = _persona(remote, provider="remote", provider_url=root, remote_id="clip-1")
     remote.expect_oneshot_request("/api/v1/music/persona", method="POST").respond_with_response(slow_down("60"))
     remote.expect_request("/api/v1/music/persona", method="POST").respond_with_json(
-        envelope({"items": [{"id": "persona-1", "status": "complete"}]}))
+        envelope({"items": [{"id": "persona-1", "status": "complete"}]})
+    )
     persona = _learn_and_queue(persona, django_capture_on_commit_callbacks)
     assert persona.status == "pending" and persona.error == "" and persona.retry_at == START + timedelta(seconds=60)
     job = DBTaskResult.objects.get(task_path__endswith="learn_persona")
@@ -85,13 +91,16 @@ def test_a_429_on_music_persona_waits_then_the_queued_run_learns_it_once(
 
 
 def test_a_429_on_the_clips_upload_waits_and_the_hand_over_is_tried_again(
-        remote, clock, django_capture_on_commit_callbacks):
+    remote, clock, django_capture_on_commit_callbacks
+):
     persona = _persona(remote)  # not yet at the service: its audio is handed over first
     remote.expect_oneshot_request("/api/v1/music/upload", method="POST").respond_with_response(slow_down("30"))
     remote.expect_request("/api/v1/music/upload", method="POST").respond_with_json(
-        envelope({"clipId": "clip-up", "audioUrl": "https://cdn.example.com/a.mp3", "duration": 3, "status": 1}))
+        envelope({"clipId": "clip-up", "audioUrl": "https://cdn.example.com/a.mp3", "duration": 3, "status": 1})
+    )
     remote.expect_request("/api/v1/music/persona", method="POST").respond_with_json(
-        envelope({"items": [{"id": "persona-2", "status": "complete"}]}))
+        envelope({"items": [{"id": "persona-2", "status": "complete"}]})
+    )
     persona = _learn_and_queue(persona, django_capture_on_commit_callbacks)
     assert persona.status == "pending" and persona.retry_at is not None
     assert _calls(remote, "/api/v1/music/persona") == 0
@@ -104,7 +113,8 @@ def test_a_429_on_the_clips_upload_waits_and_the_hand_over_is_tried_again(
 
 
 def test_a_persona_still_refused_past_the_give_up_time_fails_with_a_sentence(
-        remote, clock, settings, django_capture_on_commit_callbacks):
+    remote, clock, settings, django_capture_on_commit_callbacks
+):
     settings.GENERATION_GIVE_UP_AFTER_S = 600
     persona = _persona(remote, provider="remote", provider_url=remote.url_for("/").rstrip("/"), remote_id="clip-1")
     remote.expect_request("/api/v1/music/persona", method="POST").respond_with_response(slow_down("3600"))

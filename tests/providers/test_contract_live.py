@@ -44,8 +44,14 @@ def test_the_whole_contract_round_trip(remote, worker_thread, tmp_path):
     persona = remote.create_persona(name="我的歌手", clip_id=stem.vocal_clip_id, verification_clip_id=reading.clip_id)
     assert persona.status == "complete" and persona.persona_id.startswith("persona-")
 
-    task = remote.generate(GenerateRequest(prompt="[Verse]\nHello river\n[Chorus]\nSing along", title="River",
-                                           tags="folk", persona_id=persona.persona_id))
+    task = remote.generate(
+        GenerateRequest(
+            prompt="[Verse]\nHello river\n[Chorus]\nSing along",
+            title="River",
+            tags="folk",
+            persona_id=persona.persona_id,
+        )
+    )
     assert task.status == "queuing"
     info = _wait_for_final(remote, task.task_id)
     assert info.status == "completed", info.error

@@ -66,7 +66,9 @@ def api(path):
 def test_it_starts_a_generation_with_the_key_and_the_contract_body(httpserver, provider):
     request = GenerateRequest(prompt="[Verse]\n月光洒在窗前", tags="pop 女声", persona_id="persona-1")
     httpserver.expect_request(
-        api("music/generate"), method="POST", json=request.to_json(),
+        api("music/generate"),
+        method="POST",
+        json=request.to_json(),
         headers={"Authorization": f"Bearer {KEY}", "Accept": "application/json"},
     ).respond_with_json(ok({"task_id": TASK_ID, "status": "queuing"}))
 
@@ -78,14 +80,28 @@ def test_it_starts_a_generation_with_the_key_and_the_contract_body(httpserver, p
 
 
 def test_it_reads_a_completed_task_with_its_results(httpserver, provider):
-    httpserver.expect_request(api(f"task/{TASK_ID}"), method="GET").respond_with_json(ok({
-        "id": TASK_ID, "status": "completed", "created_at": 1710000000000,
-        "results": [
-            {"id": "clip-a", "audio_url": "https://cdn.example/a.mp3", "image_url": "https://cdn.example/a.jpg",
-             "title": "月光", "duration": 182.5, "tags": "pop", "prompt": "[Verse]", "expire_at": 1710600000000},
-            {"id": "clip-b", "audio_url": "https://cdn.example/b.mp3"},
-        ],
-    }))
+    httpserver.expect_request(api(f"task/{TASK_ID}"), method="GET").respond_with_json(
+        ok(
+            {
+                "id": TASK_ID,
+                "status": "completed",
+                "created_at": 1710000000000,
+                "results": [
+                    {
+                        "id": "clip-a",
+                        "audio_url": "https://cdn.example/a.mp3",
+                        "image_url": "https://cdn.example/a.jpg",
+                        "title": "月光",
+                        "duration": 182.5,
+                        "tags": "pop",
+                        "prompt": "[Verse]",
+                        "expire_at": 1710600000000,
+                    },
+                    {"id": "clip-b", "audio_url": "https://cdn.example/b.mp3"},
+                ],
+            }
+        )
+    )
 
     task = provider.get_task(TASK_ID)
 
@@ -104,9 +120,11 @@ def test_it_quotes_a_task_id_so_it_cannot_reach_another_endpoint(httpserver, pro
 
 
 def test_it_lists_tasks_with_paging_and_a_status_filter(httpserver, provider):
-    httpserver.expect_request(api("tasks"), method="POST", json={"page": 2, "page_size": 5, "status": 3}) \
-        .respond_with_json(ok({"items": [{"id": "t1", "status": "failed", "created_at": 1, "error": "boom"}],
-                               "total": 6, "page": 2}))
+    httpserver.expect_request(
+        api("tasks"), method="POST", json={"page": 2, "page_size": 5, "status": 3}
+    ).respond_with_json(
+        ok({"items": [{"id": "t1", "status": "failed", "created_at": 1, "error": "boom"}], "total": 6, "page": 2})
+    )
 
     page = provider.list_tasks(page=2, page_size=5, status=3)
 
@@ -115,8 +133,9 @@ def test_it_lists_tasks_with_paging_and_a_status_filter(httpserver, provider):
 
 
 def test_it_creates_a_persona(httpserver, provider):
-    httpserver.expect_request(api("music/persona"), method="POST", json={"name": "林小雨", "clip_id": "clip-a"}) \
-        .respond_with_json(ok({"taskBatchId": "batch-xyz789", "items": [{"id": "persona-abc123", "status": "complete"}]}))
+    httpserver.expect_request(
+        api("music/persona"), method="POST", json={"name": "林小雨", "clip_id": "clip-a"}
+    ).respond_with_json(ok({"taskBatchId": "batch-xyz789", "items": [{"id": "persona-abc123", "status": "complete"}]}))
 
     persona = provider.create_persona(name="林小雨", clip_id="clip-a")
 
@@ -124,13 +143,20 @@ def test_it_creates_a_persona(httpserver, provider):
 
 
 def test_it_uploads_a_clip_by_url(httpserver, provider):
-    httpserver.expect_request(api("music/upload"), method="POST", json={"audio_url": "https://files.example/me.wav"}) \
-        .respond_with_json(ok({"clipId": "clip-up", "audioUrl": "https://cdn.example/up.mp3", "duration": 41, "status": 1}))
+    httpserver.expect_request(
+        api("music/upload"), method="POST", json={"audio_url": "https://files.example/me.wav"}
+    ).respond_with_json(
+        ok({"clipId": "clip-up", "audioUrl": "https://cdn.example/up.mp3", "duration": 41, "status": 1})
+    )
 
     upload = provider.upload_url("https://files.example/me.wav")
 
-    assert (upload.clip_id, upload.audio_url, upload.duration_s, upload.status) == \
-        ("clip-up", "https://cdn.example/up.mp3", 41, 1)
+    assert (upload.clip_id, upload.audio_url, upload.duration_s, upload.status) == (
+        "clip-up",
+        "https://cdn.example/up.mp3",
+        41,
+        1,
+    )
 
 
 def test_it_uploads_a_file_as_multipart_field_file(httpserver, provider, tmp_path):
@@ -141,8 +167,9 @@ def test_it_uploads_a_file_as_multipart_field_file(httpserver, provider, tmp_pat
     def handler(request: Request) -> Response:
         upload = request.files["file"]
         seen.update(name=upload.filename, body=upload.read(), type=upload.content_type)
-        return Response(json.dumps(ok({"clipId": "clip-file", "duration": 3, "status": 1})),
-                        content_type="application/json")
+        return Response(
+            json.dumps(ok({"clipId": "clip-file", "duration": 3, "status": 1})), content_type="application/json"
+        )
 
     httpserver.expect_request(api("music/upload"), method="POST").respond_with_handler(handler)
 
@@ -151,21 +178,34 @@ def test_it_uploads_a_file_as_multipart_field_file(httpserver, provider, tmp_pat
 
 
 def test_it_separates_stems_and_tolerates_a_missing_instrumental(httpserver, provider):
-    httpserver.expect_request(api("music/stem"), method="POST",
-                              json={"clip_id": "clip-a", "vocal_start_s": 1.5, "vocal_end_s": 30.0}) \
-        .respond_with_json(ok({"id": "stem-1", "source_clip_id": "clip-a", "status": "complete",
-                               "vocal_audio_url": "https://cdn.example/v.mp3", "vocal_start_s": 1.5, "vocal_end_s": 30}))
+    httpserver.expect_request(
+        api("music/stem"), method="POST", json={"clip_id": "clip-a", "vocal_start_s": 1.5, "vocal_end_s": 30.0}
+    ).respond_with_json(
+        ok(
+            {
+                "id": "stem-1",
+                "source_clip_id": "clip-a",
+                "status": "complete",
+                "vocal_audio_url": "https://cdn.example/v.mp3",
+                "vocal_start_s": 1.5,
+                "vocal_end_s": 30,
+            }
+        )
+    )
 
     stem = provider.stem(clip_id="clip-a", vocal_start_s=1.5, vocal_end_s=30.0)
 
-    assert (stem.vocal_audio_url, stem.vocal_end_s, stem.instrumental_audio_url) == \
-        ("https://cdn.example/v.mp3", 30.0, "")
+    assert (stem.vocal_audio_url, stem.vocal_end_s, stem.instrumental_audio_url) == (
+        "https://cdn.example/v.mp3",
+        30.0,
+        "",
+    )
 
 
 def test_ping_makes_one_cheap_authenticated_call(httpserver, provider):
-    httpserver.expect_request(api("tasks"), json={"page": 1, "page_size": 1, "status": -1},
-                              headers={"Authorization": f"Bearer {KEY}"}) \
-        .respond_with_json(ok({"items": [], "total": 0, "page": 1}))
+    httpserver.expect_request(
+        api("tasks"), json={"page": 1, "page_size": 1, "status": -1}, headers={"Authorization": f"Bearer {KEY}"}
+    ).respond_with_json(ok({"items": [], "total": 0, "page": 1}))
 
     provider.ping()
 
@@ -183,8 +223,9 @@ def test_it_accepts_a_base_url_that_already_ends_in_api_v1(httpserver, sleep):
 
 
 def test_it_downloads_audio_from_its_own_host_with_the_key(httpserver, provider):
-    httpserver.expect_request("/media/a.mp3", headers={"Authorization": f"Bearer {KEY}"}) \
-        .respond_with_data(b"ID3" + b"\x00" * 1000, content_type="audio/mpeg")
+    httpserver.expect_request("/media/a.mp3", headers={"Authorization": f"Bearer {KEY}"}).respond_with_data(
+        b"ID3" + b"\x00" * 1000, content_type="audio/mpeg"
+    )
 
     assert provider.fetch_audio(httpserver.url_for("/media/a.mp3")).startswith(b"ID3")
 
@@ -197,8 +238,9 @@ def test_it_never_sends_the_key_to_another_host(provider, httpserver_ipv4):
 
 
 def test_it_reports_expired_audio_as_not_found(httpserver, provider):
-    httpserver.expect_request("/media/gone.mp3").respond_with_data("<h1>Not Found</h1>", status=404,
-                                                                   content_type="text/html")
+    httpserver.expect_request("/media/gone.mp3").respond_with_data(
+        "<h1>Not Found</h1>", status=404, content_type="text/html"
+    )
 
     with pytest.raises(NotFound, match="no longer available"):
         provider.fetch_audio(httpserver.url_for("/media/gone.mp3"))
@@ -259,8 +301,11 @@ def test_it_turns_an_empty_502_into_a_readable_unavailable(httpserver, provider)
         provider.stem(clip_id="c")
 
 
-@pytest.mark.parametrize("body", ["", "{not json", HTML_502, "[1, 2]", '{"code": 0, "data": "nope"}', '{"data": {}}'],
-                         ids=["empty", "malformed", "html", "list", "data-not-object", "no-code"])
+@pytest.mark.parametrize(
+    "body",
+    ["", "{not json", HTML_502, "[1, 2]", '{"code": 0, "data": "nope"}', '{"data": {}}'],
+    ids=["empty", "malformed", "html", "list", "data-not-object", "no-code"],
+)
 def test_it_raises_protocol_error_for_a_200_that_is_not_an_envelope(httpserver, provider, body):
     httpserver.expect_request(api("music/persona")).respond_with_data(body, status=200)
 
@@ -277,7 +322,8 @@ def test_it_raises_protocol_error_for_fields_of_the_wrong_type(httpserver, provi
 
 def test_it_does_not_follow_a_redirect(httpserver, provider):
     httpserver.expect_request(api("music/generate")).respond_with_data(
-        "", status=301, headers={"Location": "https://elsewhere.example/api/v1/music/generate"})
+        "", status=301, headers={"Location": "https://elsewhere.example/api/v1/music/generate"}
+    )
 
     with pytest.raises(ProtocolError, match="check the service address"):
         provider.generate(GenerateRequest(tags="pop"))
@@ -289,9 +335,11 @@ def test_it_does_not_follow_a_redirect(httpserver, provider):
 
 def test_it_retries_get_task_after_429_honouring_retry_after(httpserver, provider, sleep):
     httpserver.expect_oneshot_request(api(f"task/{TASK_ID}")).respond_with_json(
-        fail(429, "Slow down."), status=429, headers={"Retry-After": "1"})
+        fail(429, "Slow down."), status=429, headers={"Retry-After": "1"}
+    )
     httpserver.expect_request(api(f"task/{TASK_ID}")).respond_with_json(
-        ok({"id": TASK_ID, "status": "processing", "created_at": 1}))
+        ok({"id": TASK_ID, "status": "processing", "created_at": 1})
+    )
 
     assert provider.get_task(TASK_ID).status == "processing"
     assert sleep.calls == [pytest.approx(1.0)]
@@ -300,7 +348,8 @@ def test_it_retries_get_task_after_429_honouring_retry_after(httpserver, provide
 
 def test_it_does_not_retry_generate_on_429(httpserver, provider, sleep):
     httpserver.expect_request(api("music/generate")).respond_with_json(
-        fail(429, "Slow down."), status=429, headers={"Retry-After": "2"})
+        fail(429, "Slow down."), status=429, headers={"Retry-After": "2"}
+    )
 
     with pytest.raises(RateLimited) as info:
         provider.generate(GenerateRequest(tags="pop"))
@@ -310,7 +359,8 @@ def test_it_does_not_retry_generate_on_429(httpserver, provider, sleep):
 
 def test_it_does_not_wait_when_retry_after_is_beyond_the_cap(httpserver, provider, sleep):
     httpserver.expect_request(api("tasks")).respond_with_json(
-        fail(429, "Come back in an hour."), status=429, headers={"Retry-After": "3600"})
+        fail(429, "Come back in an hour."), status=429, headers={"Retry-After": "3600"}
+    )
 
     with pytest.raises(RateLimited):
         provider.list_tasks()
@@ -362,8 +412,11 @@ def test_the_key_never_appears_in_errors_or_logs(httpserver, provider, caplog):
     httpserver.expect_request(api("tasks")).respond_with_json(fail(401, f"Key {KEY} is revoked."), status=401)
     httpserver.expect_request(api("music/generate")).respond_with_data(f"<p>{KEY}</p>", status=500)
     errors: list[MusicApiError] = []
-    for call in (provider.ping, lambda: provider.generate(GenerateRequest(tags="pop")),
-                 lambda: provider.fetch_audio(httpserver.url_for("/missing.mp3"))):
+    for call in (
+        provider.ping,
+        lambda: provider.generate(GenerateRequest(tags="pop")),
+        lambda: provider.fetch_audio(httpserver.url_for("/missing.mp3")),
+    ):
         with pytest.raises(MusicApiError) as info:
             call()
         errors.append(info.value)
@@ -389,6 +442,7 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_s("7") == 7
     assert retry_after_s(None) is None and retry_after_s("soon") is None
     from email.utils import formatdate
+
     assert 25 < retry_after_s(formatdate(time.time() + 30, usegmt=True)) <= 30
     assert retry_after_s(formatdate(time.time() - 30, usegmt=True)) == 0
 

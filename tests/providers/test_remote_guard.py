@@ -33,11 +33,13 @@ def test_calls_to_a_users_service_that_rebinds_to_loopback_never_reach_it(users_
 
 
 def test_an_audio_link_that_redirects_to_the_metadata_service_is_refused_before_connecting(
-        users_own_service, httpserver, monkeypatch):
+    users_own_service, httpserver, monkeypatch
+):
     judge = netguard.is_public_address  # our loopback test service counts as public here, nothing else does
     monkeypatch.setattr(netguard, "is_public_address", lambda address: address.is_loopback or judge(address))
     httpserver.expect_request("/media/a.mp3").respond_with_data(
-        "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/iam/"})
+        "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/iam/"}
+    )
     off_host = block_off_host_connections(monkeypatch)
     provider = RemoteProvider.connect(owner=None, base_url=httpserver.url_for("/"), api_key=KEY)
 
@@ -61,7 +63,8 @@ def test_an_audio_link_may_redirect_to_another_public_address(users_own_service,
 def test_the_operators_own_service_is_not_guarded(settings, httpserver):
     settings.MUSIC_API_BASE_URL, settings.MUSIC_API_ALLOW_PRIVATE = httpserver.url_for("/"), False
     httpserver.expect_request("/api/v1/tasks").respond_with_json(
-        {"code": 0, "message": "ok", "data": {"items": [], "total": 0, "page": 1}})
+        {"code": 0, "message": "ok", "data": {"items": [], "total": 0, "page": 1}}
+    )
 
     RemoteProvider.connect(owner=None, base_url=httpserver.url_for("/"), api_key=KEY).ping()
 

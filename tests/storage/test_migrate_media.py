@@ -1,4 +1,4 @@
-"""`manage.py migrate_media --to s3` and `--to local` against a real S3-compatible server (SeaweedFS)."""
+"""`manage.py migrate_media --to s3` and `--to disk` against a real S3-compatible server (SeaweedFS)."""
 
 import io
 import shutil
@@ -35,22 +35,29 @@ def local_media(settings, bucket, private_media):
     """A studio on the local disk (the bucket configured but not yet in use) with one file of each kind the
     database refers to: an upload, a track's stem (TrackPart), an engine clip and a stem its `parts` list."""
     s3 = settings.STORAGES["default"]
-    _use(settings, LOCAL, "local")
+    _use(settings, LOCAL, "disk")
     user = UserFactory()
     clip = make_clip(user, samples=tone(seconds=2))
     part = TrackPart(track=clip, name="drums", duration_s=2.0)
     part.audio.save("drums.flac", ContentFile(b"fLaC drums"), save=True)
     stem_name = default_storage.save(f"engine/clips/{user.id}/abc123/part-bass.flac", ContentFile(b"fLaC bass"))
-    engine_clip = EngineClip(owner=user, source=EngineClip.Source.GENERATED, expire_at=timezone.now() + timedelta(days=1),
-                             parts=[{"name": "bass", "file": stem_name}])
+    engine_clip = EngineClip(
+        owner=user,
+        source=EngineClip.Source.GENERATED,
+        expire_at=timezone.now() + timedelta(days=1),
+        parts=[{"name": "bass", "file": stem_name}],
+    )
     engine_clip.audio.save("audio.mp3", ContentFile(b"ID3 mix"), save=True)
-    files = {name: (private_media / name).read_bytes()
-             for name in (clip.audio.name, part.audio.name, stem_name, engine_clip.audio.name)}
+    files = {
+        name: (private_media / name).read_bytes()
+        for name in (clip.audio.name, part.audio.name, stem_name, engine_clip.audio.name)
+    }
     return {"files": files, "clip": clip, "s3": s3}
 
 
 def test_it_copies_every_referenced_file_to_the_bucket_checks_it_and_skips_it_next_time(
-        settings, bucket, local_media, private_media, client):
+    settings, bucket, local_media, private_media, client
+):
     files = local_media["files"]
     gone = make_clip(local_media["clip"].owner, title="Lost", samples=tone(seconds=1))
     default_storage.delete(gone.audio.name)  # a row whose file was lost before the move
@@ -80,10 +87,10 @@ def test_it_copies_the_bucket_back_to_the_local_folder(settings, bucket, local_m
     shutil.rmtree(private_media)
     _use(settings, local_media["s3"], "s3")
 
-    out = _migrate("local")
+    out = _migrate("disk")
     assert "copied 4, already there 0, missing 0, failed 0" in out
     assert {name: (private_media / name).read_bytes() for name in files} == files
-    assert "copied 0, already there 4, missing 0, failed 0" in _migrate("local")
+    assert "copied 0, already there 4, missing 0, failed 0" in _migrate("disk")
 
 
 def test_without_a_bucket_it_says_which_setting_is_missing(settings):

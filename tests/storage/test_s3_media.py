@@ -35,8 +35,7 @@ def _local_files(media_root):
 
 
 @pytest.mark.django_db
-def test_a_clip_uploaded_through_the_form_lands_in_the_bucket_and_plays_with_range(user_client, bucket,
-                                                                                   private_media):
+def test_a_clip_uploaded_through_the_form_lands_in_the_bucket_and_plays_with_range(user_client, bucket, private_media):
     data = wav_bytes(sung_line(seconds=4))
     response = user_client.post("/clips/upload/", {"title": "Take one", "audio": upload_file(data=data)})
     clip = Clip.objects.get(owner=user_client.user)
@@ -60,10 +59,11 @@ def test_a_clip_uploaded_through_the_form_lands_in_the_bucket_and_plays_with_ran
 
 @pytest.mark.django_db
 def test_an_mp3_in_the_bucket_downloads_as_wav(user_client, bucket):
-    user_client.post("/clips/upload/", {"title": "Demo", "audio": upload_file(data=mp3_bytes(tone(seconds=3)),
-                                                                              name="demo.mp3")})
+    user_client.post(
+        "/clips/upload/", {"title": "Demo", "audio": upload_file(data=mp3_bytes(tone(seconds=3)), name="demo.mp3")}
+    )
     clip = Clip.objects.get(owner=user_client.user)
-    assert clip.audio.name in bucket.keys() and clip.audio.name.endswith(".mp3")
+    assert clip.audio.name in bucket and clip.audio.name.endswith(".mp3")
     response = user_client.get(f"/clips/{clip.id}/audio?format=wav&download=1")
     assert response.status_code == 200 and "Demo.wav" in response["Content-Disposition"]
     samples, sr = soundfile.read(io.BytesIO(_body(response)))
@@ -74,8 +74,11 @@ def test_an_mp3_in_the_bucket_downloads_as_wav(user_client, bucket):
 def test_an_api_upload_is_kept_in_the_bucket_and_its_signed_url_plays_with_range(client, bucket, private_media):
     user = UserFactory()
     key = engine_services.key_create(user=user)
-    response = client.post("/api/v1/music/upload", {"file": SimpleUploadedFile("v.wav", wav_bytes(tone(seconds=3)))},
-                           HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.post(
+        "/api/v1/music/upload",
+        {"file": SimpleUploadedFile("v.wav", wav_bytes(tone(seconds=3)))},
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
     assert response.status_code == 200, response.content
     data = response.json()["data"]
     engine_clip = EngineClip.objects.get(pk=data["clipId"], owner=user)  # the contract's camelCase
@@ -90,11 +93,13 @@ def test_an_api_upload_is_kept_in_the_bucket_and_its_signed_url_plays_with_range
 
 
 @pytest.mark.django_db
-def test_deleting_a_clip_removes_its_objects_and_its_stems_from_the_bucket(user_client, bucket,
-                                                                         django_capture_on_commit_callbacks):
+def test_deleting_a_clip_removes_its_objects_and_its_stems_from_the_bucket(
+    user_client, bucket, django_capture_on_commit_callbacks
+):
     clip = make_clip(user_client.user, samples=tone(seconds=2))
-    stem = make_clip(user_client.user, title="My voice (vocals)", samples=tone(seconds=2), parent=clip,
-                     kind=Clip.Kind.VOCALS)
+    stem = make_clip(
+        user_client.user, title="My voice (vocals)", samples=tone(seconds=2), parent=clip, kind=Clip.Kind.VOCALS
+    )
     kept = make_clip(user_client.user, title="Another", samples=tone(seconds=2))
     assert bucket.keys() == {clip.audio.name, stem.audio.name, kept.audio.name}
     with django_capture_on_commit_callbacks(execute=True):
@@ -105,19 +110,34 @@ def test_deleting_a_clip_removes_its_objects_and_its_stems_from_the_bucket(user_
 
 @pytest.mark.django_db(transaction=True)
 def test_a_persona_and_a_song_keep_every_file_in_the_bucket_and_a_deleted_track_takes_its_stems(
-        client, run_tasks, settings, bucket, private_media):
+    client, run_tasks, settings, bucket, private_media
+):
     settings.GENERATION_POLL_INTERVAL_S = 0
     user = UserFactory()
     client.force_login(user)
     clip = make_clip(user, samples=sung_line(seconds=14, low_hz=150, high_hz=300))
-    client.post("/personas/new/", persona_form(client, {"name": "Low voice", "clip": str(clip.id)},
-                                               phrase=sung_line(seconds=16, low_hz=150, high_hz=300, seed=5)))
+    client.post(
+        "/personas/new/",
+        persona_form(
+            client,
+            {"name": "Low voice", "clip": str(clip.id)},
+            phrase=sung_line(seconds=16, low_hz=150, high_hz=300, seed=5),
+        ),
+    )
     run_tasks()  # the clip is handed to the engine (a temporary local copy) and the persona learned
     persona = Persona.objects.get(owner=user)
     assert persona.status == "complete", persona.error
 
-    client.post("/generations/new/", {"mode": "custom", "title": "Rivers", "prompt": "[Verse]\nMorning light\n",
-                                      "tags": "folk", "persona": str(persona.id)})
+    client.post(
+        "/generations/new/",
+        {
+            "mode": "custom",
+            "title": "Rivers",
+            "prompt": "[Verse]\nMorning light\n",
+            "tags": "folk",
+            "persona": str(persona.id),
+        },
+    )
     generation = Generation.objects.get(owner=user)
     for _ in range(3):
         run_tasks()
@@ -142,4 +162,4 @@ def test_a_persona_and_a_song_keep_every_file_in_the_bucket_and_a_deleted_track_
     track = tracks[0]
     doomed = {track.audio.name} | {p.audio.name for p in parts if p.track_id == track.id}
     assert client.post(f"/clips/{track.id}/delete/").status_code == 302
-    assert not doomed & bucket.keys() and tracks[1].audio.name in bucket.keys()
+    assert not doomed & bucket.keys() and tracks[1].audio.name in bucket

@@ -30,8 +30,11 @@ def _request_id() -> str:
 
 
 def envelope(data: Any, *, status: int = 200, code: int = 0, message: str = "ok") -> JsonResponse:
-    return JsonResponse({"code": code, "message": message, "request_id": _request_id(), "data": data},
-                        status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"code": code, "message": message, "request_id": _request_id(), "data": data},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 class MethodNotAllowed(MusicApiError):
@@ -77,8 +80,10 @@ def check_text(value: str, field: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequest(f"{subject} contains a lone UTF-16 surrogate: send whole Unicode characters "
-                         "(a surrogate pair, or the character itself in UTF-8).") from None
+        raise BadRequest(
+            f"{subject} contains a lone UTF-16 surrogate: send whole Unicode characters "
+            "(a surrogate pair, or the character itself in UTF-8)."
+        ) from None
     if "\x00" in value:
         raise BadRequest(f"{subject} contains a NUL character (\\u0000): send text without it.")
     return value
@@ -108,16 +113,22 @@ def _size(limit: int) -> str:
 def request_error(exc: Exception) -> MusicApiError | None:
     """The contract error for a request Django could not read (too large, broken multipart), else None."""
     if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge(f"The request body is larger than {_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}: "
-                               "send a smaller JSON body, and audio as a multipart 'file'.")
+        return PayloadTooLarge(
+            f"The request body is larger than {_size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}: "
+            "send a smaller JSON body, and audio as a multipart 'file'."
+        )
     if isinstance(exc, TooManyFieldsSent):
-        return BadRequest(f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields: "
-                          "send only the fields the endpoint names.")
+        return BadRequest(
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields: "
+            "send only the fields the endpoint names."
+        )
     if isinstance(exc, TooManyFilesSent):
         return BadRequest("The request has too many files: send one multipart 'file'.")
     if isinstance(exc, MultiPartParserError):
-        return BadRequest("The multipart body could not be read: send multipart/form-data with a boundary "
-                          "and one part named 'file' that has a filename.")
+        return BadRequest(
+            "The multipart body could not be read: send multipart/form-data with a boundary "
+            "and one part named 'file' that has a filename."
+        )
     if isinstance(exc, (UnreadablePostError, RawPostDataException)):
         return BadRequest("The request body could not be read: send it again, whole.")
     return None
@@ -135,12 +146,14 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     try:
         body = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except RecursionError:
-        raise BadRequest(f"The request body is nested too deeply: send JSON at most {MAX_JSON_DEPTH} levels deep.") \
-            from None
+        raise BadRequest(
+            f"The request body is nested too deeply: send JSON at most {MAX_JSON_DEPTH} levels deep."
+        ) from None
     except ValueError as exc:
         if "integer string conversion" in str(exc):
-            raise BadRequest("A number in the request body has too many digits: send numbers between "
-                             "-1e308 and 1e308.") from None
+            raise BadRequest(
+                "A number in the request body has too many digits: send numbers between -1e308 and 1e308."
+            ) from None
         raise BadRequest("The request body is not valid JSON: send one JSON object.") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")

@@ -12,13 +12,12 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from personastudio import quotas
 from personastudio.contract.errors import BadRequest, MusicApiError, NotFound
 from personastudio.contract.types import GenerateRequest
 from personastudio.http_range import ranged_file_response
-from personastudio import quotas
 
 from .. import services
-from ..models import EngineClip
 from .envelope import MethodNotAllowed, api_view, check_text, error_envelope, json_body
 from .openapi import openapi_document
 
@@ -83,8 +82,9 @@ def persona(request: HttpRequest, user) -> dict[str, Any]:
     if not isinstance(verification_clip_id, str):
         raise BadRequest("'verification_clip_id' must be the clipId of an uploaded recording of the phrase.")
     quotas.api_require(user, quotas.Kind.PERSONAS)
-    result = services.persona_result(services.persona_create(owner=user, name=name, clip_id=clip_id,
-                                                             verification_clip_id=verification_clip_id))
+    result = services.persona_result(
+        services.persona_create(owner=user, name=name, clip_id=clip_id, verification_clip_id=verification_clip_id)
+    )
     item: dict[str, Any] = {"id": result.persona_id, "status": result.status}
     if result.likeness is not None:
         item["likeness"] = round(result.likeness, 3)  # (ours) how close it sings to the clip, 0..1
@@ -115,8 +115,12 @@ def upload(request: HttpRequest, user) -> dict[str, Any]:
             raise BadRequest("Send 'audio_url' (or a multipart 'file').")
         clip = services.clip_import_url(owner=user, audio_url=audio_url)
     result = services.upload_result(clip)
-    return {"clipId": result.clip_id, "audioUrl": request.build_absolute_uri(result.audio_url),
-            "duration": result.duration_s, "status": result.status}
+    return {
+        "clipId": result.clip_id,
+        "audioUrl": request.build_absolute_uri(result.audio_url),
+        "duration": result.duration_s,
+        "status": result.status,
+    }
 
 
 @api_view(("POST",))
@@ -127,14 +131,24 @@ def stem(request: HttpRequest, user) -> dict[str, Any]:
         raise BadRequest("Send 'clip_id'.")
     vocal_start_s, vocal_end_s = _number(body, "vocal_start_s", 0.0) or 0.0, _number(body, "vocal_end_s", None)
     quotas.api_require(user, quotas.Kind.SEPARATIONS)
-    result = services.stem_result(services.stem_create(
-        owner=user, clip_id=clip_id, vocal_start_s=vocal_start_s, vocal_end_s=vocal_end_s,
-    ))
+    result = services.stem_result(
+        services.stem_create(
+            owner=user,
+            clip_id=clip_id,
+            vocal_start_s=vocal_start_s,
+            vocal_end_s=vocal_end_s,
+        )
+    )
     data = {
-        "id": result.id, "source_clip_id": result.source_clip_id, "status": result.status,
-        "vocal_audio_url": result.vocal_audio_url, "vocal_start_s": result.vocal_start_s,
-        "vocal_end_s": result.vocal_end_s, "instrumental_audio_url": result.instrumental_audio_url,
-        "vocal_clip_id": result.vocal_clip_id, "instrumental_clip_id": result.instrumental_clip_id,
+        "id": result.id,
+        "source_clip_id": result.source_clip_id,
+        "status": result.status,
+        "vocal_audio_url": result.vocal_audio_url,
+        "vocal_start_s": result.vocal_start_s,
+        "vocal_end_s": result.vocal_end_s,
+        "instrumental_audio_url": result.instrumental_audio_url,
+        "vocal_clip_id": result.vocal_clip_id,
+        "instrumental_clip_id": result.instrumental_clip_id,
     }
     return _absolute(request, data, "vocal_audio_url", "instrumental_audio_url")
 
@@ -142,8 +156,11 @@ def stem(request: HttpRequest, user) -> dict[str, Any]:
 @api_view(("GET",))
 def sheet(request: HttpRequest, user) -> HttpResponse:
     """(ours) A generated track's score: ?clip_id=…&format=midi|musicxml, sent as the file itself."""
-    made = services.clip_sheet(owner=user, clip_id=check_text(request.GET.get("clip_id", ""), "clip_id"),
-                               sheet_format=request.GET.get("format", ""))
+    made = services.clip_sheet(
+        owner=user,
+        clip_id=check_text(request.GET.get("clip_id", ""), "clip_id"),
+        sheet_format=request.GET.get("format", ""),
+    )
     response = HttpResponse(made.data, content_type=made.content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=made.filename)
     return response

@@ -15,8 +15,20 @@ from dataclasses import dataclass, field
 from .composer import GM_PROGRAMS, Note, Score
 
 DRUM_BANK = 128  # the bank of GM drum kits in a SoundFont
-GM_DRUM_NOTES = {"kick": 36, "snare": 38, "rim": 37, "clap": 39, "hat": 42, "openhat": 46, "ride": 51,
-                 "crash": 49, "shaker": 82, "tom_lo": 45, "tom_mid": 47, "tom_hi": 50}
+GM_DRUM_NOTES = {
+    "kick": 36,
+    "snare": 38,
+    "rim": 37,
+    "clap": 39,
+    "hat": 42,
+    "openhat": 46,
+    "ride": 51,
+    "crash": 49,
+    "shaker": 82,
+    "tom_lo": 45,
+    "tom_mid": 47,
+    "tom_hi": 50,
+}
 DRUM_HIT_S = 0.1  # a drum's note length: the kit's samples ring out on their own
 GUITAR_PROGRAMS = range(24, 32)  # GM's guitar family: their comping is the "guitars" stem
 
@@ -37,8 +49,11 @@ def _programs(score: Score) -> dict[str, int]:
 def _hits_in_beats(genre: str, chord_index: int, swing_beats: float) -> list[tuple[float, float]]:
     """(offset, length) in beats of the chord hits in one bar, for the genres that hit block chords."""
     if genre == "jazz":
-        return ([(0.0, 1.4), (1.5 + swing_beats, 0.4), (2.5 + swing_beats, 1.2)] if chord_index % 2 == 0
-                else [(0.5 + swing_beats, 1.0), (2.0, 0.4), (3.0, 0.9)])
+        return (
+            [(0.0, 1.4), (1.5 + swing_beats, 0.4), (2.5 + swing_beats, 1.2)]
+            if chord_index % 2 == 0
+            else [(0.5 + swing_beats, 1.0), (2.0, 0.4), (3.0, 0.9)]
+        )
     if genre == "hip-hop":
         return [(0.0, 3.5)] if chord_index % 2 == 0 else [(0.0, 1.5), (2.5, 1.5)]
     if genre == "electronic":
@@ -55,8 +70,9 @@ def _block_hits(score: Score, velocity: float) -> list[Note]:
             if offset * beat_s >= dur_s:
                 continue
             hold_s = min(length * beat_s, dur_s - offset * beat_s)
-            notes += [Note(start_s + offset * beat_s + k * 0.001, hold_s, m + shift, velocity)
-                      for k, m in enumerate(chord)]
+            notes += [
+                Note(start_s + offset * beat_s + k * 0.001, hold_s, m + shift, velocity) for k, m in enumerate(chord)
+            ]
     return notes
 
 
@@ -78,8 +94,11 @@ def _arpeggio(score: Score, pattern: list[int], shape: str) -> list[Note]:
     notes = []
     for start_s, dur_s, chord in score.chords:
         top = chord[2] if len(chord) > 2 else chord[1]
-        tones = (chord + [chord[0] + 12, chord[1] + 12, top + 12] if shape == "ballad"
-                 else [chord[0], top, chord[0] + 12, chord[1] + 12])
+        tones = (
+            chord + [chord[0] + 12, chord[1] + 12, top + 12]
+            if shape == "ballad"
+            else [chord[0], top, chord[0] + 12, chord[1] + 12]
+        )
         for k in range(int(round(dur_s / eighth_s))):
             tone = tones[pattern[k % len(pattern)] % len(tones)] + 12
             notes.append(Note(start_s + k * eighth_s, eighth_s * 2.5, tone, 0.6 if k % 2 else 0.7))

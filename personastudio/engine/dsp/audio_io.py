@@ -55,15 +55,19 @@ class AudioTooLongError(AudioDecodeError):
 class TooManyChannelsError(AudioDecodeError):
     def __init__(self, channels: int, max_channels: int):
         self.channels, self.max_channels = channels, max_channels
-        super().__init__(f"The audio has {channels} channels; at most {max_channels} can be read. "
-                         "Mix it down to stereo and upload again.")
+        super().__init__(
+            f"The audio has {channels} channels; at most {max_channels} can be read. "
+            "Mix it down to stereo and upload again."
+        )
 
 
 class SampleRateTooHighError(AudioDecodeError):
     def __init__(self, sample_rate_hz: int, max_sample_rate_hz: int):
         self.sample_rate_hz, self.max_sample_rate_hz = sample_rate_hz, max_sample_rate_hz
-        super().__init__(f"The audio's sample rate is {sample_rate_hz} Hz; at most {max_sample_rate_hz} Hz can be "
-                         "read. Export it at 48 kHz and upload again.")
+        super().__init__(
+            f"The audio's sample rate is {sample_rate_hz} Hz; at most {max_sample_rate_hz} Hz can be "
+            "read. Export it at 48 kHz and upload again."
+        )
 
 
 class TooMuchAudioError(AudioDecodeError):
@@ -71,8 +75,10 @@ class TooMuchAudioError(AudioDecodeError):
 
     def __init__(self, channels: int, sample_rate_hz: int, duration_s: float):
         self.channels, self.sample_rate_hz, self.duration_s = channels, sample_rate_hz, duration_s
-        super().__init__(f"The audio holds too much to read: {channels} channels at {sample_rate_hz} Hz for "
-                         f"{duration_s:.0f} seconds. Export it as stereo at 48 kHz and upload again.")
+        super().__init__(
+            f"The audio holds too much to read: {channels} channels at {sample_rate_hz} Hz for "
+            f"{duration_s:.0f} seconds. Export it as stereo at 48 kHz and upload again."
+        )
 
 
 @dataclass(frozen=True)
@@ -90,11 +96,16 @@ class DecodeLimits:
     max_channel_samples: int
 
     @classmethod
-    def per_second(cls, *, max_duration_s: float, max_channels: int, max_sample_rate_hz: int,
-                   max_channel_samples_per_s: int) -> "DecodeLimits":
+    def per_second(
+        cls, *, max_duration_s: float, max_channels: int, max_sample_rate_hz: int, max_channel_samples_per_s: int
+    ) -> DecodeLimits:
         """Limits whose work budget grows with the allowed length (`max_channel_samples_per_s` per second)."""
-        return cls(max_duration_s=max_duration_s, max_channels=max_channels, max_sample_rate_hz=max_sample_rate_hz,
-                   max_channel_samples=int(max_channel_samples_per_s * (max_duration_s + DURATION_SLACK_S)))
+        return cls(
+            max_duration_s=max_duration_s,
+            max_channels=max_channels,
+            max_sample_rate_hz=max_sample_rate_hz,
+            max_channel_samples=int(max_channel_samples_per_s * (max_duration_s + DURATION_SLACK_S)),
+        )
 
 
 # Decoded lengths within this of a limit pass: a "10 minute" export is rarely exactly 600.0 s.
@@ -146,8 +157,7 @@ def _check_headers(container, stream, limits: DecodeLimits | None) -> AudioInfo:
                 raise AudioTooLongError(duration_s, limits.max_duration_s)
             if channels * rate * duration_s > limits.max_channel_samples:
                 raise TooMuchAudioError(channels, rate, duration_s)
-    return AudioInfo(duration_s=duration_s or 0.0, sample_rate=rate, channels=channels,
-                     codec=codec_context.name or "")
+    return AudioInfo(duration_s=duration_s or 0.0, sample_rate=rate, channels=channels, codec=codec_context.name or "")
 
 
 class _SourceWork:
@@ -179,8 +189,14 @@ class _SourceWork:
         raise error
 
 
-def decode(source: str | BinaryIO, *, sr: int = 44100, max_duration_s: float | None = None,
-           channels: int = 1, limits: DecodeLimits | None = None) -> tuple[np.ndarray, AudioInfo]:
+def decode(
+    source: str | BinaryIO,
+    *,
+    sr: int = 44100,
+    max_duration_s: float | None = None,
+    channels: int = 1,
+    limits: DecodeLimits | None = None,
+) -> tuple[np.ndarray, AudioInfo]:
     """Decode a path or file-like object to float32 at `sr`: mono (n,), or (n, 2) with channels=2.
 
     Stops early with AudioTooLongError as soon as more than `max_duration_s` has
@@ -288,7 +304,7 @@ def _encode(samples: np.ndarray, *, sr: int, container_format: str, codec: str, 
             stream.bit_rate = bit_rate
         block = 1152 * 16
         for start in range(0, samples.shape[0], block):  # clipped and made planar a block at a time
-            planar, _ = _as_planar(np.clip(samples[start:start + block], -1.0, 1.0))
+            planar, _ = _as_planar(np.clip(samples[start : start + block], -1.0, 1.0))
             frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
             frame.sample_rate = sr
             for packet in stream.encode(frame):

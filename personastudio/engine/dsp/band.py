@@ -92,8 +92,7 @@ _TONE_CACHE: dict = {}
 
 def _cached(fn):
     def wrapper(*args, **kw):
-        key = (fn.__name__, tuple(round(a, 3) if isinstance(a, float) else a for a in args),
-               tuple(sorted(kw.items())))
+        key = (fn.__name__, tuple(round(a, 3) if isinstance(a, float) else a for a in args), tuple(sorted(kw.items())))
         v = _TONE_CACHE.get(key)
         if v is None:
             if len(_TONE_CACHE) > 600:
@@ -102,6 +101,7 @@ def _cached(fn):
             v.setflags(write=False)
             _TONE_CACHE[key] = v
         return v
+
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -112,6 +112,7 @@ def _pan(mono: np.ndarray, p: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- drums
+
 
 def _metal(t: np.ndarray, sr: int, scale: float = 1.0) -> np.ndarray:
     """Six inharmonic square oscillators (TR-808 cymbal recipe)."""
@@ -162,15 +163,18 @@ def _drum_templates(sr: int, rng, genre: str) -> dict[str, np.ndarray]:
     # rim
     n = int(0.08 * sr)
     t = np.arange(n) / sr
-    out["rim"] = (np.sin(2 * np.pi * 1750 * t) + 0.6 * np.sin(2 * np.pi * 820 * t)) * np.exp(-t / 0.012) \
-        + 0.3 * rng.standard_normal(n) * np.exp(-t / 0.004)
+    out["rim"] = (np.sin(2 * np.pi * 1750 * t) + 0.6 * np.sin(2 * np.pi * 820 * t)) * np.exp(
+        -t / 0.012
+    ) + 0.3 * rng.standard_normal(n) * np.exp(-t / 0.004)
     # cymbals
     hp = signal.butter(4, 6500, btype="high", fs=sr)
     hp2 = signal.butter(2, 3000, btype="high", fs=sr)
-    for name, dur, dec, hp_f, mix in (("hat", 0.12, 0.03 if genre != "jazz" else 0.06, hp, 0.6),
-                                      ("openhat", 0.45, 0.22, hp, 0.6),
-                                      ("ride", 1.0, 0.45, hp2, 0.4),
-                                      ("crash", 1.6, 0.7, hp2, 0.5)):
+    for name, dur, dec, hp_f, mix in (
+        ("hat", 0.12, 0.03 if genre != "jazz" else 0.06, hp, 0.6),
+        ("openhat", 0.45, 0.22, hp, 0.6),
+        ("ride", 1.0, 0.45, hp2, 0.4),
+        ("crash", 1.6, 0.7, hp2, 0.5),
+    ):
         n = int(dur * sr)
         t = np.arange(n) / sr
         x = mix * _metal(t, sr, 1.0 if name != "ride" else 1.6) + (1 - mix) * rng.standard_normal(n)
@@ -188,15 +192,38 @@ def _drum_templates(sr: int, rng, genre: str) -> dict[str, np.ndarray]:
         n = int(0.4 * sr)
         t = np.arange(n) / sr
         f = f1 + (f0 - f1) * np.exp(-t / 0.06)
-        out[name] = np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / 0.22) \
-            + 0.2 * rng.standard_normal(n) * np.exp(-t / 0.01)
+        out[name] = np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / 0.22) + 0.2 * rng.standard_normal(n) * np.exp(
+            -t / 0.01
+        )
     return {k: (v / (np.max(np.abs(v)) + 1e-9)).astype(np.float64) for k, v in out.items()}
 
 
-_DRUM_GAIN = {"kick": 0.9, "snare": 0.55, "clap": 0.45, "rim": 0.3, "hat": 0.2, "openhat": 0.16,
-              "ride": 0.16, "crash": 0.22, "shaker": 0.16, "tom_hi": 0.45, "tom_lo": 0.5}
-_DRUM_PAN = {"kick": 0.0, "snare": 0.05, "clap": -0.05, "rim": 0.1, "hat": 0.35, "openhat": 0.35,
-             "ride": -0.35, "crash": -0.25, "shaker": -0.4, "tom_hi": 0.25, "tom_lo": -0.25}
+_DRUM_GAIN = {
+    "kick": 0.9,
+    "snare": 0.55,
+    "clap": 0.45,
+    "rim": 0.3,
+    "hat": 0.2,
+    "openhat": 0.16,
+    "ride": 0.16,
+    "crash": 0.22,
+    "shaker": 0.16,
+    "tom_hi": 0.45,
+    "tom_lo": 0.5,
+}
+_DRUM_PAN = {
+    "kick": 0.0,
+    "snare": 0.05,
+    "clap": -0.05,
+    "rim": 0.1,
+    "hat": 0.35,
+    "openhat": 0.35,
+    "ride": -0.35,
+    "crash": -0.25,
+    "shaker": -0.4,
+    "tom_hi": 0.25,
+    "tom_lo": -0.25,
+}
 
 
 def _render_drums(score: Score, sr: int, n: int, rng) -> np.ndarray:
@@ -218,6 +245,7 @@ def _render_drums(score: Score, sr: int, n: int, rng) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- bass
+
 
 def _render_bass(score: Score, sr: int, n: int) -> np.ndarray:
     genre = score.style.genre
@@ -241,6 +269,7 @@ def _render_bass(score: Score, sr: int, n: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- instrument tones
+
 
 @_cached
 def _ks_tone(f: float, ln: int, sr: int, decay: float = 1.0, bright: float = 0.6, bend: float = 0.0) -> np.ndarray:
@@ -266,9 +295,15 @@ def _ks_tone(f: float, ln: int, sr: int, decay: float = 1.0, bright: float = 0.6
     while start < need:
         end = min(start + N, need)
         m = end - start
-        y[start:end] = g * 0.5 * (y[start - N:start - N + m] + y[start - N - 1:start - N - 1 + m]
-                                  if start - N - 1 >= 0 else
-                                  y[start - N:start - N + m] + np.concatenate(([0.0], y[start - N:start - N + m - 1])))
+        y[start:end] = (
+            g
+            * 0.5
+            * (
+                y[start - N : start - N + m] + y[start - N - 1 : start - N - 1 + m]
+                if start - N - 1 >= 0
+                else y[start - N : start - N + m] + np.concatenate(([0.0], y[start - N : start - N + m - 1]))
+            )
+        )
         start = end
     # retune to f by resampling, with an optional bend-in
     pos = np.arange(ln) * (f / f_ks)
@@ -302,7 +337,7 @@ def _piano_tone(f: float, ln: int, hold: int, sr: int) -> np.ndarray:
         fk = k * f * np.sqrt(1 + B * k * k)
         if fk > sr / 2.3:
             break
-        amp = 1.0 / k ** 1.3
+        amp = 1.0 / k**1.3
         dec = 2.5 / (1 + 0.6 * k) * (220 / max(f, 110)) ** 0.5
         x += amp * (np.sin(2 * np.pi * fk * t) + np.sin(2 * np.pi * fk * 1.0009 * t + k)) * np.exp(-t / dec)
     x *= 0.5
@@ -332,6 +367,7 @@ def _pad_tone(f: float, ln: int, hold: int, sr: int, rng, attack: float = 0.25) 
 
 # --------------------------------------------------------------------------- chords
 
+
 @dataclass
 class _ChordBus:
     """Where one genre's chord part is played: two sides, a pad (filtered together) and a drive bus
@@ -354,8 +390,9 @@ def _comp_electric_piano(bus: _ChordBus, ci: int, s0: int, du: float, freqs: lis
     """Pop, hip-hop and jazz: electric-piano comping hits (jazz's swung and alternating by bar)."""
     beat, sw, sr = bus.beat_s, bus.swing_beats, bus.sr
     if genre == "jazz":
-        hits = [(0.0, 1.4), (1.5 + sw, 0.4), (2.5 + sw, 1.2)] if ci % 2 == 0 else \
-               [(0.5 + sw, 1.0), (2.0, 0.4), (3.0, 0.9)]
+        hits = (
+            [(0.0, 1.4), (1.5 + sw, 0.4), (2.5 + sw, 1.2)] if ci % 2 == 0 else [(0.5 + sw, 1.0), (2.0, 0.4), (3.0, 0.9)]
+        )
     elif genre == "hip-hop":
         hits = [(0.0, 3.5)] if ci % 2 == 0 else [(0.0, 1.5), (2.5, 1.5)]
     else:
@@ -421,8 +458,11 @@ def _synth_pad_plucks(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[f
         _add(bus.pad, s0, _pad_tone(f * 2, hold + int(0.3 * sr), hold, sr, bus.rng) * 0.07)
     for k in range(4):
         for f in freqs:
-            _add(bus.right if k % 2 else bus.left, s0 + int((k + 0.5) * beat * sr),
-                 _pluck_tone(f * 4, int(0.25 * sr), sr, decay=0.15) * 0.05)
+            _add(
+                bus.right if k % 2 else bus.left,
+                s0 + int((k + 0.5) * beat * sr),
+                _pluck_tone(f * 4, int(0.25 * sr), sr, decay=0.15) * 0.05,
+            )
 
 
 def _guzheng_arpeggio(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float], genre: str) -> None:
@@ -439,9 +479,14 @@ def _guzheng_arpeggio(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[f
 
 # The oscillator band's chord part of each genre: (bus, chord index, start sample, length s, Hz, genre).
 _CHORD_RENDERERS = {
-    "pop": _comp_electric_piano, "hip-hop": _comp_electric_piano, "jazz": _comp_electric_piano,
-    "rock": _power_chords, "ballad": _piano_arpeggio, "folk": _guitar_strum,
-    "electronic": _synth_pad_plucks, "chinese": _guzheng_arpeggio,
+    "pop": _comp_electric_piano,
+    "hip-hop": _comp_electric_piano,
+    "jazz": _comp_electric_piano,
+    "rock": _power_chords,
+    "ballad": _piano_arpeggio,
+    "folk": _guitar_strum,
+    "electronic": _synth_pad_plucks,
+    "chinese": _guzheng_arpeggio,
 }
 
 
@@ -455,8 +500,16 @@ def _overdrive(drive: np.ndarray, sr: int) -> np.ndarray:
 def _render_chords(score: Score, sr: int, n: int, rng) -> np.ndarray:
     """The chord part, stereo (n, 2): the genre's renderer per chord, then the buses mixed."""
     genre, beat = score.style.genre, score.style.beat_s
-    bus = _ChordBus(sr=sr, beat_s=beat, swing_beats=score.style.swing / 6, rng=rng,
-                    left=np.zeros(n), right=np.zeros(n), pad=np.zeros(n), drive=np.zeros(n))
+    bus = _ChordBus(
+        sr=sr,
+        beat_s=beat,
+        swing_beats=score.style.swing / 6,
+        rng=rng,
+        left=np.zeros(n),
+        right=np.zeros(n),
+        pad=np.zeros(n),
+        drive=np.zeros(n),
+    )
     render = _CHORD_RENDERERS.get(genre, _guzheng_arpeggio)
     for ci, (st, du, chord) in enumerate(score.chords):
         render(bus, ci, int(st * sr), du, [float(_hz(m)) for m in chord], genre)
@@ -479,8 +532,16 @@ def _render_chords(score: Score, sr: int, n: int, rng) -> np.ndarray:
 
 # --------------------------------------------------------------------------- lead instruments
 
-_LEAD = {"pop": "synth", "rock": "guitar", "ballad": "strings", "folk": "mandolin", "electronic": "supersaw",
-         "hip-hop": "bell", "jazz": "vibes", "chinese": "flute"}
+_LEAD = {
+    "pop": "synth",
+    "rock": "guitar",
+    "ballad": "strings",
+    "folk": "mandolin",
+    "electronic": "supersaw",
+    "hip-hop": "bell",
+    "jazz": "vibes",
+    "chinese": "flute",
+}
 
 
 def _lead_note(kind: str, f: float, dur_s: float, sr: int, rng) -> np.ndarray:
@@ -497,8 +558,11 @@ def _lead_note(kind: str, f: float, dur_s: float, sr: int, rng) -> np.ndarray:
     if kind == "bell":
         ln = hold + int(0.6 * sr)
         t = np.arange(ln) / sr
-        x = (np.sin(2 * np.pi * f * t) + 0.4 * np.sin(2 * np.pi * 2.76 * f * t) * np.exp(-t / 0.25)
-             + 0.2 * np.sin(2 * np.pi * 5.4 * f * t) * np.exp(-t / 0.08))
+        x = (
+            np.sin(2 * np.pi * f * t)
+            + 0.4 * np.sin(2 * np.pi * 2.76 * f * t) * np.exp(-t / 0.25)
+            + 0.2 * np.sin(2 * np.pi * 5.4 * f * t) * np.exp(-t / 0.08)
+        )
         return x * np.exp(-t / 0.9) * np.minimum(1, t / 0.002)
     ln = hold + int(0.15 * sr)
     t = np.arange(ln) / sr
@@ -562,7 +626,7 @@ def _level(x: np.ndarray, db: float, *, notes: list[Note] | None = None, sr: int
     if notes:
         mask = np.zeros(len(x), dtype=bool)
         for nt in notes:
-            mask[int(nt.start_s * sr):int((nt.start_s + nt.dur_s) * sr)] = True
+            mask[int(nt.start_s * sr) : int((nt.start_s + nt.dur_s) * sr)] = True
         sel = x[mask] if mask.any() else x
     else:
         sel = x
@@ -590,8 +654,11 @@ def oscillator_parts(score: Score, *, sr: int, seed: int, play_melody: bool = Fa
     n = band_length_samples(score, sr=sr)
     rng = np.random.default_rng(seed & 0x7FFFFFFF)
     genre = score.style.genre
-    parts = {"drums": _render_drums(score, sr, n, rng), "bass": _render_bass(score, sr, n),
-             "chords": _render_chords(score, sr, n, rng)}
+    parts = {
+        "drums": _render_drums(score, sr, n, rng),
+        "bass": _render_bass(score, sr, n),
+        "chords": _render_chords(score, sr, n, rng),
+    }
     if score.counter:
         parts["counter"] = _pan(_render_lead_line(score.counter, genre, sr, n, 1.0, rng), -0.3)
     if play_melody and score.melody:

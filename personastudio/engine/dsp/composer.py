@@ -112,62 +112,129 @@ GM_PROGRAMS: dict[str, dict[str, int]] = {
 #: tag word → style contribution (see module docstring).
 STYLE_TABLE: dict[str, dict] = {
     # genres
-    "pop": {"genre": "pop"}, "流行": {"genre": "pop"}, "k-pop": {"genre": "pop"}, "kpop": {"genre": "pop"},
-    "c-pop": {"genre": "pop"}, "cpop": {"genre": "pop"}, "华语": {"genre": "pop"},
-    "r&b": {"genre": "pop", "tempo_max": 96}, "rnb": {"genre": "pop", "tempo_max": 96},
-    "soul": {"genre": "pop", "tempo_max": 100}, "节奏布鲁斯": {"genre": "pop", "tempo_max": 96},
-    "rock": {"genre": "rock"}, "摇滚": {"genre": "rock"}, "punk": {"genre": "rock", "tempo_min": 140},
-    "metal": {"genre": "rock", "mode": "minor", "tempo_min": 130}, "金属": {"genre": "rock", "mode": "minor"},
-    "grunge": {"genre": "rock", "mode": "minor"}, "朋克": {"genre": "rock", "tempo_min": 140},
-    "ballad": {"genre": "ballad", "tempo_max": 80}, "抒情": {"genre": "ballad", "tempo_max": 80},
-    "piano": {"genre": "ballad"}, "钢琴": {"genre": "ballad"}, "lullaby": {"genre": "ballad", "tempo_max": 72},
-    "摇篮曲": {"genre": "ballad", "tempo_max": 72}, "情歌": {"genre": "ballad", "tempo_max": 84},
-    "cinematic": {"genre": "ballad", "mode": "minor"}, "epic": {"genre": "ballad", "energy": 0.7},
+    "pop": {"genre": "pop"},
+    "流行": {"genre": "pop"},
+    "k-pop": {"genre": "pop"},
+    "kpop": {"genre": "pop"},
+    "c-pop": {"genre": "pop"},
+    "cpop": {"genre": "pop"},
+    "华语": {"genre": "pop"},
+    "r&b": {"genre": "pop", "tempo_max": 96},
+    "rnb": {"genre": "pop", "tempo_max": 96},
+    "soul": {"genre": "pop", "tempo_max": 100},
+    "节奏布鲁斯": {"genre": "pop", "tempo_max": 96},
+    "rock": {"genre": "rock"},
+    "摇滚": {"genre": "rock"},
+    "punk": {"genre": "rock", "tempo_min": 140},
+    "metal": {"genre": "rock", "mode": "minor", "tempo_min": 130},
+    "金属": {"genre": "rock", "mode": "minor"},
+    "grunge": {"genre": "rock", "mode": "minor"},
+    "朋克": {"genre": "rock", "tempo_min": 140},
+    "ballad": {"genre": "ballad", "tempo_max": 80},
+    "抒情": {"genre": "ballad", "tempo_max": 80},
+    "piano": {"genre": "ballad"},
+    "钢琴": {"genre": "ballad"},
+    "lullaby": {"genre": "ballad", "tempo_max": 72},
+    "摇篮曲": {"genre": "ballad", "tempo_max": 72},
+    "情歌": {"genre": "ballad", "tempo_max": 84},
+    "cinematic": {"genre": "ballad", "mode": "minor"},
+    "epic": {"genre": "ballad", "energy": 0.7},
     "史诗": {"genre": "ballad", "energy": 0.7},
-    "folk": {"genre": "folk"}, "acoustic": {"genre": "folk"}, "民谣": {"genre": "folk"},
-    "country": {"genre": "folk"}, "indie": {"genre": "folk"}, "guitar": {"genre": "folk"},
-    "吉他": {"genre": "folk"}, "乡村": {"genre": "folk"}, "独立": {"genre": "folk"},
-    "electronic": {"genre": "electronic"}, "edm": {"genre": "electronic", "tempo_min": 120},
-    "dance": {"genre": "electronic", "tempo_min": 120}, "电子": {"genre": "electronic"},
-    "舞曲": {"genre": "electronic", "tempo_min": 120}, "house": {"genre": "electronic", "tempo_min": 120},
-    "synth": {"genre": "electronic"}, "techno": {"genre": "electronic", "tempo_min": 124},
-    "synthwave": {"genre": "electronic"}, "disco": {"genre": "electronic", "mode": "major", "tempo_min": 112},
-    "hip-hop": {"genre": "hip-hop"}, "hiphop": {"genre": "hip-hop"}, "hip hop": {"genre": "hip-hop"},
-    "rap": {"genre": "hip-hop"}, "trap": {"genre": "hip-hop"}, "说唱": {"genre": "hip-hop"},
+    "folk": {"genre": "folk"},
+    "acoustic": {"genre": "folk"},
+    "民谣": {"genre": "folk"},
+    "country": {"genre": "folk"},
+    "indie": {"genre": "folk"},
+    "guitar": {"genre": "folk"},
+    "吉他": {"genre": "folk"},
+    "乡村": {"genre": "folk"},
+    "独立": {"genre": "folk"},
+    "electronic": {"genre": "electronic"},
+    "edm": {"genre": "electronic", "tempo_min": 120},
+    "dance": {"genre": "electronic", "tempo_min": 120},
+    "电子": {"genre": "electronic"},
+    "舞曲": {"genre": "electronic", "tempo_min": 120},
+    "house": {"genre": "electronic", "tempo_min": 120},
+    "synth": {"genre": "electronic"},
+    "techno": {"genre": "electronic", "tempo_min": 124},
+    "synthwave": {"genre": "electronic"},
+    "disco": {"genre": "electronic", "mode": "major", "tempo_min": 112},
+    "hip-hop": {"genre": "hip-hop"},
+    "hiphop": {"genre": "hip-hop"},
+    "hip hop": {"genre": "hip-hop"},
+    "rap": {"genre": "hip-hop"},
+    "trap": {"genre": "hip-hop"},
+    "说唱": {"genre": "hip-hop"},
     "嘻哈": {"genre": "hip-hop"},
-    "jazz": {"genre": "jazz", "swing": 0.6}, "爵士": {"genre": "jazz", "swing": 0.6},
-    "blues": {"genre": "jazz", "swing": 0.5}, "蓝调": {"genre": "jazz", "swing": 0.5},
-    "bossa": {"genre": "jazz", "swing": 0.0}, "swing": {"swing": 0.6},
-    "lofi": {"genre": "hip-hop", "tempo_max": 88}, "lo-fi": {"genre": "hip-hop", "tempo_max": 88},
-    "chinese": {"genre": "chinese"}, "古风": {"genre": "chinese"}, "中国风": {"genre": "chinese"},
-    "国风": {"genre": "chinese"}, "oriental": {"genre": "chinese"}, "古典": {"genre": "chinese"},
+    "jazz": {"genre": "jazz", "swing": 0.6},
+    "爵士": {"genre": "jazz", "swing": 0.6},
+    "blues": {"genre": "jazz", "swing": 0.5},
+    "蓝调": {"genre": "jazz", "swing": 0.5},
+    "bossa": {"genre": "jazz", "swing": 0.0},
+    "swing": {"swing": 0.6},
+    "lofi": {"genre": "hip-hop", "tempo_max": 88},
+    "lo-fi": {"genre": "hip-hop", "tempo_max": 88},
+    "chinese": {"genre": "chinese"},
+    "古风": {"genre": "chinese"},
+    "中国风": {"genre": "chinese"},
+    "国风": {"genre": "chinese"},
+    "oriental": {"genre": "chinese"},
+    "古典": {"genre": "chinese"},
     "戏腔": {"genre": "chinese"},
     # moods
-    "sad": {"mode": "minor", "tempo_mul": 0.92}, "melancholy": {"mode": "minor", "tempo_mul": 0.92},
-    "melancholic": {"mode": "minor", "tempo_mul": 0.92}, "dark": {"mode": "minor"},
-    "悲伤": {"mode": "minor", "tempo_mul": 0.92}, "伤感": {"mode": "minor", "tempo_mul": 0.92},
-    "忧伤": {"mode": "minor", "tempo_mul": 0.92}, "孤独": {"mode": "minor"}, "思念": {"mode": "minor"},
-    "lonely": {"mode": "minor"}, "heartbreak": {"mode": "minor"}, "失恋": {"mode": "minor"},
-    "angry": {"mode": "minor", "energy": 0.9}, "aggressive": {"mode": "minor", "energy": 0.9},
-    "愤怒": {"mode": "minor", "energy": 0.9}, "mysterious": {"mode": "minor"}, "神秘": {"mode": "minor"},
-    "nostalgic": {"energy": 0.45}, "怀旧": {"energy": 0.45}, "dreamy": {"energy": 0.45}, "梦幻": {"energy": 0.45},
+    "sad": {"mode": "minor", "tempo_mul": 0.92},
+    "melancholy": {"mode": "minor", "tempo_mul": 0.92},
+    "melancholic": {"mode": "minor", "tempo_mul": 0.92},
+    "dark": {"mode": "minor"},
+    "悲伤": {"mode": "minor", "tempo_mul": 0.92},
+    "伤感": {"mode": "minor", "tempo_mul": 0.92},
+    "忧伤": {"mode": "minor", "tempo_mul": 0.92},
+    "孤独": {"mode": "minor"},
+    "思念": {"mode": "minor"},
+    "lonely": {"mode": "minor"},
+    "heartbreak": {"mode": "minor"},
+    "失恋": {"mode": "minor"},
+    "angry": {"mode": "minor", "energy": 0.9},
+    "aggressive": {"mode": "minor", "energy": 0.9},
+    "愤怒": {"mode": "minor", "energy": 0.9},
+    "mysterious": {"mode": "minor"},
+    "神秘": {"mode": "minor"},
+    "nostalgic": {"energy": 0.45},
+    "怀旧": {"energy": 0.45},
+    "dreamy": {"energy": 0.45},
+    "梦幻": {"energy": 0.45},
     "happy": {"mode": "major", "tempo_mul": 1.1, "energy": 0.75},
     "joyful": {"mode": "major", "tempo_mul": 1.1, "energy": 0.75},
     "upbeat": {"mode": "major", "tempo_min": 120, "energy": 0.8},
     "欢快": {"mode": "major", "tempo_mul": 1.1, "tempo_min": 112, "energy": 0.75},
     "轻快": {"mode": "major", "tempo_min": 108, "energy": 0.7},
-    "快乐": {"mode": "major", "tempo_mul": 1.1}, "开心": {"mode": "major", "tempo_mul": 1.1},
-    "甜蜜": {"mode": "major"}, "hopeful": {"mode": "major"}, "希望": {"mode": "major"},
-    "bright": {"mode": "major"}, "warm": {"mode": "major"}, "温暖": {"mode": "major"},
-    "energetic": {"tempo_mul": 1.1, "energy": 0.9}, "热血": {"tempo_min": 120, "energy": 0.9},
+    "快乐": {"mode": "major", "tempo_mul": 1.1},
+    "开心": {"mode": "major", "tempo_mul": 1.1},
+    "甜蜜": {"mode": "major"},
+    "hopeful": {"mode": "major"},
+    "希望": {"mode": "major"},
+    "bright": {"mode": "major"},
+    "warm": {"mode": "major"},
+    "温暖": {"mode": "major"},
+    "energetic": {"tempo_mul": 1.1, "energy": 0.9},
+    "热血": {"tempo_min": 120, "energy": 0.9},
     "激情": {"tempo_mul": 1.1, "energy": 0.9},
-    "chill": {"tempo_max": 96, "energy": 0.4}, "relaxing": {"tempo_max": 90, "energy": 0.35},
-    "calm": {"tempo_max": 90, "energy": 0.35}, "安静": {"tempo_max": 84, "energy": 0.3},
-    "romantic": {"energy": 0.45}, "浪漫": {"energy": 0.45},
+    "chill": {"tempo_max": 96, "energy": 0.4},
+    "relaxing": {"tempo_max": 90, "energy": 0.35},
+    "calm": {"tempo_max": 90, "energy": 0.35},
+    "安静": {"tempo_max": 84, "energy": 0.3},
+    "romantic": {"energy": 0.45},
+    "浪漫": {"energy": 0.45},
     # tempo words
-    "slow": {"tempo_max": 80}, "慢": {"tempo_max": 80}, "慢歌": {"tempo_max": 80}, "慢板": {"tempo_max": 76},
-    "fast": {"tempo_min": 120}, "快": {"tempo_min": 120}, "快歌": {"tempo_min": 120},
-    "mid-tempo": {"tempo_min": 90, "tempo_max": 112}, "midtempo": {"tempo_min": 90, "tempo_max": 112},
+    "slow": {"tempo_max": 80},
+    "慢": {"tempo_max": 80},
+    "慢歌": {"tempo_max": 80},
+    "慢板": {"tempo_max": 76},
+    "fast": {"tempo_min": 120},
+    "快": {"tempo_min": 120},
+    "快歌": {"tempo_min": 120},
+    "mid-tempo": {"tempo_min": 90, "tempo_max": 112},
+    "midtempo": {"tempo_min": 90, "tempo_max": 112},
     "中速": {"tempo_min": 90, "tempo_max": 112},
 }
 
@@ -267,16 +334,27 @@ def style_from_tags(tags: str, seed: int) -> Style:
     key_root = 55 + int(rng.integers(0, 12))  # G3..F#4
     km = _KEY_RE.search(tags or "")
     if km:
-        pc = (_NOTE_PC[km.group(1)] + (1 if km.group(2) in "#♯" and km.group(2) else 0)
-              - (1 if km.group(2) in "b♭" and km.group(2) else 0)) % 12
+        pc = (
+            _NOTE_PC[km.group(1)]
+            + (1 if km.group(2) in "#♯" and km.group(2) else 0)
+            - (1 if km.group(2) in "b♭" and km.group(2) else 0)
+        ) % 12
         key_root = 55 + (pc - 55) % 12
         mode = "minor" if km.group(3) in ("minor", "min", "小调") else "major"
-    return Style(genre=genre, tempo_bpm=round(tempo, 1), mode=mode, key_root_midi=key_root,
-                 swing=float(swing), energy=float(energy), pentatonic=(genre == "chinese"),
-                 tags=tuple(w for _, w in hits))
+    return Style(
+        genre=genre,
+        tempo_bpm=round(tempo, 1),
+        mode=mode,
+        key_root_midi=key_root,
+        swing=float(swing),
+        energy=float(energy),
+        pentatonic=(genre == "chinese"),
+        tags=tuple(w for _, w in hits),
+    )
 
 
 # --------------------------------------------------------------------------- score
+
 
 @dataclass
 class Note:
@@ -293,6 +371,7 @@ class SungLine:
     ``text`` is the line's ``sung_text`` (a backing line without its parentheses);
     ``len(notes) == line.syllables`` as it was when ``compose`` ran (empty when 0).
     """
+
     text: str
     language: str
     backing: bool
@@ -455,9 +534,13 @@ class _Composer:
             mean = sum(anchors) / len(anchors)
             anchors = [a - mean for a in anchors]  # the contour is centred on the line's centre
             self.templates[key] = dict(
-                anchors=anchors, offset=float(rng.normal(0, 0.8)),
-                pickup=int(rng.choice([0, 0, 2])), melisma=float(rng.random()),
-                inner_melisma=float(rng.random()), wiggle=rng.integers(-1, 2, size=64).tolist())
+                anchors=anchors,
+                offset=float(rng.normal(0, 0.8)),
+                pickup=int(rng.choice([0, 0, 2])),
+                melisma=float(rng.random()),
+                inner_melisma=float(rng.random()),
+                wiggle=rng.integers(-1, 2, size=64).tolist(),
+            )
         return self.templates[key]
 
     def _rhythm(self, kind: str, idx: int, n: int, bars: int, tpl: dict):
@@ -494,8 +577,17 @@ class _Composer:
         onsets = [int(x) for x in np.cumsum([pickup] + durs[:-1])]
         return onsets, durs
 
-    def tune(self, kind: str, idx: int, n: int, bars: int, bar0: int, *,
-             tones: list[int] | None = None, cadence: bool = False) -> _LineTune:
+    def tune(
+        self,
+        kind: str,
+        idx: int,
+        n: int,
+        bars: int,
+        bar0: int,
+        *,
+        tones: list[int] | None = None,
+        cadence: bool = False,
+    ) -> _LineTune:
         key = (kind, idx, n, bars, bar0 % 4, tuple(tones or ()), cadence)
         if key in self.tunes:
             return self.tunes[key]
@@ -526,8 +618,9 @@ class _Composer:
                 cands = [i for i in range(P) if pit[i] % 12 in chord] or list(range(P))
             else:
                 cands = list(range(P))
+
             # nearest to the contour, no leap above a fifth (7 semitones)
-            def cost(i):
+            def cost(i, target=target, cur=cur, k=k):
                 c = abs(i - target)
                 if cur is not None:
                     leap = abs(pit[i] - pit[cur])
@@ -538,6 +631,7 @@ class _Composer:
                     elif leap == 0:
                         c += 0.6  # prefer motion: repeated notes blur syllable onsets
                 return c
+
             cur = min(cands, key=cost)
             idxs.append(cur)
         if use_tones:
@@ -594,8 +688,9 @@ class _Composer:
                 # keep the stable ending: move this note onto it, and earlier ones if needed
                 idxs[i] = b
                 j = i
-                while j > 0 and ((tones[j - 1] == 2 and idxs[j] < idxs[j - 1])
-                                 or (tones[j - 1] == 4 and idxs[j] > idxs[j - 1])):
+                while j > 0 and (
+                    (tones[j - 1] == 2 and idxs[j] < idxs[j - 1]) or (tones[j - 1] == 4 and idxs[j] > idxs[j - 1])
+                ):
                     idxs[j - 1] = idxs[j]
                     j -= 1
         return idxs
@@ -618,14 +713,26 @@ class _Composer:
 def _bass_pattern(genre: str, rng) -> list[tuple[int, int, str]]:
     """(onset16, dur16, which) where which is root/fifth/oct/walk, within one bar."""
     pats = {
-        "pop": [[(0, 6, "root"), (6, 2, "root"), (8, 6, "root"), (14, 2, "fifth")],
-                [(0, 4, "root"), (4, 4, "root"), (8, 4, "root"), (12, 4, "fifth")]],
+        "pop": [
+            [(0, 6, "root"), (6, 2, "root"), (8, 6, "root"), (14, 2, "fifth")],
+            [(0, 4, "root"), (4, 4, "root"), (8, 4, "root"), (12, 4, "fifth")],
+        ],
         "rock": [[(i, 2, "root") for i in range(0, 16, 2)]],
         "ballad": [[(0, 12, "root"), (12, 4, "fifth")], [(0, 16, "root")]],
         "folk": [[(0, 8, "root"), (8, 8, "fifth")]],
-        "electronic": [[(2, 2, "root"), (6, 2, "root"), (10, 2, "root"), (14, 2, "root")],
-                       [(0, 2, "root"), (2, 2, "oct"), (4, 2, "root"), (6, 2, "oct"), (8, 2, "root"),
-                        (10, 2, "oct"), (12, 2, "root"), (14, 2, "oct")]],
+        "electronic": [
+            [(2, 2, "root"), (6, 2, "root"), (10, 2, "root"), (14, 2, "root")],
+            [
+                (0, 2, "root"),
+                (2, 2, "oct"),
+                (4, 2, "root"),
+                (6, 2, "oct"),
+                (8, 2, "root"),
+                (10, 2, "oct"),
+                (12, 2, "root"),
+                (14, 2, "oct"),
+            ],
+        ],
         "hip-hop": [[(0, 6, "root"), (7, 3, "root"), (10, 6, "fifth")], [(0, 10, "root"), (10, 6, "root")]],
         "jazz": [[(0, 4, "root"), (4, 4, "walk"), (8, 4, "fifth"), (12, 4, "walk")]],
         "chinese": [[(0, 8, "root"), (8, 4, "fifth"), (12, 4, "oct")]],
@@ -641,18 +748,30 @@ def _drum_pattern(genre: str, rng) -> dict[str, list[int]]:
     each; crash and tom hits are added at section starts and in fills).
     """
     pats = {
-        "pop": [dict(kick=[0, 8, 10], snare=[4, 12], hat=list(range(0, 16, 2)), shaker=[2, 6, 10, 14]),
-                dict(kick=[0, 6, 8], snare=[4, 12], hat=list(range(0, 16, 2)), clap=[12])],
-        "rock": [dict(kick=[0, 6, 8, 10], snare=[4, 12], hat=list(range(0, 16, 2))),
-                 dict(kick=[0, 8, 11], snare=[4, 12], hat=list(range(0, 16, 2)), openhat=[14])],
-        "ballad": [dict(kick=[0, 10], rim=[8], hat=[0, 4, 8, 12], shaker=[2, 6, 10, 14]),
-                   dict(kick=[0, 6], snare=[8], hat=[0, 4, 8, 12])],
-        "folk": [dict(kick=[0, 8], snare=[4, 12], shaker=list(range(0, 16, 2))),
-                 dict(kick=[0, 10], rim=[4, 12], shaker=list(range(0, 16, 2)))],
-        "electronic": [dict(kick=[0, 4, 8, 12], clap=[4, 12], openhat=[2, 6, 10, 14], hat=list(range(0, 16, 1))),
-                       dict(kick=[0, 4, 8, 12], clap=[4, 12], openhat=[2, 6, 10, 14], hat=list(range(0, 16, 2)))],
-        "hip-hop": [dict(kick=[0, 7, 10], snare=[4, 12], hat=list(range(0, 16, 2))),
-                    dict(kick=[0, 3, 10], clap=[4, 12], hat=list(range(0, 16, 1)) + [14.5, 15.5])],
+        "pop": [
+            dict(kick=[0, 8, 10], snare=[4, 12], hat=list(range(0, 16, 2)), shaker=[2, 6, 10, 14]),
+            dict(kick=[0, 6, 8], snare=[4, 12], hat=list(range(0, 16, 2)), clap=[12]),
+        ],
+        "rock": [
+            dict(kick=[0, 6, 8, 10], snare=[4, 12], hat=list(range(0, 16, 2))),
+            dict(kick=[0, 8, 11], snare=[4, 12], hat=list(range(0, 16, 2)), openhat=[14]),
+        ],
+        "ballad": [
+            dict(kick=[0, 10], rim=[8], hat=[0, 4, 8, 12], shaker=[2, 6, 10, 14]),
+            dict(kick=[0, 6], snare=[8], hat=[0, 4, 8, 12]),
+        ],
+        "folk": [
+            dict(kick=[0, 8], snare=[4, 12], shaker=list(range(0, 16, 2))),
+            dict(kick=[0, 10], rim=[4, 12], shaker=list(range(0, 16, 2))),
+        ],
+        "electronic": [
+            dict(kick=[0, 4, 8, 12], clap=[4, 12], openhat=[2, 6, 10, 14], hat=list(range(0, 16, 1))),
+            dict(kick=[0, 4, 8, 12], clap=[4, 12], openhat=[2, 6, 10, 14], hat=list(range(0, 16, 2))),
+        ],
+        "hip-hop": [
+            dict(kick=[0, 7, 10], snare=[4, 12], hat=list(range(0, 16, 2))),
+            dict(kick=[0, 3, 10], clap=[4, 12], hat=list(range(0, 16, 1)) + [14.5, 15.5]),
+        ],
         "jazz": [dict(kick=[0, 10], ride=[0, 4, 6, 8, 12, 14], hat=[4, 12], rim=[14])],
         "chinese": [dict(kick=[0, 10], rim=[8], hat=[0, 4, 8, 12], shaker=[6, 14])],
     }
@@ -754,8 +873,9 @@ def _bar_layout(sections: list[Section], auto_bars: dict[int, int], *, packed: b
     layout = []
     for s in sections:
         if s.lines:
-            layout.append([1 if packed and ln.syllables <= PACKED_LINE_MAX_SYLLABLES else _bars_for_line(ln)
-                           for ln in s.lines])
+            layout.append(
+                [1 if packed and ln.syllables <= PACKED_LINE_MAX_SYLLABLES else _bars_for_line(ln) for ln in s.lines]
+            )
         else:
             layout.append([auto_bars.get(id(s), BAND_ONLY_BARS)])
     return layout
@@ -772,8 +892,9 @@ def _fit_song_length(sections: list[Section], auto_bars: dict[int, int], style: 
     return layout, style
 
 
-def _bass_bar(c: _Composer, parts: _ScoreParts, groove: _Groove, bt: float, chord: list[int], *,
-              soft_entry: bool) -> None:
+def _bass_bar(
+    c: _Composer, parts: _ScoreParts, groove: _Groove, bt: float, chord: list[int], *, soft_entry: bool
+) -> None:
     root = chord[0] - 12 if chord[0] - 12 >= 36 else chord[0]
     for on, du, which in groove.bass:
         if soft_entry and on:
@@ -786,12 +907,19 @@ def _bass_bar(c: _Composer, parts: _ScoreParts, groove: _Groove, bt: float, chor
             m = root + 12
         else:  # walking: scale tone near the root
             m = root + int(groove.rng.choice([2, 3, 4, 5, -1, -2]))
-        parts.bass.append(Note(float(bt + on * c.six + c.swing_shift(on)), float(du * c.six * 0.92), float(m),
-                               0.85 if on % 8 == 0 else 0.7))
+        parts.bass.append(
+            Note(
+                float(bt + on * c.six + c.swing_shift(on)),
+                float(du * c.six * 0.92),
+                float(m),
+                0.85 if on % 8 == 0 else 0.7,
+            )
+        )
 
 
-def _drum_bar(c: _Composer, parts: _ScoreParts, groove: _Groove, bt: float, kind: str, *, first_bar: bool,
-              light: bool) -> None:
+def _drum_bar(
+    c: _Composer, parts: _ScoreParts, groove: _Groove, bt: float, kind: str, *, first_bar: bool, light: bool
+) -> None:
     """Lighter in intros and quiet verses, fuller in choruses; a crash opens a chorus."""
     genre = c.style.genre
     vel_mul = {"chorus": 1.0, "bridge": 0.85, "prechorus": 0.9}.get(kind, 0.8)
@@ -830,8 +958,9 @@ def _final_bar(c: _Composer, parts: _ScoreParts, bt: float, chord: list[int]) ->
     parts.drums.append((bt, "crash" if c.style.genre not in ("ballad", "chinese") else "hat", 0.6))
 
 
-def _play_section_band(c: _Composer, parts: _ScoreParts, groove: _Groove, s: Section, t0: float, total_bars: int,
-                       *, last_section: bool) -> None:
+def _play_section_band(
+    c: _Composer, parts: _ScoreParts, groove: _Groove, s: Section, t0: float, total_bars: int, *, last_section: bool
+) -> None:
     """Chords, bass and drums of one section, bar by bar."""
     style, bar_s = c.style, c.style.bar_s
     sevenths = style.genre == "jazz"
@@ -854,8 +983,9 @@ def _play_section_band(c: _Composer, parts: _ScoreParts, groove: _Groove, s: Sec
             _drum_fill(c, parts, groove, bt)
 
 
-def _sing_line(c: _Composer, parts: _ScoreParts, tune: _LineTune, lt0: float, n: int, *,
-               vel: float) -> list[tuple[float, float, float]]:
+def _sing_line(
+    c: _Composer, parts: _ScoreParts, tune: _LineTune, lt0: float, n: int, *, vel: float
+) -> list[tuple[float, float, float]]:
     """The line's melody notes (a melisma gives a syllable several); one (start, length, pitch) per syllable."""
     six = c.six
     sung_notes: list[tuple[float, float, float]] = []
@@ -877,8 +1007,9 @@ def _sing_line(c: _Composer, parts: _ScoreParts, tune: _LineTune, lt0: float, n:
     return sung_notes
 
 
-def _sing_section(c: _Composer, parts: _ScoreParts, s: Section, bars_per_line: list[int],
-                  t0: float) -> list[tuple[float, int]]:
+def _sing_section(
+    c: _Composer, parts: _ScoreParts, s: Section, bars_per_line: list[int], t0: float
+) -> list[tuple[float, int]]:
     """Every line of the section to its tune; (end_s, bar after the line) of each sung line."""
     bar_cursor = 0
     lead_idx = 0
@@ -889,8 +1020,9 @@ def _sing_section(c: _Composer, parts: _ScoreParts, s: Section, bars_per_line: l
         lt0 = t0 + bar_cursor * c.style.bar_s
         n = int(ln.syllables)
         if n <= 0:  # a singer found nothing to sing here: keep the bars, sing nothing
-            parts.sung.append(SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing,
-                                       notes=[], kind=s.kind))
+            parts.sung.append(
+                SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing, notes=[], kind=s.kind)
+            )
             bar_cursor += b
             continue
         if ln.backing:
@@ -901,8 +1033,9 @@ def _sing_section(c: _Composer, parts: _ScoreParts, s: Section, bars_per_line: l
             prev_tune = tune
             lead_idx += 1
         sung_notes = _sing_line(c, parts, tune, lt0, n, vel=0.55 if ln.backing else 0.85)
-        parts.sung.append(SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing,
-                                   notes=sung_notes, kind=s.kind))
+        parts.sung.append(
+            SungLine(text=ln.sung_text, language=ln.language, backing=ln.backing, notes=sung_notes, kind=s.kind)
+        )
         parts.line_spans.append((sung_notes[0][0], sung_notes[-1][0] + sung_notes[-1][1]))
         if not parts.hook and s.kind == "chorus" and not ln.backing:
             parts.hook = [(nt.start_s - lt0, nt.dur_s, nt.midi) for nt in parts.melody if nt.start_s >= lt0 - 1e-9]
@@ -911,8 +1044,14 @@ def _sing_section(c: _Composer, parts: _ScoreParts, s: Section, bars_per_line: l
     return line_ends
 
 
-def _counter_licks_between_lines(c: _Composer, parts: _ScoreParts, s: Section, t0: float,
-                                 line_ends: list[tuple[float, int]], rng: np.random.Generator) -> None:
+def _counter_licks_between_lines(
+    c: _Composer,
+    parts: _ScoreParts,
+    s: Section,
+    t0: float,
+    line_ends: list[tuple[float, int]],
+    rng: np.random.Generator,
+) -> None:
     """A short lick of the lead instrument in each gap of at least a quarter note after a sung line."""
     six, bar_s = c.six, c.style.bar_s
     for end_s, bar_after in line_ends:
@@ -942,8 +1081,9 @@ def _lead_hook(c: _Composer, parts: _ScoreParts) -> list[tuple[float, float, flo
     return hook
 
 
-def _lead_in_band_only_sections(parts: _ScoreParts, hook: list[tuple[float, float, float]], bar_s: float, *,
-                                instrumental_song: bool) -> None:
+def _lead_in_band_only_sections(
+    parts: _ScoreParts, hook: list[tuple[float, float, float]], bar_s: float, *, instrumental_song: bool
+) -> None:
     """The hook, an instrument's octave up, repeated through each band-only section (a short intro stays chords)."""
     if not hook:
         return
@@ -961,8 +1101,9 @@ def _lead_in_band_only_sections(parts: _ScoreParts, hook: list[tuple[float, floa
                     parts.counter.append(Note(float(base + off), float(du), float(m + shift), 0.65))
 
 
-def compose(sections: list[Section], style: Style, *, seed: int,
-            vocal_range_midi: tuple[float, float] | None = None) -> Score:
+def compose(
+    sections: list[Section], style: Style, *, seed: int, vocal_range_midi: tuple[float, float] | None = None
+) -> Score:
     """Lay out sections, chords, melody, bass, drums and counter line (see module docstring).
 
     Parameters
@@ -985,8 +1126,9 @@ def compose(sections: list[Section], style: Style, *, seed: int,
     layout, style = _fit_song_length(sections, auto_bars, style)
     c = _Composer(style, seed, vocal_range_midi)
     groove_rng = np.random.default_rng(_seed_int("groove", seed, style.genre))
-    groove = _Groove(bass=_bass_pattern(style.genre, groove_rng), drums=_drum_pattern(style.genre, groove_rng),
-                     rng=groove_rng)
+    groove = _Groove(
+        bass=_bass_pattern(style.genre, groove_rng), drums=_drum_pattern(style.genre, groove_rng), rng=groove_rng
+    )
     counter_rng = np.random.default_rng(_seed_int("counter", seed))
     parts = _ScoreParts()
     t0 = 0.0
@@ -1002,7 +1144,16 @@ def compose(sections: list[Section], style: Style, *, seed: int,
         t0 += total_bars * style.bar_s
     _lead_in_band_only_sections(parts, _lead_hook(c, parts), style.bar_s, instrumental_song=instrumental_song)
     parts.counter.sort(key=lambda n: n.start_s)
-    return Score(style=style, sections=sections, chords=parts.chords, melody=parts.melody, bass=parts.bass,
-                 drum_hits=sorted(parts.drums, key=lambda h: h[0]), duration_s=t0 + style.bar_s * RING_OUT_BARS,
-                 line_spans=parts.line_spans, section_spans=parts.section_spans, counter=parts.counter,
-                 sung_lines=parts.sung)
+    return Score(
+        style=style,
+        sections=sections,
+        chords=parts.chords,
+        melody=parts.melody,
+        bass=parts.bass,
+        drum_hits=sorted(parts.drums, key=lambda h: h[0]),
+        duration_s=t0 + style.bar_s * RING_OUT_BARS,
+        line_spans=parts.line_spans,
+        section_spans=parts.section_spans,
+        counter=parts.counter,
+        sung_lines=parts.sung,
+    )

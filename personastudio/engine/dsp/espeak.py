@@ -27,8 +27,7 @@ class _Event(ctypes.Structure):
     ]
 
 
-_CALLBACK_TYPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                  ctypes.POINTER(_Event))
+_CALLBACK_TYPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
 _EV_LIST_TERMINATED, EVENT_WORD, EVENT_PHONEME = 0, 1, 7
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INIT_PHONEME_EVENTS, _INIT_PHONEME_IPA, _INIT_DONT_EXIT = 0x0001, 0x0002, 0x8000
@@ -73,13 +72,21 @@ def _engine() -> dict:
         lib.espeak_SetVoiceByName.restype = ctypes.c_int
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_SetParameter.restype = ctypes.c_int
-        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
-                                     ctypes.c_uint, ctypes.c_uint, ctypes.POINTER(ctypes.c_uint),
-                                     ctypes.c_void_p]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.POINTER(ctypes.c_uint),
+            ctypes.c_void_p,
+        ]
         lib.espeak_Synth.restype = ctypes.c_int
         data = espeakng_loader.get_data_path().encode()
-        sr = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data,
-                                   _INIT_DONT_EXIT | _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA)
+        sr = lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INIT_DONT_EXIT | _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA
+        )
         if sr <= 0:
             raise RuntimeError("eSpeak NG failed to initialise")
         lib.espeak_SetSynthCallback(_CALLBACK)
@@ -105,8 +112,13 @@ def synthesize(text: str, voice_name: str) -> tuple[np.ndarray, int, list]:
         _CAPTURE["chunks"], _CAPTURE["events"] = [], []
         lib.espeak_SetVoiceByName(voice_name.encode())
         # Parameters are sticky across calls: set all of them every time.
-        for param, value in ((_PARAM_RATE, 165), (_PARAM_VOLUME, 100), (_PARAM_PITCH, 50),
-                             (_PARAM_RANGE, 10), (_PARAM_WORDGAP, 0)):
+        for param, value in (
+            (_PARAM_RATE, 165),
+            (_PARAM_VOLUME, 100),
+            (_PARAM_PITCH, 50),
+            (_PARAM_RANGE, 10),
+            (_PARAM_WORDGAP, 0),
+        ):
             lib.espeak_SetParameter(param, value, 0)
         data = text.encode("utf-8")
         lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)

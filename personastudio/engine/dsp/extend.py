@@ -55,8 +55,9 @@ def _mono(x: np.ndarray) -> np.ndarray:
     return x.mean(axis=1) if x.ndim == 2 else x
 
 
-def crossfade_join(head: np.ndarray, tail: np.ndarray, *, sr: int, at_s: float,
-                   crossfade_s: float = CROSSFADE_S) -> np.ndarray:
+def crossfade_join(
+    head: np.ndarray, tail: np.ndarray, *, sr: int, at_s: float, crossfade_s: float = CROSSFADE_S
+) -> np.ndarray:
     """``head`` exactly up to ``at_s``, then ``head`` fading out while ``tail`` fades in (equal power:
     cos/sin, so the loudness does not dip in the middle), then the rest of ``tail``.
 
@@ -73,11 +74,11 @@ def crossfade_join(head: np.ndarray, tail: np.ndarray, *, sr: int, at_s: float,
     fade_out, fade_in = np.cos(t * np.pi / 2), np.sin(t * np.pi / 2)
     if head.ndim == 2:
         fade_out, fade_in = fade_out[:, None], fade_in[:, None]
-    overlap = head[at:at + fade]
+    overlap = head[at : at + fade]
     if len(overlap) < fade:
         overlap = np.concatenate([overlap, np.zeros((fade - len(overlap),) + head.shape[1:], np.float32)])
-    out[at:at + fade] = overlap * fade_out + tail[:fade] * fade_in
-    out[at + fade:] = tail[fade:]
+    out[at : at + fade] = overlap * fade_out + tail[:fade] * fade_in
+    out[at + fade :] = tail[fade:]
     return out
 
 
@@ -157,12 +158,21 @@ class LazyStems(Mapping):
         return len(self._loaders)
 
 
-def join_song(*, source_mix: np.ndarray, continuation_mix: np.ndarray, sr: int, at_s: float,
-              source_vocal: np.ndarray | None = None, source_band: np.ndarray | None = None,
-              continuation_vocal: np.ndarray | None = None, continuation_band: np.ndarray | None = None,
-              source_stems: Mapping[str, np.ndarray] | None = None,
-              continuation_stems: Mapping[str, np.ndarray] | None = None,
-              skip_s: float = 0.0, crossfade_s: float = CROSSFADE_S) -> JoinedSong:
+def join_song(
+    *,
+    source_mix: np.ndarray,
+    continuation_mix: np.ndarray,
+    sr: int,
+    at_s: float,
+    source_vocal: np.ndarray | None = None,
+    source_band: np.ndarray | None = None,
+    continuation_vocal: np.ndarray | None = None,
+    continuation_band: np.ndarray | None = None,
+    source_stems: Mapping[str, np.ndarray] | None = None,
+    continuation_stems: Mapping[str, np.ndarray] | None = None,
+    skip_s: float = 0.0,
+    crossfade_s: float = CROSSFADE_S,
+) -> JoinedSong:
     """The source up to ``at_s`` + the continuation (its first ``skip_s`` dropped), crossfaded and mastered.
 
     With both sides' per-instrument stems the source's part of the mix is their (lossless) sum, and each
@@ -190,30 +200,39 @@ def join_song(*, source_mix: np.ndarray, continuation_mix: np.ndarray, sr: int, 
     mastered, curve = master_curve(mix, sr=sr, overwrite_input=True)
     vocal = band = None
     if source_vocal is not None and source_band is not None and continuation_band is not None:
-        cont_vocal = (np.zeros(len(continuation_mix), np.float32) if continuation_vocal is None
-                      else _mono(continuation_vocal))
-        vocal = crossfade_join(fit(_mono(source_vocal)), cont_vocal[skip:], sr=sr, at_s=at_s,
-                               crossfade_s=crossfade_s)
+        cont_vocal = (
+            np.zeros(len(continuation_mix), np.float32) if continuation_vocal is None else _mono(continuation_vocal)
+        )
+        vocal = crossfade_join(fit(_mono(source_vocal)), cont_vocal[skip:], sr=sr, at_s=at_s, crossfade_s=crossfade_s)
         source_vocal = None  # ours to let go when the caller decoded it for this join
         vocal *= curve
-        band = crossfade_join(fit(_stereo(source_band)), _stereo(continuation_band)[skip:], sr=sr, at_s=at_s,
-                              crossfade_s=crossfade_s)
+        band = crossfade_join(
+            fit(_stereo(source_band)), _stereo(continuation_band)[skip:], sr=sr, at_s=at_s, crossfade_s=crossfade_s
+        )
         source_band = None
         band *= curve[:, None]
     stems = {}
     if with_stems:
+
         def joined_stem(name: str) -> np.ndarray:
             head = fit(_stereo(source_stems[name])) if name in source_stems else np.zeros((n_src, 2), np.float32)
-            rest = (_stereo(continuation_stems[name])[skip:] if name in continuation_stems
-                    else np.zeros_like(tail))
+            rest = _stereo(continuation_stems[name])[skip:] if name in continuation_stems else np.zeros_like(tail)
             joined = crossfade_join(head, rest, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
             joined *= curve[:, None]
             return joined
 
         names = [*source_stems, *(n for n in continuation_stems if n not in source_stems)]
         stems = LazyStems({name: functools.partial(joined_stem, name) for name in names})
-    return JoinedSong(mix=mastered, vocal=vocal, band=band, sr=sr,
-                      duration_s=len(mastered) / sr, at_s=at_s, skip_s=skip / sr, stems=stems)
+    return JoinedSong(
+        mix=mastered,
+        vocal=vocal,
+        band=band,
+        sr=sr,
+        duration_s=len(mastered) / sr,
+        at_s=at_s,
+        skip_s=skip / sr,
+        stems=stems,
+    )
 
 
 def join_scores(source: Score, continuation: Score, *, at_s: float, skip_s: float) -> Score:
@@ -228,9 +247,12 @@ def join_scores(source: Score, continuation: Score, *, at_s: float, skip_s: floa
         return [replace(n, start_s=n.start_s + shift) for n in notes if n.start_s >= skip_s]
 
     def spans(items, cut_head: bool):
-        return [(*item[:-2], a, min(b, at_s)) if cut_head else (*item[:-2], a + shift, b + shift)
-                for item in items for a, b in [item[-2:]]
-                if (a < at_s if cut_head else a >= skip_s)]
+        return [
+            (*item[:-2], a, min(b, at_s)) if cut_head else (*item[:-2], a + shift, b + shift)
+            for item in items
+            for a, b in [item[-2:]]
+            if (a < at_s if cut_head else a >= skip_s)
+        ]
 
     def head_line(line: SungLine) -> SungLine:
         return replace(line, notes=[(a, min(d, at_s - a), m) for a, d, m in line.notes if a < at_s])

@@ -79,7 +79,9 @@ _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 _TAG_RE = re.compile(r"^\s*[\[【](.+?)[\]】]\s*$")
-_TOKEN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[A-Za-z]+(?:'[A-Za-z]+)*|\d+|&")
+_TOKEN_RE = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[A-Za-z]+(?:'[A-Za-z]+)*|\d+|&"
+)
 
 TAG_WORDS = [
     # order matters: more specific first
@@ -110,9 +112,28 @@ def _tag_kind(tag: str) -> str:
 
 # --- number words ------------------------------------------------------------
 
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen"]
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
@@ -157,6 +178,7 @@ def _zh_number(digits: str, *, year: bool = False) -> str:
 
 
 # --- English syllables -----------------------------------------------------
+
 
 @functools.lru_cache(maxsize=1)
 def _cmu_syllables() -> dict[str, int]:
@@ -208,6 +230,7 @@ def english_word_syllables(word: str) -> int:
 
 # --- per-line analysis -----------------------------------------------------
 
+
 def _tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall((text or "").replace("’", "'"))
 
@@ -242,6 +265,7 @@ def _zh_readings(units: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
         try:
             from pypinyin import Style as PyStyle
             from pypinyin import lazy_pinyin
+
             pys = lazy_pinyin(han, style=PyStyle.TONE3, neutral_tone_with_five=True, errors="default")
         except ImportError:  # pragma: no cover - the dependency is declared
             pys = []
@@ -289,6 +313,7 @@ def analyse_line(text: str, *, backing: bool = False) -> Line:
 
 
 # --- parsing ---------------------------------------------------------------
+
 
 def _make_line(raw: str) -> Line | None:
     s = raw.strip()

@@ -27,11 +27,19 @@ import numpy as np
 from scipy import ndimage, signal
 
 from .mix import integrated_lufs, true_peak_dbtp  # noqa: F401  (re-exported)
-from .profile import PROFILE_SR_HZ, FRAME_PERIOD_MS, _to_analysis_rate, voiced_f0
+from .profile import FRAME_PERIOD_MS, PROFILE_SR_HZ, _to_analysis_rate, voiced_f0
 
 __all__ = [
-    "f0_track", "pitch_accuracy", "median_f0_midi", "syllable_onsets", "tempo_bpm",
-    "tempo_matches", "chorus_similarity", "integrated_lufs", "true_peak_dbtp", "note_fields",
+    "f0_track",
+    "pitch_accuracy",
+    "median_f0_midi",
+    "syllable_onsets",
+    "tempo_bpm",
+    "tempo_matches",
+    "chorus_similarity",
+    "integrated_lufs",
+    "true_peak_dbtp",
+    "note_fields",
 ]
 
 FRAME_S = FRAME_PERIOD_MS / 1000.0
@@ -50,6 +58,7 @@ def note_fields(note) -> tuple[float, float, float]:
 
 
 # --------------------------------------------------------------------------- pitch
+
 
 def f0_track(vocal: np.ndarray, *, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """(times_s, f0_hz) per 10 ms frame; f0 is 0 where the frame is quiet, unpitched or aperiodic."""
@@ -75,8 +84,16 @@ def _note_targets(times: np.ndarray, notes: Iterable, edge_s: float, tail_s: flo
     return target
 
 
-def pitch_accuracy(vocal: np.ndarray, *, sr: int, melody_notes: Sequence, tolerance_cents: float = 50.0,
-                   edge_s: float = 0.05, tail_s: float = 0.02, track=None) -> float:
+def pitch_accuracy(
+    vocal: np.ndarray,
+    *,
+    sr: int,
+    melody_notes: Sequence,
+    tolerance_cents: float = 50.0,
+    edge_s: float = 0.05,
+    tail_s: float = 0.02,
+    track=None,
+) -> float:
     """Share of voiced frames inside notes whose F0 is within ``tolerance_cents`` of the note.
 
     Frames outside notes are ignored, and so are the first ``edge_s`` and last
@@ -114,11 +131,12 @@ def _frame_level_db(x16: np.ndarray, n_frames: int, *, window_s: float = 0.02) -
     hop, half = int(FRAME_S * PROFILE_SR_HZ), int(window_s / 2 * PROFILE_SR_HZ)
     padded = np.pad(x16, (half, half + hop * n_frames))
     frames = np.lib.stride_tricks.sliding_window_view(padded, 2 * half)[::hop][:n_frames]
-    return 10.0 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
+    return 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
 
 
-def syllable_onset_times(vocal: np.ndarray, *, sr: int, min_gap_s: float = MIN_SYLLABLE_GAP_S,
-                         track=None) -> np.ndarray:
+def syllable_onset_times(
+    vocal: np.ndarray, *, sr: int, min_gap_s: float = MIN_SYLLABLE_GAP_S, track=None
+) -> np.ndarray:
     """Times (s) of sung syllables in a (mostly) solo vocal stem, by counting syllable nuclei.
 
     The method of de Jong & Wempe (2009, "Praat script to detect syllable nuclei"):
@@ -136,9 +154,10 @@ def syllable_onset_times(vocal: np.ndarray, *, sr: int, min_gap_s: float = MIN_S
     x16 = _to_analysis_rate(_mono(vocal), sr)
     level = _frame_level_db(x16, len(f0), window_s=NUCLEUS_WINDOW_S)
     loud = np.percentile(level[f0 > 0], 95)
-    peaks, _ = signal.find_peaks(level, prominence=NUCLEUS_PROMINENCE_DB, height=loud - 25.0,
-                                 distance=max(1, int(round(min_gap_s / FRAME_S))))
-    voiced = [p for p in peaks if np.any(f0[max(0, p - 2):p + 3] > 0)]
+    peaks, _ = signal.find_peaks(
+        level, prominence=NUCLEUS_PROMINENCE_DB, height=loud - 25.0, distance=max(1, int(round(min_gap_s / FRAME_S)))
+    )
+    voiced = [p for p in peaks if np.any(f0[max(0, p - 2) : p + 3] > 0)]
     return np.asarray(voiced, dtype=float) * FRAME_S
 
 
@@ -196,7 +215,9 @@ def _aligned_cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(num[ok] / den[ok])) if np.any(ok) else float("nan")
 
 
-def chorus_similarity(mix: np.ndarray, *, sr: int, section_spans: Sequence[tuple[str, float, float]]) -> tuple[float, float]:
+def chorus_similarity(
+    mix: np.ndarray, *, sr: int, section_spans: Sequence[tuple[str, float, float]]
+) -> tuple[float, float]:
     """(chorus vs chorus, chorus vs verse): mean cosine similarity of time-aligned chroma.
 
     Each pair of section occurrences is aligned at its start and compared frame
@@ -207,7 +228,7 @@ def chorus_similarity(mix: np.ndarray, *, sr: int, section_spans: Sequence[tuple
     fps = CHROMA_SR / CHROMA_HOP
 
     def cut(start: float, end: float) -> np.ndarray:
-        return c[:, int(round(start * fps)):int(round(end * fps))]
+        return c[:, int(round(start * fps)) : int(round(end * fps))]
 
     choruses = [cut(s, e) for kind, s, e in section_spans if kind == "chorus"]
     verses = [cut(s, e) for kind, s, e in section_spans if kind == "verse"]
@@ -219,6 +240,7 @@ def chorus_similarity(mix: np.ndarray, *, sr: int, section_spans: Sequence[tuple
 
 
 # --------------------------------------------------------------------------- helpers for callers
+
 
 def sung_notes(score) -> list[tuple[float, float, float]]:
     """One (start_s, dur_s, midi) per sung syllable: ``score.sung_lines`` when the engine has them, else ``score.melody``.

@@ -43,11 +43,12 @@ class _LoudnessMeter:
     """
 
     def __init__(self, *, sr: int, channels: int, n_samples: int) -> None:
-        self.stages = [IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
-                       IIRfilter(0.0, 0.5, 38.0, sr, "high_pass")]
+        self.stages = [
+            IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
+            IIRfilter(0.0, 0.5, 38.0, sr, "high_pass"),
+        ]
         self.coefficients = [(stage.b, stage.a, stage.passband_gain) for stage in self.stages]
-        self.state = [[np.zeros(max(len(b), len(a)) - 1) for b, a, _ in self.coefficients]
-                      for _ in range(channels)]
+        self.state = [[np.zeros(max(len(b), len(a)) - 1) for b, a, _ in self.coefficients] for _ in range(channels)]
         self.block_len = _GATE_BLOCK_S * sr
         n_blocks = int(np.round((n_samples / sr - _GATE_BLOCK_S) / (_GATE_BLOCK_S * (1 - _GATE_OVERLAP)))) + 1
         j = np.arange(n_blocks)
@@ -74,11 +75,11 @@ class _LoudnessMeter:
     def _close_blocks(self, *, final: bool) -> None:
         while self.next_block < len(self.lo) and (final or self.hi[self.next_block] <= self.fed):
             j = self.next_block
-            part = self.squares[self.lo[j] - self.start:self.hi[j] - self.start]
+            part = self.squares[self.lo[j] - self.start : self.hi[j] - self.start]
             self.z[:, j] = (1.0 / self.block_len) * np.sum(part, axis=0)
             self.next_block += 1
         keep_from = self.lo[self.next_block] if self.next_block < len(self.lo) else self.fed
-        self.squares = self.squares[keep_from - self.start:]
+        self.squares = self.squares[keep_from - self.start :]
         self.start = keep_from
 
     def loudness(self) -> float:
@@ -117,7 +118,7 @@ def integrated_lufs(samples: np.ndarray, *, sr: int) -> float:
     n_min = int(0.4 * sr) + 1
     meter = _LoudnessMeter(sr=sr, channels=x2.shape[1], n_samples=max(len(x2), n_min))
     for s0 in range(0, len(x2), MASTER_BLOCK_SAMPLES):
-        meter.add(x2[s0:s0 + MASTER_BLOCK_SAMPLES])
+        meter.add(x2[s0 : s0 + MASTER_BLOCK_SAMPLES])
     if len(x2) < n_min:
         meter.add(np.zeros((n_min - len(x2), x2.shape[1])))
     v = meter.loudness()
@@ -150,7 +151,7 @@ def _oversampled_peak_env(x2: np.ndarray, floor: float = 0.0) -> np.ndarray:
         s0, s1 = b * blk, min(n, (b + 1) * blk)
         a0, a1 = max(0, s0 - pad), min(n, s1 + pad)
         up = np.abs(signal.resample_poly(x2[a0:a1], 4, 1, axis=0))
-        up = up[(s0 - a0) * 4:(s1 - a0) * 4].reshape(s1 - s0, 4, -1).max(axis=(1, 2))
+        up = up[(s0 - a0) * 4 : (s1 - a0) * 4].reshape(s1 - s0, 4, -1).max(axis=(1, 2))
         env[s0:s1] = np.maximum(env[s0:s1], up)
     return env
 
@@ -177,7 +178,7 @@ def true_peak_dbtp(samples: np.ndarray, *, sr: int) -> float:
     peak = 0.0
     for s0, s1, a0, a1 in _segments(len(x2), _PEAK_BLOCK_SAMPLES):
         env = _oversampled_peak_env(np.asarray(x2[a0:a1], dtype=np.float64))
-        peak = max(peak, float(env[s0 - a0:s1 - a0].max()))
+        peak = max(peak, float(env[s0 - a0 : s1 - a0].max()))
     return float(20 * np.log10(max(peak, 1e-6)))
 
 
@@ -202,7 +203,7 @@ def _reverb_ir(sr: int, seconds: float = 1.2, seed: int = 7) -> np.ndarray:
     b, a = signal.butter(1, [300, 6000], btype="band", fs=sr)
     ir = signal.lfilter(b, a, ir, axis=0)
     ir[: int(0.02 * sr)] = 0  # pre-delay
-    return ir / np.sqrt(np.sum(ir ** 2, axis=0, keepdims=True))
+    return ir / np.sqrt(np.sum(ir**2, axis=0, keepdims=True))
 
 
 LEAD_VOCAL, BACKING_VOCALS = "lead vocal", "backing vocals"
@@ -228,8 +229,9 @@ class MixedSong:
         return _sum_stems((self.stems[name] for name in names), len(self.mix))
 
 
-def mix_song(vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: int,
-             backing_stereo: np.ndarray | None = None) -> MixedSong:
+def mix_song(
+    vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: int, backing_stereo: np.ndarray | None = None
+) -> MixedSong:
     """Vocal over band, with mix == the sum of the stems.
 
     `band_stems` are the band's stems (drums, bass, ...), stereo. `backing_stereo` (backing vocals,
@@ -240,8 +242,7 @@ def mix_song(vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: i
     n = max([len(vocal)] + [stem.shape[0] for stem in band_stems.values()])
     parts = {name: fit_length(np.asarray(stem, dtype=np.float32), n) for name, stem in band_stems.items()}
     vocal = fit_length(vocal, n)
-    backing = (None if backing_stereo is None
-               else fit_length(np.asarray(backing_stereo, dtype=np.float32), n))
+    backing = None if backing_stereo is None else fit_length(np.asarray(backing_stereo, dtype=np.float32), n)
     names = tuple(parts)
     if not np.any(vocal) and (backing is None or not np.any(backing)):
         return MixedSong(mix=_sum_stems(parts.values(), n), stems=parts, band_names=names)
@@ -315,14 +316,15 @@ def _limit_in_blocks(x2: np.ndarray, curve: np.ndarray, scale: float, *, sr: int
     for s0, s1, a0, a1 in _segments(len(x2), pad):
         around = curve[a0:a1].astype(np.float64)
         if before is not None:
-            around[:s0 - a0] = before[len(before) - (s0 - a0):]
+            around[: s0 - a0] = before[len(before) - (s0 - a0) :]
         lim = _limiter_gain(x2[a0:a1] * (around * scale)[:, None], sr, ceiling_lin)
-        before = curve[max(0, s1 - pad):s1].astype(np.float64)
-        curve[s0:s1] *= lim[s0 - a0:s1 - a0]
+        before = curve[max(0, s1 - pad) : s1].astype(np.float64)
+        curve[s0:s1] *= lim[s0 - a0 : s1 - a0]
 
 
-def _measure_in_blocks(x2: np.ndarray, curve: np.ndarray, scale: float, *, sr: int,
-                       peak_floor: float) -> tuple[float, float]:
+def _measure_in_blocks(
+    x2: np.ndarray, curve: np.ndarray, scale: float, *, sr: int, peak_floor: float
+) -> tuple[float, float]:
     """(integrated LUFS, true peak dBTP) of ``x2 * scale * curve``, a block at a time.
 
     The true peak is exact where it exceeds ``peak_floor`` (linear); quieter 4096-sample blocks report
@@ -334,8 +336,8 @@ def _measure_in_blocks(x2: np.ndarray, curve: np.ndarray, scale: float, *, sr: i
     peak = 0.0
     for s0, s1, a0, a1 in _segments(n, _PEAK_BLOCK_SAMPLES):
         y = x2[a0:a1] * (curve[a0:a1].astype(np.float64) * scale)[:, None]
-        meter.add(y[s0 - a0:s1 - a0])
-        peak = max(peak, float(_oversampled_peak_env(y, peak_floor)[s0 - a0:s1 - a0].max()))
+        meter.add(y[s0 - a0 : s1 - a0])
+        peak = max(peak, float(_oversampled_peak_env(y, peak_floor)[s0 - a0 : s1 - a0].max()))
     if n < n_min:
         meter.add(np.zeros((n_min - n, channels)))
     lufs = meter.loudness()
@@ -343,8 +345,14 @@ def _measure_in_blocks(x2: np.ndarray, curve: np.ndarray, scale: float, *, sr: i
     return lufs, float(20 * np.log10(max(peak, 1e-6)))
 
 
-def master_curve(stereo: np.ndarray, *, sr: int, target_lufs: float = -14.0, ceiling_dbtp: float = -1.0,
-                 overwrite_input: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def master_curve(
+    stereo: np.ndarray,
+    *,
+    sr: int,
+    target_lufs: float = -14.0,
+    ceiling_dbtp: float = -1.0,
+    overwrite_input: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Master a song: normalise its loudness and limit its true peak, block by block.
 
     Parameters
@@ -401,8 +409,9 @@ def master_curve(stereo: np.ndarray, *, sr: int, target_lufs: float = -14.0, cei
     return out, curve
 
 
-def master(stereo: np.ndarray, *, sr: int, target_lufs: float = -14.0,
-           ceiling_dbtp: float = -1.0) -> tuple[np.ndarray, float]:
+def master(
+    stereo: np.ndarray, *, sr: int, target_lufs: float = -14.0, ceiling_dbtp: float = -1.0
+) -> tuple[np.ndarray, float]:
     """Loudness-normalise and limit; return (mastered, overall linear gain).
 
     The returned gain is the median of the applied per-sample gain curve (the

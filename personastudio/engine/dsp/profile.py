@@ -25,6 +25,7 @@ import pyworld
 
 from .audio_io import resample
 from .errors import ParameterError
+
 # Re-exported: the profile as data and pitch names live in pitch.py, which the web pages import without numpy.
 from .pitch import NOTE_NAMES, VoiceProfile, hz_to_midi, hz_to_note_name, midi_to_hz, note_name_range  # noqa: F401
 
@@ -116,7 +117,7 @@ def _periodicity(x: np.ndarray, centres: np.ndarray, f0: np.ndarray) -> np.ndarr
     rows = np.arange(len(has))[:, None]
     shifted = windows[rows, lags[:, None] + np.arange(n)[None, :]]
     num = np.sum(base * shifted, axis=1)
-    den = np.sqrt(np.sum(base ** 2, axis=1) * np.sum(shifted ** 2, axis=1)) + 1e-12
+    den = np.sqrt(np.sum(base**2, axis=1) * np.sum(shifted**2, axis=1)) + 1e-12
     out[has] = num / den
     return out
 
@@ -219,5 +220,6 @@ def _reference_envelope(register: str) -> np.ndarray | None:
     return envelope
 
 
-REFERENCE_SENTENCE = ("The quick brown fox jumps over the lazy dog, and we sing about the sea, "
-                      "the moon, the rain and a blue guitar.")
+REFERENCE_SENTENCE = (
+    "The quick brown fox jumps over the lazy dog, and we sing about the sea, the moon, the rain and a blue guitar."
+)

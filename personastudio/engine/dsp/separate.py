@@ -27,10 +27,10 @@ def separate_vocals(samples: np.ndarray, *, sr: int) -> tuple[np.ndarray, np.nda
     vocals = np.zeros_like(samples)
     chunk = int(CHUNK_S * sr)
     for start in range(0, len(samples), chunk):
-        piece = samples[start:start + chunk]
+        piece = samples[start : start + chunk]
         if len(piece) < sr:  # a tail under a second: too short to find repetition, leave it to the band
             continue
-        vocals[start:start + len(piece)] = _vocals_of(piece, sr)
+        vocals[start : start + len(piece)] = _vocals_of(piece, sr)
     return vocals, (samples - vocals).astype(np.float32)
 
 
@@ -45,4 +45,6 @@ def _vocals_of(piece: np.ndarray, sr: int) -> np.ndarray:
     repeating = librosa.decompose.nn_filter(magnitude, aggregate=np.median, metric="cosine", width=width)
     repeating = np.minimum(magnitude, repeating)
     mask_vocals = librosa.util.softmask(magnitude - repeating, MARGIN_VOCALS * repeating, power=POWER)
-    return librosa.istft(mask_vocals * magnitude * phase, hop_length=hop, n_fft=n_fft, length=len(piece)).astype(np.float32)
+    return librosa.istft(mask_vocals * magnitude * phase, hop_length=hop, n_fft=n_fft, length=len(piece)).astype(
+        np.float32
+    )

@@ -48,11 +48,21 @@ SINGERS = ("auto", "neural", "formant")
 BANDS = ("auto", "sampled", "oscillators")
 
 
-def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None = None,
-                vocal_range_midi: tuple[float, float] | None = None,
-                make_instrumental: bool = False, sr: int = 44100, style: Style | None = None,
-                singer_name: str = "auto", influence: float = 1.0, band_name: str = "auto",
-                on_progress: Callable[[str, int, int], None] | None = None) -> RenderedSong:
+def render_song(
+    *,
+    lyrics: str,
+    tags: str,
+    seed: int,
+    voice_profile: dict | None = None,
+    vocal_range_midi: tuple[float, float] | None = None,
+    make_instrumental: bool = False,
+    sr: int = 44100,
+    style: Style | None = None,
+    singer_name: str = "auto",
+    influence: float = 1.0,
+    band_name: str = "auto",
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> RenderedSong:
     """``style`` overrides the one the tags and seed would give (an extension keeps its source's tempo and key).
 
     ``singer_name``: "neural" (Kokoro, fitted to the persona), "formant" (eSpeak NG + WORLD, the
@@ -75,8 +85,9 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
     # Mandarin through the neural voice still breaks syllables apart (49 level onsets for 34 sung
     # syllables in tests/engine/dsp/test_quality.py), so songs with Chinese lines keep the formant voice.
     has_mandarin = any(line.language == "zh" for section in sections for line in section.lines)
-    neural = singer_name == "neural" or (singer_name == "auto" and not has_mandarin
-                                         and neural_singer.neural_voice_available())
+    neural = singer_name == "neural" or (
+        singer_name == "auto" and not has_mandarin and neural_singer.neural_voice_available()
+    )
     count_syllables = kokoro.syllable_count if neural else singer.syllable_count
     voice = singer.voice_for(voice_profile, tags or "")
     if vocal_range_midi is None and voice_profile and voice_profile.get("low_hz") and voice_profile.get("high_hz"):
@@ -96,19 +107,26 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
     sampled = band_name == "sampled" or (band_name == "auto" and soundfont.available())
     report = on_progress or _no_progress
     report("band", 0, 1)
-    raw_parts = (sampled_parts(score, sr=sr, play_melody=play_melody) if sampled
-                 else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody))
+    raw_parts = (
+        sampled_parts(score, sr=sr, play_melody=play_melody)
+        if sampled
+        else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody)
+    )
     band = band_stems(raw_parts, score, sr=sr)
     n = band_length_samples(score, sr=sr)
     if sing and neural:
         lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
-        lead, backing = neural_singer.sing(_counted(lines, report), voice=voice, sr=sr, n_samples=n,
-                                           influence=influence)
+        lead, backing = neural_singer.sing(
+            _counted(lines, report), voice=voice, sr=sr, n_samples=n, influence=influence
+        )
     elif sing:
-        lines = ((singer.speak_line(line.text, line.language, voice=voice.register), line.notes, line.backing)
-                 for line in score.sung_lines)
-        lead, backing = singer.sing(_counted(lines, report, total=len(score.sung_lines)), voice=voice, sr=sr,
-                                    n_samples=n)
+        lines = (
+            (singer.speak_line(line.text, line.language, voice=voice.register), line.notes, line.backing)
+            for line in score.sung_lines
+        )
+        lead, backing = singer.sing(
+            _counted(lines, report, total=len(score.sung_lines)), voice=voice, sr=sr, n_samples=n
+        )
     else:
         lead, backing = np.zeros(n, dtype=np.float32), None
     report("mixing", 0, 1)
@@ -121,9 +139,18 @@ def render_song(*, lyrics: str, tags: str, seed: int, voice_profile: dict | None
         stem *= curve[:, None]
     band_out = mixed.band
     vocal_out = mixed.vocal.mean(axis=1, dtype=np.float32) if sing else np.zeros(n, dtype=np.float32)
-    return RenderedSong(mix=mastered, vocal=vocal_out, band=band_out, sr=sr, duration_s=n / sr,
-                        style=score.style, score=score, voice=voice if sing else None, stems=mixed.stems,
-                        band_instruments="sampled" if sampled else "oscillators")
+    return RenderedSong(
+        mix=mastered,
+        vocal=vocal_out,
+        band=band_out,
+        sr=sr,
+        duration_s=n / sr,
+        style=score.style,
+        score=score,
+        voice=voice if sing else None,
+        stems=mixed.stems,
+        band_instruments="sampled" if sampled else "oscillators",
+    )
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:

@@ -24,8 +24,9 @@ EQ_MAX_DB = 12.0  # a larger correction sounds like a telephone, not like a pers
 MIN_VOICED_FRAMES = 20
 
 
-def eq_band_centres_hz(*, n_bands: int = N_EQ_BANDS, low_hz: float = EQ_LOW_HZ,
-                       high_hz: float = ENVELOPE_SR_HZ / 2 * 0.95) -> np.ndarray:
+def eq_band_centres_hz(
+    *, n_bands: int = N_EQ_BANDS, low_hz: float = EQ_LOW_HZ, high_hz: float = ENVELOPE_SR_HZ / 2 * 0.95
+) -> np.ndarray:
     """Band centres spaced evenly on the mel scale, shape (n_bands,)."""
     mel = np.linspace(_hz_to_mel(low_hz), _hz_to_mel(high_hz), n_bands)
     return _mel_to_hz(mel)

@@ -26,8 +26,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import ndimage
 import pyworld
+from scipy import ndimage
 
 from . import espeak
 from .audio_io import resample
@@ -104,7 +104,7 @@ def _syllables_from_events(events: list, duration_s: float, text: str, language:
     for kind, pos_ms, name, text_pos, length in events:
         if kind == espeak.EVENT_WORD:
             word += 1
-            chunk = text[max(text_pos - 1, 0):max(text_pos - 1, 0) + max(length, 0)]
+            chunk = text[max(text_pos - 1, 0) : max(text_pos - 1, 0) + max(length, 0)]
             han = language == "zh" and len(chunk) == 1 and _is_han(chunk)
         else:
             timeline.append([pos_ms / 1000.0, None, name, word, han])
@@ -129,7 +129,7 @@ def _syllables_from_events(events: list, duration_s: float, text: str, language:
         return [SpokenSyllable(phones[0][0], phones[0][0], phones[-1][1], phones[-1][1])]
     bounds = []  # (first phone, last phone) of every syllable
     first = 0
-    for k, (n0, n1) in enumerate(nuclei):
+    for k, (_n0, n1) in enumerate(nuclei):
         if k + 1 < len(nuclei):
             m0 = nuclei[k + 1][0]
             between = list(range(n1 + 1, m0))
@@ -152,9 +152,15 @@ def _syllables_from_events(events: list, duration_s: float, text: str, language:
     out = []
     for (a, b), (n0, n1) in zip(bounds, nuclei):
         vowels = "".join(ch for j in range(n0, n1 + 1) for ch in phones[j][2] if ch in _VOWEL_CHARS)
-        out.append(SpokenSyllable(start_s=phones[a][0], nucleus_start_s=phones[n0][0],
-                                  nucleus_end_s=phones[n1][1], end_s=phones[b][1],
-                                  hold=_hold_point(vowels, language)))
+        out.append(
+            SpokenSyllable(
+                start_s=phones[a][0],
+                nucleus_start_s=phones[n0][0],
+                nucleus_end_s=phones[n1][1],
+                end_s=phones[b][1],
+                hold=_hold_point(vowels, language),
+            )
+        )
     return out
 
 
@@ -230,8 +236,7 @@ def voice_for(profile: dict | None, tags: str) -> VoiceSettings:
     female = _FEMALE_TAG.search(tags_l)
     male = _MALE_TAG.search(tags_l)
     register = "male" if male and (not female or male.start() < female.start()) else "female"
-    return VoiceSettings(register=register, formant_ratio=1.0,
-                         breathiness=0.25 if breathy_tag else 0.0)
+    return VoiceSettings(register=register, formant_ratio=1.0, breathiness=0.25 if breathy_tag else 0.0)
 
 
 _FEMALE_TAG = re.compile(r"female|woman|women|girl|女")
@@ -276,11 +281,13 @@ def _analyse(spoken: SpokenLine) -> _World:
     coarse = np.arange(0, len(t), step)
     if coarse[-1] != len(t) - 1:
         coarse = np.append(coarse, len(t) - 1)
-    ap_coarse = pyworld.d4c(x, np.ascontiguousarray(filled[coarse]), np.ascontiguousarray(t[coarse]), sr,
-                            threshold=0.0)
+    ap_coarse = pyworld.d4c(x, np.ascontiguousarray(filled[coarse]), np.ascontiguousarray(t[coarse]), sr, threshold=0.0)
     frames = np.arange(len(t))
-    j = np.clip(np.searchsorted(coarse, frames, side="right") - 1, 0, len(coarse) - 2) if len(coarse) > 1 \
+    j = (
+        np.clip(np.searchsorted(coarse, frames, side="right") - 1, 0, len(coarse) - 2)
+        if len(coarse) > 1
         else np.zeros(len(t), dtype=int)
+    )
     if len(coarse) > 1:
         w = ((frames - coarse[j]) / (coarse[j + 1] - coarse[j]))[:, None]
         ap = ap_coarse[j] * (1 - w) + ap_coarse[j + 1] * w
@@ -290,8 +297,13 @@ def _analyse(spoken: SpokenLine) -> _World:
     # 1024-point analysis; the envelopes are smooth) renders ~2x faster and sounds the same.
     sp = np.ascontiguousarray(sp[:, ::2])
     ap = np.ascontiguousarray(ap[:, ::2])
-    world = _World(f0=filled, voiced=voiced | (filled > 0) & _in_nuclei(len(f0), spoken.syllables),
-                   sp=sp.astype(np.float32), ap=ap.astype(np.float32), sr=sr)
+    world = _World(
+        f0=filled,
+        voiced=voiced | (filled > 0) & _in_nuclei(len(f0), spoken.syllables),
+        sp=sp.astype(np.float32),
+        ap=ap.astype(np.float32),
+        sr=sr,
+    )
     spoken._world = world
     return world
 
@@ -299,7 +311,7 @@ def _analyse(spoken: SpokenLine) -> _World:
 def _in_nuclei(n: int, syllables: list[SpokenSyllable]) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
     for syl in syllables:
-        mask[int(syl.nucleus_start_s / _FP):int(math.ceil(syl.nucleus_end_s / _FP)) + 1] = True
+        mask[int(syl.nucleus_start_s / _FP) : int(math.ceil(syl.nucleus_end_s / _FP)) + 1] = True
     return mask
 
 
@@ -314,7 +326,7 @@ def _align_notes(notes: list, n_syll: int) -> list[list[tuple[float, float, floa
         groups = []
         for j in range(n_syll):
             a, b = (j * n) // n_syll, ((j + 1) * n) // n_syll
-            groups.append(clean[a:max(b, a + 1)])
+            groups.append(clean[a : max(b, a + 1)])
         return groups
     groups = []
     for i, (s, d, m) in enumerate(clean):
@@ -346,8 +358,9 @@ def _add_breath(ap: np.ndarray, breathiness: float, sr: int) -> np.ndarray:
     return ap + (1.0 - ap) * amount[None, :]
 
 
-def sing_line(spoken: SpokenLine, notes: list[tuple[float, float, float]], *, voice: VoiceSettings,
-              sr: int) -> tuple[float, np.ndarray]:
+def sing_line(
+    spoken: SpokenLine, notes: list[tuple[float, float, float]], *, voice: VoiceSettings, sr: int
+) -> tuple[float, np.ndarray]:
     """Sing `spoken` on `notes` ((start_s, dur_s, midi) per syllable, song time).
 
     Returns (start_s, samples): mono float32 at `sr` that begins at start_s in song
@@ -449,15 +462,16 @@ def sing_line(spoken: SpokenLine, notes: list[tuple[float, float, float]], *, vo
 
     # Silence between syllables, with 10 ms fades so nothing clicks.
     gain = np.convolve(active.astype(float), np.hanning(6)[1:-1] / np.hanning(6)[1:-1].sum(), "same")
-    sp = sp * (gain ** 2)[:, None] + 1e-16
+    sp = sp * (gain**2)[:, None] + 1e-16
     ap = np.where(active[:, None], ap, 1.0)
 
-    y = pyworld.synthesize(np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap),
-                           world.sr, FRAME_PERIOD_MS)
+    y = pyworld.synthesize(
+        np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap), world.sr, FRAME_PERIOD_MS
+    )
     y = y[: int((t1 - t0) * world.sr)]
     y = _steady_held_notes(y, world.sr, held=nucleus & (since > 0.15))
     seg = y[np.abs(y) > 1e-4]
-    rms = float(np.sqrt(np.mean(seg ** 2))) if len(seg) else 0.0
+    rms = float(np.sqrt(np.mean(seg**2))) if len(seg) else 0.0
     if rms > 0:
         y = y * (0.1 / rms)  # about -20 dBFS while sounding
     peak = float(np.max(np.abs(y))) if len(y) else 0.0
@@ -492,8 +506,13 @@ def _steady_held_notes(y: np.ndarray, sr: int, *, held: np.ndarray) -> np.ndarra
     return y * gain
 
 
-def sing(lines: list[tuple[SpokenLine, list[tuple[float, float, float]], bool]], *, voice: VoiceSettings,
-         sr: int, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+def sing(
+    lines: list[tuple[SpokenLine, list[tuple[float, float, float]], bool]],
+    *,
+    voice: VoiceSettings,
+    sr: int,
+    n_samples: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Render all lines: (lead mono (n_samples,), backing stereo (n_samples, 2)), float32.
 
     Backing lines (flag True) are 6 dB softer and panned left and right in turn.
@@ -505,8 +524,9 @@ def sing(lines: list[tuple[SpokenLine, list[tuple[float, float, float]], bool]],
     return place_lines(rendered, sr=sr, n_samples=n_samples)
 
 
-def place_lines(rendered: list[tuple[float, np.ndarray, bool]], *, sr: int,
-                n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+def place_lines(
+    rendered: list[tuple[float, np.ndarray, bool]], *, sr: int, n_samples: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Put sung lines ((start_s, mono samples, is_backing) each) in place on the song's timeline.
 
     Returns (lead mono (n_samples,), backing stereo (n_samples, 2)), float32. Backing lines are
@@ -529,9 +549,9 @@ def place_lines(rendered: list[tuple[float, np.ndarray, bool]], *, sr: int,
             pan = -0.6 if n_backing % 2 == 0 else 0.6
             angle = (pan + 1.0) * math.pi / 4.0
             g = 0.5  # -6 dB
-            backing[at:at + len(y), 0] += y * (g * math.cos(angle))
-            backing[at:at + len(y), 1] += y * (g * math.sin(angle))
+            backing[at : at + len(y), 0] += y * (g * math.cos(angle))
+            backing[at : at + len(y), 1] += y * (g * math.sin(angle))
             n_backing += 1
         else:
-            lead[at:at + len(y)] += y
+            lead[at : at + len(y)] += y
     return lead, backing

@@ -20,8 +20,7 @@ from ..dsp.arrangement import DRUM_BANK, Voice
 log = logging.getLogger(__name__)
 
 DEFAULT_SOUNDFONTS = ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/soundfonts/FluidR3_GM.sf2")
-INSTALL_HINT = ("install Debian's libfluidsynth3 and fluid-soundfont-gm "
-                "(make run does it when run as root on Debian)")
+INSTALL_HINT = "install Debian's libfluidsynth3 and fluid-soundfont-gm (make run does it when run as root on Debian)"
 SYNTH_GAIN = 0.2  # FluidSynth's master gain: full chords stay inside [-1, 1]
 _PAN_CC = 10
 _MELODIC_CHANNEL, _DRUM_CHANNEL = 0, 9
@@ -29,7 +28,7 @@ _MELODIC_CHANNEL, _DRUM_CHANNEL = 0, 9
 
 def soundfont_path() -> Path | None:
     chosen = os.environ.get("PERSONASTUDIO_SOUNDFONT")
-    for candidate in ([chosen] if chosen else DEFAULT_SOUNDFONTS):
+    for candidate in [chosen] if chosen else DEFAULT_SOUNDFONTS:
         if Path(candidate).is_file():
             return Path(candidate)
     return None
@@ -37,7 +36,7 @@ def soundfont_path() -> Path | None:
 
 @cache
 def unavailable_reason() -> str:
-    """"" when the sampled band can play; else one sentence, logged once."""
+    """ "" when the sampled band can play; else one sentence, logged once."""
     try:
         import fluidsynth  # noqa: F401  (raises when libfluidsynth is not installed)
     except (ImportError, OSError) as exc:
@@ -61,9 +60,18 @@ def _write_float():
 
     import fluidsynth
 
-    return fluidsynth.cfunc("fluid_synth_write_float", c_int, ("synth", c_void_p, 1), ("len", c_int, 1),
-                            ("lout", c_void_p, 1), ("loff", c_int, 1), ("lincr", c_int, 1),
-                            ("rout", c_void_p, 1), ("roff", c_int, 1), ("rincr", c_int, 1))
+    return fluidsynth.cfunc(
+        "fluid_synth_write_float",
+        c_int,
+        ("synth", c_void_p, 1),
+        ("len", c_int, 1),
+        ("lout", c_void_p, 1),
+        ("loff", c_int, 1),
+        ("lincr", c_int, 1),
+        ("rout", c_void_p, 1),
+        ("roff", c_int, 1),
+        ("rincr", c_int, 1),
+    )
 
 
 def _samples(synth, n_samples: int) -> np.ndarray:
@@ -92,8 +100,9 @@ def _fresh_synth(sr: int):
     import fluidsynth
 
     _sample_cache_holder()
-    synth = fluidsynth.Synth(gain=SYNTH_GAIN, samplerate=float(sr),
-                             **{"synth.reverb.active": 0, "synth.chorus.active": 0})
+    synth = fluidsynth.Synth(
+        gain=SYNTH_GAIN, samplerate=float(sr), **{"synth.reverb.active": 0, "synth.chorus.active": 0}
+    )
     return synth, synth.sfload(str(soundfont_path()))
 
 

@@ -14,8 +14,15 @@ from .midi import key_name
 from .syllables import line_syllables
 
 GRID_QL = 0.25  # a sixteenth note, in quarter lengths
-SECTION_NAMES = {"intro": "Intro", "verse": "Verse", "prechorus": "Pre-Chorus", "chorus": "Chorus",
-                 "bridge": "Bridge", "instrumental": "Instrumental", "outro": "Outro"}
+SECTION_NAMES = {
+    "intro": "Intro",
+    "verse": "Verse",
+    "prechorus": "Pre-Chorus",
+    "chorus": "Chorus",
+    "bridge": "Bridge",
+    "instrumental": "Instrumental",
+    "outro": "Outro",
+}
 
 
 def _grid(seconds: float, beat_s: float) -> float:
@@ -66,7 +73,7 @@ def _chord_symbol(pitches: list[int], sharps: int):
         return None
     root = found.root()
     if sharps < 0 and root.accidental is not None and root.accidental.name == "sharp":
-        figure = root.getEnharmonic().name + figure[len(root.name):]
+        figure = root.getEnharmonic().name + figure[len(root.name) :]
     symbol = harmony.ChordSymbol(figure)
     symbol.writeAsChord = False
     return symbol
@@ -74,7 +81,7 @@ def _chord_symbol(pitches: list[int], sharps: int):
 
 def score_to_musicxml(score: Score, *, title: str) -> bytes:
     """The lead sheet as MusicXML bytes (UTF-8)."""
-    from music21 import expressions, key, meter, metadata, musicxml, note, stream, tempo
+    from music21 import expressions, key, metadata, meter, musicxml, note, stream, tempo
 
     beat_s = score.style.beat_s
     part = stream.Part()

@@ -87,8 +87,10 @@ def score_to_midi(score: Score, *, title: str) -> bytes:
         (0, 0, mido.MetaMessage("time_signature", numerator=4, denominator=4)),
         (0, 0, mido.MetaMessage("key_signature", key=key_name(score))),
     ]
-    conductor += [(_ticks(start_s, beat_s), 1, mido.MetaMessage("marker", text=kind))
-                  for kind, start_s, _end_s in score.section_spans]
+    conductor += [
+        (_ticks(start_s, beat_s), 1, mido.MetaMessage("marker", text=kind))
+        for kind, start_s, _end_s in score.section_spans
+    ]
     tracks = [_track(title or "Untitled", conductor)]
 
     band_programs = GM_PROGRAMS.get(score.style.genre, GM_PROGRAMS["pop"])
@@ -96,8 +98,11 @@ def score_to_midi(score: Score, *, title: str) -> bytes:
     def add(part: str, name: str, notes, lyrics=None):
         if notes:
             channel, program = CHANNELS[part], SUNG_PROGRAMS.get(part, band_programs.get(part, 0))
-            tracks.append(_track(name, [_program(channel, program)]
-                                 + _notes(notes, channel=channel, beat_s=beat_s, lyrics=lyrics)))
+            tracks.append(
+                _track(
+                    name, [_program(channel, program)] + _notes(notes, channel=channel, beat_s=beat_s, lyrics=lyrics)
+                )
+            )
 
     if score.sung_lines:
         lead, words = _sung(score, backing=False)

@@ -32,7 +32,14 @@ def score_from_json(data: dict) -> Score:
         line_spans=[(float(a), float(b)) for a, b in data["line_spans"]],
         section_spans=[(str(k), float(a), float(b)) for k, a, b in data["section_spans"]],
         counter=[Note(**n) for n in data["counter"]],
-        sung_lines=[SungLine(text=s["text"], language=s["language"], backing=s["backing"],
-                             notes=[(float(a), float(b), float(m)) for a, b, m in s["notes"]], kind=s["kind"])
-                    for s in data["sung_lines"]],
+        sung_lines=[
+            SungLine(
+                text=s["text"],
+                language=s["language"],
+                backing=s["backing"],
+                notes=[(float(a), float(b), float(m)) for a, b, m in s["notes"]],
+                kind=s["kind"],
+            )
+            for s in data["sung_lines"]
+        ],
     )

@@ -33,7 +33,7 @@ def _split_word(word: str, parts: int) -> list[str]:
     pieces = _hyphenator().inserted(word, hyphen="\x00").split("\x00")
     while len(pieces) > parts:  # fewer breaks than the dictionary offers: join the shortest neighbours
         i = min(range(len(pieces) - 1), key=lambda k: len(pieces[k]) + len(pieces[k + 1]))
-        pieces[i: i + 2] = [pieces[i] + pieces[i + 1]]
+        pieces[i : i + 2] = [pieces[i] + pieces[i + 1]]
     if len(pieces) < parts:
         pieces = _split_at_vowels(word, parts)
     return pieces
@@ -48,14 +48,15 @@ def _split_at_vowels(word: str, parts: int) -> list[str]:
     starts = [i for i in range(1, len(word)) if word[i] in _VOWELS and word[i - 1] not in _VOWELS]
     cuts = [i - 1 for i in starts if i - 1 > 0]
     if len(cuts) >= parts - 1:
-        chosen = [cuts[round(k * (len(cuts) - 1) / max(parts - 2, 1))] for k in range(parts - 1)] \
-            if parts > 2 else [cuts[0]]
+        chosen = (
+            [cuts[round(k * (len(cuts) - 1) / max(parts - 2, 1))] for k in range(parts - 1)] if parts > 2 else [cuts[0]]
+        )
         edges = [0, *sorted(set(chosen)), len(word)]
         if len(edges) == parts + 1:
             return [word[a:b] for a, b in zip(edges, edges[1:])]
     step = len(word) / parts
     edges = [round(step * k) for k in range(parts + 1)]
-    return [word[edges[k]:edges[k + 1]] or word[-1] for k in range(parts)]
+    return [word[edges[k] : edges[k + 1]] or word[-1] for k in range(parts)]
 
 
 def _pinyin_marks(han: str) -> list[str]:
@@ -79,6 +80,8 @@ def line_syllables(text: str, language: str) -> list[SungSyllable]:
         if len(parts) == 1:
             out.append(SungSyllable(parts[0], "single"))
         else:
-            out.extend(SungSyllable(p, "begin" if k == 0 else "end" if k == len(parts) - 1 else "middle")
-                       for k, p in enumerate(parts))
+            out.extend(
+                SungSyllable(p, "begin" if k == 0 else "end" if k == len(parts) - 1 else "middle")
+                for k, p in enumerate(parts)
+            )
     return out

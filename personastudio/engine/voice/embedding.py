@@ -54,10 +54,25 @@ from scipy.ndimage import binary_dilation
 from .weights import WeightsCorrupt, WeightsError, WeightsMissing, file_sha256
 
 __all__ = [
-    "EMBEDDING_SR_HZ", "EMBEDDING_SIZE", "WEIGHTS_PACKAGE", "WEIGHTS_SHA256", "WeightsError", "WeightsMissing",
-    "WeightsCorrupt", "NoVoice",
-    "embed_utterance", "embed_partials", "embed_many", "cosine_similarity", "preprocess", "mel_frames",
-    "load_weights", "weights_path", "read_legacy_torch", "SpeakerEncoder", "encoder",
+    "EMBEDDING_SR_HZ",
+    "EMBEDDING_SIZE",
+    "WEIGHTS_PACKAGE",
+    "WEIGHTS_SHA256",
+    "WeightsError",
+    "WeightsMissing",
+    "WeightsCorrupt",
+    "NoVoice",
+    "embed_utterance",
+    "embed_partials",
+    "embed_many",
+    "cosine_similarity",
+    "preprocess",
+    "mel_frames",
+    "load_weights",
+    "weights_path",
+    "read_legacy_torch",
+    "SpeakerEncoder",
+    "encoder",
 ]
 
 EMBEDDING_SR_HZ = 16000
@@ -85,7 +100,7 @@ _VAD_RANGE_DB = 45.0
 _VAD_FLOOR_GAP_DB = 20.0
 _VAD_FLOOR_MARGIN_DB = 12.0
 _VAD_HANGOVER = 3
-_INT16_MAX = 2 ** 15 - 1
+_INT16_MAX = 2**15 - 1
 
 
 class NoVoice(ValueError):
@@ -97,9 +112,15 @@ class NoVoice(ValueError):
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _LEGACY_PROTOCOL = 1001
 _STORAGE_DTYPES = {
-    "FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
-    "LongStorage": np.int64, "IntStorage": np.int32, "ShortStorage": np.int16,
-    "CharStorage": np.int8, "ByteStorage": np.uint8, "BoolStorage": np.bool_,
+    "FloatStorage": np.float32,
+    "DoubleStorage": np.float64,
+    "HalfStorage": np.float16,
+    "LongStorage": np.int64,
+    "IntStorage": np.int32,
+    "ShortStorage": np.int16,
+    "CharStorage": np.int8,
+    "ByteStorage": np.uint8,
+    "BoolStorage": np.bool_,
 }
 
 
@@ -167,8 +188,9 @@ def _materialise(obj, arrays: dict):
         need = obj.offset + 1 + sum((n - 1) * s for n, s in zip(obj.shape, obj.stride))
         if need > len(base) or min(obj.stride) < 0:
             raise ValueError("a tensor reaches outside its storage")
-        view = np.lib.stride_tricks.as_strided(base[obj.offset:], shape=obj.shape,
-                                               strides=tuple(s * item for s in obj.stride))
+        view = np.lib.stride_tricks.as_strided(
+            base[obj.offset :], shape=obj.shape, strides=tuple(s * item for s in obj.stride)
+        )
         return np.ascontiguousarray(view)
     if isinstance(obj, dict):
         return type(obj)((k, _materialise(v, arrays)) for k, v in obj.items())
@@ -214,13 +236,15 @@ def read_legacy_torch(path: str | Path):
 
 # --------------------------------------------------------------------------- weights
 
+
 def weights_path() -> Path:
     """Where the installed wheel keeps ``pretrained.pt`` (found without importing resemblyzer, which needs torch)."""
     spec = importlib.util.find_spec("resemblyzer")
     if spec is None or not spec.submodule_search_locations:
         raise WeightsMissing(
             f"The speaker encoder's weights are not installed: run `pip install --no-deps {WEIGHTS_PACKAGE}` "
-            "(the weights come in that wheel; --no-deps keeps torch out).")
+            "(the weights come in that wheel; --no-deps keeps torch out)."
+        )
     return Path(list(spec.submodule_search_locations)[0]) / WEIGHTS_FILE
 
 
@@ -230,12 +254,14 @@ def load_weights(path: str | Path | None = None) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise WeightsMissing(
             f"The speaker encoder's weights file {path} is missing: run "
-            f"`pip install --no-deps --force-reinstall {WEIGHTS_PACKAGE}`.")
+            f"`pip install --no-deps --force-reinstall {WEIGHTS_PACKAGE}`."
+        )
     digest = file_sha256(path)
     if digest != WEIGHTS_SHA256:
         raise WeightsCorrupt(
             f"{path} is not the expected speaker-encoder weights file (sha256 {digest}, expected "
-            f"{WEIGHTS_SHA256}): run `pip install --no-deps --force-reinstall {WEIGHTS_PACKAGE}`.")
+            f"{WEIGHTS_SHA256}): run `pip install --no-deps --force-reinstall {WEIGHTS_PACKAGE}`."
+        )
     checkpoint = read_legacy_torch(path)
     state = checkpoint["model_state"]
     return {name: np.asarray(value, dtype=np.float32) for name, value in state.items()}
@@ -250,14 +276,13 @@ class SpeakerEncoder:
     def __init__(self, weights: dict[str, np.ndarray]):
         H = self.hidden
         # torch's gate blocks are (i, f, g, o); reorder to (i, f, o, g) so one sigmoid covers three.
-        order = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
+        order = np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]
         self.layers = []
         for k in range(self.n_layers):
             w_ih = weights[f"lstm.weight_ih_l{k}"][order]
             w_hh = weights[f"lstm.weight_hh_l{k}"][order]
             bias = (weights[f"lstm.bias_ih_l{k}"] + weights[f"lstm.bias_hh_l{k}"])[order]
-            self.layers.append((np.ascontiguousarray(w_ih.T), np.ascontiguousarray(w_hh.T),
-                                bias.astype(np.float32)))
+            self.layers.append((np.ascontiguousarray(w_ih.T), np.ascontiguousarray(w_hh.T), bias.astype(np.float32)))
         self.linear_t = np.ascontiguousarray(weights["linear.weight"].T)
         self.linear_b = weights["linear.bias"].astype(np.float32)
 
@@ -275,14 +300,14 @@ class SpeakerEncoder:
             for t in range(T):
                 g = h @ w_hh_t
                 g += gates_x[t]
-                s = g[:, :3 * H]  # sigmoid(x) = (1 + tanh(x / 2)) / 2: several times faster than expit here
+                s = g[:, : 3 * H]  # sigmoid(x) = (1 + tanh(x / 2)) / 2: several times faster than expit here
                 s *= 0.5
                 np.tanh(s, out=s)
                 s *= 0.5
                 s += 0.5
-                c *= s[:, H:2 * H]
-                c += s[:, :H] * np.tanh(g[:, 3 * H:])
-                h = s[:, 2 * H:] * np.tanh(c)
+                c *= s[:, H : 2 * H]
+                c += s[:, :H] * np.tanh(g[:, 3 * H :])
+                h = s[:, 2 * H :] * np.tanh(c)
                 if out is not None:
                     out[t] = h
             x = out
@@ -316,6 +341,7 @@ def encoder() -> SpeakerEncoder:
 
 # --------------------------------------------------------------------------- preprocessing
 
+
 def _mono(samples: np.ndarray) -> np.ndarray:
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim == 2:  # (n, channels) as soundfile gives it, or (channels, n)
@@ -324,7 +350,7 @@ def _mono(samples: np.ndarray) -> np.ndarray:
 
 
 def _normalize_volume(wav: np.ndarray, *, fixed_level: bool = False) -> np.ndarray:
-    rms = np.sqrt(np.mean(wav ** 2)) if len(wav) else 0.0
+    rms = np.sqrt(np.mean(wav**2)) if len(wav) else 0.0
     if rms <= 0:
         return wav
     change_db = _TARGET_DBFS - 20 * np.log10(rms)
@@ -363,11 +389,11 @@ def _moving_average(array: np.ndarray, width: int) -> np.ndarray:
     padded = np.concatenate((np.zeros((width - 1) // 2), array, np.zeros(width // 2)))
     ret = np.cumsum(padded, dtype=float)
     ret[width:] = ret[width:] - ret[:-width]
-    return ret[width - 1:] / width
+    return ret[width - 1 :] / width
 
 
 def _trim_long_silences(wav: np.ndarray) -> np.ndarray:
-    wav = wav[:len(wav) - len(wav) % _VAD_WINDOW]
+    wav = wav[: len(wav) - len(wav) % _VAD_WINDOW]
     if not len(wav):
         return wav
     flags = _voice_flags(wav)
@@ -398,9 +424,19 @@ def preprocess(samples: np.ndarray, *, sr: int, fixed_level: bool = False) -> np
 def mel_frames(wav: np.ndarray) -> np.ndarray:
     """(frames, 40) float32 power mel spectrogram of 16 kHz audio, as Resemblyzer's wav_to_mel_spectrogram."""
     mel = librosa.feature.melspectrogram(
-        y=np.asarray(wav, dtype=np.float64), sr=EMBEDDING_SR_HZ, n_fft=_MEL_WINDOW, hop_length=_MEL_HOP,
-        win_length=_MEL_WINDOW, window="hann", center=True, pad_mode="constant", power=2.0,
-        n_mels=_N_MELS, htk=False, norm="slaney")
+        y=np.asarray(wav, dtype=np.float64),
+        sr=EMBEDDING_SR_HZ,
+        n_fft=_MEL_WINDOW,
+        hop_length=_MEL_HOP,
+        win_length=_MEL_WINDOW,
+        window="hann",
+        center=True,
+        pad_mode="constant",
+        power=2.0,
+        n_mels=_N_MELS,
+        htk=False,
+        norm="slaney",
+    )
     return mel.astype(np.float32).T
 
 
@@ -427,6 +463,7 @@ def _partial_mels(wav: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- public API
+
 
 def embed_partials(samples: np.ndarray, *, sr: int, fixed_level: bool = False) -> np.ndarray:
     """(n_partials, 256) unit-norm embeddings of the 1.6 s partials of an utterance."""
@@ -463,11 +500,11 @@ def embed_many(clips, *, sr: int, fixed_level: bool = False, batch_partials: int
     mels = np.concatenate(parts)
     enc = encoder()
     step = max(1, int(batch_partials))
-    partials = np.concatenate([enc.embed_mels(mels[i:i + step]) for i in range(0, len(mels), step)])
+    partials = np.concatenate([enc.embed_mels(mels[i : i + step]) for i in range(0, len(mels), step)])
     out = np.empty((len(parts), EMBEDDING_SIZE), np.float32)
     start = 0
     for k, p in enumerate(parts):
-        mean = partials[start:start + len(p)].mean(axis=0)
+        mean = partials[start : start + len(p)].mean(axis=0)
         out[k] = mean / np.linalg.norm(mean)
         start += len(p)
     return out

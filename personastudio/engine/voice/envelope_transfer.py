@@ -120,10 +120,10 @@ def _kmeans(data: np.ndarray, size: int, *, iterations: int, seed: int) -> tuple
     """Plain Lloyd's k-means from random distinct frames: (centroids, labels)."""
     rng = np.random.default_rng(seed)
     cent = data[rng.choice(len(data), size, replace=False)].copy()
-    sq = (data ** 2).sum(1)
+    sq = (data**2).sum(1)
     labels = np.zeros(len(data), dtype=int)
     for it in range(iterations + 1):
-        labels = (sq[:, None] - 2.0 * data @ cent.T + (cent ** 2).sum(1)[None, :]).argmin(1)
+        labels = (sq[:, None] - 2.0 * data @ cent.T + (cent**2).sum(1)[None, :]).argmin(1)
         if it == iterations:
             break
         counts = np.bincount(labels, minlength=size)
@@ -154,18 +154,23 @@ def build_bank(samples: np.ndarray, *, sr: int, seed: int = 0) -> dict | None:
         voiced = np.sort(rng.choice(voiced, MAX_BANK_FRAMES, replace=False))
     f0v, tv = np.ascontiguousarray(f0[voiced]), np.ascontiguousarray(t[voiced])
     cepstra = _code(pyworld.cheaptrick(x, f0v, tv, TRANSFER_SR_HZ))
-    coded_ap = pyworld.code_aperiodicity(np.ascontiguousarray(pyworld.d4c(x, f0v, tv, TRANSFER_SR_HZ)),
-                                         TRANSFER_SR_HZ)
+    coded_ap = pyworld.code_aperiodicity(np.ascontiguousarray(pyworld.d4c(x, f0v, tv, TRANSFER_SR_HZ)), TRANSFER_SR_HZ)
     size = min(BANK_SIZE, len(cepstra) // 4)
     centroids, labels = _kmeans(cepstra, size, iterations=KMEANS_ITERATIONS, seed=seed)
     counts = np.bincount(labels, minlength=size)
-    ap_means = np.stack([np.bincount(labels, weights=coded_ap[:, j], minlength=size) for j in range(coded_ap.shape[1])],
-                        axis=1) / np.maximum(counts, 1)[:, None]
+    ap_means = (
+        np.stack(
+            [np.bincount(labels, weights=coded_ap[:, j], minlength=size) for j in range(coded_ap.shape[1])], axis=1
+        )
+        / np.maximum(counts, 1)[:, None]
+    )
     used = counts > 0
     match_mean = cepstra[:, 1:MATCH_ORDER].mean(axis=0)
-    return {"cepstra": np.round(centroids[used], 5).tolist(),
-            "aperiodicity": np.round(ap_means[used], 4).tolist(),
-            "match_mean": np.round(match_mean, 5).tolist()}
+    return {
+        "cepstra": np.round(centroids[used], 5).tolist(),
+        "aperiodicity": np.round(ap_means[used], 4).tolist(),
+        "match_mean": np.round(match_mean, 5).tolist(),
+    }
 
 
 def _smooth_runs(values: np.ndarray, voiced: np.ndarray, width: int) -> np.ndarray:
@@ -187,8 +192,7 @@ def _matched_cepstra(f0: np.ndarray, sp: np.ndarray, bank: dict) -> tuple[np.nda
     bank_match = bank_cep[:, 1:MATCH_ORDER] - np.asarray(bank["match_mean"], dtype=np.float64)
     own_cep = _code(sp[voiced])
     own_match = own_cep[:, 1:MATCH_ORDER] - own_cep[:, 1:MATCH_ORDER].mean(axis=0)
-    dist = ((own_match ** 2).sum(1)[:, None] - 2.0 * own_match @ bank_match.T
-            + (bank_match ** 2).sum(1)[None, :])
+    dist = (own_match**2).sum(1)[:, None] - 2.0 * own_match @ bank_match.T + (bank_match**2).sum(1)[None, :]
     k = min(NEIGHBOURS, len(bank_cep))
     nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
     new_cep = _smooth_runs(bank_cep[nearest].mean(axis=1), voiced, SMOOTH_FRAMES)
@@ -198,8 +202,9 @@ def _matched_cepstra(f0: np.ndarray, sp: np.ndarray, bank: dict) -> tuple[np.nda
     return voiced, own_cep, new_cep, nearest
 
 
-def transfer(samples: np.ndarray, *, sr: int, bank: dict | None, amount: float = 1.0,
-             method: str | None = None) -> np.ndarray:
+def transfer(
+    samples: np.ndarray, *, sr: int, bank: dict | None, amount: float = 1.0, method: str | None = None
+) -> np.ndarray:
     """Sing `samples` (mono, at `sr`) with the bank's envelopes; returns float32 at `sr`, same length.
 
     `amount` (0..1) blends the log envelopes (and aperiodicity): 0 leaves the line as it is (not even
@@ -238,8 +243,9 @@ def transfer(samples: np.ndarray, *, sr: int, bank: dict | None, amount: float =
                 mixed = (1.0 - amount) * own_ap + amount * new_ap
                 ap = ap.copy()
                 ap[voiced] = pyworld.decode_aperiodicity(np.ascontiguousarray(mixed), TRANSFER_SR_HZ, _fft_size())
-    out = pyworld.synthesize(np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap),
-                             TRANSFER_SR_HZ, FRAME_PERIOD_MS)
+    out = pyworld.synthesize(
+        np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap), TRANSFER_SR_HZ, FRAME_PERIOD_MS
+    )
     return _from_rate(out, sr, len(x))
 
 
@@ -255,7 +261,9 @@ def _limit_gain(log_gain: np.ndarray) -> np.ndarray:
         # (a tilt or level change passes, a formant moved to another vowel's place does not).
         centre = log_gain[:, band].mean(axis=1, keepdims=True)
         log_gain[:, band] = centre + np.clip(log_gain[:, band] - centre, -flim, flim)
-    return uniform_filter1d(log_gain, GAIN_SMOOTH_FRAMES, axis=0, mode="nearest") if GAIN_SMOOTH_FRAMES > 1 else log_gain
+    return (
+        uniform_filter1d(log_gain, GAIN_SMOOTH_FRAMES, axis=0, mode="nearest") if GAIN_SMOOTH_FRAMES > 1 else log_gain
+    )
 
 
 def _stft_filter(y: np.ndarray, log_gain: np.ndarray | None) -> np.ndarray:
@@ -286,10 +294,10 @@ def _stft_filter(y: np.ndarray, log_gain: np.ndarray | None) -> np.ndarray:
     norm = np.zeros(len(padded) + n_fft)
     for k in range(n_frames):
         s = k * hop
-        out[s:s + win_len] += frames[k, :win_len]
-        norm[s:s + win_len] += win * win
+        out[s : s + win_len] += frames[k, :win_len]
+        norm[s : s + win_len] += win * win
     norm = np.where(norm > 1e-6, norm, 1.0)
-    return (out / norm)[half:half + n]
+    return (out / norm)[half : half + n]
 
 
 def resynthesise(samples: np.ndarray, *, sr: int, method: str | None = None) -> np.ndarray:

@@ -118,8 +118,9 @@ class _Probe:
 
     sr = envelope_transfer.TRANSFER_SR_HZ
 
-    def __init__(self, *, texts: tuple[str, ...], median_hz: float, target_env_db: np.ndarray | None,
-                 bank: dict | None):
+    def __init__(
+        self, *, texts: tuple[str, ...], median_hz: float, target_env_db: np.ndarray | None, bank: dict | None
+    ):
         self.texts = texts
         self.tunes = probe_notes(median_hz, lines=len(texts))
         self.target_env_db = target_env_db
@@ -128,8 +129,10 @@ class _Probe:
     def sing(self, style: np.ndarray) -> np.ndarray:
         """The probe in `style`, with no persona data (Kokoro's own output), at self.sr."""
         end_s = max(n[0] + n[1] for tune in self.tunes for n in tune) + 0.5
-        lines = [(*kokoro.sing_line(text, "en", notes, style=style, sr=self.sr), False)
-                 for text, notes in zip(self.texts, self.tunes)]
+        lines = [
+            (*kokoro.sing_line(text, "en", notes, style=style, sr=self.sr), False)
+            for text, notes in zip(self.texts, self.tunes)
+        ]
         lead, _backing = place_lines(lines, sr=self.sr, n_samples=int(end_s * self.sr))
         return lead
 
@@ -181,9 +184,16 @@ def _principal_directions() -> np.ndarray:
     return out
 
 
-def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, register: str,
-                      on_progress: Callable[[float], None] | None = None,
-                      evaluations: int = FIT_EVALUATIONS, seed: int = 0) -> FittedVoice | None:
+def fit_persona_voice(
+    samples: np.ndarray,
+    *,
+    sr: int,
+    median_hz: float,
+    register: str,
+    on_progress: Callable[[float], None] | None = None,
+    evaluations: int = FIT_EVALUATIONS,
+    seed: int = 0,
+) -> FittedVoice | None:
     """Fit a Kokoro style, an envelope bank and an EQ to the voice in `samples` (mono, the clip's vocals).
 
     `median_hz` and `register` ("female" | "male") are the clip's, as dsp.profile measured them:
@@ -204,8 +214,12 @@ def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, registe
     held = embedding.embed_utterance(held_part, sr=sr, fixed_level=True)
     bank = envelope_transfer.build_bank(target_part, sr=sr, seed=seed)
     progress(0.05)
-    probe = _Probe(texts=PROBE_LINES, median_hz=median_hz,
-                   target_env_db=timbre.long_term_envelope_db(target_part, sr=sr), bank=bank)
+    probe = _Probe(
+        texts=PROBE_LINES,
+        median_hz=median_hz,
+        target_env_db=timbre.long_term_envelope_db(target_part, sr=sr),
+        bank=bank,
+    )
     register = "male" if register == "male" else "female"
     budget = max(int(evaluations), 1)
     done = 0
@@ -242,8 +256,9 @@ def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, registe
         for _sim, style, eq in candidates:
             key = np.asarray(style, dtype=np.float32).tobytes()
             if key not in wers:
-                wers[key] = intelligibility.voice_wer(np.asarray(style, dtype=np.float32), bank=bank, eq_db=eq,
-                                                      sentences=intelligibility.FIT_SENTENCES)
+                wers[key] = intelligibility.voice_wer(
+                    np.asarray(style, dtype=np.float32), bank=bank, eq_db=eq, sentences=intelligibility.FIT_SENTENCES
+                )
                 tick(3.0)
         rated = [(c, wers[np.asarray(c[1], dtype=np.float32).tobytes()]) for c in candidates]
         clearest = min(w for _c, w in rated)
@@ -273,9 +288,11 @@ def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, registe
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            es = cma.CMAEvolutionStrategy(np.zeros(SEARCH_DIMENSIONS), SEARCH_SIGMA,
-                                          {"popsize": popsize, "seed": seed + 1, "verbose": -9,
-                                           "maxfevals": remaining, "bounds": [-2.5, 2.5]})
+            es = cma.CMAEvolutionStrategy(
+                np.zeros(SEARCH_DIMENSIONS),
+                SEARCH_SIGMA,
+                {"popsize": popsize, "seed": seed + 1, "verbose": -9, "maxfevals": remaining, "bounds": [-2.5, 2.5]},
+            )
             while not es.stop() and done + popsize <= budget:  # whole generations within the budget
                 zs = es.ask()
                 losses = []
@@ -302,9 +319,17 @@ def fit_persona_voice(samples: np.ndarray, *, sr: int, median_hz: float, registe
     sim_self = embedding.cosine_similarity(target, held)
     likeness = (sim_fit - sim_stock) / max(sim_self - sim_stock, 1e-3)
     progress(1.0)
-    return FittedVoice(style=best_style, bank=bank, eq_db=best_eq, likeness=float(likeness),
-                       similarity=sim_fit, stock_similarity=sim_stock, self_similarity=sim_self,
-                       evaluations=done, wer=wer)
+    return FittedVoice(
+        style=best_style,
+        bank=bank,
+        eq_db=best_eq,
+        likeness=float(likeness),
+        similarity=sim_fit,
+        stock_similarity=sim_stock,
+        self_similarity=sim_self,
+        evaluations=done,
+        wer=wer,
+    )
 
 
 def _candidates(heard: list, start: np.ndarray, count: int) -> list[tuple[float, np.ndarray, np.ndarray]]:

@@ -22,10 +22,18 @@ import re
 import threading
 
 import numpy as np
+
 from ..dsp.audio_io import resample
 
-__all__ = ["transcribe_en", "word_error_rate", "normalise_text", "voice_wer", "ASR_SR", "REPORT_SENTENCES",
-           "FIT_SENTENCES"]
+__all__ = [
+    "transcribe_en",
+    "word_error_rate",
+    "normalise_text",
+    "voice_wer",
+    "ASR_SR",
+    "REPORT_SENTENCES",
+    "FIT_SENTENCES",
+]
 
 ASR_SR = 16000  # the bundled en-us model's sample rate
 
@@ -114,8 +122,15 @@ FIT_SENTENCES = (
 )
 
 
-def voice_wer(style: np.ndarray, *, bank: dict | None = None, eq_db=None, amount: float = 1.0,
-              sentences: tuple[str, ...] = REPORT_SENTENCES, details: list | None = None) -> float:
+def voice_wer(
+    style: np.ndarray,
+    *,
+    bank: dict | None = None,
+    eq_db=None,
+    amount: float = 1.0,
+    sentences: tuple[str, ...] = REPORT_SENTENCES,
+    details: list | None = None,
+) -> float:
     """Mean WER of the neural voice speaking `sentences` through the persona's whole chain.
 
     Kokoro speaks each sentence with `style` (its own durations and F0: speaking pitch), the

@@ -79,10 +79,8 @@ STOCK_STYLES = {"female": "jf_gongitsune", "male": "jm_kumo"}
 # one semitone higher the output collapses to noise / the octave below). It is the decoder's
 # harmonic source that gives out, not the F0 conditioning (clamping that changed nothing).
 # Lowest: female 42-48, male 36. Phrases that go higher are sung transposed down and resampled up.
-F0_CEILING_MIDI = {"jf_alpha": 68.0, "jf_gongitsune": 66.5, "jf_nezumi": 66.5, "jf_tebukuro": 70.0,
-                   "jm_kumo": 65.0}
-F0_FLOOR_MIDI = {"jf_alpha": 42.0, "jf_gongitsune": 42.0, "jf_nezumi": 42.0, "jf_tebukuro": 48.0,
-                 "jm_kumo": 36.0}
+F0_CEILING_MIDI = {"jf_alpha": 68.0, "jf_gongitsune": 66.5, "jf_nezumi": 66.5, "jf_tebukuro": 70.0, "jm_kumo": 65.0}
+F0_FLOOR_MIDI = {"jf_alpha": 42.0, "jf_gongitsune": 42.0, "jf_nezumi": 42.0, "jf_tebukuro": 48.0, "jm_kumo": 36.0}
 
 REST_S = 0.25  # a gap this long between a syllable's notes and the next onset is a rest
 GLIDE_S = 0.07
@@ -115,10 +113,13 @@ def _prune(model, outputs: list) -> None:
             keep.append(node)
             need.update(i for i in node.input if i)
     keep.reverse()
-    for field, items in (("node", keep), ("output", list(outputs)),
-                         ("initializer", [i for i in g.initializer if i.name in need]),
-                         ("input", [i for i in g.input if i.name in need]),
-                         ("value_info", [v for v in g.value_info if v.name in need])):
+    for field, items in (
+        ("node", keep),
+        ("output", list(outputs)),
+        ("initializer", [i for i in g.initializer if i.name in need]),
+        ("input", [i for i in g.input if i.name in need]),
+        ("value_info", [v for v in g.value_info if v.name in need]),
+    ):
         getattr(g, field).__delitem__(slice(None))
         getattr(g, field).extend(items)
 
@@ -134,12 +135,20 @@ def build_graphs(model) -> tuple:
 
     predict = onnx.ModelProto()
     predict.CopyFrom(model)
-    _prune(predict, [helper.make_tensor_value_info(_DURATIONS_TENSOR, TensorProto.INT64, [1, "n_tokens"]),
-                     helper.make_tensor_value_info(_F0_TENSOR, TensorProto.FLOAT, [1, "n_f0"]),
-                     helper.make_tensor_value_info(_ENERGY_TENSOR, TensorProto.FLOAT, [1, "n_f0"])])
+    _prune(
+        predict,
+        [
+            helper.make_tensor_value_info(_DURATIONS_TENSOR, TensorProto.INT64, [1, "n_tokens"]),
+            helper.make_tensor_value_info(_F0_TENSOR, TensorProto.FLOAT, [1, "n_f0"]),
+            helper.make_tensor_value_info(_ENERGY_TENSOR, TensorProto.FLOAT, [1, "n_f0"]),
+        ],
+    )
     sing = model
-    rewire = {_DURATIONS_NODE: (_DURATIONS_TENSOR, "durations"), _F0_NODE: (_F0_TENSOR, "f0_hz"),
-              _ENERGY_NODE: (_ENERGY_TENSOR, "energy")}
+    rewire = {
+        _DURATIONS_NODE: (_DURATIONS_TENSOR, "durations"),
+        _F0_NODE: (_F0_TENSOR, "f0_hz"),
+        _ENERGY_NODE: (_ENERGY_TENSOR, "energy"),
+    }
     found = set()
     for node in sing.graph.node:
         if node.name in rewire and node.input[0] == rewire[node.name][0]:
@@ -147,9 +156,13 @@ def build_graphs(model) -> tuple:
             found.add(node.name)
     if found != set(rewire):
         raise weights.WeightsCorrupt(f"Kokoro graph lacks {sorted(set(rewire) - found)}: not the pinned model")
-    sing.graph.input.extend([helper.make_tensor_value_info("durations", TensorProto.INT64, [1, "n_tokens"]),
-                             helper.make_tensor_value_info("f0_hz", TensorProto.FLOAT, [1, "n_f0"]),
-                             helper.make_tensor_value_info("energy", TensorProto.FLOAT, [1, "n_f0"])])
+    sing.graph.input.extend(
+        [
+            helper.make_tensor_value_info("durations", TensorProto.INT64, [1, "n_tokens"]),
+            helper.make_tensor_value_info("f0_hz", TensorProto.FLOAT, [1, "n_f0"]),
+            helper.make_tensor_value_info("energy", TensorProto.FLOAT, [1, "n_f0"]),
+        ]
+    )
     _prune(sing, list(sing.graph.output))
     return sing, predict
 
@@ -217,8 +230,9 @@ def dequantise_decoder(model, *, prefix: str = "/decoder/") -> int:
         name = node.input[1] + "_float"
         new_inits.append(numpy_helper.from_array(((wq - zp) * ws).astype(np.float32), name))
         if node.op_type == "ConvInteger":
-            op = helper.make_node("Conv", [dql.input[0], name] + ([bias] if bias else []), [mul.output[0]],
-                                  name=node.name + "_float")
+            op = helper.make_node(
+                "Conv", [dql.input[0], name] + ([bias] if bias else []), [mul.output[0]], name=node.name + "_float"
+            )
             op.attribute.extend(node.attribute)
         else:
             op = helper.make_node("MatMul", [dql.input[0], name], [mul.output[0]], name=node.name + "_float")
@@ -264,7 +278,8 @@ def _sessions(threads: int | None = None) -> _Sessions:
             providers = ["CPUExecutionProvider"]
             _SESSIONS[threads] = _Sessions(
                 sing=ort.InferenceSession(sing.SerializeToString(), opts, providers=providers),
-                predict=ort.InferenceSession(predict.SerializeToString(), opts, providers=providers))
+                predict=ort.InferenceSession(predict.SerializeToString(), opts, providers=providers),
+            )
         return _SESSIONS[threads]
 
 
@@ -317,13 +332,34 @@ def stock_style(register: str) -> np.ndarray:
 
 
 # eSpeak IPA -> Kokoro's symbols (as misaki's EspeakFallback for en-us); longest first.
-_E2K = sorted({
-    "ʔˌn\u0329": "tᵊn", "ʔn\u0329": "tᵊn", "ʔn": "tᵊn", "ʔ": "t",
-    "a^ɪ": "I", "a^ʊ": "W", "e^ɪ": "A", "e": "A", "ɔ^ɪ": "Y", "o^ʊ": "O",
-    "d^ʒ": "ʤ", "t^ʃ": "ʧ", "ə^l": "ᵊl",
-    "ʲo": "jo", "ʲə": "jə", "ʲ": "",
-    "ɚ": "əɹ", "r": "ɹ", "x": "k", "ç": "k", "ɐ": "ə", "ɬ": "l", "\u0303": "",
-}.items(), key=lambda kv: -len(kv[0]))
+_E2K = sorted(
+    {
+        "ʔˌn\u0329": "tᵊn",
+        "ʔn\u0329": "tᵊn",
+        "ʔn": "tᵊn",
+        "ʔ": "t",
+        "a^ɪ": "I",
+        "a^ʊ": "W",
+        "e^ɪ": "A",
+        "e": "A",
+        "ɔ^ɪ": "Y",
+        "o^ʊ": "O",
+        "d^ʒ": "ʤ",
+        "t^ʃ": "ʧ",
+        "ə^l": "ᵊl",
+        "ʲo": "jo",
+        "ʲə": "jə",
+        "ʲ": "",
+        "ɚ": "əɹ",
+        "r": "ɹ",
+        "x": "k",
+        "ç": "k",
+        "ɐ": "ə",
+        "ɬ": "l",
+        "\u0303": "",
+    }.items(),
+    key=lambda kv: -len(kv[0]),
+)
 
 
 def _english_phonemes(text: str) -> str:
@@ -341,17 +377,83 @@ def _english_phonemes(text: str) -> str:
 
 # --------------------------------------------------------------------------- phonemes: Mandarin
 
-_PY_INITIALS = {"b": "p", "p": "pʰ", "m": "m", "f": "f", "d": "t", "t": "tʰ", "n": "n", "l": "l",
-                "g": "k", "k": "kʰ", "h": "x", "j": "ʨ", "q": "ʨʰ", "x": "ɕ", "zh": "ꭧ", "ch": "ꭧʰ",
-                "sh": "ʂ", "r": "ɻ", "z": "ʦ", "c": "ʦʰ", "s": "s"}
-_PY_FINALS = {"a": "a", "ai": "ai", "an": "an", "ang": "aŋ", "ao": "au", "e": "ɤ", "ei": "ei", "en": "ən",
-              "eng": "əŋ", "er": "ɚ", "i": "i", "ia": "ja", "ian": "jɛn", "iang": "jaŋ", "iao": "jau",
-              "ie": "je", "in": "in", "iou": "jou", "iu": "jou", "ing": "iŋ", "iong": "jʊŋ", "ong": "ʊŋ",
-              "ou": "ou", "u": "u", "ua": "wa", "uai": "wai", "uan": "wan", "uang": "waŋ", "uei": "wei",
-              "ui": "wei", "uen": "wən", "un": "wən", "ueng": "wəŋ", "uo": "wo", "o": "wo", "ü": "y",
-              "üe": "ɥe", "üan": "ɥɛn", "ün": "yn", "ê": "ɛ"}
-_PY_WHOLE = {"m": "m", "n": "n", "ng": "ŋ", "hm": "xm", "hng": "xŋ", "o": "ɔ", "io": "jɔ", "ê": "ɛ",
-             "er": "ɚ", "e": "ɤ"}
+_PY_INITIALS = {
+    "b": "p",
+    "p": "pʰ",
+    "m": "m",
+    "f": "f",
+    "d": "t",
+    "t": "tʰ",
+    "n": "n",
+    "l": "l",
+    "g": "k",
+    "k": "kʰ",
+    "h": "x",
+    "j": "ʨ",
+    "q": "ʨʰ",
+    "x": "ɕ",
+    "zh": "ꭧ",
+    "ch": "ꭧʰ",
+    "sh": "ʂ",
+    "r": "ɻ",
+    "z": "ʦ",
+    "c": "ʦʰ",
+    "s": "s",
+}
+_PY_FINALS = {
+    "a": "a",
+    "ai": "ai",
+    "an": "an",
+    "ang": "aŋ",
+    "ao": "au",
+    "e": "ɤ",
+    "ei": "ei",
+    "en": "ən",
+    "eng": "əŋ",
+    "er": "ɚ",
+    "i": "i",
+    "ia": "ja",
+    "ian": "jɛn",
+    "iang": "jaŋ",
+    "iao": "jau",
+    "ie": "je",
+    "in": "in",
+    "iou": "jou",
+    "iu": "jou",
+    "ing": "iŋ",
+    "iong": "jʊŋ",
+    "ong": "ʊŋ",
+    "ou": "ou",
+    "u": "u",
+    "ua": "wa",
+    "uai": "wai",
+    "uan": "wan",
+    "uang": "waŋ",
+    "uei": "wei",
+    "ui": "wei",
+    "uen": "wən",
+    "un": "wən",
+    "ueng": "wəŋ",
+    "uo": "wo",
+    "o": "wo",
+    "ü": "y",
+    "üe": "ɥe",
+    "üan": "ɥɛn",
+    "ün": "yn",
+    "ê": "ɛ",
+}
+_PY_WHOLE = {
+    "m": "m",
+    "n": "n",
+    "ng": "ŋ",
+    "hm": "xm",
+    "hng": "xŋ",
+    "o": "ɔ",
+    "io": "jɔ",
+    "ê": "ɛ",
+    "er": "ɚ",
+    "e": "ɤ",
+}
 _HAN_DIGITS = "〇一二三四五六七八九"
 
 
@@ -383,8 +485,12 @@ def _mandarin_words(text: str) -> list[tuple[str, bool]]:
 
     text = re.sub(r"\d", lambda m: _HAN_DIGITS[int(m.group())], text)
     units: list[tuple[str, bool]] = []
-    runs = ["".join(g) for _, g in itertools.groupby(text, key=lambda ch: 1 if _is_han(ch) else
-                                                     2 if ch.isascii() and (ch.isalpha() or ch == "'") else 0)]
+    runs = [
+        "".join(g)
+        for _, g in itertools.groupby(
+            text, key=lambda ch: 1 if _is_han(ch) else 2 if ch.isascii() and (ch.isalpha() or ch == "'") else 0
+        )
+    ]
     for run in runs:
         if _is_han(run[0]):
             for word in seg.cut(run):  # words: spaces between them as in Kokoro's Mandarin data
@@ -406,15 +512,27 @@ _SONORANTS = "mnŋlɹɻ"
 _UNVOICED = set("ptkfθsʃhxçʧʦʨɕʂꭧʰɸχ")
 # Legal English onset clusters (Kokoro symbols); any single consonant but ŋ/ʒ/ɾ-less is legal.
 _ONSETS = {
-    *(c + l for c in "pbkɡf" for l in "lɹ"), *(c + "ɹ" for c in "tdθʃ"), *(c + "w" for c in "tdkɡsθ"),
-    *("s" + c for c in "ptkmnlwf"), *(c + "j" for c in "pbtdkɡfvmnhlsz"),
-    "spɹ", "spl", "stɹ", "skɹ", "skw", "skl", "spj", "stj", "skj",
+    *(c + l for c in "pbkɡf" for l in "lɹ"),
+    *(c + "ɹ" for c in "tdθʃ"),
+    *(c + "w" for c in "tdkɡsθ"),
+    *("s" + c for c in "ptkmnlwf"),
+    *(c + "j" for c in "pbtdkɡfvmnhlsz"),
+    "spɹ",
+    "spl",
+    "stɹ",
+    "skɹ",
+    "skw",
+    "skl",
+    "spj",
+    "stj",
+    "skj",
 }
 
 
 @dataclass(frozen=True)
 class Syllable:
     """One sung syllable as Kokoro symbols (each character one token)."""
+
     onset: str  # consonants before the vowel (Mandarin: with the medial glide j/w/ɥ)
     nucleus: str  # stress marks (English) or a medial glide (Mandarin), then the one vowel token
     coda: str  # off-glide vowels (Mandarin ai, ao) and consonants after it
@@ -438,7 +556,7 @@ def _word_syllables(word: str) -> list[Syllable]:
         if not core:
             return []
         k = max((i for i, ch in enumerate(core) if ch in _SONORANTS), default=len(core) - 1)
-        return [Syllable("".join(core[:k]), core[k], "".join(core[k + 1:]), True)]
+        return [Syllable("".join(core[:k]), core[k], "".join(core[k + 1 :]), True)]
     out = []
     start = 0
     for j, v in enumerate(nuclei):
@@ -450,12 +568,12 @@ def _word_syllables(word: str) -> list[Syllable]:
             mid_end = nxt
             while mid_end > v + 1 and word[mid_end - 1] in _STRESS:
                 mid_end -= 1
-            coda, onset_next = _split_cluster(word[v + 1:mid_end])
+            coda, onset_next = _split_cluster(word[v + 1 : mid_end])
             end = v + 1 + len(coda)
         else:
             end = len(word)
         onset = "".join(ch for ch in word[start:stress_at] if ch not in _STRESS)
-        out.append(Syllable(onset, word[stress_at:v + 1], word[v + 1:end], j + 1 == len(nuclei)))
+        out.append(Syllable(onset, word[stress_at : v + 1], word[v + 1 : end], j + 1 == len(nuclei)))
         start = end
     return out
 
@@ -472,7 +590,7 @@ def _han_syllable(symbols: str) -> Syllable:
     g = k
     while g > 0 and symbols[g - 1] in _GLIDES:
         g -= 1
-    return Syllable(symbols[:g], symbols[g:k + 1], symbols[k + 1:], False)
+    return Syllable(symbols[:g], symbols[g : k + 1], symbols[k + 1 :], False)
 
 
 def _is_mandarin(language: str) -> bool:
@@ -543,8 +661,9 @@ def _tokens(syllables: tuple[Syllable, ...], *, sung: bool = True) -> list[_Toke
             pair = _SUNG_DIPHTHONGS[nucleus[-1]]
             nucleus, coda = nucleus[:-1] + pair[0], pair[1] + coda
         toks.extend(_Token(ch, i, "onset") for ch in syl.onset)
-        toks.extend(_Token(ch, i, "stress" if ch in _STRESS else "vowel" if ch in _VOWELS else "glide")
-                    for ch in nucleus)
+        toks.extend(
+            _Token(ch, i, "stress" if ch in _STRESS else "vowel" if ch in _VOWELS else "glide") for ch in nucleus
+        )
         toks.extend(_Token(ch, i, "coda") for ch in coda)
         if syl.word_end and i + 1 < len(syllables):
             toks.append(_Token(" ", -1, "space"))
@@ -580,9 +699,14 @@ def _natural(ids: np.ndarray, style: np.ndarray, *, speed: float = 1.0, threads:
         if hit is not None:
             _NATURAL_CACHE.move_to_end(key)
             return hit
-    dur, f0, energy = _sessions(threads).predict.run(None, {
-        "tokens": ids, "style": np.asarray(style, np.float32).reshape(1, 256),
-        "speed": np.array([speed], dtype=np.float32)})
+    dur, f0, energy = _sessions(threads).predict.run(
+        None,
+        {
+            "tokens": ids,
+            "style": np.asarray(style, np.float32).reshape(1, 256),
+            "speed": np.array([speed], dtype=np.float32),
+        },
+    )
     out = _Prosody(dur[0].astype(np.int64), f0[0].astype(np.float32), energy[0].astype(np.float32))
     for arr in (out.durations, out.f0_hz, out.energy):
         arr.setflags(write=False)
@@ -597,11 +721,16 @@ def _render(ids: np.ndarray, style: np.ndarray, prosody: _Prosody, *, threads: i
     """Audio (600 * sum(durations),) float32 at 24 kHz for given durations, F0 and energy (2 per frame)."""
     n = F0_PER_FRAME * int(prosody.durations.sum())
     assert len(prosody.f0_hz) == n and len(prosody.energy) == n
-    out = _sessions(threads).sing.run(None, {
-        "tokens": ids, "style": np.asarray(style, np.float32).reshape(1, 256),
-        "durations": prosody.durations.reshape(1, -1).astype(np.int64),
-        "f0_hz": prosody.f0_hz.reshape(1, -1).astype(np.float32),
-        "energy": prosody.energy.reshape(1, -1).astype(np.float32)})[0]
+    out = _sessions(threads).sing.run(
+        None,
+        {
+            "tokens": ids,
+            "style": np.asarray(style, np.float32).reshape(1, 256),
+            "durations": prosody.durations.reshape(1, -1).astype(np.int64),
+            "f0_hz": prosody.f0_hz.reshape(1, -1).astype(np.float32),
+            "energy": prosody.energy.reshape(1, -1).astype(np.float32),
+        },
+    )[0]
     return np.asarray(out, dtype=np.float32).ravel()
 
 
@@ -615,8 +744,7 @@ def _note_groups(notes: list, n_syll: int) -> list[list[tuple[float, float, floa
     if n == n_syll:
         return [[note] for note in clean]
     if n > n_syll:
-        return [clean[(j * n) // n_syll:max(((j + 1) * n) // n_syll, (j * n) // n_syll + 1)]
-                for j in range(n_syll)]
+        return [clean[(j * n) // n_syll : max(((j + 1) * n) // n_syll, (j * n) // n_syll + 1)] for j in range(n_syll)]
     groups = []
     for i, (s, d, m) in enumerate(clean):
         k = max(((i + 1) * n_syll) // n - (i * n_syll) // n, 1)
@@ -627,6 +755,7 @@ def _note_groups(notes: list, n_syll: int) -> list[list[tuple[float, float, floa
 @dataclass
 class _Span:
     """Where one syllable goes in song time (s)."""
+
     onset_start: float
     vowel_start: float  # the note start
     coda_start: float
@@ -641,13 +770,20 @@ MAX_GLIDE_FRAMES = 3
 
 def _capped(toks: list[_Token], natural: np.ndarray) -> np.ndarray:
     """Natural frames per token with onset and coda sounds capped (vowels as they are)."""
-    cap = np.array([MAX_GLIDE_FRAMES if t.part == "coda" and t.symbol in _VOWELS else
-                    MAX_CONSONANT_FRAMES if t.part in ("onset", "coda") else 10 ** 6 for t in toks])
+    cap = np.array(
+        [
+            MAX_GLIDE_FRAMES
+            if t.part == "coda" and t.symbol in _VOWELS
+            else MAX_CONSONANT_FRAMES
+            if t.part in ("onset", "coda")
+            else 10**6
+            for t in toks
+        ]
+    )
     return np.minimum(natural, cap)
 
 
-def _spans(syllables: tuple[Syllable, ...], groups: list, toks: list[_Token],
-           natural: np.ndarray) -> list[_Span]:
+def _spans(syllables: tuple[Syllable, ...], groups: list, toks: list[_Token], natural: np.ndarray) -> list[_Span]:
     natural = _capped(toks, natural)
     n = len(syllables)
     onset_nat = np.zeros(n)
@@ -737,14 +873,27 @@ def _durations(toks: list[_Token], natural: np.ndarray, spans: list[_Span], t0: 
             a = b = bounds[idx[0]]  # legato: 0 frames
         else:
             sp = spans[s]
-            a, b = {"onset": (sp.onset_start, sp.vowel_start), "nucleus": (sp.vowel_start, sp.coda_start),
-                    "coda": (sp.coda_start, sp.end)}[part]
+            a, b = {
+                "onset": (sp.onset_start, sp.vowel_start),
+                "nucleus": (sp.vowel_start, sp.coda_start),
+                "coda": (sp.coda_start, sp.end),
+            }[part]
             a, b = a - t0, b - t0
         if part == "nucleus":
             held = _held_index(toks, idx)
-            share = np.array([0.0 if i == held else min(max(int(natural[i]), 1), GLIDE_FRAMES if
-                                                        toks[i].part == "glide" else NUCLEUS_EDGE_FRAMES)
-                              for i in idx]) * FRAME_S
+            share = (
+                np.array(
+                    [
+                        0.0
+                        if i == held
+                        else min(
+                            max(int(natural[i]), 1), GLIDE_FRAMES if toks[i].part == "glide" else NUCLEUS_EDGE_FRAMES
+                        )
+                        for i in idx
+                    ]
+                )
+                * FRAME_S
+            )
             if share.sum() > 0.4 * (b - a):
                 share *= 0.4 * (b - a) / share.sum()
             share[idx.index(held)] = (b - a) - share.sum()
@@ -752,7 +901,7 @@ def _durations(toks: list[_Token], natural: np.ndarray, spans: list[_Span], t0: 
         else:
             share = np.maximum(natural[idx].astype(float), 1.0)
             edges = a + (b - a) * np.concatenate([[0.0], np.cumsum(share) / share.sum()])
-        bounds[idx[0]:idx[-1] + 2] = edges
+        bounds[idx[0] : idx[-1] + 2] = edges
     frames = np.round(bounds / FRAME_S).astype(np.int64)
     frames[0] = 0
     for i, t in enumerate(toks):  # every sound at least one frame, boundaries never go back
@@ -764,8 +913,9 @@ def _durations(toks: list[_Token], natural: np.ndarray, spans: list[_Span], t0: 
 # --------------------------------------------------------------------------- melody
 
 
-def _midi_curve(times: np.ndarray, flat: list[tuple[float, float, float]], *, vibrato_rate_hz: float,
-                vibrato_depth_cents: float) -> np.ndarray:
+def _midi_curve(
+    times: np.ndarray, flat: list[tuple[float, float, float]], *, vibrato_rate_hz: float, vibrato_depth_cents: float
+) -> np.ndarray:
     """MIDI pitch at `times`: the latest note held, ~70 ms glides, vibrato after the attack."""
     n_starts = np.array([nt[0] for nt in flat])
     n_midi = np.array([nt[2] for nt in flat])
@@ -784,21 +934,31 @@ def _midi_curve(times: np.ndarray, flat: list[tuple[float, float, float]], *, vi
     return midi + (vibrato_depth_cents / 100.0) * ramp * np.sin(2 * np.pi * vibrato_rate_hz * np.maximum(since, 0))
 
 
-def _f0_curve(toks: list[_Token], durations: np.ndarray, t0: float, flat: list, *, vibrato_rate_hz: float,
-              vibrato_depth_cents: float, unvoiced_f0: str = "zero") -> np.ndarray:
+def _f0_curve(
+    toks: list[_Token],
+    durations: np.ndarray,
+    t0: float,
+    flat: list,
+    *,
+    vibrato_rate_hz: float,
+    vibrato_depth_cents: float,
+    unvoiced_f0: str = "zero",
+) -> np.ndarray:
     """F0 (Hz, 2 per frame) for the phrase: melody where voiced, 0 in pads, spaces and unvoiced consonants."""
     n = F0_PER_FRAME * int(durations.sum())
     step = FRAME_S / F0_PER_FRAME
     times = t0 + (np.arange(n) + 0.5) * step
-    hz = 440.0 * 2.0 ** ((_midi_curve(times, flat, vibrato_rate_hz=vibrato_rate_hz,
-                                       vibrato_depth_cents=vibrato_depth_cents) - 69.0) / 12.0)
+    hz = 440.0 * 2.0 ** (
+        (_midi_curve(times, flat, vibrato_rate_hz=vibrato_rate_hz, vibrato_depth_cents=vibrato_depth_cents) - 69.0)
+        / 12.0
+    )
     voiced = np.zeros(n, dtype=bool)
     pos = 0
     for t, d in zip(toks, durations):
         m = F0_PER_FRAME * int(d)
         sound = t.part in ("onset", "coda") or t.part in _NUCLEUS
         unvoiced = t.symbol in _UNVOICED and unvoiced_f0 == "zero"
-        voiced[pos:pos + m] = sound and not unvoiced
+        voiced[pos : pos + m] = sound and not unvoiced
         pos += m
     return np.where(voiced, hz, 0.0).astype(np.float32)
 
@@ -843,14 +1003,14 @@ def _energy_curve(toks: list[_Token], natural: _Prosody, durations: np.ndarray) 
     for nd in natural.durations:
         a, b = F0_PER_FRAME * pos, F0_PER_FRAME * (pos + int(nd))
         pos += int(nd)
-        segs.append(src[a:b] if b > a else src[min(max(a - 1, 0), len(src) - 1):][:1])
+        segs.append(src[a:b] if b > a else src[min(max(a - 1, 0), len(src) - 1) :][:1])
     held = [False] * len(toks)
     for s in {t.syllable for t in toks if t.part in _NUCLEUS}:
         held[_held_index(toks, [i for i, t in enumerate(toks) if t.syllable == s and t.part in _NUCLEUS])] = True
     peaks = [float(seg.max()) for h, seg in zip(held, segs) if h]
     floor = float(np.median(peaks)) if peaks else -np.inf
     out = []
-    for t, h, seg, d in zip(toks, held, segs, durations):
+    for _t, h, seg, d in zip(toks, held, segs, durations):
         n = F0_PER_FRAME * int(d)
         if h:
             out.append(_held_vowel(seg, n, max(float(seg.max()), floor) + HOLD_BOOST))
@@ -879,8 +1039,16 @@ def _transposition(groups: list, ceiling_midi: float, vibrato_depth_cents: float
     return Fraction(2.0 ** ((top - ceiling_midi) / 12.0)).limit_denominator(48)
 
 
-def _sing_phrase(syllables: tuple[Syllable, ...], groups: list, style: np.ndarray, *, vibrato_rate_hz: float,
-                 vibrato_depth_cents: float, threads: int | None, unvoiced_f0: str) -> tuple[float, np.ndarray]:
+def _sing_phrase(
+    syllables: tuple[Syllable, ...],
+    groups: list,
+    style: np.ndarray,
+    *,
+    vibrato_rate_hz: float,
+    vibrato_depth_cents: float,
+    threads: int | None,
+    unvoiced_f0: str,
+) -> tuple[float, np.ndarray]:
     """(start_s, audio at 24 kHz) of one phrase; start_s is its first onset in song time.
 
     A phrase above the style's ceiling is rendered slower and lower by the ratio r (times x r,
@@ -892,17 +1060,38 @@ def _sing_phrase(syllables: tuple[Syllable, ...], groups: list, style: np.ndarra
         shift = 12.0 * math.log2(r)
         ref = groups[0][0][0]
         slow = [[(ref + (st - ref) * r, d * r, m - shift) for st, d, m in g] for g in groups]
-        start, y = _sing_phrase_at(syllables, slow, style, vibrato_rate_hz=vibrato_rate_hz / r,
-                                   vibrato_depth_cents=vibrato_depth_cents, threads=threads,
-                                   unvoiced_f0=unvoiced_f0)
+        start, y = _sing_phrase_at(
+            syllables,
+            slow,
+            style,
+            vibrato_rate_hz=vibrato_rate_hz / r,
+            vibrato_depth_cents=vibrato_depth_cents,
+            threads=threads,
+            unvoiced_f0=unvoiced_f0,
+        )
         y = resample_poly(y, ratio.denominator, ratio.numerator).astype(np.float32)
         return ref + (start - ref) / r, y
-    return _sing_phrase_at(syllables, groups, style, vibrato_rate_hz=vibrato_rate_hz,
-                           vibrato_depth_cents=vibrato_depth_cents, threads=threads, unvoiced_f0=unvoiced_f0)
+    return _sing_phrase_at(
+        syllables,
+        groups,
+        style,
+        vibrato_rate_hz=vibrato_rate_hz,
+        vibrato_depth_cents=vibrato_depth_cents,
+        threads=threads,
+        unvoiced_f0=unvoiced_f0,
+    )
 
 
-def _sing_phrase_at(syllables: tuple[Syllable, ...], groups: list, style: np.ndarray, *, vibrato_rate_hz: float,
-                    vibrato_depth_cents: float, threads: int | None, unvoiced_f0: str) -> tuple[float, np.ndarray]:
+def _sing_phrase_at(
+    syllables: tuple[Syllable, ...],
+    groups: list,
+    style: np.ndarray,
+    *,
+    vibrato_rate_hz: float,
+    vibrato_depth_cents: float,
+    threads: int | None,
+    unvoiced_f0: str,
+) -> tuple[float, np.ndarray]:
     toks = _tokens(syllables)
     ids = _token_ids(toks)
     natural = _natural(ids, style, threads=threads)
@@ -911,8 +1100,15 @@ def _sing_phrase_at(syllables: tuple[Syllable, ...], groups: list, style: np.nda
     t0 = start_s - PAD_FRAMES * FRAME_S
     durations = _durations(toks, natural.durations, spans, t0)
     flat = sorted(nt for g in groups for nt in g)
-    f0 = _f0_curve(toks, durations, t0, flat, vibrato_rate_hz=vibrato_rate_hz,
-                   vibrato_depth_cents=vibrato_depth_cents, unvoiced_f0=unvoiced_f0)
+    f0 = _f0_curve(
+        toks,
+        durations,
+        t0,
+        flat,
+        vibrato_rate_hz=vibrato_rate_hz,
+        vibrato_depth_cents=vibrato_depth_cents,
+        unvoiced_f0=unvoiced_f0,
+    )
     # The model sounds each token about 2 frames before its frames (a vowel's onset 46-59 ms
     # before its note); the F0 source is exact. So the tokens move 2 frames later, the F0 stays.
     late = durations.copy()
@@ -923,7 +1119,7 @@ def _sing_phrase_at(syllables: tuple[Syllable, ...], groups: list, style: np.nda
     sung = _Prosody(late, f0, _energy_curve(toks, natural, late))
     audio = _render(ids, style, sung, threads=threads)
     audio = _even_vowels(audio, spans, t0)
-    return start_s, audio[PAD_FRAMES * FRAME_SAMPLES:]
+    return start_s, audio[PAD_FRAMES * FRAME_SAMPLES :]
 
 
 MAX_BOOST_DB, MAX_CUT_DB = 12.0, 6.0
@@ -936,12 +1132,13 @@ def _even_vowels(y: np.ndarray, spans: list[_Span], t0: float) -> np.ndarray:
     energy it is given; sung, that makes them vanish. The gain is set per syllable (onset to
     end) and smoothed over 30 ms so nothing clicks.
     """
+
     def idx(t: float) -> int:
         return int(np.clip(round((t - t0) * SAMPLE_RATE), 0, len(y)))
 
     levels = []
     for sp in spans:
-        seg = y[idx(sp.vowel_start):idx(sp.coda_start)]
+        seg = y[idx(sp.vowel_start) : idx(sp.coda_start)]
         levels.append(10 * np.log10(np.mean(seg.astype(np.float64) ** 2) + 1e-12) if len(seg) else np.nan)
     levels = np.array(levels)
     if np.all(np.isnan(levels)):
@@ -950,7 +1147,7 @@ def _even_vowels(y: np.ndarray, spans: list[_Span], t0: float) -> np.ndarray:
     gain_db = np.zeros(len(y))
     for sp, level in zip(spans, levels):
         if not np.isnan(level):
-            gain_db[idx(sp.onset_start):idx(sp.end)] = np.clip(target - level, -MAX_CUT_DB, MAX_BOOST_DB)
+            gain_db[idx(sp.onset_start) : idx(sp.end)] = np.clip(target - level, -MAX_CUT_DB, MAX_BOOST_DB)
     width = int(0.03 * SAMPLE_RATE)
     gain_db = np.convolve(gain_db, np.ones(width) / width, mode="same")
     return (y * 10.0 ** (gain_db / 20.0)).astype(np.float32)
@@ -979,9 +1176,18 @@ def _resample(y: np.ndarray, sr: int) -> np.ndarray:
     return resample(y, sr_from=SAMPLE_RATE, sr_to=sr).astype(np.float32, copy=False)
 
 
-def sing_line(text: str, language: str, notes: list[tuple[float, float, float]], *, style: np.ndarray,
-              vibrato_rate_hz: float = 5.5, vibrato_depth_cents: float = 30.0, sr: int,
-              threads: int | None = None, unvoiced_f0: str = "zero") -> tuple[float, np.ndarray]:
+def sing_line(
+    text: str,
+    language: str,
+    notes: list[tuple[float, float, float]],
+    *,
+    style: np.ndarray,
+    vibrato_rate_hz: float = 5.5,
+    vibrato_depth_cents: float = 30.0,
+    sr: int,
+    threads: int | None = None,
+    unvoiced_f0: str = "zero",
+) -> tuple[float, np.ndarray]:
     """Sing one lyric line on `notes` ((start_s, dur_s, midi), song time, one or more per syllable).
 
     Parameters
@@ -1012,8 +1218,16 @@ def sing_line(text: str, language: str, notes: list[tuple[float, float, float]],
     groups = _note_groups(list(notes), len(syllables))
     first = groups[0][0][0]
     rel = tuple((round(s - first, 6), round(d, 6), round(m, 4)) for g in groups for s, d, m in g)
-    key = (syllables, rel, tuple(len(g) for g in groups), _style_key(style), float(vibrato_rate_hz),
-           float(vibrato_depth_cents), int(sr), unvoiced_f0)
+    key = (
+        syllables,
+        rel,
+        tuple(len(g) for g in groups),
+        _style_key(style),
+        float(vibrato_rate_hz),
+        float(vibrato_depth_cents),
+        int(sr),
+        unvoiced_f0,
+    )
     with _LINE_CACHE_LOCK:
         hit = _LINE_CACHE.get(key)
         if hit is not None:
@@ -1021,9 +1235,16 @@ def sing_line(text: str, language: str, notes: list[tuple[float, float, float]],
     if hit is None:
         # Render relative to the first note (so a repeat at another time is the same work) ...
         rel_groups = [[(s - first, d, m) for s, d, m in g] for g in groups]
-        hit = _sing_relative(syllables, rel_groups, style, vibrato_rate_hz=vibrato_rate_hz,
-                             vibrato_depth_cents=vibrato_depth_cents, sr=sr, threads=threads,
-                             unvoiced_f0=unvoiced_f0)
+        hit = _sing_relative(
+            syllables,
+            rel_groups,
+            style,
+            vibrato_rate_hz=vibrato_rate_hz,
+            vibrato_depth_cents=vibrato_depth_cents,
+            sr=sr,
+            threads=threads,
+            unvoiced_f0=unvoiced_f0,
+        )
         hit[1].setflags(write=False)
         with _LINE_CACHE_LOCK:
             _LINE_CACHE[key] = hit
@@ -1033,30 +1254,38 @@ def sing_line(text: str, language: str, notes: list[tuple[float, float, float]],
     return first + hit[0], hit[1].copy()
 
 
-def _sing_relative(syllables, groups, style, *, vibrato_rate_hz, vibrato_depth_cents, sr, threads,
-                   unvoiced_f0) -> tuple[float, np.ndarray]:
+def _sing_relative(
+    syllables, groups, style, *, vibrato_rate_hz, vibrato_depth_cents, sr, threads, unvoiced_f0
+) -> tuple[float, np.ndarray]:
     toks = _tokens(syllables)
     # Spans of the whole line (with natural durations of the whole line) decide where rests split it.
     natural = _natural(_token_ids(toks), style, threads=threads)
     spans = _spans(syllables, groups, toks, natural.durations)
     pieces = []
     for a, b in _phrases(syllables, spans):
-        start, y = _sing_phrase(syllables[a:b], groups[a:b], style, vibrato_rate_hz=vibrato_rate_hz,
-                                vibrato_depth_cents=vibrato_depth_cents, threads=threads,
-                                unvoiced_f0=unvoiced_f0)
+        start, y = _sing_phrase(
+            syllables[a:b],
+            groups[a:b],
+            style,
+            vibrato_rate_hz=vibrato_rate_hz,
+            vibrato_depth_cents=vibrato_depth_cents,
+            threads=threads,
+            unvoiced_f0=unvoiced_f0,
+        )
         pieces.append((start, _fade(y, int(0.005 * SAMPLE_RATE), int(0.02 * SAMPLE_RATE))))
     start_s = pieces[0][0]
     n = max(int(round((s - start_s) * SAMPLE_RATE)) + len(y) for s, y in pieces)
     out = np.zeros(n, dtype=np.float32)
     for s, y in pieces:
         at = int(round((s - start_s) * SAMPLE_RATE))
-        out[at:at + len(y)] += y
+        out[at : at + len(y)] += y
     out = _resample(_level(out), sr)
     return start_s, _fade(out.astype(np.float32), int(0.004 * sr), int(0.004 * sr))
 
 
-def speak(text: str, language: str, *, style: np.ndarray, speed: float = 1.0, sr: int,
-          threads: int | None = None) -> np.ndarray:
+def speak(
+    text: str, language: str, *, style: np.ndarray, speed: float = 1.0, sr: int, threads: int | None = None
+) -> np.ndarray:
     """Speech (float32 mono at `sr`, about -20 dBFS) with the model's own durations and F0."""
     syllables = syllabify(text, language)
     if not syllables:

@@ -48,11 +48,22 @@ from pathlib import Path
 
 import numpy as np
 from scipy.io import wavfile
+
 from ..dsp.audio_io import resample
 
 __all__ = [
-    "Speaker", "SungTake", "available_speakers", "speaker", "sung_clip", "sung_take", "spoken_clip",
-    "FIT_LINES", "HELDOUT_LINES", "OTHER_WORDS_LINES", "PHRASES", "MBROLA_DIR",
+    "Speaker",
+    "SungTake",
+    "available_speakers",
+    "speaker",
+    "sung_clip",
+    "sung_take",
+    "spoken_clip",
+    "FIT_LINES",
+    "HELDOUT_LINES",
+    "OTHER_WORDS_LINES",
+    "PHRASES",
+    "MBROLA_DIR",
 ]
 
 MBROLA_DIR = Path(os.environ.get("MBROLA_VOICES", "/usr/share/mbrola"))
@@ -165,8 +176,13 @@ SPEECH_WPM = 150  # eSpeak's default 175 was harder to recognise (PocketSphinx W
 @functools.lru_cache(maxsize=512)
 def _phonemes(espeak_voice: str, text: str, wpm: int = SPEECH_WPM) -> tuple[Phone, ...]:
     """eSpeak NG's MBROLA phonemes for ``text`` at ``wpm`` words a minute (pauses included)."""
-    out = subprocess.run(["espeak-ng", "-v", espeak_voice, "-s", str(int(wpm)), "-q", "--pho", text],
-                         capture_output=True, text=True, check=True, timeout=60).stdout
+    out = subprocess.run(
+        ["espeak-ng", "-v", espeak_voice, "-s", str(int(wpm)), "-q", "--pho", text],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     phones = []
     for row in out.splitlines():
         cols = row.split()
@@ -255,8 +271,9 @@ def _tune(spk: Speaker, counts: list[int], rng: np.random.Generator) -> tuple[fl
     return bpm, lines
 
 
-def _pitch_curve(notes: list[tuple[float, float, float]], total_s: float, rng: np.random.Generator,
-                 step_s: float = 0.005) -> tuple[np.ndarray, np.ndarray]:
+def _pitch_curve(
+    notes: list[tuple[float, float, float]], total_s: float, rng: np.random.Generator, step_s: float = 0.005
+) -> tuple[np.ndarray, np.ndarray]:
     """(times, hz): the notes' pitches with glides into each note and delayed vibrato."""
     t = np.arange(0.0, total_s + step_s, step_s)
     midi = np.full(len(t), float(notes[0][2]))
@@ -281,8 +298,9 @@ def _pitch_curve(notes: list[tuple[float, float, float]], total_s: float, rng: n
     return t, 440.0 * 2.0 ** ((midi + vib - 69.0) / 12.0)
 
 
-def _pho_rows(events: list[tuple[str, float, float]], curve: tuple[np.ndarray, np.ndarray], rate: int,
-              point_s: float = 0.03) -> list[str]:
+def _pho_rows(
+    events: list[tuple[str, float, float]], curve: tuple[np.ndarray, np.ndarray], rate: int, point_s: float = 0.03
+) -> list[str]:
     """MBROLA .pho rows for (phoneme, start_s, dur_s) with pitch points from ``curve`` every ``point_s``.
 
     MBROLA makes each pitch period a whole number of samples, truncating
@@ -324,7 +342,7 @@ def _sung_events(spk: Speaker, lines: list[str], rng: np.random.Generator):
         for ph, d in first_onset:
             events.append((ph, cursor, d / 1000.0))
             cursor += d / 1000.0
-        for k, (syl, (beats, midi)) in enumerate(zip(sylls, line_tune)):
+        for k, (syl, (_beats, midi)) in enumerate(zip(sylls, line_tune)):
             note_start, note_end = starts[k], starts[k + 1]
             notes.append((note_start, note_end - note_start, float(midi)))
             after = sylls[k + 1].onset if k + 1 < len(sylls) else coda
@@ -364,15 +382,16 @@ def _sung_events(spk: Speaker, lines: list[str], rng: np.random.Generator):
 def _mbrola(spk: Speaker, pho: str) -> tuple[np.ndarray, int]:
     with tempfile.TemporaryDirectory(prefix="mbrola-") as tmp:
         wav = Path(tmp) / "out.wav"
-        r = subprocess.run(["mbrola", "-e", str(spk.database), "-", str(wav)], input=pho,
-                           capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            ["mbrola", "-e", str(spk.database), "-", str(wav)], input=pho, capture_output=True, text=True, timeout=120
+        )
         if r.returncode != 0 or not wav.exists():
             raise RuntimeError(f"mbrola {spk.name} failed ({r.returncode}): {r.stderr.strip()[:300]}")
         rate, data = wavfile.read(wav)
     return data.astype(np.float32) / 32768.0, int(rate)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _database_rate(spk: Speaker) -> int:
     """The sample rate the database synthesises at (16 kHz for every voice here)."""
     return _mbrola(spk, "_ 20\n")[1]

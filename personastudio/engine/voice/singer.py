@@ -41,8 +41,14 @@ def style_for(voice: VoiceSettings, *, influence: float = 1.0) -> np.ndarray:
     return (stock + float(influence) * (np.asarray(voice.style, dtype=np.float32) - stock)).astype(np.float32)
 
 
-def sing(lines: list[tuple[str, str, list[tuple[float, float, float]], bool]], *, voice: VoiceSettings, sr: int,
-         n_samples: int, influence: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def sing(
+    lines: list[tuple[str, str, list[tuple[float, float, float]], bool]],
+    *,
+    voice: VoiceSettings,
+    sr: int,
+    n_samples: int,
+    influence: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Sing (text, language, notes, is_backing) lines: (lead mono (n,), backing stereo (n, 2)), float32.
 
     A line sung again on the same tune (a repeated chorus) is rendered once and placed again, so
@@ -59,13 +65,19 @@ def sing(lines: list[tuple[str, str, list[tuple[float, float, float]], bool]], *
         t0 = notes[0][0]
         key = (text, language, tuple((round(s - t0, 4), round(d, 4), round(m, 3)) for s, d, m in notes))
         if key not in cache:
-            start_s, y = kokoro.sing_line(text, language, notes, style=style,
-                                          vibrato_rate_hz=voice.vibrato_rate_hz,
-                                          vibrato_depth_cents=voice.vibrato_depth_cents,
-                                          sr=envelope_transfer.TRANSFER_SR_HZ)
+            start_s, y = kokoro.sing_line(
+                text,
+                language,
+                notes,
+                style=style,
+                vibrato_rate_hz=voice.vibrato_rate_hz,
+                vibrato_depth_cents=voice.vibrato_depth_cents,
+                sr=envelope_transfer.TRANSFER_SR_HZ,
+            )
             if voice.envelope_bank is not None:
-                y = envelope_transfer.transfer(y, sr=envelope_transfer.TRANSFER_SR_HZ, bank=voice.envelope_bank,
-                                               amount=influence)
+                y = envelope_transfer.transfer(
+                    y, sr=envelope_transfer.TRANSFER_SR_HZ, bank=voice.envelope_bank, amount=influence
+                )
             if voice.eq_db is not None and influence > 0:
                 # Line by line, before placing (a linear filter: the same as on the whole track, and a
                 # repeated chorus is filtered once, on a few seconds at 24 kHz instead of the song at sr).
@@ -75,4 +87,3 @@ def sing(lines: list[tuple[str, str, list[tuple[float, float, float]], bool]], *
         offset_s, y = cache[key]
         rendered.append((t0 + offset_s, y, is_backing))
     return place_lines(rendered, sr=sr, n_samples=n_samples)
-

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import embedding
 from ..dsp.audio_io import resample
+from . import embedding
+
 # The protocol and threshold calibrated above; the web pages read them from thresholds.py without numpy.
 from .thresholds import VOICE_CHECK_PROTOCOL, VOICE_CHECK_THRESHOLD  # noqa: F401
+
 # Less voice than this in the phrase recording says nothing reliable about the voice.
 MIN_PHRASE_VOICED_S = 2.0
 
@@ -48,15 +50,16 @@ def voiced_seconds(samples: np.ndarray, *, sr: int) -> float:
     n = len(samples) // frame
     if n == 0:
         return 0.0
-    rms = np.sqrt(np.mean(np.square(samples[:n * frame].reshape(n, frame).astype(np.float64)), axis=1))
+    rms = np.sqrt(np.mean(np.square(samples[: n * frame].reshape(n, frame).astype(np.float64)), axis=1))
     peak = rms.max()
     if peak < 1e-4:
         return 0.0
     return float(np.count_nonzero(rms > peak * 10 ** (-30 / 20)) * _FRAME_S)
 
 
-def voice_check(voice_samples: np.ndarray | Sequence[np.ndarray], *, voice_sr: int, phrase_samples: np.ndarray,
-                phrase_sr: int) -> VoiceCheck:
+def voice_check(
+    voice_samples: np.ndarray | Sequence[np.ndarray], *, voice_sr: int, phrase_samples: np.ndarray, phrase_sr: int
+) -> VoiceCheck:
     """Compare the clip's voice with the phrase recording's.
 
     `voice_samples` may be several renditions of the clip's voice (as heard, and with the band
@@ -64,8 +67,10 @@ def voice_check(voice_samples: np.ndarray | Sequence[np.ndarray], *, voice_sr: i
     (in calibration, a cappella clips after REPET-SIM scored 0.75–0.83 against their own speaker,
     below other speakers as heard), and which one a clip is cannot be told beforehand."""
     if voiced_seconds(phrase_samples, sr=phrase_sr) < MIN_PHRASE_VOICED_S:
-        raise PhraseTooShort(f"The recording of the phrase holds less than {MIN_PHRASE_VOICED_S:.0f} seconds of "
-                             "voice. Sing the whole phrase, close to the microphone.")
+        raise PhraseTooShort(
+            f"The recording of the phrase holds less than {MIN_PHRASE_VOICED_S:.0f} seconds of "
+            "voice. Sing the whole phrase, close to the microphone."
+        )
     renditions = [voice_samples] if isinstance(voice_samples, np.ndarray) else list(voice_samples)
     phrase = _embed(phrase_samples, sr=phrase_sr)
     similarity = max(embedding.cosine_similarity(_embed(voice, sr=voice_sr), phrase) for voice in renditions)

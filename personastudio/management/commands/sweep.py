@@ -8,9 +8,11 @@ from personastudio.generations import services as generation_services
 
 
 class Command(BaseCommand):
-    help = ("Re-queue or fail tasks whose worker died, move unfinished generations on, and remove stray "
-            "temporary files and orphan media older than SWEEP_FILES_MIN_AGE_S (at most every "
-            "SWEEP_FILES_INTERVAL_S). Run once (for cron) or with --every N seconds.")
+    help = (
+        "Re-queue or fail tasks whose worker died, move unfinished generations on, and remove stray "
+        "temporary files and orphan media older than SWEEP_FILES_MIN_AGE_S (at most every "
+        "SWEEP_FILES_INTERVAL_S). Run once (for cron) or with --every N seconds."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--every", type=float, default=0, help="repeat every N seconds (0: run once)")

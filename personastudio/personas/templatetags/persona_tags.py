@@ -63,7 +63,7 @@ def voice_type_of(low_hz: float, median_hz: float, high_hz: float, register: str
 
 @register.filter
 def voice_type(value) -> str:
-    """"Mezzo-soprano (女中音)" for a persona or profile; "" before it is learned."""
+    """ "Mezzo-soprano (女中音)" for a persona or profile; "" before it is learned."""
     voice = _voice(value)
     if voice is None:
         return ""
@@ -114,7 +114,10 @@ def persona_avatar(persona, size: int = 48) -> SafeString:
         'data-colour="{colour}"><circle cx="24" cy="24" r="24" fill="{colour}"/>'
         '<text x="24" y="24" dy=".35em" text-anchor="middle" font-size="{font}" font-weight="600" fill="#fff" '
         'font-family="system-ui, sans-serif">{text}</text></svg>',
-        size=int(size), colour=colour, text=text, font=18 if len(text) > 1 else 22,
+        size=int(size),
+        colour=colour,
+        text=text,
+        font=18 if len(text) > 1 else 22,
     )
 
 
@@ -154,26 +157,42 @@ def range_keyboard(value) -> SafeString:
             classes.append("in-range")
         if midi == median:
             classes.append("median")
-        fill = ("#8fc1ff" if low <= midi <= high else "#ffffff") if white else \
-            ("#1f5fa8" if low <= midi <= high else "#222222")
-        rect = (f'<rect class="{" ".join(classes)}" data-midi="{midi}" x="{x_of[midi]:g}" y="0" '
-                f'width="{KEY_W if white else BLACK_W}" height="{KEY_H if white else BLACK_H}" fill="{fill}" '
-                f'stroke="#555" stroke-width=".5"><title>{note_name(midi)}</title></rect>')
+        fill = (
+            ("#8fc1ff" if low <= midi <= high else "#ffffff")
+            if white
+            else ("#1f5fa8" if low <= midi <= high else "#222222")
+        )
+        rect = (
+            f'<rect class="{" ".join(classes)}" data-midi="{midi}" x="{x_of[midi]:g}" y="0" '
+            f'width="{KEY_W if white else BLACK_W}" height="{KEY_H if white else BLACK_H}" fill="{fill}" '
+            f'stroke="#555" stroke-width=".5"><title>{note_name(midi)}</title></rect>'
+        )
         (whites if white else blacks).append(rect)
-    labels = [f'<text class="key-label" x="{x_of[m] + KEY_W / 2:g}" y="{KEY_H - 4}" text-anchor="middle" '
-              f'font-size="6" fill="#333">{note_name(m)}</text>' for m in range(start, end + 1) if m % 12 == 0]
+    labels = [
+        f'<text class="key-label" x="{x_of[m] + KEY_W / 2:g}" y="{KEY_H - 4}" text-anchor="middle" '
+        f'font-size="6" fill="#333">{note_name(m)}</text>'
+        for m in range(start, end + 1)
+        if m % 12 == 0
+    ]
     white_median = median % 12 in WHITE_PCS
     cx = x_of.get(median, 0) + (KEY_W if white_median else BLACK_W) / 2
     cy = KEY_H - 14 if white_median else BLACK_H - 6
     median_title = gettext("Median {note}").format(note=note_name(median))
-    marker = (f'<circle class="median-dot" cx="{cx:g}" cy="{cy}" r="2.6" fill="#e8590c" stroke="#fff" '
-              f'stroke-width=".6"><title>{escape(median_title)}</title></circle>') if start <= median <= end else ""
+    marker = (
+        (
+            f'<circle class="median-dot" cx="{cx:g}" cy="{cy}" r="2.6" fill="#e8590c" stroke="#fff" '
+            f'stroke-width=".6"><title>{escape(median_title)}</title></circle>'
+        )
+        if start <= median <= end
+        else ""
+    )
     label = gettext("Range {low} to {high}, median {median}, on a piano keyboard").format(
-        low=note_name(low), high=note_name(high), median=note_name(median))
+        low=note_name(low), high=note_name(high), median=note_name(median)
+    )
     return mark_safe(
         f'<svg class="keyboard" viewBox="0 0 {width} {KEY_H}" role="img" aria-label="{escape(label)}" '
         f'data-low="{low}" data-high="{high}" data-median-midi="{median}" preserveAspectRatio="xMidYMid meet">'
-        f'<title>{escape(label)}</title>{"".join(whites)}{"".join(labels)}{"".join(blacks)}{marker}</svg>'
+        f"<title>{escape(label)}</title>{''.join(whites)}{''.join(labels)}{''.join(blacks)}{marker}</svg>"
     )
 
 
@@ -182,7 +201,7 @@ def pitch_histogram(value) -> SafeString:
     """How long the voice spent on each note: one bar per semitone, the median's bar marked."""
     voice = _voice(value)
     counts = {}
-    for key, frames in ((voice.histogram or {}).items() if voice else ()):
+    for key, frames in (voice.histogram or {}).items() if voice else ():
         try:
             counts[int(key)] = int(frames)
         except (TypeError, ValueError):
@@ -200,14 +219,19 @@ def pitch_histogram(value) -> SafeString:
         h = 0 if not frames else max(1.0, height * frames / top)
         classes = "bar median" if midi == median else "bar"
         fill = "#e8590c" if midi == median else "#4c8bd6"
-        bars.append(f'<rect class="{classes}" data-midi="{midi}" data-frames="{frames}" x="{i * bar_w + 1}" '
-                    f'y="{height - h:.1f}" width="{bar_w - 2}" height="{h:.1f}" fill="{fill}">'
-                    f'<title>{note_name(midi)}: {frames / 100:.1f} s</title></rect>')
+        bars.append(
+            f'<rect class="{classes}" data-midi="{midi}" data-frames="{frames}" x="{i * bar_w + 1}" '
+            f'y="{height - h:.1f}" width="{bar_w - 2}" height="{h:.1f}" fill="{fill}">'
+            f"<title>{note_name(midi)}: {frames / 100:.1f} s</title></rect>"
+        )
         if midi % 12 == 0 or midi == median:
-            labels.append(f'<text x="{i * bar_w + bar_w / 2:g}" y="{height + 11}" text-anchor="middle" '
-                          f'font-size="8" fill="currentColor">{note_name(midi)}</text>')
+            labels.append(
+                f'<text x="{i * bar_w + bar_w / 2:g}" y="{height + 11}" text-anchor="middle" '
+                f'font-size="8" fill="currentColor">{note_name(midi)}</text>'
+            )
     label = gettext("Pitch histogram: time spent on each note from {low} to {high}, most around {most}").format(
-        low=note_name(first + 1), high=note_name(last - 1), most=note_name(max(counts, key=counts.get)))
+        low=note_name(first + 1), high=note_name(last - 1), most=note_name(max(counts, key=counts.get))
+    )
     return mark_safe(
         f'<svg class="histogram" viewBox="0 0 {n * bar_w} {height + 14}" role="img" aria-label="{escape(label)}">'
         f'<title>{escape(label)}</title><line x1="0" y1="{height}" x2="{n * bar_w}" y2="{height}" '

@@ -5,9 +5,9 @@ import io
 import av
 import numpy as np
 import pytest
+from synth import sung_line, tone
 
 from personastudio.engine.dsp import audio_io
-from synth import sung_line, tone
 
 
 def _encode_with(fmt: str, codec: str, samples: np.ndarray, rate: int) -> bytes:
@@ -23,10 +23,17 @@ def _encode_with(fmt: str, codec: str, samples: np.ndarray, rate: int) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("fmt, codec, rate", [
-    ("wav", "pcm_s16le", 44100), ("mp3", "libmp3lame", 44100), ("flac", "flac", 44100),
-    ("ogg", "libopus", 48000), ("webm", "libopus", 48000), ("ipod", "aac", 44100),
-])
+@pytest.mark.parametrize(
+    "fmt, codec, rate",
+    [
+        ("wav", "pcm_s16le", 44100),
+        ("mp3", "libmp3lame", 44100),
+        ("flac", "flac", 44100),
+        ("ogg", "libopus", 48000),
+        ("webm", "libopus", 48000),
+        ("ipod", "aac", 44100),
+    ],
+)
 def test_every_common_format_decodes_to_mono_at_the_asked_rate(fmt, codec, rate):
     samples = tone(seconds=2, hz=440, sr=rate)
     decoded, info = audio_io.decode(io.BytesIO(_encode_with(fmt, codec, samples, rate)), sr=22050)

@@ -84,8 +84,10 @@ def test_chorus_repeats_identically_and_verses_share_tune():
         assert len(back) == 2 and _rel(back[0].notes) == _rel(back[1].notes)
         # full melody (with melismas) identical in both choruses
         spans = [(a, b) for k, a, b in score.section_spans if k == "chorus"]
-        tunes = [[(round(n.start_s - a, 4), round(n.dur_s, 4), n.midi) for n in score.melody if a <= n.start_s < b]
-                 for a, b in spans]
+        tunes = [
+            [(round(n.start_s - a, 4), round(n.dur_s, 4), n.midi) for n in score.melody if a <= n.start_s < b]
+            for a, b in spans
+        ]
         assert tunes[0] and tunes[0] == tunes[1]
     # verses share their tune: lines with equal syllable counts get the same notes
     text = "[Verse]\nwalking down the empty street\nI see you\n[Chorus]\nla la\n[Verse]\ntalking to the lonely moon\nyou and me\n"
@@ -181,8 +183,14 @@ def test_seed_reproducible_and_differs():
     def sig(seed):
         st = style_from_tags("pop", seed)
         sc = compose(secs, st, seed=seed)
-        return (st.key_root_midi, st.tempo_bpm, tuple((round(n.start_s, 4), n.midi) for n in sc.melody),
-                tuple(h[1] for h in sc.drum_hits[:40]), tuple(tuple(sl.notes) for sl in sc.sung_lines))
+        return (
+            st.key_root_midi,
+            st.tempo_bpm,
+            tuple((round(n.start_s, 4), n.midi) for n in sc.melody),
+            tuple(h[1] for h in sc.drum_hits[:40]),
+            tuple(tuple(sl.notes) for sl in sc.sung_lines),
+        )
+
     assert sig(11) == sig(11)
     assert sig(11) != sig(12)
     assert len({sig(s)[2] for s in range(5)}) >= 4

@@ -15,7 +15,7 @@ NEW_LYRICS = "[Verse]\nMorning comes and we are home\n[Chorus]\nSing it loud and
 def _click_free(mix: np.ndarray, at: int, fade: int) -> tuple[float, float]:
     """(largest sample step around the join, the song's own 99.9th percentile step)."""
     steps = np.abs(np.diff(mix, axis=0)).max(axis=1)
-    return float(steps[at - 2048: at + fade + 2048].max()), float(np.percentile(steps, 99.9))
+    return float(steps[at - 2048 : at + fade + 2048].max()), float(np.percentile(steps, 99.9))
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +25,18 @@ def extended():
     new = render_song(lyrics=NEW_LYRICS, tags="pop upbeat", seed=11, style=style)
     at_s = 8.0
     joined = extend.join_song(
-        source_mix=source.mix, continuation_mix=new.mix, sr=SR, at_s=at_s, source_vocal=source.vocal,
-        source_band=source.band, continuation_vocal=new.vocal, continuation_band=new.band,
-        source_stems=source.stems, continuation_stems=new.stems,
-        skip_s=extend.grid_offset_s(at_s, new.style.bar_s))
+        source_mix=source.mix,
+        continuation_mix=new.mix,
+        sr=SR,
+        at_s=at_s,
+        source_vocal=source.vocal,
+        source_band=source.band,
+        continuation_vocal=new.vocal,
+        continuation_band=new.band,
+        source_stems=source.stems,
+        continuation_stems=new.stems,
+        skip_s=extend.grid_offset_s(at_s, new.style.bar_s),
+    )
     return source, new, joined, at_s
 
 
@@ -39,8 +47,8 @@ def test_the_first_seconds_are_the_source_and_the_song_goes_on(extended):
     assert r > 0.99
     assert joined.duration_s > at_s + 5
     # the new part is the continuation, not more of the source
-    tail = joined.mix[n + SR: n + 4 * SR].ravel()
-    assert abs(np.corrcoef(tail, source.mix[n + SR: n + 4 * SR].ravel())[0, 1]) < 0.5
+    tail = joined.mix[n + SR : n + 4 * SR].ravel()
+    assert abs(np.corrcoef(tail, source.mix[n + SR : n + 4 * SR].ravel())[0, 1]) < 0.5
 
 
 def test_the_join_has_no_click_and_no_gap(extended):
@@ -49,8 +57,8 @@ def test_the_join_has_no_click_and_no_gap(extended):
     near, typical = _click_free(joined.mix, at, fade)
     assert near <= typical * 1.5
     window = int(0.05 * SR)
-    levels = [np.sqrt(np.mean(joined.mix[i:i + window] ** 2)) for i in range(at - SR // 2, at + SR, window // 2)]
-    overall = np.sqrt(np.mean(joined.mix ** 2))
+    levels = [np.sqrt(np.mean(joined.mix[i : i + window] ** 2)) for i in range(at - SR // 2, at + SR, window // 2)]
+    overall = np.sqrt(np.mean(joined.mix**2))
     assert min(levels) > overall * 0.1  # no silence between the two parts
 
 
@@ -66,7 +74,7 @@ def test_the_extensions_stems_cover_the_whole_track_and_sum_to_it(extended):
     source, new, joined, at_s = extended
     assert set(joined.stems) == set(source.stems) | set(new.stems)
     total = np.sum(list(joined.stems.values()), axis=0)
-    assert 10 * np.log10(np.sum(joined.mix ** 2) / np.sum((total - joined.mix) ** 2)) >= 40
+    assert 10 * np.log10(np.sum(joined.mix**2) / np.sum((total - joined.mix) ** 2)) >= 40
     drums = joined.stems["drums"]
     n = int(at_s * SR)  # the kept part's drums are the source's, the rest the new part's
     assert np.corrcoef(drums[:n].ravel(), source.stems["drums"][:n].ravel())[0, 1] > 0.99
@@ -78,11 +86,15 @@ def test_the_extensions_score_is_the_source_up_to_the_cut_then_the_new_part(exte
     shift = at_s - joined.skip_s
     assert score.style == source.style and score.duration_s == pytest.approx(joined.duration_s, abs=0.1)
     kept = [n for n in source.score.bass if n.start_s < at_s]
-    assert score.bass[:len(kept)] == [n if n.start_s + n.dur_s <= at_s else
-                                      type(n)(n.start_s, at_s - n.start_s, n.midi, n.velocity) for n in kept]
-    added = score.bass[len(kept):]
-    assert added and added[0].start_s >= at_s and added[0].midi == [n for n in new.score.bass
-                                                                     if n.start_s >= joined.skip_s][0].midi
+    assert score.bass[: len(kept)] == [
+        n if n.start_s + n.dur_s <= at_s else type(n)(n.start_s, at_s - n.start_s, n.midi, n.velocity) for n in kept
+    ]
+    added = score.bass[len(kept) :]
+    assert (
+        added
+        and added[0].start_s >= at_s
+        and added[0].midi == [n for n in new.score.bass if n.start_s >= joined.skip_s][0].midi
+    )
     assert all(n.start_s + n.dur_s <= at_s + 1e-9 for n in score.melody if n.start_s < at_s)
     assert [line.text for line in score.sung_lines][-1] == new.score.sung_lines[-1].text
     assert score.sung_lines[-1].notes[0][0] == pytest.approx(new.score.sung_lines[-1].notes[0][0] + shift)
@@ -93,7 +105,7 @@ def test_extending_from_the_very_end_crossfades_over_the_last_half_second():
     tail = np.full((SR, 2), -0.3, np.float32)
     fade = int(extend.CROSSFADE_S * SR)
     out = extend.crossfade_join(head, tail, sr=SR, at_s=5.0)  # past the end: from the end
-    assert len(out) == 2 * SR - fade and np.allclose(out[:SR - fade], head[:SR - fade])
+    assert len(out) == 2 * SR - fade and np.allclose(out[: SR - fade], head[: SR - fade])
     assert np.abs(np.diff(out, axis=0)).max() < 0.01  # no step where the source stops
 
 
@@ -104,8 +116,8 @@ def test_an_equal_power_crossfade_of_two_unrelated_tones_is_smooth_and_keeps_its
     out = extend.crossfade_join(a, b, sr=SR, at_s=1.0)
     assert np.array_equal(out[:SR], a[:SR]) and len(out) == SR + len(b)
     assert np.abs(np.diff(out)).max() < 0.06  # the tones' own steepest step is ≈0.026
-    mid = out[SR + SR // 4 - 2205: SR + SR // 4 + 2205]
-    assert np.sqrt(np.mean(mid ** 2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.15)
+    mid = out[SR + SR // 4 - 2205 : SR + SR // 4 + 2205]
+    assert np.sqrt(np.mean(mid**2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.15)
 
 
 def test_the_grid_offset_lines_the_new_bars_up_with_the_old():
@@ -120,7 +132,7 @@ def _clicks(bpm: float, seconds: float = 12.0) -> np.ndarray:
     click = (np.sin(2 * np.pi * 1500 * np.arange(800) / SR) * np.exp(-np.arange(800) / 150)).astype(np.float32)
     for start in np.arange(0.25, seconds - 0.1, 60.0 / bpm):
         i = int(start * SR)
-        x[i:i + 800] += click[: len(x) - i]
+        x[i : i + 800] += click[: len(x) - i]
     return x
 
 
@@ -131,10 +143,13 @@ def test_an_unknown_songs_tempo_is_measured():
     assert extend.estimate_tempo(np.zeros(SR * 3, np.float32), sr=SR) == (0.0, 0.0)
 
 
-@pytest.mark.parametrize("chords, expected", [
-    ([(60, 64, 67), (65, 69, 72), (67, 71, 74), (60, 64, 67)], (0, "major")),  # C F G C
-    ([(57, 60, 64), (62, 65, 69), (64, 68, 71), (57, 60, 64)], (9, "minor")),  # Am Dm E Am
-])
+@pytest.mark.parametrize(
+    "chords, expected",
+    [
+        ([(60, 64, 67), (65, 69, 72), (67, 71, 74), (60, 64, 67)], (0, "major")),  # C F G C
+        ([(57, 60, 64), (62, 65, 69), (64, 68, 71), (57, 60, 64)], (9, "minor")),  # Am Dm E Am
+    ],
+)
 def test_an_unknown_songs_key_is_estimated(chords, expected):
     t = np.arange(SR) / SR
     bars = [sum(np.sin(2 * np.pi * 440 * 2 ** ((m - 69) / 12) * t) for m in chord) for chord in chords]

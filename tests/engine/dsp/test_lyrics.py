@@ -2,8 +2,10 @@ from personastudio.engine.dsp.lyrics import analyse_line, count_syllables, detec
 
 
 def test_english_tags():
-    text = "[Intro]\n\n[Verse]\nhello there my friend\n(ooh ooh)\n[Pre-Chorus]\nwe rise\n[Chorus]\nsing along\n" \
-           "[Verse 2]\nagain\n[Bridge]\nbreak it down\n[Weird Tag]\nstuff\n[Outro]\n[Instrumental]\n"
+    text = (
+        "[Intro]\n\n[Verse]\nhello there my friend\n(ooh ooh)\n[Pre-Chorus]\nwe rise\n[Chorus]\nsing along\n"
+        "[Verse 2]\nagain\n[Bridge]\nbreak it down\n[Weird Tag]\nstuff\n[Outro]\n[Instrumental]\n"
+    )
     kinds = [s.kind for s in parse_lyrics(text)]
     assert kinds == ["intro", "verse", "prechorus", "chorus", "verse", "bridge", "verse", "outro", "instrumental"]
     verse = parse_lyrics(text)[1]
@@ -14,10 +16,20 @@ def test_english_tags():
 
 
 def test_tag_variants():
-    text = ("[Verse 1: Anna]\none\n[Chorus x2]\ntwo\n[Post-Chorus]\nthree\n[Hook]\nfour\n[Interlude]\n"
-            "[Guitar Solo]\n[Final Chorus]\nfive\n[Fade Out]\n")
-    assert [s.kind for s in parse_lyrics(text)] == ["verse", "chorus", "chorus", "chorus", "instrumental",
-                                                    "instrumental", "chorus", "outro"]
+    text = (
+        "[Verse 1: Anna]\none\n[Chorus x2]\ntwo\n[Post-Chorus]\nthree\n[Hook]\nfour\n[Interlude]\n"
+        "[Guitar Solo]\n[Final Chorus]\nfive\n[Fade Out]\n"
+    )
+    assert [s.kind for s in parse_lyrics(text)] == [
+        "verse",
+        "chorus",
+        "chorus",
+        "chorus",
+        "instrumental",
+        "instrumental",
+        "chorus",
+        "outro",
+    ]
 
 
 def test_empty_chorus_tag_repeats_the_chorus():
@@ -41,7 +53,9 @@ def test_chinese_tags_and_tones():
 
 
 def test_untagged_repeated_stanza_becomes_chorus():
-    text = "walking alone\nin the rain\n\nla la love\nsing it now\n\nanother day\nanother way\n\nla la love\nsing it now\n"
+    text = (
+        "walking alone\nin the rain\n\nla la love\nsing it now\n\nanother day\nanother way\n\nla la love\nsing it now\n"
+    )
     kinds = [s.kind for s in parse_lyrics(text)]
     assert kinds == ["verse", "chorus", "verse", "chorus"]
 

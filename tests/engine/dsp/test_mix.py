@@ -23,7 +23,7 @@ def _music_like(seconds: float, *, sr: int = SR, seed: int = 5) -> np.ndarray:
     x = np.stack([chord + 0.05 * rng.standard_normal(n), 0.8 * chord + 0.05 * rng.standard_normal(n)], axis=1)
     over = np.sin(2 * np.pi * (sr / 4) * t + np.pi / 4)[:, None] * 0.9
     for edge in range(4096 * 3, n - 3000, 4096 * 5):
-        x[edge - 1500:edge + 1500] += over[edge - 1500:edge + 1500]
+        x[edge - 1500 : edge + 1500] += over[edge - 1500 : edge + 1500]
     return x.astype(np.float32)
 
 
@@ -43,7 +43,8 @@ def test_loudness_fed_in_blocks_is_pyloudnorms_figure(small_blocks):
     expected = pyloudnorm.Meter(SR).integrated_loudness(x.astype(np.float64))
     assert mix.integrated_lufs(x, sr=SR) == pytest.approx(expected, abs=1e-6)
     assert mix.integrated_lufs(x[:, 0], sr=SR) == pytest.approx(
-        pyloudnorm.Meter(SR).integrated_loudness(x[:, 0].astype(np.float64)), abs=1e-6)
+        pyloudnorm.Meter(SR).integrated_loudness(x[:, 0].astype(np.float64)), abs=1e-6
+    )
 
 
 def test_true_peak_in_blocks_is_the_whole_arrays(small_blocks):

@@ -18,9 +18,14 @@ def _stem(seconds: float, seed: int) -> np.ndarray:
 
 def _join(source_stems, continuation_stems, seconds: float) -> extend.JoinedSong:
     n = int(seconds * SR)
-    return extend.join_song(source_mix=np.zeros((n, 2), np.float32),
-                            continuation_mix=sum(continuation_stems.values()), sr=SR, at_s=seconds,
-                            source_stems=source_stems, continuation_stems=continuation_stems)
+    return extend.join_song(
+        source_mix=np.zeros((n, 2), np.float32),
+        continuation_mix=sum(continuation_stems.values()),
+        sr=SR,
+        at_s=seconds,
+        source_stems=source_stems,
+        continuation_stems=continuation_stems,
+    )
 
 
 def test_source_stems_are_read_once_for_the_mix_and_once_more_each_when_their_joined_stem_is_read():
@@ -30,6 +35,7 @@ def test_source_stems_are_read_once_for_the_mix_and_once_more_each_when_their_jo
         def load():
             reads.append(name)
             return _stem(20.0, seed)
+
         return load
 
     source = extend.LazyStems({name: loader(name, seed) for seed, name in enumerate(NAMES)})
@@ -38,7 +44,7 @@ def test_source_stems_are_read_once_for_the_mix_and_once_more_each_when_their_jo
     assert reads == list(NAMES)  # summed into the source's part of the mix, one at a time
     assert list(joined.stems) == list(NAMES)
     total = np.zeros_like(joined.mix)
-    for name, stem in joined.stems.items():
+    for stem in joined.stems.values():
         total += stem
     assert reads == list(NAMES) * 2
     assert np.abs(total - joined.mix).max() < 1e-5  # the stems still sum to the mastered mix

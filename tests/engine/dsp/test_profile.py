@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from synth import SR, sung_line
 
 from personastudio.engine.dsp import profile
-from synth import SR, sung_line
 
 
 @pytest.mark.parametrize("low_hz, high_hz", [(110.0, 220.0), (220.0, 440.0), (330.0, 660.0)])

@@ -5,14 +5,13 @@ plus the English song sung by a LOW persona. Targets as in
 ``python scripts/engine_report.py``.
 """
 
-
 import numpy as np
 import pytest
+from synth import synth_sung_line
 
 from personastudio.engine.dsp import measure
 from personastudio.engine.dsp.profile import hz_to_midi, voice_profile
 from personastudio.engine.dsp.song import render_song
-from synth import synth_sung_line
 
 SR = 44100
 
@@ -64,6 +63,7 @@ def _syllables(song):
 
 # --------------------------------------------------------------------------- rendered songs
 
+
 @pytest.mark.parametrize("name", SONGS)
 def test_song_length_is_short(songs, name):
     assert 20 < songs[name].duration_s < 50
@@ -113,12 +113,15 @@ def test_persona_register(low_persona):
 
 # --------------------------------------------------------------------------- measure on synthetic signals
 
+
 def _click_track(bpm: float, seconds: float, sr: int = 22050) -> np.ndarray:
     x = np.zeros(int(seconds * sr), dtype=np.float32)
-    click = (np.exp(-np.arange(int(0.02 * sr)) / (0.003 * sr)) * np.sin(2 * np.pi * 1500 * np.arange(int(0.02 * sr)) / sr))
+    click = np.exp(-np.arange(int(0.02 * sr)) / (0.003 * sr)) * np.sin(
+        2 * np.pi * 1500 * np.arange(int(0.02 * sr)) / sr
+    )
     for k, t in enumerate(np.arange(0.5, seconds - 0.1, 60.0 / bpm)):
         i = int(t * sr)
-        x[i:i + len(click)] += (1.0 if k % 4 == 0 else 0.6) * click[: len(x) - i]
+        x[i : i + len(click)] += (1.0 if k % 4 == 0 else 0.6) * click[: len(x) - i]
     return x
 
 

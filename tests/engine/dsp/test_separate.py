@@ -1,9 +1,9 @@
 """REPET-SIM: a repeating backing and a non-repeating voice come apart."""
 
 import numpy as np
+from synth import SR, sung_line, tone
 
 from personastudio.engine.dsp import separate
-from synth import SR, sung_line, tone
 
 
 def _energy(x):

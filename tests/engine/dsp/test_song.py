@@ -39,11 +39,11 @@ def test_loudness_peak_and_shape(song):
     assert song.vocal.any()
     # stems carry the mastering gain: vocal (dual mono) + band ≈ mix
     resid = song.mix - (song.band + song.vocal[:, None])
-    assert np.sqrt(np.mean(resid ** 2)) < 0.12 * np.sqrt(np.mean(song.mix ** 2))
+    assert np.sqrt(np.mean(resid**2)) < 0.12 * np.sqrt(np.mean(song.mix**2))
 
 
 def _snr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
-    return float(10 * np.log10(np.sum(reference ** 2) / max(np.sum((estimate - reference) ** 2), 1e-30)))
+    return float(10 * np.log10(np.sum(reference**2) / max(np.sum((estimate - reference) ** 2), 1e-30)))
 
 
 def test_the_per_instrument_stems_sum_to_the_mix(song):
@@ -84,7 +84,7 @@ def test_every_genre_renders(genre):
     band = render_band(score, sr=SR, seed=5)
     assert band.dtype == np.float32 and band.shape[1] == 2
     assert np.isfinite(band).all() and np.abs(band).max() <= 1.0
-    assert np.sqrt(np.mean(band ** 2)) > 0.01
+    assert np.sqrt(np.mean(band**2)) > 0.01
 
 
 def test_master_handles_silence_and_mono():
@@ -101,4 +101,4 @@ def test_lyrics_of_backing_lines_only_are_still_sung():
     from personastudio.engine.dsp.song import render_song
 
     rendered = render_song(lyrics="(ooh)\n(aah la la)", tags="pop", seed=1)
-    assert np.sqrt(np.mean(rendered.vocal ** 2)) > 0.01
+    assert np.sqrt(np.mean(rendered.vocal**2)) > 0.01

@@ -61,10 +61,17 @@ def test_lines_are_spoken_with_one_syllable_per_vowel_or_character(language):
     assert previous_end <= len(spoken.samples) / spoken.sr + 1e-6
 
 
-@pytest.mark.parametrize("text, language", [
-    ("我爱你 baby 2024年", "zh"), ("Hello 世界 123", "en"), ("", "en"), ("...!?", "zh"), ("hmm", "en"),
-    ("第1名", "zh-CN"),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("我爱你 baby 2024年", "zh"),
+        ("Hello 世界 123", "en"),
+        ("", "en"),
+        ("...!?", "zh"),
+        ("hmm", "en"),
+        ("第1名", "zh-CN"),
+    ],
+)
 def test_digits_mixed_scripts_and_empty_lines_do_not_crash(text, language):
     spoken = speak_line(text, language)
     assert syllable_count(text, language) == len(spoken.syllables)
@@ -75,8 +82,9 @@ def test_digits_mixed_scripts_and_empty_lines_do_not_crash(text, language):
         assert len(spoken.syllables) >= 5
 
 
-@pytest.mark.parametrize("language, register, base", [("en", "female", 64), ("zh", "female", 64),
-                                                      ("en", "male", 48), ("zh", "male", 50)])
+@pytest.mark.parametrize(
+    "language, register, base", [("en", "female", 64), ("zh", "female", 64), ("en", "male", 48), ("zh", "male", 50)]
+)
 def test_the_line_is_sung_on_the_melody_in_its_register(language, register, base):
     spoken = speak_line(LINES[language], language, voice=register)
     notes = melody(base)
@@ -94,8 +102,9 @@ def test_the_line_is_sung_on_the_melody_in_its_register(language, register, base
 def test_formant_ratio_moves_the_spectrum_the_right_way():
     spoken = speak_line(LINES["en"], "en")
     notes = melody(62)
-    centroids = [centroid(sing_line(spoken, notes, voice=VoiceSettings(formant_ratio=r), sr=SR)[1])
-                 for r in (0.88, 1.0, 1.12)]
+    centroids = [
+        centroid(sing_line(spoken, notes, voice=VoiceSettings(formant_ratio=r), sr=SR)[1]) for r in (0.88, 1.0, 1.12)
+    ]
     assert centroids[0] < centroids[1] * 0.97 and centroids[2] > centroids[1] * 1.03
 
 
@@ -120,25 +129,30 @@ def test_a_melody_with_more_or_fewer_notes_than_syllables_still_sings(n_notes):
 def test_sing_places_lead_and_panned_softer_backing():
     spoken = speak_line(LINES["en"], "en")
     n = 12 * SR
-    lines = [(spoken, melody(60, start_s=0.0), False),  # starts at 0: its lead-in is cut, not a crash
-             (spoken, melody(64, start_s=4.0), True),
-             (spoken, melody(67, start_s=8.0), True)]
+    lines = [
+        (spoken, melody(60, start_s=0.0), False),  # starts at 0: its lead-in is cut, not a crash
+        (spoken, melody(64, start_s=4.0), True),
+        (spoken, melody(67, start_s=8.0), True),
+    ]
     lead, backing = sing(lines, voice=VoiceSettings(), sr=SR, n_samples=n)
     assert lead.shape == (n,) and backing.shape == (n, 2)
     assert lead.dtype == np.float32 and backing.dtype == np.float32
     first, second = slice(4 * SR, 8 * SR), slice(8 * SR, 12 * SR)
-    assert np.abs(lead[:4 * SR]).max() > 0.1 and np.abs(lead[4 * SR:]).max() == 0
-    rms = lambda x: float(np.sqrt(np.mean(x ** 2)))  # noqa: E731
+    assert np.abs(lead[: 4 * SR]).max() > 0.1 and np.abs(lead[4 * SR :]).max() == 0
+    rms = lambda x: float(np.sqrt(np.mean(x**2)))  # noqa: E731
     assert rms(backing[first, 0]) > 1.5 * rms(backing[first, 1])  # first backing line left
     assert rms(backing[second, 1]) > 1.5 * rms(backing[second, 0])  # the next one right
-    assert rms(backing[first].sum(axis=1)) < rms(lead[:4 * SR])
+    assert rms(backing[first].sum(axis=1)) < rms(lead[: 4 * SR])
 
 
 def test_speech_from_worker_threads_matches_the_main_thread():
     # eSpeak NG's waveform carries a little state from call to call (glottal flutter), so
     # compare syllables and lengths (within 5%), not samples. speak_line caches; espeak.synthesize does not.
-    texts = [("Running through the summer rain", "en+f3", "en"), ("你是我心中最美的云彩", "cmn+f3", "zh"),
-             ("We were dancing under neon skies", "en+m3", "en")]
+    texts = [
+        ("Running through the summer rain", "en+f3", "en"),
+        ("你是我心中最美的云彩", "cmn+f3", "zh"),
+        ("We were dancing under neon skies", "en+m3", "en"),
+    ]
 
     def shape(job):
         text, name, language = job
@@ -177,8 +191,7 @@ def test_profile_measures_the_formants_and_register_of_a_sung_voice():
         for text in lines:
             spoken = speak_line(text, "en", voice=register)
             notes = [(0.3 + 0.5 * i, 0.5, base + SHAPE[i % 7]) for i in range(len(spoken.syllables))]
-            clip.append(sing_line(spoken, notes, voice=VoiceSettings(register=register, formant_ratio=ratio),
-                                  sr=SR)[1])
+            clip.append(sing_line(spoken, notes, voice=VoiceSettings(register=register, formant_ratio=ratio), sr=SR)[1])
         measured = profile.voice_profile(np.concatenate(clip), sr=SR)
         assert measured.register == register
         assert measured.formant_ratio == pytest.approx(ratio, abs=0.04)

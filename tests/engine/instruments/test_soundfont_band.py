@@ -14,8 +14,9 @@ from personastudio.engine.instruments.band import sampled_parts
 SR = 22050
 LYRICS = "[Verse]\nSilver rain on the harbour wall\n[Chorus]\nSing it out sing it out"
 
-needs_soundfont = pytest.mark.skipif(not soundfont.available(), reason="FluidSynth or a GM SoundFont is missing: "
-                                     + soundfont.INSTALL_HINT)
+needs_soundfont = pytest.mark.skipif(
+    not soundfont.available(), reason="FluidSynth or a GM SoundFont is missing: " + soundfont.INSTALL_HINT
+)
 
 
 def _score(genre: str):
@@ -47,12 +48,11 @@ def test_a_bass_note_sounds_at_its_pitch_and_a_kick_where_it_is_struck():
     audio = soundfont.render_voice_stereo(bass, sr=SR, n_samples=2 * SR)
     assert audio.shape == (2 * SR, 2)
     assert np.abs(audio[: int(0.45 * SR)]).max() < 1e-3  # silent before the note
-    assert abs(_f0_hz(audio[int(0.6 * SR): int(1.4 * SR)].mean(axis=1), SR) - 110) < 4
+    assert abs(_f0_hz(audio[int(0.6 * SR) : int(1.4 * SR)].mean(axis=1), SR) - 110) < 4
     kick = arrangement.Voice(program=0, bank=arrangement.DRUM_BANK, notes=[Note(1.0, 0.1, 36, 1.0)])
     hit = np.abs(soundfont.render_voice_stereo(kick, sr=SR, n_samples=2 * SR)).max(axis=1)
     onset_s = np.argmax(hit > 0.1 * hit.max()) / SR
     assert 0.99 <= onset_s <= 1.03
-
 
 
 @needs_soundfont
@@ -68,7 +68,9 @@ def test_the_sampled_parts_follow_the_score_and_the_song_uses_them():
     score = _score("folk")
     parts = sampled_parts(score, sr=SR, play_melody=True)
     n = band_length_samples(score, sr=SR)
-    assert set(parts) == {"drums", "bass", "chords", "counter", "melody"} - ({"counter"} if not score.counter else set())
+    assert set(parts) == {"drums", "bass", "chords", "counter", "melody"} - (
+        {"counter"} if not score.counter else set()
+    )
     assert all(p.shape == (n, 2) and np.abs(p).max() > 0.01 for p in parts.values())
     song = render_song(lyrics=LYRICS, tags="folk", seed=4, sr=SR, singer_name="formant")
     assert song.band_instruments == "sampled" and "guitars" in song.stems

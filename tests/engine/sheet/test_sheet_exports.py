@@ -28,7 +28,12 @@ def test_the_score_survives_json(score):
 
 def test_english_is_hyphenated_and_chinese_has_pinyin():
     assert [(s.text, s.syllabic) for s in line_syllables("Hello river wild", "en")] == [
-        ("Hel", "begin"), ("lo", "end"), ("riv", "begin"), ("er", "end"), ("wild", "single")]
+        ("Hel", "begin"),
+        ("lo", "end"),
+        ("riv", "begin"),
+        ("er", "end"),
+        ("wild", "single"),
+    ]
     assert [(s.text, s.pinyin) for s in line_syllables("夜空", "zh")] == [("夜", "yè"), ("空", "kōng")]
     # As many syllables as the composer gave notes, whatever the dictionary says.
     for text in ("everything beautiful", "I love you 3000 times & more"):
@@ -60,8 +65,17 @@ def test_midi_has_the_scores_tempo_key_sections_notes_and_lyric(score):
     assert [(round(n[0] / beat_s * midi.TICKS_PER_BEAT), round(n[2]), 0) for _line, n in lead] == ons
     sung = [s for line in score.sung_lines if not line.backing for s in line_syllables(line.text, line.language)]
     assert len(words) == len(lead) == len(sung)
-    assert "".join(words).split() == ["Hel-lo", "riv-er", "run-ning", "wild", *"夜空中最亮的星",
-                                      "Sing", "it", "beau-ti-ful", "to-night"]
+    assert "".join(words).split() == [
+        "Hel-lo",
+        "riv-er",
+        "run-ning",
+        "wild",
+        *"夜空中最亮的星",
+        "Sing",
+        "it",
+        "beau-ti-ful",
+        "to-night",
+    ]
     drums = smf.tracks[names.index("Drums")]
     assert {m.channel for m in drums if m.type == "note_on"} == {9}
 
@@ -78,8 +92,7 @@ def test_the_lead_sheet_has_the_melody_lyric_chords_and_sections(score):
     lead = _lead(score)
     assert [n.pitch.midi for n in notes] == [round(n[2]) for _line, n in lead]
     beat_s = score.style.beat_s
-    assert [float(n.getOffsetInHierarchy(part)) for n in notes] == [
-        leadsheet._grid(n[0], beat_s) for _line, n in lead]
+    assert [float(n.getOffsetInHierarchy(part)) for n in notes] == [leadsheet._grid(n[0], beat_s) for _line, n in lead]
     first_lines = [n.lyrics[0].text for n in notes]
     assert first_lines[:7] == ["Hel", "lo", "riv", "er", "run", "ning", "wild"]
     assert [n.lyrics[0].syllabic for n in notes[:2]] == ["begin", "end"]

@@ -14,8 +14,15 @@ import pytest
 
 from personastudio.engine.dsp.voice import speak_line
 from personastudio.engine.voice import embedding
-from personastudio.engine.voice.embedding import (EMBEDDING_SIZE, NoVoice, WeightsCorrupt, WeightsMissing,
-                                                  cosine_similarity, embed_many, embed_utterance)
+from personastudio.engine.voice.embedding import (
+    EMBEDDING_SIZE,
+    NoVoice,
+    WeightsCorrupt,
+    WeightsMissing,
+    cosine_similarity,
+    embed_many,
+    embed_utterance,
+)
 
 LINE_A = "The birch canoe slid on the smooth planks, gliding over the water."
 LINE_B = "Rice is often served in round bowls with a little salt and butter."
@@ -65,8 +72,9 @@ def test_loud_clips_keep_their_level_unless_fixed_level(encoder):
     x, sr = speech(LINE_A, "female")
     loud, quiet = 1.4 * x, 0.05 * x  # about -18 and -47 dBFS
     assert cosine_similarity(embed_utterance(loud, sr=sr), embed_utterance(quiet, sr=sr)) < 0.99
-    fixed = cosine_similarity(embed_utterance(loud, sr=sr, fixed_level=True),
-                              embed_utterance(quiet, sr=sr, fixed_level=True))
+    fixed = cosine_similarity(
+        embed_utterance(loud, sr=sr, fixed_level=True), embed_utterance(quiet, sr=sr, fixed_level=True)
+    )
     assert fixed > 0.999
 
 
@@ -194,8 +202,11 @@ def _write_legacy_file(path, monkeypatch, storages: dict, obj_of):
             return None
 
     with open(path, "wb") as f:
-        for header in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True,
-                                                      "type_sizes": {"short": 2, "int": 4, "long": 4}}):
+        for header in (
+            0x1950A86A20F9469CFC6C,
+            1001,
+            {"protocol_version": 1001, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}},
+        ):
             pickle.dump(header, f, protocol=2)
         Pickler(f, protocol=2).dump(obj_of(Tensor))
         pickle.dump(list(storages), f, protocol=2)
@@ -207,15 +218,22 @@ def _write_legacy_file(path, monkeypatch, storages: dict, obj_of):
 def test_legacy_reader_handles_offsets_and_strides(tmp_path, monkeypatch):
     base = np.arange(12, dtype=np.float32)
     path = tmp_path / "tiny.pt"
-    _write_legacy_file(path, monkeypatch, {"140": base, "7": np.array([2.5], np.float32)}, lambda T: {
-        "step": 3,
-        "model_state": collections.OrderedDict([
-            ("matrix", T("140", 0, (3, 4), (4, 1))),
-            ("transposed", T("140", 0, (4, 3), (1, 4))),
-            ("row", T("140", 4, (4,), (1,))),
-            ("scalar", T("7", 0, (1,), (1,))),
-        ]),
-    })
+    _write_legacy_file(
+        path,
+        monkeypatch,
+        {"140": base, "7": np.array([2.5], np.float32)},
+        lambda T: {
+            "step": 3,
+            "model_state": collections.OrderedDict(
+                [
+                    ("matrix", T("140", 0, (3, 4), (4, 1))),
+                    ("transposed", T("140", 0, (4, 3), (1, 4))),
+                    ("row", T("140", 4, (4,), (1,))),
+                    ("scalar", T("7", 0, (1,), (1,))),
+                ]
+            ),
+        },
+    )
     monkeypatch.delitem(sys.modules, "torch")
     monkeypatch.delitem(sys.modules, "torch._utils")
     loaded = embedding.read_legacy_torch(path)

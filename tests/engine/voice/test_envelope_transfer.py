@@ -33,7 +33,7 @@ def _log_envelope(x: np.ndarray) -> np.ndarray:
     """Mean log envelope (dB) of the voiced middle of `x`."""
     f0, sp, _ap = et._analyse(np.asarray(x, dtype=np.float64))
     v = np.flatnonzero(f0 > 0)
-    v = v[len(v) // 4: 3 * len(v) // 4]
+    v = v[len(v) // 4 : 3 * len(v) // 4]
     return 10 * np.log10(sp[v] + 1e-20).mean(axis=0)
 
 
@@ -87,7 +87,7 @@ def test_too_little_voice_gives_no_bank():
 def test_resynthesise_keeps_length(sr):
     x = _vowel(VOWEL_A, seconds=0.5, seed=4)
     if sr != SR:
-        x = x[:: 3][: int(0.5 * sr)]  # crude, only the length matters here
+        x = x[::3][: int(0.5 * sr)]  # crude, only the length matters here
     y = et.resynthesise(x, sr=sr)
     assert len(y) == len(x) and y.dtype == np.float32
-    assert np.sqrt(np.mean(y ** 2)) > 0.1 * np.sqrt(np.mean(x ** 2))
+    assert np.sqrt(np.mean(y**2)) > 0.1 * np.sqrt(np.mean(x**2))

@@ -16,8 +16,17 @@ from personastudio.engine.dsp.profile import voice_profile
 from personastudio.engine.voice import embedding, fit, kokoro, reference_speakers, weights
 
 SR = 16000
-PROFILE_KEYS = {"voice_model", "style", "envelope_bank", "eq_db", "likeness", "likeness_raw", "similarity",
-                "stock_similarity", "self_similarity"}
+PROFILE_KEYS = {
+    "voice_model",
+    "style",
+    "envelope_bank",
+    "eq_db",
+    "likeness",
+    "likeness_raw",
+    "similarity",
+    "stock_similarity",
+    "self_similarity",
+}
 
 
 def _needs_weights():
@@ -57,8 +66,15 @@ def small_search(monkeypatch):
 def _fit(clip, evaluations, seed=0):
     samples, profile = clip
     progress = []
-    fitted = fit.fit_persona_voice(samples, sr=SR, median_hz=profile.median_hz, register=profile.register,
-                                   evaluations=evaluations, seed=seed, on_progress=progress.append)
+    fitted = fit.fit_persona_voice(
+        samples,
+        sr=SR,
+        median_hz=profile.median_hz,
+        register=profile.register,
+        evaluations=evaluations,
+        seed=seed,
+        on_progress=progress.append,
+    )
     return fitted, progress
 
 
@@ -73,7 +89,7 @@ def test_fit_returns_a_profile_with_a_likeness(first_fit):
     fitted, progress = first_fit
     assert fitted is not None and fitted.evaluations == 6
     prof = fitted.to_profile()
-    assert PROFILE_KEYS <= set(prof)
+    assert set(prof) >= PROFILE_KEYS
     json.dumps(prof)  # the persona stores it as JSON
     assert prof["voice_model"] == kokoro.MODEL_NAME
     assert len(prof["style"]) == 256 and np.all(np.isfinite(prof["style"]))

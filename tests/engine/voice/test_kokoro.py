@@ -33,8 +33,7 @@ def model():
 
 @pytest.fixture(scope="module")
 def sung(model):
-    start_s, y = kokoro.sing_line(TEXT, "en", NOTES, style=kokoro.stock_style("male"), sr=SR,
-                                  vibrato_depth_cents=0.0)
+    start_s, y = kokoro.sing_line(TEXT, "en", NOTES, style=kokoro.stock_style("male"), sr=SR, vibrato_depth_cents=0.0)
     return start_s, np.asarray(y, dtype=np.float64)
 
 
@@ -129,16 +128,24 @@ def test_float_decoder_matches_the_int8_one(model):
     floating = onnx.ModelProto()
     floating.CopyFrom(sing)
     assert kokoro.dequantise_decoder(floating) > 50
-    assert not any(n.op_type in ("ConvInteger", "MatMulInteger") and n.name.startswith("/decoder/")
-                   for n in floating.graph.node)
+    assert not any(
+        n.op_type in ("ConvInteger", "MatMulInteger") and n.name.startswith("/decoder/") for n in floating.graph.node
+    )
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 2
     style = kokoro.stock_style("male")
     ids = kokoro._token_ids(kokoro._tokens(kokoro.syllabify("sing it to the morning", "en")))
     natural = kokoro._natural(ids, style)
-    feed = {"tokens": ids, "style": style.reshape(1, 256), "durations": natural.durations.reshape(1, -1),
-            "f0_hz": np.full((1, len(natural.f0_hz)), 130.0, np.float32), "energy": natural.energy.reshape(1, -1)}
-    outs = [ort.InferenceSession(m.SerializeToString(), opts, providers=["CPUExecutionProvider"]).run(None, feed)[0]
-            .ravel() for m in (sing, floating)]
+    feed = {
+        "tokens": ids,
+        "style": style.reshape(1, 256),
+        "durations": natural.durations.reshape(1, -1),
+        "f0_hz": np.full((1, len(natural.f0_hz)), 130.0, np.float32),
+        "energy": natural.energy.reshape(1, -1),
+    }
+    outs = [
+        ort.InferenceSession(m.SerializeToString(), opts, providers=["CPUExecutionProvider"]).run(None, feed)[0].ravel()
+        for m in (sing, floating)
+    ]
     assert len(outs[0]) == len(outs[1]) == kokoro.FRAME_SAMPLES * int(natural.durations.sum())
     assert np.corrcoef(outs[0], outs[1])[0, 1] > 0.9

@@ -89,8 +89,12 @@ def _mfcc_mean(x, sr=SR):
     power = np.abs(z) ** 2
     mel = lambda hz: 2595 * np.log10(1 + hz / 700)  # noqa: E731
     edges = 700 * (10 ** (np.linspace(mel(60), mel(7600), 42) / 2595) - 1)
-    bank = np.array([np.clip(np.minimum((f - lo) / (c - lo), (hi - f) / (hi - c)), 0, None)
-                     for lo, c, hi in zip(edges, edges[1:], edges[2:])])
+    bank = np.array(
+        [
+            np.clip(np.minimum((f - lo) / (c - lo), (hi - f) / (hi - c)), 0, None)
+            for lo, c, hi in zip(edges, edges[1:], edges[2:])
+        ]
+    )
     logmel = np.log(bank @ power + 1e-10)
     energy = logmel.max(axis=0)
     return dct(logmel[:, energy > np.percentile(energy, 40)], axis=0, norm="ortho")[1:20].mean(axis=1)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 # What the settings read for these: the test decides every one of them.
 DECIDED = (
@@ -35,8 +37,19 @@ print(json.dumps({"status": response.status_code, "location": response.get("Loca
 """
 
 
+# With DEBUG off the pages name their static files through WhiteNoise's manifest: collected once per module.
+STATIC = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collected_static(tmp_path_factory):
+    STATIC["STATIC_ROOT"] = str(tmp_path_factory.mktemp("static"))
+    run = _run(["manage.py", "collectstatic", "--noinput"], tmp_path_factory.mktemp("collect"), **_production())
+    assert run.returncode == 0, run.stderr
+
+
 def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(DECIDED)}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(DECIDED)} | STATIC
     (tmp_path / "data").mkdir(exist_ok=True)
     base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'db.sqlite3'}"
     base["DJANGO_SETTINGS_MODULE"] = "personastudio.settings"

@@ -38,6 +38,9 @@ def bucket(seaweedfs, settings):
     settings.STORAGES = {**settings.STORAGES, "default": storage}
 
     class Bucket:
+        def __contains__(self, key: str) -> bool:
+            return key in self.keys()
+
         def keys(self) -> set[str]:
             found = set()
             for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):

@@ -251,7 +251,7 @@ def _add_stored(archive: tarfile.TarFile, storage, name: str) -> dict | None:
         info.size, info.mode = size, 0o600
         try:
             info.mtime = int(storage.get_modified_time(name).timestamp())
-        except (NotImplementedError, FileNotFoundError):
+        except FileNotFoundError:  # deleted since it was opened
             info.mtime = int(timezone.now().timestamp())
         reader = _Hashing(source)
         archive.addfile(info, reader)

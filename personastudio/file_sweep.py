@@ -26,10 +26,9 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import models
 from django.utils import timezone
 
-from personastudio.media_files import referenced_media_names
+from personastudio.media_files import FILE_NAME_JSON_FIELDS, file_fields, referenced_media_names
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +36,6 @@ logger = logging.getLogger(__name__)
 STRAY_TEMP_PREFIXES = ("studio-media-",)
 #: ...and of our temporary folders there (backup.py's work folders, left by a killed backup or restore).
 STRAY_TEMP_DIR_PREFIXES = ("studio-backup-", "studio-restore-")
-
-#: JSON fields that keep storage names: (app_label.Model, field, key) for a list of {key: name} items.
-FILE_NAME_JSON_FIELDS = [("engine.EngineClip", "parts", "file")]
 
 
 @dataclass
@@ -126,21 +122,9 @@ def _folder_files_and_bytes(path: str) -> tuple[int, int]:
 # --- orphan media ----------------------------------------------------------------------------------------
 
 
-def _file_fields() -> Iterator[tuple[type[models.Model], models.FileField]]:
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, models.FileField):
-                yield model, field
-
-
-def referenced_names() -> set[str]:
-    """Every storage name a row points at (read in one pass; `is_referenced` asks again per file)."""
-    return set(referenced_media_names())
-
-
 def is_referenced(name: str) -> bool:
     """Asked of the database afresh: does any row point at `name`?"""
-    for model, field in _file_fields():
+    for model, field in file_fields():
         if model._default_manager.filter(**{field.attname: name}).exists():
             return True
     for label, field_name, key in FILE_NAME_JSON_FIELDS:
@@ -168,7 +152,7 @@ def walk_storage(storage, directory: str = "") -> Iterator[str]:
 def _older_than(storage, name: str, cutoff: datetime) -> bool:
     try:
         modified = storage.get_modified_time(name)
-    except (FileNotFoundError, NotImplementedError):
+    except FileNotFoundError:  # deleted meanwhile: nothing to sweep
         return False
     if timezone.is_naive(modified):
         modified = timezone.make_aware(modified)
@@ -179,7 +163,7 @@ def remove_orphan_media(*, min_age_s: float, storage=None) -> tuple[int, int]:
     """Media files older than `min_age_s` that no row points to: (how many were removed, their bytes)."""
     storage = storage or default_storage
     cutoff = timezone.now() - timedelta(seconds=min_age_s)
-    known = referenced_names()
+    known = set(referenced_media_names())  # read in one pass; is_referenced asks again per file
     removed = size = 0
     for name in walk_storage(storage):
         if name in known or not _older_than(storage, name, cutoff):

@@ -56,23 +56,36 @@ class MediaMigration:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
 
 
-def referenced_media_names() -> list[str]:
-    """Every stored file name the database refers to: each model's FileFields, and the per-instrument stems
-    an engine clip lists in its `parts` JSON ([{"name": ..., "file": <storage name>}, ...])."""
+#: JSON fields that keep storage names: (app_label.Model, field, key) for a list of {key: name} items.
+FILE_NAME_JSON_FIELDS = [("engine.EngineClip", "parts", "file")]
+
+
+def file_fields() -> Iterator[tuple[type, object]]:
+    """(model, FileField) for every file field of every installed model."""
     from django.apps import apps
     from django.db import models
 
-    from personastudio.engine.models import EngineClip
+    for model in apps.get_models():
+        for model_field in model._meta.concrete_fields:
+            if isinstance(model_field, models.FileField):
+                yield model, model_field
+
+
+def referenced_media_names() -> list[str]:
+    """Every stored file name the database refers to: each model's FileFields, and the names kept in the
+    JSON fields of FILE_NAME_JSON_FIELDS (an engine clip's per-instrument stems)."""
+    from django.apps import apps
 
     names: set[str] = set()
-    for model in apps.get_models():
-        for model_field in model._meta.get_fields():
-            if isinstance(model_field, models.FileField):
-                names.update(
-                    model.objects.exclude(**{model_field.name: ""}).values_list(model_field.name, flat=True).distinct()
-                )
-    for parts in EngineClip.objects.exclude(parts=[]).values_list("parts", flat=True):
-        names.update(part["file"] for part in parts if isinstance(part, dict) and part.get("file"))
+    for model, model_field in file_fields():
+        names.update(
+            model._default_manager.exclude(**{model_field.name: ""}).values_list(model_field.name, flat=True).distinct()
+        )
+    for label, field_name, key in FILE_NAME_JSON_FIELDS:
+        for items in (
+            apps.get_model(label)._default_manager.exclude(**{field_name: []}).values_list(field_name, flat=True)
+        ):
+            names.update(item[key] for item in items or () if isinstance(item, dict) and item.get(key))
     names.discard(None)
     return sorted(names)
 

@@ -1,6 +1,8 @@
 """Fixtures shared by every test: isolated media, a task runner, a real worker thread, Chromium."""
 
+import ipaddress
 import os
+import socket
 import sys
 import threading
 import uuid
@@ -142,3 +144,29 @@ def user_client(client):
     client.force_login(user)
     client.user = user
     return client
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail (and record) any connection or name lookup, for tests that must send no traffic; IP literals and localhost resolve without traffic."""
+    attempts: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            if name != "localhost":
+                attempts.append(f"lookup {name[:60]!r}")
+                raise socket.gaierror(socket.EAI_NONAME, "blocked by the test") from None
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(self, address, *args, **kwargs):
+        attempts.append(f"connect {address!r}")
+        raise OSError("connections are blocked by the test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect)
+    return attempts

@@ -8,9 +8,7 @@ connection (the test blocks sockets and name lookups and fails on any attempt).
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -438,32 +436,6 @@ def _stored(media_root: Path) -> tuple:
         else []
     )
     return rows + (DBTaskResult.objects.count(),), files
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Fail (and record) any connection or name lookup; IP literals and localhost resolve without traffic."""
-    attempts: list[str] = []
-    real_getaddrinfo = socket.getaddrinfo
-
-    def getaddrinfo(host, *args, **kwargs):
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        try:
-            ipaddress.ip_address(name.strip("[]"))
-        except ValueError:
-            if name != "localhost":
-                attempts.append(f"lookup {name[:60]!r}")
-                raise socket.gaierror(socket.EAI_NONAME, "blocked by the test") from None
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def connect(self, address, *args, **kwargs):
-        attempts.append(f"connect {address!r}")
-        raise OSError("connections are blocked by the test")
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect)
-    return attempts
 
 
 def _is_sentence(message: str) -> bool:

@@ -6,9 +6,7 @@ Nothing may connect anywhere: name lookups and connections are blocked (an `audi
 up is refused before any traffic), and no worker runs, so a queued song is never rendered.
 """
 
-import ipaddress
 import json
-import socket
 
 import pytest
 import schemathesis
@@ -180,32 +178,6 @@ def test_retry_after_is_whole_seconds_rounded_up():
 
 
 # --- the fuzz -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Refuse every connection and every name lookup but IP literals and localhost (which need no traffic)."""
-    attempts: list[str] = []
-    real_getaddrinfo = socket.getaddrinfo
-
-    def getaddrinfo(host, *args, **kwargs):
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        try:
-            ipaddress.ip_address(name.strip("[]"))
-        except ValueError:
-            if name != "localhost":
-                attempts.append(f"lookup {name[:60]!r}")
-                raise socket.gaierror(socket.EAI_NONAME, "blocked by the test") from None
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def connect(self, address, *args, **kwargs):
-        attempts.append(f"connect {address!r}")
-        raise OSError("connections are blocked by the test")
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect)
-    return attempts
 
 
 @pytest.fixture

@@ -126,7 +126,18 @@ def _held(score: Score, *, octave: int = 0) -> list[Note]:
 
 
 def chord_voices(score: Score) -> list[Voice]:
-    """The comping: the chord instrument's pattern, and a held pad where the genre has one."""
+    """Write the comping: the chord instrument's pattern, and a held pad where the genre has one.
+
+    Parameters
+    ----------
+    score : Score
+        The composed song; its genre picks the pattern and its chords the notes.
+
+    Returns
+    -------
+    list of Voice
+        The chord instrument's voice, then the pad's when the genre has a pad.
+    """
     genre = score.style.genre
     programs = _programs(score)
     if genre == "rock":
@@ -145,20 +156,71 @@ def chord_voices(score: Score) -> list[Voice]:
 
 
 def chords_stem_name(score: Score) -> str:
-    """Which stem the comping belongs to: "guitars" for the guitar family, else "keys" (keys and pads)."""
+    """Name the stem the comping belongs to.
+
+    Parameters
+    ----------
+    score : Score
+        The composed song; its genre's chord program decides.
+
+    Returns
+    -------
+    str
+        "guitars" for the GM guitar family, else "keys" (keys and pads).
+    """
     program = _programs(score)["chords"]
     return "guitars" if program in GUITAR_PROGRAMS else "keys"
 
 
 def drum_voice(score: Score) -> Voice:
+    """Write the drum kit's part: one short note per drum hit of the score.
+
+    Parameters
+    ----------
+    score : Score
+        The composed song; hits on drums outside ``GM_DRUM_NOTES`` are left out.
+
+    Returns
+    -------
+    Voice
+        The genre's kit in the drum bank (``DRUM_BANK``), each hit ``DRUM_HIT_S`` long.
+    """
     kit = _programs(score)["kit"]
     hits = [Note(t, DRUM_HIT_S, GM_DRUM_NOTES[name], v) for t, name, v in score.drum_hits if name in GM_DRUM_NOTES]
     return Voice(kit, hits, bank=DRUM_BANK)
 
 
 def bass_voice(score: Score) -> Voice:
+    """Write the bass part on the genre's bass program.
+
+    Parameters
+    ----------
+    score : Score
+        The composed song; its ``bass`` notes are played as written.
+
+    Returns
+    -------
+    Voice
+        The bass program and a copy of the score's bass notes.
+    """
     return Voice(_programs(score)["bass"], list(score.bass))
 
 
 def lead_voice(notes: list[Note], score: Score, *, pan: float) -> Voice:
+    """Give notes to the genre's lead instrument.
+
+    Parameters
+    ----------
+    notes : list of Note
+        What the lead plays (the counter line, or the melody of an instrumental), song time.
+    score : Score
+        The composed song; its genre picks the lead program.
+    pan : float
+        Stereo position, -1 (left) to 1 (right).
+
+    Returns
+    -------
+    Voice
+        The lead program with a copy of ``notes`` at ``pan``.
+    """
     return Voice(_programs(score)["lead"], list(notes), pan=pan)

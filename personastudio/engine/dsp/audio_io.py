@@ -19,7 +19,27 @@ from .errors import ParameterError
 
 
 def resample(samples: np.ndarray, *, sr_from: int, sr_to: int) -> np.ndarray:
-    """Polyphase resampling along axis 0 (scipy's resample_poly); the same array when the rates agree."""
+    """Resample along axis 0 with scipy's polyphase filter (``resample_poly``).
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,) or (n, c)]
+        Audio at ``sr_from`` Hz, any float dtype.
+    sr_from : int
+        Sample rate of ``samples`` in Hz (> 0).
+    sr_to : int
+        Sample rate wanted in Hz (> 0).
+
+    Returns
+    -------
+    np.ndarray [shape=(m,) or (m, c)]
+        The audio at ``sr_to`` Hz, ``m ~= n * sr_to / sr_from``; ``samples`` itself when the rates agree.
+
+    Raises
+    ------
+    ParameterError
+        When a rate is not positive.
+    """
     if int(sr_from) <= 0 or int(sr_to) <= 0:
         raise ParameterError("sample rates must be positive")
     if int(sr_from) == int(sr_to):
@@ -128,9 +148,28 @@ NO_SOUND = "This file holds no sound we can read: it may be empty or cut short."
 
 
 def probe(source: str | BinaryIO, *, limits: DecodeLimits) -> AudioInfo:
-    """Read only the container's headers and refuse a file whose declared channels, sample rate, length or
-    work (channels x rate x length) pass `limits`: nothing is decoded. The info's duration is the header's
-    (0 when the container does not say)."""
+    """Read only the container's headers and refuse a file they show is over ``limits``.
+
+    Nothing is decoded: the declared channels, sample rate, length and work (channels x rate x length)
+    are checked against ``limits``.
+
+    Parameters
+    ----------
+    source : str or BinaryIO
+        A path or a seekable file-like object.
+    limits : DecodeLimits
+        What a file from outside may declare.
+
+    Returns
+    -------
+    AudioInfo
+        What the headers say; its duration is 0 when the container does not say.
+
+    Raises
+    ------
+    AudioDecodeError
+        ``NotAudioError`` for no audio stream, or the limit the headers pass (a sentence for the user).
+    """
     try:
         container = av.open(source, mode="r")
     except (av.FFmpegError, ValueError, OSError) as exc:
@@ -197,14 +236,39 @@ def decode(
     channels: int = 1,
     limits: DecodeLimits | None = None,
 ) -> tuple[np.ndarray, AudioInfo]:
-    """Decode a path or file-like object to float32 at `sr`: mono (n,), or (n, 2) with channels=2.
+    """Decode a path or file-like object to float32 at ``sr`` Hz.
 
-    Stops early with AudioTooLongError as soon as more than `max_duration_s` has
-    been decoded, so a three-hour file costs no more than the limit.
-
-    A file from outside is decoded with `limits` (its max_duration_s replaces the argument): the headers are
+    Stops early with AudioTooLongError as soon as more than ``max_duration_s`` has been decoded, so a
+    three-hour file costs no more than the limit. With ``limits`` (a file from outside) the headers are
     checked before decoding and every decoded frame after (see DecodeLimits), so a small file that would
     decode to hours of many-channel audio is refused after at most the budget's worth of work.
+
+    Parameters
+    ----------
+    source : str or BinaryIO
+        A path or a file-like object in any format FFmpeg reads (WAV, MP3, FLAC, Opus, AAC, ...).
+    sr : int
+        Sample rate of the result in Hz.
+    max_duration_s : float or None
+        Longest audio accepted, in seconds; None for no limit. Replaced by ``limits.max_duration_s``.
+    channels : int
+        1 for mono, 2 for stereo.
+    limits : DecodeLimits or None
+        Channels, rate, length and work a file from outside may have.
+
+    Returns
+    -------
+    samples : np.ndarray [shape=(n,) or (n, 2)]
+        float32 in [-1, 1] at ``sr`` Hz: (n,) when ``channels`` is 1, (n, 2) when it is 2.
+    info : AudioInfo
+        The source's channels, sample rate and duration.
+
+    Raises
+    ------
+    AudioDecodeError
+        Not audio, no sound, or past a limit (the message is a sentence for the user).
+    ParameterError
+        When ``sr`` is not positive or ``channels`` is not 1 or 2.
     """
     if sr <= 0:
         raise ParameterError("sr must be positive")
@@ -280,17 +344,58 @@ def _as_planar(samples: np.ndarray) -> tuple[np.ndarray, str]:
 
 
 def encode_mp3(samples: np.ndarray, *, sr: int, bitrate_kbps: int = 192) -> bytes:
-    """MP3 (LAME through PyAV) of mono (n,) or stereo (n, 2) float samples in [-1, 1]."""
+    """Encode float samples as MP3 (LAME through PyAV).
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,) or (n, 2)]
+        Mono or stereo float samples in [-1, 1] (clipped there).
+    sr : int
+        Their sample rate in Hz.
+    bitrate_kbps : int
+        Constant bit rate in kbit/s.
+
+    Returns
+    -------
+    bytes
+        The MP3 file.
+    """
     return _encode(samples, sr=sr, container_format="mp3", codec="libmp3lame", bit_rate=bitrate_kbps * 1000)
 
 
 def encode_wav(samples: np.ndarray, *, sr: int) -> bytes:
-    """16-bit PCM WAV of mono (n,) or stereo (n, 2) float samples in [-1, 1]."""
+    """Encode float samples as 16-bit PCM WAV.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,) or (n, 2)]
+        Mono or stereo float samples in [-1, 1] (clipped there).
+    sr : int
+        Their sample rate in Hz.
+
+    Returns
+    -------
+    bytes
+        The WAV file.
+    """
     return _encode(samples, sr=sr, container_format="wav", codec="pcm_s16le", bit_rate=None)
 
 
 def encode_flac(samples: np.ndarray, *, sr: int) -> bytes:
-    """Lossless 16-bit FLAC of mono (n,) or stereo (n, 2) float samples in [-1, 1]: a stem kept exactly."""
+    """Encode float samples as lossless 16-bit FLAC: a stem kept exactly.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,) or (n, 2)]
+        Mono or stereo float samples in [-1, 1] (clipped there).
+    sr : int
+        Their sample rate in Hz.
+
+    Returns
+    -------
+    bytes
+        The FLAC file.
+    """
     return _encode(samples, sr=sr, container_format="flac", codec="flac", bit_rate=None)
 
 
@@ -315,7 +420,20 @@ def _encode(samples: np.ndarray, *, sr: int, container_format: str, codec: str, 
 
 
 def waveform_peaks(samples: np.ndarray, *, n_peaks: int = 800) -> list[float]:
-    """Peak absolute amplitude in `n_peaks` equal slices: enough to draw a waveform at once."""
+    """Measure the peak absolute amplitude in ``n_peaks`` equal slices: enough to draw a waveform at once.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,) or (n, c)]
+        Audio in [-1, 1]; channels are flattened together.
+    n_peaks : int
+        Number of slices (fewer when there are fewer samples).
+
+    Returns
+    -------
+    list of float
+        One peak per slice, rounded to 3 decimals; empty for no samples or ``n_peaks`` <= 0.
+    """
     samples = np.abs(np.asarray(samples, dtype=np.float32).reshape(-1))
     if not len(samples) or n_peaks <= 0:
         return []

@@ -641,16 +641,59 @@ _PANNED_MONO_DB = -3.01
 
 
 def band_length_samples(score: Score, *, sr: int) -> int:
+    """Count the samples of the band track: the score's length, rounded up, plus one.
+
+    Parameters
+    ----------
+    score : Score
+        The composed song.
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    int
+        ``ceil(score.duration_s * sr) + 1``.
+    """
     return int(np.ceil(score.duration_s * sr)) + 1
 
 
 def lead_melody(score: Score) -> list[Note]:
-    """The vocal melody as an instrument plays it (an instrumental of a song with lyrics): an octave up when low."""
+    """Give the vocal melody as an instrument plays it (an instrumental of a song with lyrics).
+
+    Parameters
+    ----------
+    score : Score
+        The composed song.
+
+    Returns
+    -------
+    list of Note
+        ``score.melody``, a note below middle C (MIDI 60) an octave up.
+    """
     return [Note(m.start_s, m.dur_s, m.midi + (12 if m.midi < 60 else 0), m.velocity) for m in score.melody]
 
 
 def oscillator_parts(score: Score, *, sr: int, seed: int, play_melody: bool = False) -> dict[str, np.ndarray]:
-    """The band synthesised here, unlevelled: stereo "drums", "bass", "chords", "counter", "melody"."""
+    """Synthesise the band here, unlevelled.
+
+    Parameters
+    ----------
+    score : Score
+        The composed song.
+    sr : int
+        Sample rate in Hz.
+    seed : int
+        Seeds the noise and the small variations of the instruments.
+    play_melody : bool
+        Also play the vocal melody on the lead instrument (part "melody").
+
+    Returns
+    -------
+    dict of str to np.ndarray [shape=(n, 2)]
+        Stereo float parts "drums", "bass", "chords", and "counter" / "melody" when there are such notes;
+        ``n = band_length_samples(score, sr=sr)``.
+    """
     n = band_length_samples(score, sr=sr)
     rng = np.random.default_rng(seed & 0x7FFFFFFF)
     genre = score.style.genre
@@ -671,6 +714,20 @@ def band_stems(parts: dict[str, np.ndarray], score: Score, *, sr: int) -> dict[s
 
     Only stems that sound are kept. The tail fades and, when the band would clip, every stem takes the
     same gain, so the stems still sum to the band.
+
+    Parameters
+    ----------
+    parts : dict of str to np.ndarray [shape=(n, 2)]
+        Unlevelled stereo parts, as :func:`oscillator_parts` gives or the sampled band renders.
+    score : Score
+        The composed song; its genre sets the balance.
+    sr : int
+        Sample rate of ``parts`` in Hz.
+
+    Returns
+    -------
+    dict of str to np.ndarray [shape=(n, 2)]
+        float32 stems by name ("drums", "bass", "keys" or "guitars", "lead"); empty when nothing sounds.
     """
     bal = dict(_BALANCE["default"], **_BALANCE.get(score.style.genre, {}))
     line_notes = {"counter": score.counter, "melody": lead_melody(score)}
@@ -698,12 +755,26 @@ def band_stems(parts: dict[str, np.ndarray], score: Score, *, sr: int) -> dict[s
 
 
 def render_band(score: Score, *, sr: int, seed: int, play_melody: bool = False) -> np.ndarray:
-    """Stereo float32 band track (n, 2) for ``score``, on the oscillators here.
+    """Render the stereo band track for ``score`` on the oscillators here.
 
-    Drums, bass, chords and the counter/lead line (``score.counter``: the
-    hook in band-only sections, answer licks between vocal lines) on the
-    genre's lead instrument.  ``play_melody`` also plays the vocal melody on
-    that instrument (for instrumental renders of a song with lyrics).
+    Drums, bass, chords and the counter/lead line (``score.counter``: the hook in band-only sections,
+    answer licks between vocal lines) on the genre's lead instrument.
+
+    Parameters
+    ----------
+    score : Score
+        The composed song.
+    sr : int
+        Sample rate in Hz.
+    seed : int
+        Seeds the noise and the small variations of the instruments.
+    play_melody : bool
+        Also play the vocal melody on the lead instrument (an instrumental render of a song with lyrics).
+
+    Returns
+    -------
+    np.ndarray [shape=(n, 2)]
+        float32 at ``sr`` Hz, ``n = band_length_samples(score, sr=sr)``; silence when nothing sounds.
     """
     stems = band_stems(oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody), score, sr=sr)
     if not stems:

@@ -289,7 +289,20 @@ def _find_tag_words(tags: str) -> list[tuple[int, str]]:
 
 
 def style_from_tags(tags: str, seed: int) -> Style:
-    """Build a :class:`Style` from tag text; the seed picks key root and tempo jitter."""
+    """Build a :class:`Style` from tag text.
+
+    Parameters
+    ----------
+    tags : str
+        Free style text ("upbeat pop, female vocal"); words of ``STYLE_TABLE`` count, the first genre word wins.
+    seed : int
+        Picks the key root and the tempo jitter.
+
+    Returns
+    -------
+    Style
+        Genre, tempo (BPM), mode, key, swing and energy; pop defaults where the tags say nothing.
+    """
     hits = _find_tag_words(tags)
     contribs = [STYLE_TABLE[w] for _, w in hits]
     genre = next((c["genre"] for c in contribs if "genre" in c), "pop")
@@ -1115,12 +1128,13 @@ def compose(
         From :func:`style_from_tags`; its tempo is raised when the song would last over SONG_LIMIT_S.
     seed : int
         Picks the progressions, the grooves' variations and the counter licks.
-    vocal_range_midi : (low, high), optional
-        The singer's range in MIDI notes; the melody stays inside it.
+    vocal_range_midi : tuple of (float, float) or None
+        The singer's (low, high) range in MIDI notes; the melody stays inside it.
 
     Returns
     -------
     Score
+        Every part as notes in seconds of song time, with the section and line spans.
     """
     sections, auto_bars, instrumental_song = _framed_sections(sections, style)
     layout, style = _fit_song_length(sections, auto_bars, style)

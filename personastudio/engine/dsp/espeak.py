@@ -95,14 +95,21 @@ def _engine() -> dict:
 
 
 def synthesize(text: str, voice_name: str) -> tuple[np.ndarray, int, list]:
-    """Speak `text` with an eSpeak NG voice ("en+f3", "cmn+m3").
+    """Speak ``text`` with an eSpeak NG voice.
+
+    Parameters
+    ----------
+    text : str
+        What to say, UTF-8.
+    voice_name : str
+        eSpeak NG voice and variant, e.g. "en+f3", "cmn+m3".
 
     Returns
     -------
-    audio : np.ndarray, shape (n,)
-        Float64 samples in [-1, 1].
+    audio : np.ndarray [shape=(n,)]
+        Mono float64 samples in [-1, 1] at ``sr`` Hz.
     sr : int
-        Their rate in Hz (eSpeak NG's 22050).
+        Their sample rate in Hz (eSpeak NG's 22050).
     events : list of tuple
         ``(kind, audio_position_ms, phoneme, text_position, length)`` per phoneme or word event.
     """
@@ -132,7 +139,20 @@ _TTP_IPA, _TTP_TIE = 0x02, 0x80
 
 
 def text_to_ipa(text: str, voice_name: str) -> str:
-    """eSpeak NG's IPA for `text`, clauses joined by spaces, multi-letter phonemes tied with ^."""
+    """Transcribe ``text`` to eSpeak NG's IPA.
+
+    Parameters
+    ----------
+    text : str
+        What to transcribe, UTF-8.
+    voice_name : str
+        eSpeak NG voice whose language reads the text, e.g. "en", "cmn".
+
+    Returns
+    -------
+    str
+        IPA, clauses joined by spaces, multi-letter phonemes tied with "^".
+    """
     mode = _TTP_IPA | _TTP_TIE | (ord("^") << 8)
     out = []
     with _LOCK:

@@ -58,11 +58,30 @@ def _mono(x: np.ndarray) -> np.ndarray:
 def crossfade_join(
     head: np.ndarray, tail: np.ndarray, *, sr: int, at_s: float, crossfade_s: float = CROSSFADE_S
 ) -> np.ndarray:
-    """``head`` exactly up to ``at_s``, then ``head`` fading out while ``tail`` fades in (equal power:
-    cos/sin, so the loudness does not dip in the middle), then the rest of ``tail``.
+    """Join ``tail`` to ``head`` at ``at_s`` with an equal-power crossfade.
 
-    Both are (n,) or both (n, 2). Near the end of ``head`` the crossfade starts a little earlier,
-    so the source always fades out instead of stopping dead (a click) at its last sample.
+    ``head`` exactly up to ``at_s``, then ``head`` fading out while ``tail`` fades in (cos/sin, so the
+    loudness does not dip in the middle), then the rest of ``tail``. Near the end of ``head`` the crossfade
+    starts a little earlier, so the source always fades out instead of stopping dead (a click) at its last
+    sample.
+
+    Parameters
+    ----------
+    head : np.ndarray [shape=(n,) or (n, 2)]
+        The source, at ``sr`` Hz.
+    tail : np.ndarray [shape=(m,) or (m, 2)]
+        What follows, the same number of channels as ``head``; its first sample is heard at the join.
+    sr : int
+        Sample rate in Hz.
+    at_s : float
+        Where the crossfade starts in ``head``, in seconds.
+    crossfade_s : float
+        Length of the crossfade in seconds (at most ``m`` samples).
+
+    Returns
+    -------
+    np.ndarray [shape=(k + m,) or (k + m, 2)]
+        float32; ``k`` is ``at_s`` in samples, moved back so the crossfade ends within ``head``.
     """
     fade = max(1, min(int(round(crossfade_s * sr)), len(tail)))
     at = int(round(at_s * sr))
@@ -83,18 +102,46 @@ def crossfade_join(
 
 
 def grid_offset_s(at_s: float, period_s: float, phase_s: float = 0.0) -> float:
-    """How much of a continuation (whose bars start at 0) to skip so that, starting at ``at_s``,
-    its grid lands on the source's grid (a beat every ``period_s`` from ``phase_s``)."""
+    """Measure how much of a continuation to skip so its beat grid lands on the source's.
+
+    Parameters
+    ----------
+    at_s : float
+        Where the continuation starts in the source, in seconds; the continuation's bars start at its 0.
+    period_s : float
+        The source's beat (or bar) period in seconds; 0 or less for an unknown grid.
+    phase_s : float
+        Time of the source's first beat in seconds.
+
+    Returns
+    -------
+    float
+        Seconds to drop from the start of the continuation, in [0, ``period_s``); 0 for an unknown grid.
+    """
     if period_s <= 0:
         return 0.0
     return float((at_s - phase_s) % period_s)
 
 
 def estimate_tempo(samples: np.ndarray, *, sr: int) -> tuple[float, float]:
-    """(bpm, first beat in seconds) by beat tracking; (0, 0) when no beat is found.
+    """Estimate tempo and beat phase by beat tracking (librosa) at ``BEAT_ANALYSIS_SR_HZ``.
 
-    The tempo is folded into 70–160 BPM, where the composer writes (half/double time is the
-    usual ambiguity of beat trackers).
+    The tempo is folded into 70-160 BPM, where the composer writes (half/double time is the usual
+    ambiguity of beat trackers).
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,) or (n, 2)]
+        Audio at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    bpm : float
+        Tempo in beats per minute, 70-160; 0 when no beat is found or the audio is under a second.
+    phase_s : float
+        Time of the first beat within one beat period, in seconds; 0 when no beat is found.
     """
     x = _mono(samples)
     if not np.any(x) or len(x) < sr:
@@ -116,7 +163,20 @@ def estimate_tempo(samples: np.ndarray, *, sr: int) -> tuple[float, float]:
 
 
 def estimate_key(samples: np.ndarray, *, sr: int) -> tuple[int, str] | None:
-    """(tonic pitch class 0–11, "major"|"minor") from the average chroma; None for silence."""
+    """Estimate the key from the average chroma against the Krumhansl-Kessler profiles.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,) or (n, 2)]
+        Audio at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        (tonic pitch class 0-11 with 0 = C, "major" or "minor"); None for silence or under a second.
+    """
     x = _mono(samples)
     if not np.any(x) or len(x) < sr:
         return None
@@ -173,12 +233,44 @@ def join_song(
     skip_s: float = 0.0,
     crossfade_s: float = CROSSFADE_S,
 ) -> JoinedSong:
-    """The source up to ``at_s`` + the continuation (its first ``skip_s`` dropped), crossfaded and mastered.
+    """Join the source up to ``at_s`` and the continuation (its first ``skip_s`` dropped), crossfaded and mastered.
 
     With both sides' per-instrument stems the source's part of the mix is their (lossless) sum, and each
-    stem is joined like the mix, so the joined stems sum to the joined mix exactly. The joined stems are
-    a :class:`LazyStems`: each is joined and mastered when it is read, so only one is in memory at a time
-    (``source_stems`` may be lazy too); only the length of ``source_mix`` is used when the stems are given.
+    stem is joined like the mix, so the joined stems sum to the joined mix exactly. The joined stems are a
+    :class:`LazyStems`: each is joined and mastered when it is read, so only one is in memory at a time.
+
+    Parameters
+    ----------
+    source_mix : np.ndarray [shape=(n,) or (n, 2)]
+        The source song at ``sr`` Hz; only its length is used when the stems are given.
+    continuation_mix : np.ndarray [shape=(m,) or (m, 2)]
+        The new music at ``sr`` Hz, its bars starting at 0.
+    sr : int
+        Sample rate of every array in Hz.
+    at_s : float
+        Where the continuation starts, in seconds of the source (clipped to its length).
+    source_vocal : np.ndarray [shape=(n,)] or None
+        The source's vocal stem; the vocal and band are joined only when the source's both are given.
+    source_band : np.ndarray [shape=(n, 2)] or None
+        The source's band stem.
+    continuation_vocal : np.ndarray [shape=(m,)] or None
+        The continuation's vocal; None for an instrumental continuation (silence).
+    continuation_band : np.ndarray [shape=(m, 2)] or None
+        The continuation's band stem.
+    source_stems : Mapping of str to np.ndarray [shape=(n, 2)] or None
+        The source's per-instrument stems (may be a LazyStems).
+    continuation_stems : Mapping of str to np.ndarray [shape=(m, 2)] or None
+        The continuation's per-instrument stems.
+    skip_s : float
+        Seconds dropped from the continuation's start so its beat grid lands on the source's.
+    crossfade_s : float
+        Length of the crossfade in seconds.
+
+    Returns
+    -------
+    JoinedSong
+        Mastered stereo float32 mix (k, 2) at ``sr`` Hz, the vocal (k,) and band (k, 2) when known, and the
+        joined stems, all scaled by the mix's mastering gain.
     """
     source_mix = _stereo(source_mix)
     n_src = len(source_mix)
@@ -236,8 +328,27 @@ def join_song(
 
 
 def join_scores(source: Score, continuation: Score, *, at_s: float, skip_s: float) -> Score:
-    """The score of a joined song: the source's notes up to ``at_s`` (cut there), then the continuation's
-    from ``skip_s`` on, moved to start at ``at_s``. Lines and sections are kept while they begin before the cut."""
+    """Join two scores as :func:`join_song` joins their audio.
+
+    The source's notes up to ``at_s`` (cut there), then the continuation's from ``skip_s`` on, moved to
+    start at ``at_s``. Lines and sections are kept while they begin before the cut.
+
+    Parameters
+    ----------
+    source : Score
+        The source song's score; its style is kept.
+    continuation : Score
+        The continuation's score, its times from its own 0.
+    at_s : float
+        Where the continuation starts, in seconds of the source.
+    skip_s : float
+        Seconds dropped from the continuation's start.
+
+    Returns
+    -------
+    Score
+        The joined song's score, times in seconds of the joined song.
+    """
     shift = at_s - skip_s
 
     def head_notes(notes: list[Note]) -> list[Note]:

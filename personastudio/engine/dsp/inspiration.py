@@ -367,7 +367,20 @@ def _last_cjk(text: str) -> str:
 
 
 def rhyme_family(line: str, language: str) -> str | None:
-    """Rhyme family of a line ending produced by this module (None if unknown)."""
+    """Name the rhyme family of a line ending produced by this module.
+
+    Parameters
+    ----------
+    line : str
+        A lyric line written by :func:`write_song`.
+    language : str
+        "en" or "zh"; for "zh" the last Han character decides.
+
+    Returns
+    -------
+    str or None
+        The family's key in ``RHYMES_EN`` / ``RHYMES_ZH``; None when the ending is not one of ours.
+    """
     if language == "zh":
         last = _last_cjk(line)
         for fam, endings in RHYMES_ZH.items():
@@ -448,7 +461,20 @@ def _section(
 
 
 def write_song(description: str, *, seed: int) -> InspiredSong:
-    """Write a song from a free description (see module docstring)."""
+    """Write a song from a free description (see module docstring).
+
+    Parameters
+    ----------
+    description : str
+        What the song is about, in English or Chinese (the language of the song follows it).
+    seed : int
+        With the description, picks the title, subjects and rhymes: the same pair gives the same song.
+
+    Returns
+    -------
+    InspiredSong
+        Title, style tags, tagged lyrics (verse, chorus, verse 2, chorus, bridge, chorus) and language.
+    """
     description = description or ""
     language = detect_language(description) if description.strip() else "en"
     rng = random.Random(f"inspiration|{seed}|{description}")

@@ -215,6 +215,18 @@ def _heuristic_syllables(w: str) -> int:
 
 
 def english_word_syllables(word: str) -> int:
+    """Count the syllables of an English word: CMU Pronouncing Dictionary first, a spelling rule after.
+
+    Parameters
+    ----------
+    word : str
+        One word, any case; curly apostrophes and an unknown contraction's ending are handled.
+
+    Returns
+    -------
+    int
+        Its syllables; 0 for an empty word.
+    """
     w = word.lower().replace("’", "'").strip("'")
     if not w:
         return 0
@@ -287,13 +299,37 @@ def _zh_readings(units: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
 
 
 def count_syllables(line: str, language: str | None = None) -> int:
-    """Number of sung syllables of a lyric line (see module docstring)."""
+    """Count the sung syllables of a lyric line (see module docstring).
+
+    Parameters
+    ----------
+    line : str
+        The line's text.
+    language : str or None
+        "en" or "zh"; None to detect it from the line.
+
+    Returns
+    -------
+    int
+        Number of syllables, one note each.
+    """
     lang = language or detect_language(line)
     return sum(n for _, n in _units(line, lang))
 
 
 def detect_language(text: str) -> str:
-    """``"zh"`` when CJK characters dominate Latin letters, else ``"en"``."""
+    """Tell Chinese from English lyrics.
+
+    Parameters
+    ----------
+    text : str
+        Any text (None counts as empty).
+
+    Returns
+    -------
+    str
+        "zh" when CJK characters dominate Latin letters (one counting as three), else "en".
+    """
     cjk = len(_CJK_RE.findall(text or ""))
     latin = len(_LATIN_RE.findall(text or ""))
     # one CJK char carries about as much as a short English word (~3-4 letters)
@@ -301,7 +337,20 @@ def detect_language(text: str) -> str:
 
 
 def analyse_line(text: str, *, backing: bool = False) -> Line:
-    """A :class:`Line` for ``text`` (without the backing parentheses) with syllables, language, tones."""
+    """Analyse one lyric line: syllables, language and, for Chinese, tones and pinyin.
+
+    Parameters
+    ----------
+    text : str
+        The line's text, without the backing parentheses.
+    backing : bool
+        Whether the line is a backing vocal.
+
+    Returns
+    -------
+    Line
+        The line with its syllable count, language, tones and readings (one per syllable for "zh").
+    """
     lang = detect_language(text)
     units = _units(text, lang)
     syl = sum(n for _, n in units)
@@ -341,7 +390,18 @@ def _copy_lines(lines: list[Line]) -> list[Line]:
 
 
 def parse_lyrics(text: str) -> list[Section]:
-    """Parse lyric text into sections (see module docstring)."""
+    """Parse lyric text into sections (see module docstring).
+
+    Parameters
+    ----------
+    text : str
+        The lyrics: ``[Verse]``-style tag lines start sections, else blank lines separate stanzas.
+
+    Returns
+    -------
+    list of Section
+        Sections in order; a section without sung lines is kept only for intro, outro, instrumental, bridge.
+    """
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     raw_lines = text.split("\n")
     has_tags = any(_TAG_RE.match(l) for l in raw_lines)

@@ -51,7 +51,18 @@ def _mono(x: np.ndarray) -> np.ndarray:
 
 
 def note_fields(note) -> tuple[float, float, float]:
-    """(start_s, dur_s, midi) of a composer ``Note`` or a plain (start_s, dur_s, midi[, ...]) tuple."""
+    """Read (start_s, dur_s, midi) from a composer ``Note`` or a plain tuple.
+
+    Parameters
+    ----------
+    note : Note or tuple of float
+        A composer ``Note`` or ``(start_s, dur_s, midi[, ...])``.
+
+    Returns
+    -------
+    tuple of (float, float, float)
+        Start and duration in seconds, pitch as a MIDI number.
+    """
     if hasattr(note, "start_s"):
         return float(note.start_s), float(note.dur_s), float(note.midi)
     return float(note[0]), float(note[1]), float(note[2])
@@ -61,7 +72,22 @@ def note_fields(note) -> tuple[float, float, float]:
 
 
 def f0_track(vocal: np.ndarray, *, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """(times_s, f0_hz) per 10 ms frame; f0 is 0 where the frame is quiet, unpitched or aperiodic."""
+    """Track the vocal's F0 per 10 ms frame (WORLD DIO + StoneMask at 16 kHz, as persona learning does).
+
+    Parameters
+    ----------
+    vocal : np.ndarray [shape=(n,) or (n, 2)]
+        The vocal stem at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    times_s : np.ndarray [shape=(frames,)]
+        Each frame's time in seconds, ``FRAME_S`` apart; empty for under 50 ms or silence.
+    f0_hz : np.ndarray [shape=(frames,)]
+        F0 in Hz, 0 where the frame is quiet, unpitched or aperiodic.
+    """
     x = _mono(vocal)
     if len(x) < int(0.05 * sr) or not np.any(x):
         return np.zeros(0), np.zeros(0)
@@ -94,12 +120,32 @@ def pitch_accuracy(
     tail_s: float = 0.02,
     track=None,
 ) -> float:
-    """Share of voiced frames inside notes whose F0 is within ``tolerance_cents`` of the note.
+    """Measure the share of voiced frames inside notes whose F0 is within ``tolerance_cents`` of the note.
 
-    Frames outside notes are ignored, and so are the first ``edge_s`` and last
-    ``tail_s`` of each note (the glide/consonant into it and the release), as in
-    note-level singing evaluation. An octave error is a miss. Returns NaN when
-    no voiced frame falls inside a note.
+    Frames outside notes are ignored, and so are the first ``edge_s`` and last ``tail_s`` of each note (the
+    glide/consonant into it and the release), as in note-level singing evaluation. An octave error is a miss.
+
+    Parameters
+    ----------
+    vocal : np.ndarray [shape=(n,) or (n, 2)]
+        The vocal stem at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz.
+    melody_notes : Sequence of Note or tuple
+        The notes sung, ``(start_s, dur_s, midi)`` in song time (see :func:`note_fields`).
+    tolerance_cents : float
+        Largest distance from the note that counts as in tune, in cents.
+    edge_s : float
+        Seconds left out at each note's start (at most 40 % of the note).
+    tail_s : float
+        Seconds left out at each note's end (at most 20 % of the note).
+    track : tuple of (np.ndarray, np.ndarray) or None
+        A ready :func:`f0_track` of ``vocal``, to measure several figures on one tracking.
+
+    Returns
+    -------
+    float
+        Share in [0, 1]; NaN when no voiced frame falls inside a note.
     """
     times, f0 = track if track is not None else f0_track(vocal, sr=sr)
     target = _note_targets(times, melody_notes, edge_s, tail_s)
@@ -111,7 +157,22 @@ def pitch_accuracy(
 
 
 def median_f0_midi(vocal: np.ndarray, *, sr: int, track=None) -> float:
-    """Median voiced pitch as a MIDI number (NaN when nothing is voiced)."""
+    """Measure the median voiced pitch as a (fractional) MIDI number.
+
+    Parameters
+    ----------
+    vocal : np.ndarray [shape=(n,) or (n, 2)]
+        The vocal stem at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz.
+    track : tuple of (np.ndarray, np.ndarray) or None
+        A ready :func:`f0_track` of ``vocal``, to measure several figures on one tracking.
+
+    Returns
+    -------
+    float
+        MIDI number (69 = A4 = 440 Hz); NaN when nothing is voiced.
+    """
     _, f0 = track if track is not None else f0_track(vocal, sr=sr)
     voiced = f0[f0 > 0]
     if not len(voiced):
@@ -137,16 +198,33 @@ def _frame_level_db(x16: np.ndarray, n_frames: int, *, window_s: float = 0.02) -
 def syllable_onset_times(
     vocal: np.ndarray, *, sr: int, min_gap_s: float = MIN_SYLLABLE_GAP_S, track=None
 ) -> np.ndarray:
-    """Times (s) of sung syllables in a (mostly) solo vocal stem, by counting syllable nuclei.
+    """Find the sung syllables of a (mostly) solo vocal stem by counting syllable nuclei.
 
-    The method of de Jong & Wempe (2009, "Praat script to detect syllable nuclei"):
-    peaks of the intensity contour (64 ms windows, 10 ms hop) that stand out by at
-    least NUCLEUS_PROMINENCE_DB from the dips around them, lie within 25 dB of the
-    loud part of the vocal, and are voiced. A syllable is one vowel nucleus, so
-    consonants and melismas (a new pitch on the same vowel) do not count.
+    Parameters
+    ----------
+    vocal : np.ndarray [shape=(n,) or (n, 2)]
+        The vocal stem at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz.
+    min_gap_s : float
+        Shortest time between two syllables, in seconds.
+    track : tuple of (np.ndarray, np.ndarray) or None
+        A ready :func:`f0_track` of ``vocal``, to measure several figures on one tracking.
 
-    Tried before and dropped: spectral flux (counts vibrato and the limiter's
-    ducking, about 2x), voiced-run starts plus pitch steps (+40 to +150 %).
+    Returns
+    -------
+    np.ndarray [shape=(syllables,)]
+        Each syllable nucleus's time in seconds, ascending; empty when nothing is voiced.
+
+    Notes
+    -----
+    The method of de Jong & Wempe (2009, "Praat script to detect syllable nuclei"): peaks of the intensity
+    contour (64 ms windows, 10 ms hop) that stand out by at least NUCLEUS_PROMINENCE_DB from the dips around
+    them, lie within 25 dB of the loud part of the vocal, and are voiced. A syllable is one vowel nucleus,
+    so consonants and melismas (a new pitch on the same vowel) do not count.
+
+    Tried before and dropped: spectral flux (counts vibrato and the limiter's ducking, about 2x), voiced-run
+    starts plus pitch steps (+40 to +150 %).
     """
     times, f0 = track if track is not None else f0_track(vocal, sr=sr)
     if not len(f0) or not np.any(f0 > 0):
@@ -162,7 +240,24 @@ def syllable_onset_times(
 
 
 def syllable_onsets(vocal: np.ndarray, *, sr: int, min_gap_s: float = MIN_SYLLABLE_GAP_S, track=None) -> int:
-    """Number of sung syllable onsets in a vocal stem (see :func:`syllable_onset_times`)."""
+    """Count the sung syllable onsets in a vocal stem (see :func:`syllable_onset_times`).
+
+    Parameters
+    ----------
+    vocal : np.ndarray [shape=(n,) or (n, 2)]
+        The vocal stem at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz.
+    min_gap_s : float
+        Shortest time between two syllables, in seconds.
+    track : tuple of (np.ndarray, np.ndarray) or None
+        A ready :func:`f0_track` of ``vocal``, to measure several figures on one tracking.
+
+    Returns
+    -------
+    int
+        Number of syllable nuclei found.
+    """
     return int(len(syllable_onset_times(vocal, sr=sr, min_gap_s=min_gap_s, track=track)))
 
 
@@ -172,7 +267,20 @@ TEMPO_SR = 22050
 
 
 def tempo_bpm(mix: np.ndarray, *, sr: int) -> float:
-    """Global tempo from ``librosa.beat.beat_track`` on the mono mix (0 when no beat is found)."""
+    """Measure the global tempo with ``librosa.beat.beat_track`` on the mono mix at ``TEMPO_SR``.
+
+    Parameters
+    ----------
+    mix : np.ndarray [shape=(n,) or (n, 2)]
+        The song at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    float
+        Tempo in beats per minute; 0 for silence or when no beat is found.
+    """
     x = _mono(mix)
     if not np.any(x):
         return 0.0
@@ -184,7 +292,22 @@ def tempo_bpm(mix: np.ndarray, *, sr: int) -> float:
 
 
 def tempo_matches(measured: float, target: float, tol: float = 0.04) -> bool:
-    """True when ``measured`` is within ``tol`` (relative) of ``target``, half or double of it."""
+    """Tell whether a measured tempo matches the target, half or double of it.
+
+    Parameters
+    ----------
+    measured : float
+        Measured tempo in BPM.
+    target : float
+        Intended tempo in BPM.
+    tol : float
+        Relative tolerance (0.04: within 4 %).
+
+    Returns
+    -------
+    bool
+        True when ``measured`` is within ``tol`` of ``target``, ``2 * target`` or ``target / 2``.
+    """
     if not (measured > 0 and target > 0):
         return False
     return any(abs(measured - target * f) <= tol * target * f for f in (1.0, 2.0, 0.5))
@@ -218,11 +341,26 @@ def _aligned_cosine(a: np.ndarray, b: np.ndarray) -> float:
 def chorus_similarity(
     mix: np.ndarray, *, sr: int, section_spans: Sequence[tuple[str, float, float]]
 ) -> tuple[float, float]:
-    """(chorus vs chorus, chorus vs verse): mean cosine similarity of time-aligned chroma.
+    """Compare sections by the mean cosine similarity of their time-aligned chroma.
 
-    Each pair of section occurrences is aligned at its start and compared frame
-    by frame over the shorter one. NaN for a figure whose pairs do not exist
-    (fewer than two choruses, or no verse).
+    Each pair of section occurrences is aligned at its start and compared frame by frame over the
+    shorter one.
+
+    Parameters
+    ----------
+    mix : np.ndarray [shape=(n,) or (n, 2)]
+        The song at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz.
+    section_spans : Sequence of tuple of (str, float, float)
+        ``(kind, start_s, end_s)`` per section, as ``Score.section_spans``.
+
+    Returns
+    -------
+    chorus_vs_chorus : float
+        Mean similarity in [-1, 1] over pairs of choruses; NaN with fewer than two choruses.
+    chorus_vs_verse : float
+        Mean similarity over (chorus, verse) pairs; NaN without a chorus or a verse.
     """
     c = _chroma(mix, sr)
     fps = CHROMA_SR / CHROMA_HOP
@@ -243,10 +381,20 @@ def chorus_similarity(
 
 
 def sung_notes(score) -> list[tuple[float, float, float]]:
-    """One (start_s, dur_s, midi) per sung syllable: ``score.sung_lines`` when the engine has them, else ``score.melody``.
+    """List one (start_s, dur_s, midi) per sung syllable.
 
-    For pitch accuracy use ``score.melody`` (every note, melismas included): a
-    sung-line note spans a whole melisma at its main pitch.
+    ``score.sung_lines`` when the engine has them, else ``score.melody``. For pitch accuracy use
+    ``score.melody`` (every note, melismas included): a sung-line note spans a whole melisma at its main pitch.
+
+    Parameters
+    ----------
+    score : Score
+        A composer ``Score`` or any object with ``sung_lines`` and/or ``melody``.
+
+    Returns
+    -------
+    list of tuple of (float, float, float)
+        Start and duration in seconds, pitch as a MIDI number, sorted by start.
     """
     lines = getattr(score, "sung_lines", None)
     if lines:

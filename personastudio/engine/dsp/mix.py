@@ -97,12 +97,12 @@ class _LoudnessMeter:
 
 
 def integrated_lufs(samples: np.ndarray, *, sr: int) -> float:
-    """Integrated loudness (ITU-R BS.1770-4) of mono ``(n,)`` or multichannel ``(n, c)`` samples.
+    """Measure integrated loudness (ITU-R BS.1770-4), block by block.
 
     Parameters
     ----------
-    samples : numpy.ndarray
-        The signal, any float dtype; it is read block by block, never copied whole.
+    samples : np.ndarray [shape=(n,) or (n, c)]
+        Mono or multichannel signal at ``sr`` Hz, any float dtype; it is read block by block, never copied whole.
     sr : int
         Sample rate in Hz.
 
@@ -157,19 +157,19 @@ def _oversampled_peak_env(x2: np.ndarray, floor: float = 0.0) -> np.ndarray:
 
 
 def true_peak_dbtp(samples: np.ndarray, *, sr: int) -> float:
-    """True peak of mono ``(n,)`` or stereo ``(n, c)`` samples in dBTP (4x oversampling, block by block).
+    """Measure the true peak (4x oversampling, block by block).
 
     Parameters
     ----------
-    samples : numpy.ndarray
-        The signal, any float dtype.
+    samples : np.ndarray [shape=(n,) or (n, c)]
+        Mono or multichannel signal, any float dtype.
     sr : int
         Sample rate in Hz (the oversampling factor does not depend on it).
 
     Returns
     -------
     float
-        ``20 log10`` of the largest oversampled or sample magnitude; -120 for silence.
+        ``20 log10`` of the largest oversampled or sample magnitude, in dBTP; -120 for silence.
     """
     x = np.asarray(samples)
     x2 = x[:, None] if x.ndim == 1 else x
@@ -232,10 +232,26 @@ class MixedSong:
 def mix_song(
     vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: int, backing_stereo: np.ndarray | None = None
 ) -> MixedSong:
-    """Vocal over band, with mix == the sum of the stems.
+    """Mix the vocal over the band, with mix == the sum of the stems.
 
-    `band_stems` are the band's stems (drums, bass, ...), stereo. `backing_stereo` (backing vocals,
-    already panned) is levelled with the lead.
+    The vocal is levelled about 2 LU above the band, the band ducks under it, and it gets a short slap
+    and a reverb tail; backing vocals take the lead's gain.
+
+    Parameters
+    ----------
+    vocal_mono : np.ndarray [shape=(n,)]
+        The lead vocal at ``sr`` Hz (silence for an instrumental).
+    band_stems : dict of str to np.ndarray [shape=(n, 2)]
+        The band's stereo stems (drums, bass, ...) at ``sr`` Hz; lengths may differ, the longest wins.
+    sr : int
+        Sample rate in Hz.
+    backing_stereo : np.ndarray [shape=(n, 2)] or None
+        Backing vocals, already panned; levelled with the lead.
+
+    Returns
+    -------
+    MixedSong
+        The (n, 2) float32 mix and its stems (lead vocal, backing vocals, band stems; only those that sound).
     """
     # Every full-length stereo array is float32 (half of float64; a long song has several of them).
     vocal = np.asarray(vocal_mono, dtype=np.float64).reshape(-1)
@@ -280,7 +296,20 @@ def _sum_stems(stems, n: int) -> np.ndarray:
 
 
 def fit_length(x: np.ndarray, n: int) -> np.ndarray:
-    """`x` cut or zero-padded to n samples along its first axis."""
+    """Cut or zero-pad ``x`` to ``n`` samples along its first axis.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(m, ...)]
+        Any array.
+    n : int
+        Length wanted.
+
+    Returns
+    -------
+    np.ndarray [shape=(n, ...)]
+        A view of ``x`` when cut, a new array of its dtype when padded.
+    """
     if x.shape[0] >= n:
         return x[:n]
     return np.concatenate([x, np.zeros((n - x.shape[0],) + x.shape[1:], dtype=x.dtype)])
@@ -357,24 +386,24 @@ def master_curve(
 
     Parameters
     ----------
-    stereo : numpy.ndarray
-        The mix, ``(n, 2)`` (or ``(n,)``), float32 or float64.
+    stereo : np.ndarray [shape=(n, 2) or (n,)]
+        The mix at ``sr`` Hz, float32 or float64.
     sr : int
         Sample rate in Hz.
     target_lufs : float
-        Integrated loudness to reach (within 0.4 LU when the limiter allows).
+        Integrated loudness to reach, in LUFS (within 0.4 LU when the limiter allows).
     ceiling_dbtp : float
-        The true peak stays at or under this.
+        The true peak stays at or under this, in dBTP.
     overwrite_input : bool
         Write the mastered samples into ``stereo`` (when it is a C-contiguous float32 array) instead of
         a new array: a long song then needs no second copy of itself.
 
     Returns
     -------
-    mastered : numpy.ndarray
+    mastered : np.ndarray [shape=(n, 2) or (n,)]
         float32, the shape of ``stereo``; ``mastered == stereo * gain[:, None]`` (to float32 rounding).
-    gain : numpy.ndarray
-        ``(n,)`` float32, the per-sample gain, to scale stems exactly like the mix.
+    gain : np.ndarray [shape=(n,)]
+        float32 linear per-sample gain, to scale stems exactly like the mix.
     """
     x = np.asarray(stereo)
     x2 = x[:, None] if x.ndim == 1 else x
@@ -412,11 +441,28 @@ def master_curve(
 def master(
     stereo: np.ndarray, *, sr: int, target_lufs: float = -14.0, ceiling_dbtp: float = -1.0
 ) -> tuple[np.ndarray, float]:
-    """Loudness-normalise and limit; return (mastered, overall linear gain).
+    """Loudness-normalise and limit a mix, reporting one overall gain.
 
-    The returned gain is the median of the applied per-sample gain curve (the
-    loudness-normalisation gain); use :func:`master_curve` when the exact curve
-    is needed to scale stems.
+    The gain is the median of the applied per-sample gain curve (the loudness-normalisation gain); use
+    :func:`master_curve` when the exact curve is needed to scale stems.
+
+    Parameters
+    ----------
+    stereo : np.ndarray [shape=(n, 2) or (n,)]
+        The mix at ``sr`` Hz, float32 or float64.
+    sr : int
+        Sample rate in Hz.
+    target_lufs : float
+        Integrated loudness to reach, in LUFS.
+    ceiling_dbtp : float
+        The true peak stays at or under this, in dBTP.
+
+    Returns
+    -------
+    mastered : np.ndarray [shape=(n, 2) or (n,)]
+        float32, the shape of ``stereo``.
+    gain : float
+        Median linear gain applied.
     """
     out, curve = master_curve(stereo, sr=sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
     return out, float(np.median(curve))

@@ -39,20 +39,74 @@ class VoiceProfile:
 
 
 def hz_to_midi(hz: float) -> float:
+    """Convert a frequency to a (fractional) MIDI note number.
+
+    Parameters
+    ----------
+    hz : float
+        Frequency in Hz (> 0).
+
+    Returns
+    -------
+    float
+        MIDI number, 69 for A4 = 440 Hz, 12 per octave.
+
+    Raises
+    ------
+    ParameterError
+        When ``hz`` is not positive.
+    """
     if hz <= 0:
         raise ParameterError("frequency must be positive")
     return 69.0 + 12.0 * math.log2(hz / 440.0)
 
 
 def midi_to_hz(midi: float) -> float:
+    """Convert a (fractional) MIDI note number to a frequency.
+
+    Parameters
+    ----------
+    midi : float
+        MIDI number, 69 for A4.
+
+    Returns
+    -------
+    float
+        Frequency in Hz (440 for 69).
+    """
     return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
 
 
 def hz_to_note_name(hz: float) -> str:
-    """440 -> 'A4' (scientific pitch notation, nearest semitone)."""
+    """Name the nearest semitone in scientific pitch notation (440 -> "A4").
+
+    Parameters
+    ----------
+    hz : float
+        Frequency in Hz (> 0).
+
+    Returns
+    -------
+    str
+        Note name with octave, sharps for black keys ("C#3").
+    """
     midi = round(hz_to_midi(hz))
     return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
 
 
 def note_name_range(low_hz: float, high_hz: float) -> str:
+    """Name a range of frequencies as "low–high" notes ("A2–E4").
+
+    Parameters
+    ----------
+    low_hz : float
+        Low end in Hz (> 0).
+    high_hz : float
+        High end in Hz (> 0).
+
+    Returns
+    -------
+    str
+        The two note names joined by an en dash.
+    """
     return f"{hz_to_note_name(low_hz)}–{hz_to_note_name(high_hz)}"

@@ -35,7 +35,26 @@ F0_FLOOR_HZ, F0_CEIL_HZ = 65.0, 1100.0
 
 
 def voice_profile(samples: np.ndarray, *, sr: int) -> VoiceProfile:
-    """Measure the voice in mono `samples`; an empty profile (voiced_s 0) when nothing sings."""
+    """Measure the voice in a clip: how much of it sings, its range, vibrato and timbre (see module docstring).
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,)]
+        Mono audio at ``sr`` Hz (any other shape is flattened).
+    sr : int
+        Sample rate in Hz (> 0); the audio is resampled to ``PROFILE_SR_HZ`` for analysis.
+
+    Returns
+    -------
+    VoiceProfile
+        Voiced seconds, median/low/high F0 in Hz, vibrato, pitch histogram, formant ratio, breathiness,
+        register; an empty profile (``voiced_s`` 0) for under 0.1 s, silence or nothing voiced.
+
+    Raises
+    ------
+    ParameterError
+        When ``sr`` is not positive.
+    """
     samples = np.asarray(samples, dtype=np.float64).reshape(-1)
     if sr <= 0:
         raise ParameterError("sr must be positive")
@@ -69,18 +88,18 @@ def _to_analysis_rate(samples: np.ndarray, sr: int) -> np.ndarray:
 
 
 def voiced_f0(samples: np.ndarray, *, sr: int) -> np.ndarray:
-    """F0 where the voice is clearly voiced, measured at the profile rate.
+    """Track F0 where the voice is clearly voiced, at the profile's frame rate.
 
     Parameters
     ----------
-    samples : np.ndarray, shape (n,)
-        Mono audio.
+    samples : np.ndarray [shape=(n,)]
+        Mono audio at ``sr`` Hz.
     sr : int
-        Its rate in Hz; it is resampled to ``PROFILE_SR_HZ`` first when it differs.
+        Sample rate in Hz; the audio is resampled to ``PROFILE_SR_HZ`` first when it differs.
 
     Returns
     -------
-    f0_hz : np.ndarray, shape (frames,)
+    np.ndarray [shape=(frames,)]
         F0 in Hz per ``FRAME_PERIOD_MS`` frame, 0 where the frame is quiet, unpitched or aperiodic.
     """
     x = np.ascontiguousarray(_to_analysis_rate(samples, sr), dtype=np.float64)

@@ -20,7 +20,27 @@ MARGIN_BACKING, MARGIN_VOCALS, POWER = 2.0, 10.0, 2.0
 
 
 def separate_vocals(samples: np.ndarray, *, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """Split mono `samples` into (vocals, instrumental), both the same length as the input."""
+    """Split a mix into vocals and instrumental by REPET-SIM with soft masks, 30 s at a time.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,)]
+        Mono mix at ``sr`` Hz (any other shape is flattened).
+    sr : int
+        Sample rate in Hz (> 0).
+
+    Returns
+    -------
+    vocals : np.ndarray [shape=(n,)]
+        float32 at ``sr`` Hz: what does not repeat; silence in a final chunk under a second.
+    instrumental : np.ndarray [shape=(n,)]
+        float32, ``samples - vocals``.
+
+    Raises
+    ------
+    ParameterError
+        When ``sr`` is not positive.
+    """
     samples = np.asarray(samples, dtype=np.float32).reshape(-1)
     if sr <= 0:
         raise ParameterError("sr must be positive")

@@ -63,17 +63,49 @@ def render_song(
     band_name: str = "auto",
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> RenderedSong:
-    """``style`` overrides the one the tags and seed would give (an extension keeps its source's tempo and key).
+    """Render a song: lyrics + tags (+ a persona's voice profile) + seed -> mastered mix and stems.
 
-    ``singer_name``: "neural" (Kokoro, fitted to the persona), "formant" (eSpeak NG + WORLD, the
-    fallback that always works) or "auto" (neural when its weights are installed). ``influence``
-    (0..1): how much of the persona's fitted voice the neural singer uses. ``band_name``: "sampled"
-    (a General MIDI SoundFont through FluidSynth), "oscillators" (synthesised here, the fallback) or
-    "auto" (sampled when FluidSynth and a SoundFont are installed).
+    Parameters
+    ----------
+    lyrics : str
+        The lyrics, ``[Verse]``-style tags optional; empty for an instrumental.
+    tags : str
+        Style text; with ``seed`` it gives the style unless ``style`` is given.
+    seed : int
+        Makes the render repeatable: the same inputs give the same song.
+    voice_profile : dict or None
+        A persona's ``VoiceProfile`` dict (plus its fitted neural voice); None for a voice chosen by the tags.
+    vocal_range_midi : tuple of (float, float) or None
+        The melody's (low, high) range in MIDI notes; by default the profile's range, or C3-D4 for a male voice.
+    make_instrumental : bool
+        Play the melody on the lead instrument instead of singing it.
+    sr : int
+        Sample rate of the result in Hz.
+    style : Style or None
+        Overrides the one the tags and seed would give (an extension keeps its source's tempo and key).
+    singer_name : str
+        "neural" (Kokoro, fitted to the persona), "formant" (eSpeak NG + WORLD, the fallback that always
+        works) or "auto" (neural when its weights are installed and no line is Chinese).
+    influence : float
+        0..1: how much of the persona's fitted voice the neural singer uses.
+    band_name : str
+        "sampled" (a General MIDI SoundFont through FluidSynth), "oscillators" (synthesised here, the
+        fallback) or "auto" (sampled when FluidSynth and a SoundFont are installed).
+    on_progress : callable or None
+        ``on_progress(stage, done, total)`` hears how far the render is: ("band", 0, 1), then
+        ("singing", k, n) as each of the n sung lines starts and ("singing", n, n) after the last, then
+        ("mixing", 0, 1).
 
-    ``on_progress(stage, done, total)``, when given, hears how far the render is: ("band", 0, 1), then
-    ("singing", k, n) as each of the n sung lines starts and ("singing", n, n) after the last, then
-    ("mixing", 0, 1).
+    Returns
+    -------
+    RenderedSong
+        At ``sr`` Hz, float32: the mix (n, 2) mastered to -14 LUFS and <= -1 dBTP, the vocal (n,), the band
+        (n, 2) and every stem (n, 2), all scaled by the mix's mastering gain; with the style and score.
+
+    Raises
+    ------
+    ParameterError
+        When ``singer_name`` or ``band_name`` is not one of ``SINGERS`` / ``BANDS``.
     """
     if singer_name not in SINGERS:
         raise ParameterError(f"singer_name must be one of {SINGERS}")

@@ -27,7 +27,22 @@ MIN_VOICED_FRAMES = 20
 def eq_band_centres_hz(
     *, n_bands: int = N_EQ_BANDS, low_hz: float = EQ_LOW_HZ, high_hz: float = ENVELOPE_SR_HZ / 2 * 0.95
 ) -> np.ndarray:
-    """Band centres spaced evenly on the mel scale, shape (n_bands,)."""
+    """Space EQ band centres evenly on the mel scale.
+
+    Parameters
+    ----------
+    n_bands : int
+        Number of bands.
+    low_hz : float
+        Centre of the lowest band in Hz.
+    high_hz : float
+        Centre of the highest band in Hz (default just under the envelope rate's Nyquist).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_bands,)]
+        Centre frequencies in Hz, ascending.
+    """
     mel = np.linspace(_hz_to_mel(low_hz), _hz_to_mel(high_hz), n_bands)
     return _mel_to_hz(mel)
 
@@ -48,10 +63,28 @@ def _to_envelope_rate(samples: np.ndarray, sr: int) -> np.ndarray:
 
 
 def long_term_envelope_db(samples: np.ndarray, *, sr: int, n_bands: int = N_EQ_BANDS) -> np.ndarray | None:
-    """Mean spectral envelope of the voiced frames, in dB per mel band, shape (n_bands,).
+    """Measure the mean spectral envelope of the voiced frames (WORLD CheapTrick), per mel band.
 
-    Levels are relative (the mean over bands is 0 dB), so loudness does not count. None when the
-    audio has fewer than MIN_VOICED_FRAMES voiced frames.
+    Levels are relative (the mean over bands is 0 dB), so loudness does not count.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,) or (n, 2)]
+        A voice at ``sr`` Hz; stereo is averaged to mono.
+    sr : int
+        Sample rate in Hz (> 0).
+    n_bands : int
+        Number of mel bands (centres from :func:`eq_band_centres_hz`).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_bands,)] or None
+        Level per band in dB, mean 0; None for under 0.1 s or fewer than MIN_VOICED_FRAMES voiced frames.
+
+    Raises
+    ------
+    ParameterError
+        When ``sr`` is not positive.
     """
     if sr <= 0:
         raise ParameterError("sr must be positive")
@@ -74,9 +107,29 @@ def long_term_envelope_db(samples: np.ndarray, *, sr: int, n_bands: int = N_EQ_B
 
 
 def matching_eq_db(*, target_db: np.ndarray, source_db: np.ndarray, max_db: float = EQ_MAX_DB) -> np.ndarray:
-    """Gain per band (dB) that moves `source_db`'s envelope toward `target_db`'s, limited to ±max_db.
+    """Find the gain per band that moves ``source_db``'s envelope toward ``target_db``'s.
 
-    Neighbouring bands are smoothed together (a 1-2-1 kernel) so no single band rings.
+    Neighbouring bands are smoothed together (a 1-2-1 kernel) so no single band rings, and the mean gain
+    is removed (level is the mix's business, not the EQ's).
+
+    Parameters
+    ----------
+    target_db : np.ndarray [shape=(n_bands,)]
+        The envelope to match, dB per band (from :func:`long_term_envelope_db`).
+    source_db : np.ndarray [shape=(n_bands,)]
+        The envelope to change, dB per band.
+    max_db : float
+        Largest boost or cut in dB.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_bands,)]
+        Gain per band in dB, within +-``max_db``.
+
+    Raises
+    ------
+    ParameterError
+        When the two envelopes are not 1-D arrays of the same length.
     """
     target_db = np.asarray(target_db, dtype=float)
     source_db = np.asarray(source_db, dtype=float)
@@ -90,10 +143,25 @@ def matching_eq_db(*, target_db: np.ndarray, source_db: np.ndarray, max_db: floa
 
 
 def apply_eq_db(samples: np.ndarray, *, sr: int, eq_db: np.ndarray | None, amount: float = 1.0) -> np.ndarray:
-    """Filter mono `samples` (n,) by the band gains `eq_db` (zero phase, one FFT), scaled by `amount`.
+    """Filter a mono signal by per-band gains (zero phase, one FFT).
 
     Below the first band the first band's gain holds; above the last (up to Nyquist) the last's.
-    Returns float32 of the same length.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,)]
+        Mono audio at ``sr`` Hz.
+    sr : int
+        Sample rate in Hz.
+    eq_db : np.ndarray [shape=(n_bands,)] or None
+        Gain per band in dB at :func:`eq_band_centres_hz` centres; None for no filtering.
+    amount : float
+        Scale of the gains (0 leaves the audio as it is, 1 applies them fully).
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)]
+        float32 at ``sr`` Hz.
     """
     x = np.asarray(samples, dtype=np.float32)
     if eq_db is None or not len(x) or amount == 0.0:

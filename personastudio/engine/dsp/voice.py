@@ -193,14 +193,42 @@ def _speak_cached(text: str, language: str, voice: str) -> SpokenLine:
 
 
 def speak_line(text: str, language: str, *, voice: str = "female") -> SpokenLine:
-    """Speech for one lyric line plus where its syllables are. Cached: treat the result as read-only."""
+    """Speak one lyric line with eSpeak NG and find where its syllables are.
+
+    Parameters
+    ----------
+    text : str
+        The line (runs of whitespace count as one space).
+    language : str
+        "en" or "zh".
+    voice : str
+        "male", else the female voice.
+
+    Returns
+    -------
+    SpokenLine
+        float64 mono speech at eSpeak NG's rate with its syllables. Cached: treat it as read-only.
+    """
     text = " ".join(str(text or "").split())
     voice = "male" if voice == "male" else "female"
     return _speak_cached(text, _espeak_language(language), voice)
 
 
 def syllable_count(text: str, language: str) -> int:
-    """How many notes the line needs: one per sung syllable."""
+    """Count the notes a line needs: one per syllable eSpeak NG speaks.
+
+    Parameters
+    ----------
+    text : str
+        The line.
+    language : str
+        "en" or "zh".
+
+    Returns
+    -------
+    int
+        Number of syllables.
+    """
     return len(speak_line(text, language).syllables)
 
 
@@ -208,7 +236,21 @@ def syllable_count(text: str, language: str) -> int:
 
 
 def voice_for(profile: dict | None, tags: str) -> VoiceSettings:
-    """Voice settings from a persona's VoiceProfile dict, else from the style tags."""
+    """Choose voice settings from a persona's voice profile, else from the style tags.
+
+    Parameters
+    ----------
+    profile : dict or None
+        A ``VoiceProfile`` dict (plus the fitted "style", "eq_db", "envelope_bank"); unused without a median pitch.
+    tags : str
+        Style text; "breathy", "whisper", "airy" (or 气声, 气息) add breathiness, and without a profile the
+        first of a male or a female word ("man", "girl", 男, ...) picks the register (female by default).
+
+    Returns
+    -------
+    VoiceSettings
+        Register, formant ratio, vibrato and breathiness, clipped to what the voice sings well.
+    """
     tags_l = (tags or "").lower()
     breathy_tag = any(w in tags_l for w in ("breathy", "whisper", "airy", "气声", "气息"))
     if profile and float(profile.get("median_hz") or 0) > 0:
@@ -361,10 +403,26 @@ def _add_breath(ap: np.ndarray, breathiness: float, sr: int) -> np.ndarray:
 def sing_line(
     spoken: SpokenLine, notes: list[tuple[float, float, float]], *, voice: VoiceSettings, sr: int
 ) -> tuple[float, np.ndarray]:
-    """Sing `spoken` on `notes` ((start_s, dur_s, midi) per syllable, song time).
+    """Sing a spoken line on its notes (WORLD resynthesis of the speech).
 
-    Returns (start_s, samples): mono float32 at `sr` that begins at start_s in song
-    time (the first note minus its onset consonants; may be < 0 for a note at 0).
+    Parameters
+    ----------
+    spoken : SpokenLine
+        The line as :func:`speak_line` spoke it.
+    notes : list of tuple of (float, float, float)
+        ``(start_s, dur_s, midi)`` per syllable, in seconds of song time.
+    voice : VoiceSettings
+        Register, formants, vibrato and breathiness to sing with.
+    sr : int
+        Sample rate of the result in Hz.
+
+    Returns
+    -------
+    start_s : float
+        Where the samples begin in song time: the first note minus its onset consonants (may be < 0 for
+        a note at 0).
+    samples : np.ndarray [shape=(n,)]
+        Mono float32 at ``sr`` Hz; empty without notes or syllables.
     """
     syllables = spoken.syllables
     if not notes:
@@ -513,9 +571,25 @@ def sing(
     sr: int,
     n_samples: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Render all lines: (lead mono (n_samples,), backing stereo (n_samples, 2)), float32.
+    """Sing every line and place it on the song's timeline.
 
-    Backing lines (flag True) are 6 dB softer and panned left and right in turn.
+    Parameters
+    ----------
+    lines : iterable of tuple of (SpokenLine, list of tuple, bool)
+        ``(spoken, notes, is_backing)`` per line, notes as ``(start_s, dur_s, midi)`` in song time.
+    voice : VoiceSettings
+        Register, formants, vibrato and breathiness to sing with.
+    sr : int
+        Sample rate in Hz.
+    n_samples : int
+        Length of the song in samples.
+
+    Returns
+    -------
+    lead : np.ndarray [shape=(n_samples,)]
+        Mono float32 lead vocal at ``sr`` Hz.
+    backing : np.ndarray [shape=(n_samples, 2)]
+        Stereo float32 backing vocals: 6 dB softer, panned left and right in turn.
     """
     rendered = []
     for spoken, notes, is_backing in lines:
@@ -527,10 +601,24 @@ def sing(
 def place_lines(
     rendered: list[tuple[float, np.ndarray, bool]], *, sr: int, n_samples: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Put sung lines ((start_s, mono samples, is_backing) each) in place on the song's timeline.
+    """Put sung lines in place on the song's timeline.
 
-    Returns (lead mono (n_samples,), backing stereo (n_samples, 2)), float32. Backing lines are
-    6 dB softer and panned left and right in turn.
+    Parameters
+    ----------
+    rendered : list of tuple of (float, np.ndarray, bool)
+        ``(start_s, samples, is_backing)`` per line, samples mono (m,) at ``sr`` Hz; what falls before 0 or
+        after ``n_samples`` is cut.
+    sr : int
+        Sample rate in Hz.
+    n_samples : int
+        Length of the song in samples.
+
+    Returns
+    -------
+    lead : np.ndarray [shape=(n_samples,)]
+        Mono float32 lead vocal.
+    backing : np.ndarray [shape=(n_samples, 2)]
+        Stereo float32 backing vocals: 6 dB softer, panned left and right in turn.
     """
     n_samples = max(int(n_samples), 0)
     lead = np.zeros(n_samples, dtype=np.float32)

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -10,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from personastudio.htmx import HtmxHttpRequest
 from personastudio.http_range import ranged_file_response
 from personastudio.personas import services as persona_services
 
@@ -199,7 +202,7 @@ def clip_separate(request, clip_id):
 
 
 @require_POST
-def clip_favourite(request, clip_id):
+def clip_favourite(request: HtmxHttpRequest, clip_id: uuid.UUID) -> HttpResponse:
     """☆/★ on a track (the song page's results) or a clip page."""
     clip = services.clip_toggle_favourite(clip=services.clip_get_for_user(user=request.user, clip_id=clip_id))
     if request.htmx:

@@ -259,7 +259,7 @@ def decode(
     Returns
     -------
     samples : np.ndarray [shape=(n,) or (n, 2)]
-        float32 in [-1, 1] at ``sr`` Hz: (n,) when ``channels`` is 1, (n, 2) when it is 2.
+        float32 at ``sr`` Hz: (n,) when ``channels`` is 1, (n, 2) when it is 2.
     info : AudioInfo
         The source's channels, sample rate and duration.
 

@@ -400,7 +400,9 @@ def parse_lyrics(text: str) -> list[Section]:
     Returns
     -------
     list of Section
-        Sections in order; a section without sung lines is kept only for intro, outro, instrumental, bridge.
+        Sections in order. Tagged: an empty [Chorus] repeats the last chorus written out, and other sections
+        without lines are kept only when band-only (intro, outro, instrumental, bridge). Untagged: a stanza
+        written more than once is a chorus, the rest are verses.
     """
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     raw_lines = text.split("\n")

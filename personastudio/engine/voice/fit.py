@@ -46,6 +46,9 @@ POPULATION: int | None = None  # CMA-ES population per generation (None: 4 + 3 l
 WER_CANDIDATES = 3  # 0: no check (the most similar style wins)
 WER_GOAL = 0.25
 WER_SLACK = 0.10
+# The stock voices a search may start from: the clip's register, in the languages whose styles sing
+# English words (Kokoro's style names start with the language: a/b American/British English, j Japanese).
+START_STYLE_LANGUAGES = "abj"
 HELD_BACK_SHARE = 0.35
 MIN_PART_S = 3.0
 PROBE_LINES = ("Hold the light and sing it to the morning",)
@@ -268,8 +271,12 @@ def fit_persona_voice(
     #    words are understood: the search stays near its start, and some stock voices read English
     #    far worse than others (PocketSphinx WER 32-92 % on the same sentences).
     popsize = POPULATION or 4 + int(3 * math.log(SEARCH_DIMENSIONS))
-    stock_name = kokoro.STOCK_STYLES[register]
-    names = [stock_name] + [name for name in styles if name != stock_name]
+    stock_name = kokoro.stock_style_name(register)
+    names = [stock_name] + [
+        name
+        for name in styles
+        if name != stock_name and kokoro.style_register(name) == register and name[0] in START_STYLE_LANGUAGES
+    ]
     names = names[: max(1, min(len(names), budget - popsize))]  # room for at least one generation
     scored = {name: score(styles[name]) for name in names}
     start_name = max(scored, key=lambda name: scored[name][0])

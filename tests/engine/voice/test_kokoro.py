@@ -149,3 +149,19 @@ def test_float_decoder_matches_the_int8_one(model):
     ]
     assert len(outs[0]) == len(outs[1]) == kokoro.FRAME_SAMPLES * int(natural.durations.sum())
     assert np.corrcoef(outs[0], outs[1])[0, 1] > 0.9
+
+
+def test_every_installed_style_has_a_measured_range_and_can_sing(model):
+    assert set(model) <= set(kokoro.STYLE_RANGES_MIDI), "run scripts/measure_style_ranges.py for new styles"
+    assert "af_nicole" not in model, "a whispering style has no pitch to sing with"
+    for name in model:
+        low, high = kokoro.STYLE_RANGES_MIDI[name]
+        assert high - low >= 12.0, name
+
+
+def test_the_stock_voices_are_english_ones_when_the_voice_pack_is_installed(model):
+    if not weights.voice_pack_path().is_file():
+        pytest.skip("no voice pack (make install)")
+    assert kokoro.stock_style_name("female") == "af_kore"
+    assert kokoro.stock_style_name("male") == "am_fenrir"
+    assert kokoro.style_register("af_kore") == "female" and kokoro.style_register("zm_yunxi") == "male"

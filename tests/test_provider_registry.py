@@ -72,6 +72,8 @@ def test_the_two_providers_declare_what_the_studio_relies_on():
         "url",
     )
     assert registry.DEFAULT == registry.LOCAL and registry.webhook_names() == [registry.REMOTE]
+    # Our persona_influence goes to the built-in engine only: a hosted service does not know the field.
+    assert (local.takes_persona_influence, remote.takes_persona_influence) == (True, False)
 
 
 def test_an_unknown_name_is_a_readable_error():

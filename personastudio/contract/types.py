@@ -23,6 +23,17 @@ TITLE_MAX_CHARS = 80
 DESCRIPTION_MAX_CHARS = 500
 RETENTION_DAYS_DEFAULT = 7
 RETENTION_DAYS_MAX = 30
+# (ours) `persona_influence`: how much of the persona sings, 0 (the stock voice in the persona's range) to 1
+# (the persona as learned). Only the built-in engine knows it; hosted services are never sent it.
+PERSONA_INFLUENCE_MIN = 0.0
+PERSONA_INFLUENCE_MAX = 1.0
+PERSONA_INFLUENCE_DEFAULT = 1.0
+# Fields of GenerateRequest that are our engine's extensions, not the public contract's.
+GENERATE_EXTENSIONS = ("persona_influence",)
+MSG_PERSONA_INFLUENCE = (
+    f"persona_influence must be a number from {PERSONA_INFLUENCE_MIN:g} (the stock voice) "
+    f"to {PERSONA_INFLUENCE_MAX:g} (the whole persona)."
+)
 
 
 def _require(data: Any, key: str, kind: type | tuple[type, ...]) -> Any:
@@ -50,6 +61,7 @@ class GenerateRequest:
     continue_at: int | None = None
     callback_url: str = ""
     retention_days: int | None = None
+    persona_influence: float | None = None  # (ours) see PERSONA_INFLUENCE_*; None: the whole persona
 
     def validate(self) -> None:
         """The contract's own rules; raises BadRequest with a readable sentence."""
@@ -69,11 +81,20 @@ class GenerateRequest:
             raise BadRequest("continue_at needs continue_clip_id.")
         if self.retention_days is not None and not 1 <= self.retention_days <= RETENTION_DAYS_MAX:
             raise BadRequest(f"retention_days must be between 1 and {RETENTION_DAYS_MAX}.")
+        if self.persona_influence is not None:
+            if not self.persona_id:
+                raise BadRequest("persona_influence needs persona_id: it says how much of that persona sings.")
+            if not PERSONA_INFLUENCE_MIN <= self.persona_influence <= PERSONA_INFLUENCE_MAX:
+                raise BadRequest(MSG_PERSONA_INFLUENCE)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, extensions: bool = True) -> dict[str, Any]:
+        """The request body; `extensions=False` leaves out our engine's own fields (for a hosted service)."""
         body = _drop_empty(asdict(self))
         if not self.make_instrumental:
             body.pop("make_instrumental", None)
+        if not extensions:
+            for name in GENERATE_EXTENSIONS:
+                body.pop(name, None)
         return body
 
     @classmethod
@@ -104,7 +125,17 @@ class GenerateRequest:
         instrumental = data.get("make_instrumental", False)
         if not isinstance(instrumental, bool):
             raise BadRequest("'make_instrumental' must be true or false.")
-        request = cls(make_instrumental=instrumental, **values)
+        influence = data.get("persona_influence")
+        if influence is not None:
+            # A comparison refuses NaN, infinities and huge whole numbers alike (float() of those would not).
+            if (
+                isinstance(influence, bool)
+                or not isinstance(influence, (int, float))
+                or not (PERSONA_INFLUENCE_MIN <= influence <= PERSONA_INFLUENCE_MAX)
+            ):
+                raise BadRequest(MSG_PERSONA_INFLUENCE)
+            influence = float(influence)
+        request = cls(make_instrumental=instrumental, persona_influence=influence, **values)
         request.validate()
         return request
 

@@ -41,6 +41,7 @@ from personastudio.contract.errors import (
     VoiceNotMatched,
 )
 from personastudio.contract.types import (
+    PERSONA_INFLUENCE_DEFAULT,
     TASK_STATUS_CODES,
     GenerateRequest,
     PersonaResult,
@@ -786,6 +787,7 @@ def task_render(*, task_id: str) -> None:
                 style=style,
                 sr=settings.ENGINE_RENDER_SR_HZ,
                 singer_name=settings.ENGINE_SINGER,
+                influence=_persona_influence(request),
                 on_progress=lambda stage, done, total, variant=variant: report(
                     RenderProgress(variant, VARIANTS_PER_GENERATION, stage, done, total)
                 ),
@@ -849,6 +851,13 @@ def _persona_profile(owner, persona_id: str) -> dict | None:
     if not persona_id:
         return None
     return EnginePersona.objects.get(pk=persona_id, owner=owner).profile
+
+
+def _persona_influence(request: GenerateRequest) -> float:
+    """How much of the persona sings (the request's `persona_influence`, ours): all of it unless asked."""
+    if request.persona_influence is None:
+        return PERSONA_INFLUENCE_DEFAULT
+    return request.persona_influence
 
 
 def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str, score: dict) -> dict:

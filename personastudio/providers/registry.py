@@ -36,6 +36,9 @@ class Provider:
     # Renders in our own worker and says there how far a song is and when it ends (its adapter's
     # `listen`), so the song finishes in the task that renders it instead of when a poll notices.
     reports_in_process: bool = False
+    # Takes our `persona_influence` on music/generate (how much of the persona sings, 0..1). A hosted
+    # service does not know the field: it is never sent one.
+    takes_persona_influence: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ PROVIDERS = (
         takes_webhooks=False,
         clip_handover="file",
         reports_in_process=True,
+        takes_persona_influence=True,
     ),
     Provider(
         name=REMOTE,
@@ -68,6 +72,7 @@ PROVIDERS = (
         needs_public_url=True,
         takes_webhooks=True,
         clip_handover="url",
+        takes_persona_influence=False,
     ),
 )
 DEFAULT = LOCAL  # with nothing set, the studio runs on its own

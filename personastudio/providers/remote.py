@@ -107,7 +107,9 @@ class RemoteProvider(MusicProvider):
 
     def generate(self, request: GenerateRequest) -> TaskRef:
         request.validate()  # a readable sentence now beats a vendor's error code later
-        return _parse(TaskRef, self._call("POST", "music/generate", json=request.to_json(), creates=True))
+        # Our engine's own fields (persona_influence) are not the service's: they are never sent.
+        body = request.to_json(extensions=registry.spec(self.name).takes_persona_influence)
+        return _parse(TaskRef, self._call("POST", "music/generate", json=body, creates=True))
 
     def get_task(self, task_id: str) -> TaskInfo:
         if not task_id:

@@ -24,7 +24,14 @@ from schemathesis import checks as st_checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from personastudio.contract.errors import RateLimited
-from personastudio.contract.types import PROMPT_MAX_CHARS, RETENTION_DAYS_MAX, TASK_STATUSES
+from personastudio.contract.types import (
+    PERSONA_INFLUENCE_DEFAULT,
+    PERSONA_INFLUENCE_MAX,
+    PERSONA_INFLUENCE_MIN,
+    PROMPT_MAX_CHARS,
+    RETENTION_DAYS_MAX,
+    TASK_STATUSES,
+)
 from personastudio.engine import services
 from personastudio.engine.api.envelope import error_envelope
 from personastudio.engine.api.openapi import EXTENSION, openapi_document
@@ -175,6 +182,19 @@ def test_retry_after_is_whole_seconds_rounded_up():
     """Found by the document's Retry-After minimum of 1: 0.4 s was sent as "0", an invitation to retry at once."""
     assert error_envelope(RateLimited("Slow down.", retry_after_s=0.4))["Retry-After"] == "1"
     assert error_envelope(RateLimited("Slow down.", retry_after_s=61.2))["Retry-After"] == "62"
+
+
+def test_persona_influence_is_ours_with_the_limits_the_request_checks(document):
+    generate = document["components"]["schemas"]["GenerateRequest"]
+    influence = generate["properties"]["persona_influence"]
+    assert influence[EXTENSION] is True and "(ours)" in influence["description"]
+    assert (influence["minimum"], influence["maximum"], influence["default"]) == (
+        PERSONA_INFLUENCE_MIN,
+        PERSONA_INFLUENCE_MAX,
+        PERSONA_INFLUENCE_DEFAULT,
+    )
+    assert generate["dependentRequired"]["persona_influence"] == ["persona_id"]
+    assert EXTENSION not in generate["properties"]["persona_id"]
 
 
 # --- the fuzz -------------------------------------------------------------------------

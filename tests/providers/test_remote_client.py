@@ -79,6 +79,18 @@ def test_it_starts_a_generation_with_the_key_and_the_contract_body(httpserver, p
     assert sent.headers["User-Agent"].startswith("PersonaStudio/")
 
 
+def test_our_persona_influence_is_never_sent_to_a_hosted_service(httpserver, provider):
+    request = GenerateRequest(prompt="[Verse]\nla la", tags="pop", persona_id="persona-1", persona_influence=0.4)
+    httpserver.expect_request(api("music/generate"), method="POST").respond_with_json(
+        ok({"task_id": TASK_ID, "status": "queuing"})
+    )
+
+    provider.generate(request)
+
+    sent = json.loads(httpserver.log[0][0].data)
+    assert sent == {"prompt": "[Verse]\nla la", "tags": "pop", "persona_id": "persona-1"}
+
+
 def test_it_reads_a_completed_task_with_its_results(httpserver, provider):
     httpserver.expect_request(api(f"task/{TASK_ID}"), method="GET").respond_with_json(
         ok(

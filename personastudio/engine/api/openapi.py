@@ -15,6 +15,9 @@ from django.conf import settings
 
 from personastudio.contract.types import (
     DESCRIPTION_MAX_CHARS,
+    PERSONA_INFLUENCE_DEFAULT,
+    PERSONA_INFLUENCE_MAX,
+    PERSONA_INFLUENCE_MIN,
     PROMPT_MAX_CHARS,
     RETENTION_DAYS_DEFAULT,
     RETENTION_DAYS_MAX,
@@ -213,6 +216,18 @@ def _schemas() -> dict[str, Any]:
                 ),
                 "make_instrumental": {"type": "boolean", "default": False, "description": "No vocals."},
                 "persona_id": optional_text("A persona (from `music/persona`) to sing the song."),
+                "persona_influence": ours(
+                    {
+                        "type": ["number", "null"],
+                        "minimum": PERSONA_INFLUENCE_MIN,
+                        "maximum": PERSONA_INFLUENCE_MAX,
+                        "default": PERSONA_INFLUENCE_DEFAULT,
+                        "description": "How much of the persona sings: 0 is the stock voice in the persona's "
+                        "range, 1 the persona as learned, 0.6 the voice 60 % of the way to it. Only with "
+                        "`persona_id` (without it: 400); null means 1.",
+                    },
+                    "The persona's fitted voice, its envelopes and EQ are applied by this amount.",
+                ),
                 "continue_clip_id": optional_text("A clip to extend."),
                 "continue_at": {
                     "type": ["integer", "null"],
@@ -233,7 +248,7 @@ def _schemas() -> dict[str, Any]:
                 },
             },
             description="At least one of `prompt`, `tags` and `gpt_description_prompt` is required.",
-            dependentRequired={"continue_at": ["continue_clip_id"]},
+            dependentRequired={"continue_at": ["continue_clip_id"], "persona_influence": ["persona_id"]},
         ),
         "TaskRef": obj({"task_id": {"type": "string"}, "status": _STATUS}, required=("task_id", "status")),
         "ResultItem": obj(

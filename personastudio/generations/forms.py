@@ -11,7 +11,14 @@ from personastudio.submission import SubmitOnceForm
 from personastudio.text import OneLineField
 
 from .models import Generation
-from .services import MSG_EXTEND_NOT_YOURS, extend_default_at, extend_problem, persona_problem
+from .services import (
+    MSG_EXTEND_NOT_YOURS,
+    extend_default_at,
+    extend_problem,
+    persona_influence_from_form,
+    persona_influence_offered,
+    persona_problem,
+)
 
 # The lyric editor's section buttons: (kind, English tag, Chinese tag), as engine.dsp.lyrics reads them.
 # Both tags are tag values the engine reads, not UI words: they stay untranslated.
@@ -111,6 +118,14 @@ class GenerationForm(SubmitOnceForm):
         blank=True,
         empty_label=_("No persona (default voice)"),
     )
+    # How much of the chosen persona sings, in percent; read by services.persona_influence_from_form. Only on a
+    # provider that takes it (removed in __init__ otherwise), and shown only while a persona is chosen.
+    persona_influence = forms.CharField(
+        label=_("How much of the persona"),
+        required=False,
+        initial=Generation.FULL_INFLUENCE,
+        help_text=_("At 100 % the persona sings as learned; at 0 % the default voice sings in the persona's range."),
+    )
     # An extension: the track to continue (hidden; chosen on the song page) and the second to start from.
     continue_clip = forms.ModelChoiceField(
         queryset=Clip.objects.none(),
@@ -136,6 +151,9 @@ class GenerationForm(SubmitOnceForm):
         )
         self.fields["continue_clip"].queryset = Clip.objects.filter(owner=owner)
         self.provider_choice = provider_choice_for(owner)
+        self.offers_persona_influence = persona_influence_offered(self.provider_choice.name)
+        if not self.offers_persona_influence:
+            del self.fields["persona_influence"]
 
     def persona_options(self) -> list[dict]:
         """Each ready persona for the picker: whether it is chosen, and what its preview plays."""
@@ -177,7 +195,7 @@ class GenerationForm(SubmitOnceForm):
         }
         persona = song.persona if song is not None else None
         if persona is not None and self._usable(persona):
-            initial["persona"] = persona.pk
+            initial.update(persona=persona.pk, persona_influence=song.persona_influence)
         self.initial.update(initial)
 
     def _usable(self, persona: Persona) -> bool:
@@ -208,7 +226,7 @@ class GenerationForm(SubmitOnceForm):
             )
         persona = generation.persona
         if persona is not None and self._usable(persona):
-            initial["persona"] = persona.pk
+            initial.update(persona=persona.pk, persona_influence=generation.persona_influence)
         self.initial.update(initial)
 
     def clean_persona(self):
@@ -234,6 +252,12 @@ class GenerationForm(SubmitOnceForm):
                     self.add_error("continue_at", problem)
         else:
             data["continue_at"] = None
+        try:
+            data["persona_influence"] = persona_influence_from_form(
+                data.get("persona_influence"), persona=data.get("persona"), provider_name=self.provider_choice.name
+            )
+        except ValueError as exc:
+            self.add_error("persona_influence", str(exc))
         if mode == Generation.Mode.CUSTOM:
             if not prompt and not tags and "prompt" not in self.errors:
                 self.add_error("prompt", _("Write some lyrics or give style tags (or both)."))

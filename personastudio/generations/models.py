@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ class Generation(ProviderRecord):
         FAILED = "failed", _("Failed")
 
     FINAL = (Status.COMPLETED, Status.FAILED)
+    FULL_INFLUENCE = 100  # percent: the whole persona
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
@@ -33,6 +35,11 @@ class Generation(ProviderRecord):
     make_instrumental = models.BooleanField(default=False)
     persona = models.ForeignKey(
         "personas.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="generations"
+    )
+    # How much of the persona sings, in percent (0: the stock voice in the persona's range, 100: the persona as
+    # learned); sent as the engine's persona_influence (0..1) to a provider that takes it. 100 without a persona.
+    persona_influence = models.PositiveSmallIntegerField(
+        default=FULL_INFLUENCE, validators=[MinValueValidator(0), MaxValueValidator(FULL_INFLUENCE)]
     )
     # An extension: the clip it continues and the second the new part starts (the contract's
     # continue_clip_id / continue_at; our Clip is the source of truth, its id at the provider is looked up).
@@ -82,6 +89,11 @@ class Generation(ProviderRecord):
 
     def get_absolute_url(self) -> str:
         return reverse("generations:detail", args=[self.id])
+
+    @property
+    def sung_with_part_of_persona(self) -> bool:
+        """Did its persona sing with less than its whole voice (the song page says how much)?"""
+        return self.persona_id is not None and self.persona_influence != self.FULL_INFLUENCE
 
     @property
     def is_extension(self) -> bool:

@@ -66,6 +66,7 @@ MSG_RATE_LIMITED_GAVE_UP = _(
     "The music service kept asking us to wait, so after %(minutes)s minutes we stopped "
     "trying. Try again later; your lyrics and settings are kept."
 )
+MSG_PERSONA_INFLUENCE = _("Choose how much of the persona sings: a number from 0 to 100 %.")
 RATE_LIMIT_BACKOFF_S = (15.0, 600.0)  # a 429 without Retry-After: the shortest and longest wait before resubmitting
 LOOKUP_SKEW_S = 120  # clocks of two machines disagree; a task created this far before our call may still be ours
 
@@ -129,6 +130,38 @@ def extend_default_at(clip: Clip) -> int:
     return max(1, int(clip.duration_s))
 
 
+def persona_influence_offered(provider_name: str) -> bool:
+    """Does the song form ask how much of the persona sings? Only for a provider that takes it."""
+    return providers.spec(provider_name).takes_persona_influence
+
+
+def persona_influence_from_form(value, *, persona: Persona | None, provider_name: str) -> int:
+    """The percent of the persona a song sings with, from the song form's field ("60", "60 %", 60).
+
+    Empty means the whole persona (100). Without a persona, or on a provider that does not take it, the
+    field is not shown and what it holds is not read: 100. Anything but a number from 0 to 100 raises
+    ValueError with a sentence for the field; a fraction is rounded to a whole percent."""
+    if persona is None or not persona_influence_offered(provider_name):
+        return Generation.FULL_INFLUENCE
+    text = str(value if value is not None else "").strip().removesuffix("%").strip()
+    if not text:
+        return Generation.FULL_INFLUENCE
+    try:
+        percent = float(text)
+    except ValueError:
+        raise ValueError(str(MSG_PERSONA_INFLUENCE)) from None
+    if not 0 <= percent <= Generation.FULL_INFLUENCE:  # NaN and infinities too
+        raise ValueError(str(MSG_PERSONA_INFLUENCE))
+    return round(percent)
+
+
+def _influence_for(generation: Generation, provider) -> float | None:
+    """The request's persona_influence (0..1): only with a persona, and only to a provider that takes it."""
+    if generation.persona is None or not persona_influence_offered(provider.name):
+        return None
+    return generation.persona_influence / Generation.FULL_INFLUENCE
+
+
 def _request_for(generation: Generation, provider) -> GenerateRequest:
     persona_id = ""
     if generation.persona is not None:
@@ -136,6 +169,7 @@ def _request_for(generation: Generation, provider) -> GenerateRequest:
         if problem:
             raise MusicApiError(problem)
         persona_id = generation.persona.remote_id
+    influence = _influence_for(generation, provider)
     if generation.is_extension:
         if generation.continue_clip is None:
             raise MusicApiError(str(MSG_EXTEND_SOURCE_DELETED))
@@ -146,6 +180,7 @@ def _request_for(generation: Generation, provider) -> GenerateRequest:
             tags=generation.tags,
             make_instrumental=generation.make_instrumental,
             persona_id=persona_id,
+            persona_influence=influence,
             continue_clip_id=clip_services.clip_remote_id(clip=generation.continue_clip, provider=provider),
             continue_at=generation.continue_at,
         )
@@ -154,6 +189,7 @@ def _request_for(generation: Generation, provider) -> GenerateRequest:
             gpt_description_prompt=generation.gpt_description_prompt,
             make_instrumental=generation.make_instrumental,
             persona_id=persona_id,
+            persona_influence=influence,
         )
     return GenerateRequest(
         prompt=generation.prompt,
@@ -161,6 +197,7 @@ def _request_for(generation: Generation, provider) -> GenerateRequest:
         tags=generation.tags,
         make_instrumental=generation.make_instrumental,
         persona_id=persona_id,
+        persona_influence=influence,
     )
 
 
@@ -174,6 +211,7 @@ def generation_start(
     gpt_description_prompt: str = "",
     make_instrumental: bool = False,
     persona: Persona | None = None,
+    persona_influence: int = Generation.FULL_INFLUENCE,
     continue_clip: Clip | None = None,
     continue_at: int | None = None,
     submission: uuid.UUID | None = None,
@@ -181,7 +219,8 @@ def generation_start(
     """Save first (so the lyrics are never lost), then ask the provider to start.
 
     With `continue_clip` the song extends that track from `continue_at` seconds (custom mode only:
-    the new part sings the lyrics given here). The same form submission twice (a double click) makes and
+    the new part sings the lyrics given here). `persona_influence` is how much of the persona sings, in percent
+    (kept only with a persona). The same form submission twice (a double click) makes and
     pays for one song: the second gets the first. Past the account's song quota: quotas.QuotaReached, and
     nothing is stored."""
     if continue_clip is not None:
@@ -191,6 +230,10 @@ def generation_start(
         mode, gpt_description_prompt = Generation.Mode.CUSTOM, ""
     else:
         continue_at = None
+    if persona is None:
+        persona_influence = Generation.FULL_INFLUENCE
+    elif not 0 <= persona_influence <= Generation.FULL_INFLUENCE:
+        raise ValueError(str(MSG_PERSONA_INFLUENCE))
     with transaction.atomic():  # a song past the quota (QuotaReached) rolls back: nothing is stored
         generation, created = create_once(
             Generation,
@@ -203,6 +246,7 @@ def generation_start(
             gpt_description_prompt=gpt_description_prompt,
             make_instrumental=make_instrumental,
             persona=persona,
+            persona_influence=persona_influence,
             continue_clip=continue_clip,
             continue_at=continue_at,
             language=translation.get_language() or "",
@@ -322,6 +366,7 @@ def generation_retry(*, generation: Generation, submission: uuid.UUID | None = N
         gpt_description_prompt=generation.gpt_description_prompt,
         make_instrumental=generation.make_instrumental,
         persona=generation.persona,
+        persona_influence=generation.persona_influence,
         continue_clip=generation.continue_clip if generation.is_extension else None,
         continue_at=generation.continue_at,
         submission=submission,

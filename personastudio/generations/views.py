@@ -89,6 +89,7 @@ def generation_new(request):
                 gpt_description_prompt=data["gpt_description_prompt"],
                 make_instrumental=data["make_instrumental"],
                 persona=data["persona"],
+                persona_influence=data["persona_influence"],
                 continue_clip=data["continue_clip"],
                 continue_at=data["continue_at"],
                 submission=data["submission"],

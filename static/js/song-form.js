@@ -381,6 +381,27 @@
     audio.addEventListener("ended", reset);
   }
 
+  // --- "How much of the persona": shown while a persona is chosen, a slider beside the number -----
+  function setUpInfluence(form) {
+    const field = form.querySelector("[data-persona-influence]");
+    const number = field?.querySelector("input[type=number]");
+    const slider = field?.querySelector("[data-influence-slider]");
+    if (!number || !slider) return;
+    const follow = () => {
+      const chosen = form.querySelector("input[name=persona]:checked")?.value || "";
+      field.hidden = !chosen && !field.classList.contains("has-error");
+    };
+    form.querySelectorAll("input[name=persona]").forEach((radio) => radio.addEventListener("change", follow));
+    slider.hidden = false;
+    if (number.value === "" || Number.isNaN(Number(number.value))) slider.value = "100";
+    slider.addEventListener("input", () => { number.value = slider.value; });
+    number.addEventListener("input", () => {
+      const value = Number(number.value);
+      if (number.value !== "" && value >= 0 && value <= 100) slider.value = String(value);
+    });
+    follow();
+  }
+
   // --- song page: "Extend from here" takes the player's current second ---------------------------
   const clockText = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 
@@ -433,6 +454,7 @@
     setUpLyrics(form);
     setUpChips(form);
     setUpPersonaPreview(form);
+    setUpInfluence(form);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

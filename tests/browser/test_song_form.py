@@ -156,3 +156,47 @@ def test_a_double_click_on_generate_makes_one_song(page, live_server):
     assert posts == [f"{live_server.url}/generations/new/"]
     assert Generation.objects.filter(owner=user).count() == 1
     assert EngineTask.objects.filter(owner=user).count() == 1
+
+
+def test_how_much_of_the_persona_shows_with_a_persona_follows_its_slider_and_fits_a_phone(page, live_server):
+    from personastudio.engine.models import EnginePersona
+    from personastudio.generations.models import Generation
+    from personastudio.personas.models import Persona
+
+    page.set_default_timeout(15_000)
+    page.set_viewport_size({"width": 375, "height": 800})
+    user = log_in_browser(page, live_server)
+    engine_persona = EnginePersona.objects.create(
+        owner=user, name="Ada", batch_id="b-1", status="complete", profile={"median_hz": 220.0, "register": "female"}
+    )
+    ada = Persona.objects.create(owner=user, name="Ada", status="complete", remote_id=engine_persona.id)
+    page.goto(f"{live_server.url}/generations/new/")
+    field = page.locator("[data-persona-influence]")
+    assert field.is_hidden()  # no persona chosen
+    page.check(f"input[name=persona][value='{ada.pk}']")
+    assert field.is_visible() and page.input_value("#id_persona_influence") == "100"
+    page.locator("[data-influence-slider]").fill("60")
+    assert page.input_value("#id_persona_influence") == "60"
+    page.fill("#id_persona_influence", "35")
+    assert page.input_value("[data-influence-slider]") == "35"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    box = field.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    page.check("#id_persona_none")
+    assert field.is_hidden()
+    page.check(f"input[name=persona][value='{ada.pk}']")
+
+    # Out of range: a sentence next to the field, the lyrics kept.
+    page.fill("#id_prompt", "[Verse]\nMy own words")
+    page.fill("#id_persona_influence", "150")
+    page.click("#generation-form button[type=submit]")
+    page.wait_for_selector("#id_persona_influence_error")
+    assert "from 0 to 100" in page.inner_text("#id_persona_influence_error")
+    assert page.input_value("#id_prompt") == "[Verse]\nMy own words"
+    assert page.locator("[data-persona-influence]").is_visible()
+    page.screenshot(path=str(SHOTS / "song-form-influence-phone.png"), full_page=True)
+    page.fill("#id_persona_influence", "60")
+    page.click("#generation-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/generations/*/")
+    assert Generation.objects.get().persona_influence == 60
+    assert "sung with 60 % of Ada" in page.inner_text("main")

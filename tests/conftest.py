@@ -12,6 +12,11 @@ import pytest
 
 # Playwright's sync API runs an event loop in the test thread; Django's DB calls from it are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# One BLAS thread per test process (and the app processes tests start): on two shared cores OpenBLAS's
+# spinning threads made the speaker embedding's small matrix products 4-5 times slower (2.4 s -> 0.5 s
+# per 16 s clip); renders, mostly one-threaded, take the same time. Set before numpy loads OpenBLAS.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 sys.path.insert(0, str(Path(__file__).parent))  # `import factories` from any test module
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,10 +55,20 @@ def default_language():
 
 
 @pytest.fixture(autouse=True)
-def quick_persona_fit(settings):
-    """Personas learn with the register's stock style and no search: the pages and flows are tested here,
-    the search itself in tests/engine/voice/test_fit.py and by the likeness report."""
-    settings.ENGINE_PERSONA_FIT_EVALUATIONS = 1
+def quick_persona_fit(request, settings):
+    """Personas made through the app keep their measured voice and fit no neural one (0 evaluations):
+    the pages and flows are tested here, the fit in tests/engine/voice/test_fit.py and by the likeness
+    report. A test marked `persona_fit` or `full_render` fits with the register's stock style and no search."""
+    fits = request.node.get_closest_marker("persona_fit") or request.node.get_closest_marker("full_render")
+    settings.ENGINE_PERSONA_FIT_EVALUATIONS = 1 if fits else 0
+
+
+@pytest.fixture(autouse=True)
+def quick_page_polls(request, settings):
+    """In Chromium, pages ask for a job's progress every quarter second instead of every 2 s, so a browser
+    test sees a finished job as soon as the worker ends it (tests/test_polling.py checks the setting)."""
+    if request.node.get_closest_marker("browser") is not None:
+        settings.PAGE_POLL_INTERVAL_S = 0.25
 
 
 @pytest.fixture(autouse=True)

@@ -412,13 +412,17 @@ def persona_create(
     )
     voice = profile.voice_profile(samples, sr=ENGINE_ANALYSIS_SR_HZ)
     learned = voice.to_dict()
-    fitted = voice_fit.fit_persona_voice(
-        samples,
-        sr=ENGINE_ANALYSIS_SR_HZ,
-        median_hz=voice.median_hz,
-        register=voice.register,
-        evaluations=settings.ENGINE_PERSONA_FIT_EVALUATIONS,
-        on_progress=on_progress,
+    fitted = (
+        voice_fit.fit_persona_voice(
+            samples,
+            sr=ENGINE_ANALYSIS_SR_HZ,
+            median_hz=voice.median_hz,
+            register=voice.register,
+            evaluations=settings.ENGINE_PERSONA_FIT_EVALUATIONS,
+            on_progress=on_progress,
+        )
+        if settings.ENGINE_PERSONA_FIT_EVALUATIONS > 0
+        else None  # no fit: the persona keeps its measured voice and sings with the stock one
     )
     if fitted is not None:
         learned.update(fitted.to_profile())

@@ -54,6 +54,7 @@ def test_the_clip_can_be_preselected_from_the_clip_page(client):
     assert f'value="{clip.id}" selected' in body
 
 
+@pytest.mark.persona_fit
 def test_a_learned_persona_shows_how_close_it_sings_to_its_clip(client, run_tasks):
     user = UserFactory()
     clip = make_clip(user, samples=sung_line(seconds=16, low_hz=220, high_hz=440))
@@ -67,3 +68,19 @@ def test_a_learned_persona_shows_how_close_it_sings_to_its_clip(client, run_task
     assert persona.progress == 100
     page = client.get(f"/personas/{persona.id}/").content.decode()
     assert "<meter" in page and f'data-likeness="{persona.likeness_level}"' in page
+
+
+def test_with_no_fit_evaluations_a_persona_keeps_its_measured_voice_and_fits_no_neural_one(client, run_tasks, settings):
+    from personastudio.engine.models import EnginePersona
+
+    settings.ENGINE_PERSONA_FIT_EVALUATIONS = 0
+    user = UserFactory()
+    clip = make_clip(user, samples=sung_line(seconds=16, low_hz=220, high_hz=440))
+    client.force_login(user)
+    client.post("/personas/new/", persona_form(client, {"name": "Unfitted", "clip": str(clip.id)}))
+    run_tasks()
+    persona = Persona.objects.get(owner=user)
+    assert persona.status == "complete", persona.error
+    assert persona.likeness is None and "–" in persona.range_label
+    profile = EnginePersona.objects.get(owner=user).profile
+    assert "style" not in profile and "likeness" not in profile and profile["median_hz"] > 0

@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from factories import make_clip, tone
 
 from personastudio.engine.models import EnginePersona, EngineTask
 from personastudio.generations import services
@@ -132,6 +133,16 @@ def test_edit_and_regenerate_and_try_again_keep_the_influence(user_client, ada):
     again = services.generation_retry(generation=song)
     assert again.pk != song.pk and again.persona_influence == 35
     assert EngineTask.objects.get(pk=again.task_id).request["persona_influence"] == 0.35
+
+
+def test_extending_a_song_starts_from_its_persona_and_influence(user_client, ada):
+    song = Generation.objects.create(
+        owner=user_client.user, prompt=LYRICS, tags="pop", persona=ada, persona_influence=45, status="completed"
+    )
+    track = make_clip(user_client.user, title="Rivers (A)", samples=tone(seconds=4), kind="generated", generation=song)
+    body = user_client.get(f"/generations/new/?extend={track.pk}").content.decode()
+    assert " hidden" not in _field(body)
+    assert re.search(r'<input type="number" name="persona_influence"[^>]*value="45"', body)
 
 
 def test_a_hosted_service_is_never_sent_the_influence(user_client, hosted):

@@ -78,10 +78,11 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff format --check personastudio tests scripts
 
 test: install-test lint
-	$(PY) -m pytest
+	@# Two pytest-xdist workers, a whole test file each at a time (module-scoped renders are made once).
+	$(PY) -m pytest -n 2 --dist loadfile
 	@# Again on PostgreSQL, every test that uses the database (browser tests stay on SQLite), on a
 	@# throwaway cluster: a temporary folder, a free loopback port, removed afterwards.
-	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -m "not browser" --db-only
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest -n 2 --dist loadfile -m "not browser" --db-only
 
 engine-key: migrate
 	@test -n "$(USER_NAME)" || { echo "usage: make engine-key USER_NAME=alice" >&2; exit 2; }

@@ -130,6 +130,7 @@ def run(out: Path, *, runs: int, speakers_wanted: list[str] | None, quick: bool,
             refs[spk.name] = _emb(ref)
             personas[spk.name] = dict(clip=clip, learned=learned, other=_emb(other), fit_s=fit_s, register=spk.register)
             log(f"run {run_i} {spk.name}: fitted in {fit_s:.0f} s, clip likeness {learned['likeness_raw']:+.2f}")
+            (out / f"{spk.name}-run{run_i}-persona.json").write_text(json.dumps(learned))  # to render again later
             if run_i == 0:
                 (out / f"{spk.name}-clip-spec.png").write_bytes(
                     spectrogram_png(clip[: 8 * SR], SR, width=900, height=200)

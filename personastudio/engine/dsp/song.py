@@ -133,6 +133,8 @@ def render_song(
                 count = count_syllables(line.sung_text, line.language)
                 if count:
                     line.syllables = count
+    if neural and not make_instrumental:
+        vocal_range_midi = neural_singer.melody_range_midi(vocal_range_midi, voice=voice)
     score = compose(sections, style, seed=seed, vocal_range_midi=vocal_range_midi)
     sing = bool(score.sung_lines) and not make_instrumental
     play_melody = not sing and bool(score.melody)

@@ -41,6 +41,28 @@ def style_for(voice: VoiceSettings, *, influence: float = 1.0) -> np.ndarray:
     return (stock + float(influence) * (np.asarray(voice.style, dtype=np.float32) - stock)).astype(np.float32)
 
 
+# The composer's default range when a song has none (composer._register), for the clamp below.
+DEFAULT_MELODY_RANGE_MIDI = (60.0, 72.0)
+MIN_MELODY_SPAN_SEMITONES = 12.0
+
+
+def melody_range_midi(vocal_range_midi: tuple[float, float] | None, *, voice: VoiceSettings) -> tuple[float, float]:
+    """The range the composer may write in for this voice: the persona's, with its top at the style's ceiling.
+
+    Above its ceiling (``kokoro.singable_range_midi``, about F#4 for every style) the neural voice
+    sings a phrase lower and resamples it up, which raises its formants too: a smaller, brighter
+    voice, less like the persona. So a melody that would go higher is written lower instead,
+    keeping at least an octave (down to the style's floor).
+    """
+    floor, ceiling = kokoro.singable_range_midi(style_for(voice))
+    low, high = (
+        (float(min(vocal_range_midi)), float(max(vocal_range_midi))) if vocal_range_midi else DEFAULT_MELODY_RANGE_MIDI
+    )
+    if high <= ceiling:
+        return low, high
+    return max(min(low, ceiling - MIN_MELODY_SPAN_SEMITONES), floor), ceiling
+
+
 def sing(
     lines: list[tuple[str, str, list[tuple[float, float, float]], bool]],
     *,

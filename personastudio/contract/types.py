@@ -126,15 +126,8 @@ class GenerateRequest:
         if not isinstance(instrumental, bool):
             raise BadRequest("'make_instrumental' must be true or false.")
         influence = data.get("persona_influence")
-        if influence is not None:
-            # A comparison refuses NaN, infinities and huge whole numbers alike (float() of those would not).
-            if (
-                isinstance(influence, bool)
-                or not isinstance(influence, (int, float))
-                or not (PERSONA_INFLUENCE_MIN <= influence <= PERSONA_INFLUENCE_MAX)
-            ):
-                raise BadRequest(MSG_PERSONA_INFLUENCE)
-            influence = float(influence)
+        if influence is not None and (isinstance(influence, bool) or not isinstance(influence, (int, float))):
+            raise BadRequest(MSG_PERSONA_INFLUENCE)  # its range (NaN and huge numbers too) is validate()'s
         request = cls(make_instrumental=instrumental, persona_influence=influence, **values)
         request.validate()
         return request

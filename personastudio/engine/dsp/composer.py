@@ -468,10 +468,13 @@ def _bars_for_line(line: Line) -> int:
     return max(2, 2 * math.ceil(need / 32))
 
 
+DEFAULT_VOCAL_RANGE_MIDI = (60, 72)  # C4-C5: the melody's range when the singer has none
+
+
 def _register(vocal_range_midi) -> tuple[int, int]:
     """Melody range (low, high) inside the singer's range, about an octave and a third wide."""
     if not vocal_range_midi:
-        return 60, 72
+        return DEFAULT_VOCAL_RANGE_MIDI
     lo, hi = float(min(vocal_range_midi)), float(max(vocal_range_midi))
     centre = (lo + hi) / 2
     if hi - lo >= 12:

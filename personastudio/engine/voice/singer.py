@@ -9,7 +9,7 @@ import logging
 
 import numpy as np
 
-from ..dsp import timbre
+from ..dsp import composer, timbre
 from ..dsp.audio_io import resample
 from ..dsp.voice import VoiceSettings, place_lines
 from . import envelope_transfer, kokoro
@@ -41,8 +41,6 @@ def style_for(voice: VoiceSettings, *, influence: float = 1.0) -> np.ndarray:
     return (stock + float(influence) * (np.asarray(voice.style, dtype=np.float32) - stock)).astype(np.float32)
 
 
-# The composer's default range when a song has none (composer._register), for the clamp below.
-DEFAULT_MELODY_RANGE_MIDI = (60.0, 72.0)
 MIN_MELODY_SPAN_SEMITONES = 12.0
 
 
@@ -55,9 +53,8 @@ def melody_range_midi(vocal_range_midi: tuple[float, float] | None, *, voice: Vo
     keeping at least an octave (down to the style's floor).
     """
     floor, ceiling = kokoro.singable_range_midi(style_for(voice))
-    low, high = (
-        (float(min(vocal_range_midi)), float(max(vocal_range_midi))) if vocal_range_midi else DEFAULT_MELODY_RANGE_MIDI
-    )
+    low, high = vocal_range_midi or composer.DEFAULT_VOCAL_RANGE_MIDI
+    low, high = float(min(low, high)), float(max(low, high))
     if high <= ceiling:
         return low, high
     return max(min(low, ceiling - MIN_MELODY_SPAN_SEMITONES), floor), ceiling

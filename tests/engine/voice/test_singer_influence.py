@@ -4,7 +4,6 @@ persona's register, 1 as the fitted persona (its style, envelopes and EQ), and b
 Needs the model's packages (skipped without them outside CI, as tests/engine/voice/test_kokoro.py).
 """
 
-import os
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ pytest.importorskip("pyworld")
 
 from personastudio.engine.dsp import timbre  # noqa: E402
 from personastudio.engine.dsp.voice import VoiceSettings  # noqa: E402
-from personastudio.engine.voice import envelope_transfer, kokoro, singer, weights  # noqa: E402
+from personastudio.engine.voice import envelope_transfer, kokoro, singer  # noqa: E402
 
 SR = 22050
 N_SAMPLES = 2 * SR
@@ -21,18 +20,7 @@ LINES = [("la la la", "en", [(0.2, 0.4, 62.0), (0.6, 0.4, 64.0), (1.0, 0.6, 65.0
 
 
 @pytest.fixture(scope="module")
-def styles():
-    try:
-        kokoro.session()
-        return kokoro.load_styles()
-    except weights.WeightsMissing as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
-def persona(styles):
+def persona(kokoro_styles):
     """A female persona unlike the stock voice: another style, the envelopes of a third voice, a tilted EQ."""
     stock = kokoro.stock_style_name("female")
     style_name, bank_name = [name for name in ("af_bella", "jf_alpha", "af_heart") if name != stock][:2]
@@ -40,14 +28,14 @@ def persona(styles):
         "la la la la la la",
         "en",
         [(0.2 + 0.4 * k, 0.4, 60.0 + 2 * k) for k in range(6)],
-        style=styles[bank_name],
+        style=kokoro_styles[bank_name],
         sr=envelope_transfer.TRANSFER_SR_HZ,
     )
     bank = envelope_transfer.build_bank(clip, sr=envelope_transfer.TRANSFER_SR_HZ)
     assert bank is not None
     return VoiceSettings(
         register="female",
-        style=styles[style_name],
+        style=kokoro_styles[style_name],
         eq_db=np.linspace(-6.0, 6.0, len(timbre.eq_band_centres_hz())),
         envelope_bank=bank,
     )

@@ -3,22 +3,16 @@
 Needs the model's packages (skipped without them outside CI, as tests/engine/voice/test_kokoro.py).
 """
 
-import os
 
 import pytest
 
 from personastudio.engine.dsp.voice import VoiceSettings
-from personastudio.engine.voice import kokoro, singer, weights
+from personastudio.engine.voice import kokoro, singer
 
 
 @pytest.fixture(scope="module")
-def ceiling():
-    try:
-        return kokoro.singable_range_midi(kokoro.stock_style("female"))
-    except weights.WeightsMissing as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(exc))
+def ceiling(kokoro_styles):
+    return kokoro.singable_range_midi(kokoro.stock_style("female"))
 
 
 def test_a_range_under_the_ceiling_is_kept(ceiling):

@@ -4,7 +4,6 @@ persona's register, 1 as the fitted persona (its style, envelopes and EQ), and b
 Needs the model's packages (skipped without them outside CI, as tests/engine/voice/test_kokoro.py).
 """
 
-
 import numpy as np
 import pytest
 

@@ -3,7 +3,6 @@
 Needs the model's packages (skipped without them outside CI, as tests/engine/voice/test_kokoro.py).
 """
 
-
 import pytest
 
 from personastudio.engine.dsp.voice import VoiceSettings

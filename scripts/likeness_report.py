@@ -123,7 +123,13 @@ def run(out: Path, *, runs: int, speakers_wanted: list[str] | None, quick: bool,
             learned = voice_profile(clip, sr=SR).to_dict()
             t0 = time.perf_counter()
             fitted = fit_persona_voice(
-                clip, sr=SR, median_hz=learned["median_hz"], register=learned["register"], seed=run_i
+                clip,
+                sr=SR,
+                median_hz=learned["median_hz"],
+                register=learned["register"],
+                vibrato_rate_hz=learned["vibrato_rate_hz"],
+                vibrato_depth_cents=learned["vibrato_depth_cents"],
+                seed=run_i,
             )
             fit_s = time.perf_counter() - t0
             learned.update(fitted.to_profile())

@@ -418,6 +418,8 @@ def persona_create(
             sr=ENGINE_ANALYSIS_SR_HZ,
             median_hz=voice.median_hz,
             register=voice.register,
+            vibrato_rate_hz=voice.vibrato_rate_hz,
+            vibrato_depth_cents=voice.vibrato_depth_cents,
             evaluations=settings.ENGINE_PERSONA_FIT_EVALUATIONS,
             on_progress=on_progress,
         )

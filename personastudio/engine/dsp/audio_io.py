@@ -7,7 +7,9 @@ M4A/AAC) decodes to mono float32 at the sample rate the caller asks for.
 from __future__ import annotations
 
 import io
+import itertools
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -326,6 +328,53 @@ def decode(
     return samples, info
 
 
+def decode_blocks(source: str | BinaryIO, *, sr: int = 44100, channels: int = 1) -> Iterator[np.ndarray]:
+    """Decode one of our own files to float32 at ``sr`` Hz a chunk at a time, as FFmpeg hands it over.
+
+    The chunks, joined, are the samples :func:`decode` returns for the same file, but a long song never
+    has to be in memory at once. Meant for files this engine wrote (no limits, no checks for sound).
+
+    Parameters
+    ----------
+    source : str or BinaryIO
+        A path or a file-like object in any format FFmpeg reads; it must stay open while iterating.
+    sr : int
+        Sample rate of the chunks in Hz.
+    channels : int
+        1 for mono, 2 for stereo.
+
+    Yields
+    ------
+    np.ndarray [shape=(k,) or (k, 2)]
+        float32 chunks at ``sr`` Hz, in order: (k,) when ``channels`` is 1, (k, 2) when it is 2.
+
+    Raises
+    ------
+    AudioDecodeError
+        ``NotAudioError`` when FFmpeg cannot open the source or it has no audio stream.
+    ParameterError
+        When ``sr`` is not positive or ``channels`` is not 1 or 2.
+    """
+    if sr <= 0:
+        raise ParameterError("sr must be positive")
+    if channels not in (1, 2):
+        raise ParameterError("channels must be 1 or 2")
+    try:
+        container = av.open(source, mode="r")
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        raise NotAudioError() from exc
+    with container:
+        if not container.streams.audio:
+            raise NotAudioError()
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono" if channels == 1 else "stereo", rate=sr)
+        frames = itertools.chain(container.decode(stream), [None])  # None flushes the resampler
+        for frame in frames:
+            for out in resampler.resample(frame):
+                chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                yield chunk if channels == 1 else chunk[: len(chunk) // 2 * 2].reshape(-1, 2)
+
+
 def _stream_duration(container, stream) -> float | None:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
@@ -360,7 +409,7 @@ def encode_mp3(samples: np.ndarray, *, sr: int, bitrate_kbps: int = 192) -> byte
     bytes
         The MP3 file.
     """
-    return _encode(samples, sr=sr, container_format="mp3", codec="libmp3lame", bit_rate=bitrate_kbps * 1000)
+    return _encode(samples, sr=sr, encoding="mp3", bitrate_kbps=bitrate_kbps)
 
 
 def encode_wav(samples: np.ndarray, *, sr: int) -> bytes:
@@ -378,7 +427,7 @@ def encode_wav(samples: np.ndarray, *, sr: int) -> bytes:
     bytes
         The WAV file.
     """
-    return _encode(samples, sr=sr, container_format="wav", codec="pcm_s16le", bit_rate=None)
+    return _encode(samples, sr=sr, encoding="wav")
 
 
 def encode_flac(samples: np.ndarray, *, sr: int) -> bytes:
@@ -396,26 +445,134 @@ def encode_flac(samples: np.ndarray, *, sr: int) -> bytes:
     bytes
         The FLAC file.
     """
-    return _encode(samples, sr=sr, container_format="flac", codec="flac", bit_rate=None)
+    return _encode(samples, sr=sr, encoding="flac")
 
 
-def _encode(samples: np.ndarray, *, sr: int, container_format: str, codec: str, bit_rate: int | None) -> bytes:
+_ENCODE_BLOCK = 1152 * 16  # samples per frame handed to the encoder (a multiple of MP3's 1152)
+# container format, codec and bit rate of each format an Encoder writes
+ENCODINGS = {
+    "mp3": ("mp3", "libmp3lame", 192_000),
+    "wav": ("wav", "pcm_s16le", None),
+    "flac": ("flac", "flac", None),
+}
+
+
+class Encoder:
+    """Encode audio handed over block by block into a file: a long song never has to be in memory at once.
+
+    ``Encoder(file, sr=44100, channels=2, encoding="flac")``, then ``write(block)`` as often as needed and
+    ``close()`` (or use it as a context manager). Whatever the blocks' sizes, the codec gets the same frames
+    as one call with the whole array, so the file is the same bytes as ``encode_flac(whole, sr=sr)``.
+    """
+
+    def __init__(
+        self, file: BinaryIO, *, sr: int, channels: int, encoding: str, bitrate_kbps: int | None = None
+    ) -> None:
+        if channels not in (1, 2):
+            raise ParameterError("channels must be 1 or 2")
+        container_format, codec, bit_rate = ENCODINGS[encoding]
+        if bitrate_kbps is not None and bit_rate is not None:
+            bit_rate = bitrate_kbps * 1000
+        self.sr, self.channels = sr, channels
+        self.layout = "mono" if channels == 1 else "stereo"
+        self.container = av.open(file, mode="w", format=container_format)
+        self.stream = self.container.add_stream(codec, rate=sr, layout=self.layout)
+        if bit_rate:
+            self.stream.bit_rate = bit_rate
+        self.pending: list[np.ndarray] = []
+        self.n_pending = 0
+        self.samples_written = 0
+
+    def write(self, samples: np.ndarray) -> None:
+        """Encode the next samples, (k,) for mono or (k, 2) for stereo, floats in [-1, 1] (clipped there)."""
+        samples = np.asarray(samples)
+        if (samples.ndim == 1) != (self.channels == 1) or (samples.ndim == 2 and samples.shape[1] != 2):
+            raise ParameterError("samples must be mono (n,) or stereo (n, 2), as the encoder was opened")
+        self.samples_written += samples.shape[0]
+        if self.n_pending:
+            self.pending.append(samples)
+            self.n_pending += samples.shape[0]
+            if self.n_pending < _ENCODE_BLOCK:
+                return
+            samples = np.concatenate(self.pending)
+            self.pending, self.n_pending = [], 0
+        whole = samples.shape[0] // _ENCODE_BLOCK * _ENCODE_BLOCK
+        for start in range(0, whole, _ENCODE_BLOCK):
+            self._frame(samples[start : start + _ENCODE_BLOCK])
+        if whole < samples.shape[0]:
+            self.pending, self.n_pending = [np.array(samples[whole:])], samples.shape[0] - whole
+
+    def _frame(self, block: np.ndarray) -> None:
+        planar, _ = _as_planar(np.clip(block, -1.0, 1.0))
+        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=self.layout)
+        frame.sample_rate = self.sr
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+
+    def close(self) -> None:
+        """Encode what is left, flush the codec and finish the file (the file object stays open)."""
+        if self.container is None:
+            return
+        if self.n_pending:
+            self._frame(np.concatenate(self.pending))
+            self.pending, self.n_pending = [], 0
+        for packet in self.stream.encode(None):
+            self.container.mux(packet)
+        self.container.close()
+        self.container = None
+
+    def __enter__(self) -> Encoder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is None:
+            self.close()
+        elif self.container is not None:
+            self.container.close()
+            self.container = None
+
+
+def encode_blocks(
+    blocks: Iterable[np.ndarray], file: BinaryIO, *, sr: int, encoding: str, channels: int | None = None
+) -> int:
+    """Encode audio handed over in blocks into ``file`` (see :class:`Encoder`): the same bytes as the whole.
+
+    Parameters
+    ----------
+    blocks : iterable of np.ndarray [shape=(k,) or (k, 2)]
+        Consecutive float blocks in [-1, 1] (clipped there), all mono or all stereo.
+    file : BinaryIO
+        Where the encoded file is written (a temporary file for a long song); it is left open.
+    sr : int
+        Their sample rate in Hz.
+    encoding : str
+        "mp3" (192 kbit/s), "flac" or "wav" (16-bit), as ``encode_mp3`` / ``encode_flac`` / ``encode_wav``.
+    channels : int or None
+        1 or 2; by default what the first block has (mono when there is none).
+
+    Returns
+    -------
+    int
+        How many samples (per channel) were encoded.
+    """
+    blocks = iter(blocks)
+    first = next(blocks, None)
+    if channels is None:
+        channels = 1 if first is None or np.ndim(first) == 1 else 2
+    with Encoder(file, sr=sr, channels=channels, encoding=encoding) as encoder:
+        for block in itertools.chain([] if first is None else [first], blocks):
+            encoder.write(block)
+    return encoder.samples_written
+
+
+def _encode(samples: np.ndarray, *, sr: int, encoding: str, bitrate_kbps: int | None = None) -> bytes:
     samples = np.asarray(samples)
     layout = _as_planar(samples[:1] if samples.ndim else samples)[1]  # checks the shape
     buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format=container_format) as container:
-        stream = container.add_stream(codec, rate=sr, layout=layout)
-        if bit_rate:
-            stream.bit_rate = bit_rate
-        block = 1152 * 16
-        for start in range(0, samples.shape[0], block):  # clipped and made planar a block at a time
-            planar, _ = _as_planar(np.clip(samples[start : start + block], -1.0, 1.0))
-            frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
-            frame.sample_rate = sr
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
+    with Encoder(
+        buffer, sr=sr, channels=1 if layout == "mono" else 2, encoding=encoding, bitrate_kbps=bitrate_kbps
+    ) as encoder:
+        encoder.write(samples)
     return buffer.getvalue()
 
 
@@ -441,3 +598,35 @@ def waveform_peaks(samples: np.ndarray, *, n_peaks: int = 800) -> list[float]:
     edges = np.linspace(0, len(samples), n_peaks + 1).astype(int)
     peaks = np.maximum.reduceat(samples, edges[:-1])
     return [round(float(p), 3) for p in peaks]
+
+
+class PeakMeter:
+    """:func:`waveform_peaks` of audio handed over block by block: ``add(block)`` each in order, then ``peaks()``.
+
+    The length must be known in advance (the slices are fixed by it); the figures are those of
+    ``waveform_peaks(whole, n_peaks=n_peaks)``.
+    """
+
+    def __init__(self, n_samples: int, *, channels: int, n_peaks: int = 800) -> None:
+        total = int(n_samples) * int(channels)
+        n_peaks = min(n_peaks, total) if n_peaks > 0 else 0
+        self.starts = np.linspace(0, total, n_peaks + 1).astype(int)[:-1] if n_peaks else np.zeros(0, int)
+        self.maxima = np.zeros(len(self.starts), dtype=np.float32)
+        self.offset = 0
+
+    def add(self, block: np.ndarray) -> None:
+        """Measure the next samples, (k,) or (k, channels), the same layout as the rest."""
+        flat = np.abs(np.asarray(block, dtype=np.float32).reshape(-1))
+        if not len(flat) or not len(self.starts):
+            self.offset += len(flat)
+            return
+        first, end = self.offset, self.offset + len(flat)
+        i0 = int(np.searchsorted(self.starts, first, side="right")) - 1
+        i1 = int(np.searchsorted(self.starts, end, side="left"))
+        local = np.maximum(self.starts[i0:i1] - first, 0)
+        self.maxima[i0:i1] = np.maximum(self.maxima[i0:i1], np.maximum.reduceat(flat, local))
+        self.offset = end
+
+    def peaks(self) -> list[float]:
+        """One peak per slice, rounded to 3 decimals, as :func:`waveform_peaks` gives them."""
+        return [round(float(p), 3) for p in self.maxima]

@@ -14,14 +14,15 @@ Krumhansl–Kessler key profiles) guess them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import librosa
 import numpy as np
 
 from .composer import Note, Score, SungLine
-from .mix import fit_length, master_curve
+from .mix import MASTER_BLOCK_SAMPLES, _any_rows, fit_length, master_curve, master_gain
+from .rowfile import RowFile
 
 CROSSFADE_S = 0.5
 BEAT_ANALYSIS_SR_HZ = 22050  # beat and key tracking of a source we did not make
@@ -325,6 +326,295 @@ def join_song(
         skip_s=skip / sr,
         stems=stems,
     )
+
+
+SourceBlocks = Callable[[], Iterator[np.ndarray]]  # opens a stored track and gives its decoded chunks in order
+
+
+class _Rows:
+    """Exactly ``k`` rows at a time from an iterator of chunks, zeros after its end (``fit_length``'s padding)."""
+
+    def __init__(self, chunks: Iterator[np.ndarray], convert: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.chunks, self.convert = chunks, convert
+        self.pending: list[np.ndarray] = []
+        self.n_pending = 0
+
+    def read(self, k: int, like: tuple[int, ...]) -> np.ndarray:
+        while self.n_pending < k and self.chunks is not None:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                self.close()
+                break
+            chunk = self.convert(chunk)
+            self.pending.append(chunk)
+            self.n_pending += len(chunk)
+        out = np.zeros((k, *like), dtype=np.float32)
+        got = 0
+        while got < k and self.pending:
+            first = self.pending[0]
+            take = min(k - got, len(first))
+            out[got : got + take] = first[:take]
+            got += take
+            if take == len(first):
+                self.pending.pop(0)
+            else:
+                self.pending[0] = first[take:]
+            self.n_pending -= take
+        return out
+
+    def close(self) -> None:
+        if self.chunks is not None and hasattr(self.chunks, "close"):
+            self.chunks.close()
+        self.chunks = None
+
+
+def _joined_blocks(
+    heads: list[_Rows],
+    rest: np.ndarray | None,
+    *,
+    n_head: int,
+    n_rest: int,
+    like: tuple[int, ...],
+    sr: int,
+    at_s: float,
+    crossfade_s: float,
+    block: int,
+) -> Iterator[np.ndarray]:
+    """``crossfade_join(sum of heads, rest)`` a block at a time, each head being ``n_head`` rows
+    (``fit_length``'s cut or zeros) read in order; ``rest`` None is ``n_rest`` rows of zeros."""
+    fade = max(1, min(int(round(crossfade_s * sr)), n_rest))
+    at = int(round(at_s * sr))
+    at = max(0, min(at, n_head - fade))
+    t = (np.arange(fade) + 0.5) / fade
+    fade_out, fade_in = np.cos(t * np.pi / 2), np.sin(t * np.pi / 2)
+    if like:
+        fade_out, fade_in = fade_out[:, None], fade_in[:, None]
+    n_out = at + n_rest
+    head_end = at + fade  # heads are read up to here (zeros past n_head)
+    for a0 in range(0, n_out, block):
+        a1 = min(n_out, a0 + block)
+        out = np.zeros((a1 - a0, *like), dtype=np.float32)
+        h1 = min(a1, head_end)
+        if h1 > a0:
+            head = np.zeros((h1 - a0, *like), dtype=np.float32)
+            n_read = max(0, min(h1, n_head) - a0)  # past n_head a head is zeros, as fit_length pads it
+            for reader in heads:  # summed in order, as join_song sums the source's stems
+                head[:n_read] += reader.read(n_read, like)
+            b1 = min(h1, at)
+            if b1 > a0:
+                out[: b1 - a0] = head[: b1 - a0]
+            f0 = max(a0, at)
+            if h1 > f0:  # the crossfade
+                i0, i1 = f0 - at, h1 - at
+                tail = rest[i0:i1] if rest is not None else 0.0
+                out[f0 - a0 : h1 - a0] = head[f0 - a0 : h1 - a0] * fade_out[i0:i1] + tail * fade_in[i0:i1]
+        r0 = max(a0, head_end)
+        if a1 > r0 and rest is not None:
+            out[r0 - a0 :] = rest[r0 - at : a1 - at]
+        yield out
+    for reader in heads:
+        reader.close()
+
+
+class StreamedJoin:
+    """A joined song kept as little as possible: the unmastered mix and its mastering gain in temporary files.
+
+    Made by :func:`join_song_blocks`. Every track (``mix_blocks``, ``vocal_blocks``, ``band_blocks``,
+    ``stem_blocks(name)``) is made again a block at a time when iterated, the source's part decoded from its
+    stored file as it goes, so a twenty-minute song needs no more memory than a short one. The blocks, joined,
+    are what :func:`join_song` returns for the same inputs. Call ``close()`` to remove the files.
+    """
+
+    def __init__(self, *, sr: int, at_s: float, skip: int, mix, curve, scale, plan: dict) -> None:
+        self.sr, self.at_s, self.skip_s = sr, at_s, skip / sr
+        self.n = len(mix)
+        self.duration_s = self.n / sr
+        self._mix, self._curve, self._scale, self._plan = mix, curve, scale, plan
+        self.has_tracks = plan["tracks"] is not None
+        self.stem_names: list[str] = list(plan["stems"])
+
+    def _gain(self, a0: int, a1: int) -> tuple[np.ndarray, np.ndarray]:
+        """The mastering gain of rows a0..a1-1: float64 (to master the mix) and float32 (the stems' curve)."""
+        if self._scale is None:  # silence: nothing to master
+            ones = np.ones(a1 - a0)
+            return ones, ones.astype(np.float32)
+        gain = self._curve[a0:a1].astype(np.float64) * self._scale
+        return gain, gain.astype(np.float32)
+
+    def mix_blocks(self, block: int = MASTER_BLOCK_SAMPLES) -> Iterator[np.ndarray]:
+        """Yield the mastered mix, (k, 2) float32 blocks of ``block`` rows (the last may be shorter)."""
+        for a0 in range(0, self.n, block):
+            a1 = min(self.n, a0 + block)
+            gain, _ = self._gain(a0, a1)
+            yield (self._mix[a0:a1] * gain[:, None]).astype(np.float32)
+
+    def _scaled(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        a0 = 0
+        for out in blocks:
+            a1 = min(self.n, a0 + len(out))
+            _, curve = self._gain(a0, a1)
+            out = out[: a1 - a0]
+            out *= curve if out.ndim == 1 else curve[:, None]
+            a0 = a1
+            yield out
+
+    def _track(self, head: SourceBlocks | None, rest: np.ndarray | None, n_rest: int, like: tuple[int, ...]):
+        plan = self._plan
+        convert = _stereo if like else _mono
+        heads = [_Rows(head(), convert)] if head is not None else []
+        return self._scaled(
+            _joined_blocks(
+                heads,
+                rest,
+                n_head=plan["n_src"],
+                n_rest=n_rest,
+                like=like,
+                sr=self.sr,
+                at_s=self.at_s,
+                crossfade_s=plan["crossfade_s"],
+                block=plan["block"],
+            )
+        )
+
+    def vocal_blocks(self) -> Iterator[np.ndarray]:
+        """Yield the joined vocal, (k,) float32 blocks mastered with the mix's gain (only with ``has_tracks``)."""
+        head, rest = self._plan["tracks"]["vocal"]
+        return self._track(head, rest, len(rest), ())
+
+    def band_blocks(self) -> Iterator[np.ndarray]:
+        """Yield the joined band, (k, 2) float32 blocks mastered with the mix's gain (only with ``has_tracks``)."""
+        head, rest = self._plan["tracks"]["band"]
+        return self._track(head, rest, len(rest), (2,))
+
+    def stem_blocks(self, name: str) -> Iterator[np.ndarray]:
+        """Yield one joined per-instrument stem, (k, 2) float32 blocks mastered with the mix's gain."""
+        head, rest = self._plan["stems"][name]
+        return self._track(head, rest, self._plan["n_tail"] if rest is None else len(rest), (2,))
+
+    def close(self) -> None:
+        """Remove the temporary files."""
+        self._mix.close()
+        if self._curve is not None:
+            self._curve.close()
+
+
+def join_song_blocks(
+    *,
+    n_src: int,
+    continuation_mix: np.ndarray,
+    sr: int,
+    at_s: float,
+    source_mix: SourceBlocks | None = None,
+    source_vocal: SourceBlocks | None = None,
+    source_band: SourceBlocks | None = None,
+    continuation_vocal: np.ndarray | None = None,
+    continuation_band: np.ndarray | None = None,
+    source_stems: Mapping[str, SourceBlocks] | None = None,
+    continuation_stems: Mapping[str, np.ndarray] | None = None,
+    skip_s: float = 0.0,
+    crossfade_s: float = CROSSFADE_S,
+    block: int = MASTER_BLOCK_SAMPLES,
+    directory: str | None = None,
+) -> StreamedJoin:
+    """Join as :func:`join_song` does, with the source's tracks decoded a block at a time from their files.
+
+    The joined mix (unmastered) and its mastering gain are written to temporary files; the mastering passes
+    read them a block at a time, and every track of the result is made again, block by block, when it is
+    read (see :class:`StreamedJoin`). The memory needed does not grow with the song's length.
+
+    Parameters
+    ----------
+    n_src : int
+        The source's length in samples (its decoded mix's); its tracks are cut or zero-padded to it.
+    continuation_mix : np.ndarray [shape=(m,) or (m, 2)]
+        The new music at ``sr`` Hz, its bars starting at 0.
+    sr : int
+        Sample rate of every track in Hz.
+    at_s : float
+        Where the continuation starts, in seconds of the source (clipped to its length).
+    source_mix : callable or None
+        Gives the source mix's decoded chunks, in order; read only when the stems are not both known.
+    source_vocal : callable or None
+        Gives the source's vocal stem's chunks; the vocal and band are joined only when both are given.
+    source_band : callable or None
+        Gives the source's band stem's chunks.
+    continuation_vocal : np.ndarray [shape=(m,)] or None
+        The continuation's vocal; None for an instrumental continuation (silence).
+    continuation_band : np.ndarray [shape=(m, 2)] or None
+        The continuation's band stem.
+    source_stems : Mapping of str to callable or None
+        For each of the source's per-instrument stems, what gives its decoded chunks.
+    continuation_stems : Mapping of str to np.ndarray [shape=(m, 2)] or None
+        The continuation's per-instrument stems.
+    skip_s : float
+        Seconds dropped from the continuation's start so its beat grid lands on the source's.
+    crossfade_s : float
+        Length of the crossfade in seconds.
+    block : int
+        Rows per block.
+    directory : str or None
+        Where the temporary files go (the system's temporary folder by default).
+
+    Returns
+    -------
+    StreamedJoin
+        The joined song: its length, where the new part starts, and its tracks as blocks.
+    """
+    source_stems = source_stems or {}
+    continuation_stems = continuation_stems or {}
+    with_stems = bool(source_stems) and bool(continuation_stems)
+    at_s = float(min(max(at_s, 0.0), n_src / sr))
+    skip = int(round(skip_s * sr))
+    tail = _stereo(continuation_mix)[skip:]
+    heads = [_Rows(load(), _stereo) for load in source_stems.values()] if with_stems else [_Rows(source_mix(), _stereo)]
+    blocks = _joined_blocks(
+        heads, tail, n_head=n_src, n_rest=len(tail), like=(2,), sr=sr, at_s=at_s, crossfade_s=crossfade_s, block=block
+    )
+    fade = max(1, min(int(round(crossfade_s * sr)), len(tail)))
+    n = max(0, min(int(round(at_s * sr)), n_src - fade)) + len(tail)
+    mix = RowFile((n, 2), directory=directory)
+    curve = scale = None
+    try:
+        a0 = 0
+        for out in blocks:
+            mix[a0 : a0 + len(out)] = out
+            a0 += len(out)
+        if _any_rows(mix):
+            curve = RowFile((n,), fill=1.0, directory=directory)
+            scale = master_gain(mix, curve, sr=sr)
+    except BaseException:
+        mix.close()
+        if curve is not None:
+            curve.close()
+        raise
+    tracks = None
+    if source_vocal is not None and source_band is not None and continuation_band is not None:
+        cont_vocal = (
+            np.zeros(len(continuation_mix), np.float32) if continuation_vocal is None else _mono(continuation_vocal)
+        )
+        tracks = {
+            "vocal": (source_vocal, cont_vocal[skip:]),
+            "band": (source_band, _stereo(continuation_band)[skip:]),
+        }
+    stems = {}
+    if with_stems:
+        names = [*source_stems, *(name for name in continuation_stems if name not in source_stems)]
+        stems = {
+            name: (
+                source_stems.get(name),
+                _stereo(continuation_stems[name])[skip:] if name in continuation_stems else None,
+            )
+            for name in names
+        }
+    plan = {
+        "n_src": n_src,
+        "n_tail": len(tail),
+        "crossfade_s": crossfade_s,
+        "block": block,
+        "tracks": tracks,
+        "stems": stems,
+    }
+    return StreamedJoin(sr=sr, at_s=at_s, skip=skip, mix=mix, curve=curve, scale=scale, plan=plan)
 
 
 def join_scores(source: Score, continuation: Score, *, at_s: float, skip_s: float) -> Score:

@@ -112,8 +112,19 @@ def integrated_lufs(samples: np.ndarray, *, sr: int) -> float:
         Loudness in LUFS; silence (and anything below the absolute gate) reports ``SILENCE_LUFS``.
     """
     x = np.asarray(samples)
-    x2 = x[:, None] if x.ndim == 1 else x
-    if not np.any(x2):
+    return _integrated_lufs_rows(x[:, None] if x.ndim == 1 else x, sr=sr)
+
+
+def _any_rows(x2) -> bool:
+    """Whether any sample of ``x2`` (an array, or a RowFile read a block at a time) is not zero."""
+    if isinstance(x2, np.ndarray):
+        return bool(np.any(x2))
+    return any(np.any(x2[s0 : s0 + MASTER_BLOCK_SAMPLES]) for s0 in range(0, len(x2), MASTER_BLOCK_SAMPLES))
+
+
+def _integrated_lufs_rows(x2, *, sr: int) -> float:
+    """``integrated_lufs`` of (n, c) rows: an array or anything sliced like one along its first axis."""
+    if not _any_rows(x2):
         return SILENCE_LUFS
     n_min = int(0.4 * sr) + 1
     meter = _LoudnessMeter(sr=sr, channels=x2.shape[1], n_samples=max(len(x2), n_min))
@@ -374,6 +385,49 @@ def _measure_in_blocks(
     return lufs, float(20 * np.log10(max(peak, 1e-6)))
 
 
+def master_gain(x2, curve, *, sr: int, target_lufs: float = -14.0, ceiling_dbtp: float = -1.0) -> float:
+    """Find the mastering gain of a song that need not be in memory: ``x2 * (curve * scale)`` is mastered.
+
+    The passes of :func:`master_curve` (loudness, then limiting and measuring until both are met), reading
+    ``x2`` and reading and writing ``curve`` a block at a time; both may be arrays or
+    :class:`~personastudio.engine.dsp.rowfile.RowFile` s.
+
+    Parameters
+    ----------
+    x2 : np.ndarray [shape=(n, c)] or RowFile
+        The mix at ``sr`` Hz, not all zeros (see ``master_curve`` for silence); only read.
+    curve : np.ndarray [shape=(n,)] or RowFile
+        float32 ones on entry; the limiter's per-sample gain on return.
+    sr : int
+        Sample rate in Hz.
+    target_lufs : float
+        Integrated loudness to reach, in LUFS (within 0.4 LU when the limiter allows).
+    ceiling_dbtp : float
+        The true peak stays at or under this, in dBTP.
+
+    Returns
+    -------
+    float
+        The linear loudness gain ``scale``: sample ``i`` of the mastered song is ``x2[i] * (curve[i] * scale)``,
+        computed in float64 as ``master_curve`` does.
+    """
+    ceiling = 10 ** ((ceiling_dbtp - 0.25) / 20)
+    scale = 10 ** ((target_lufs - _integrated_lufs_rows(x2, sr=sr)) / 20)
+    tp = None
+    for _ in range(6):
+        _limit_in_blocks(x2, curve, scale, sr=sr, ceiling_lin=ceiling)
+        lufs, tp = _measure_in_blocks(x2, curve, scale, sr=sr, peak_floor=10 ** (ceiling_dbtp / 20))
+        if abs(lufs - target_lufs) <= 0.4 and tp <= ceiling_dbtp:
+            break
+        scale *= 10 ** ((target_lufs - lufs) / 20)
+        tp = None
+    if tp is None:  # the last loudness step was not measured yet
+        tp = _measure_in_blocks(x2, curve, scale, sr=sr, peak_floor=10 ** (ceiling_dbtp / 20))[1]
+    if tp > ceiling_dbtp:  # last resort: trim a little
+        scale *= 10 ** ((ceiling_dbtp - 0.05 - tp) / 20)
+    return scale
+
+
 def master_curve(
     stereo: np.ndarray,
     *,
@@ -416,20 +470,7 @@ def master_curve(
         if not in_place:
             out[...] = x
         return out, curve
-    ceiling = 10 ** ((ceiling_dbtp - 0.25) / 20)
-    scale = 10 ** ((target_lufs - integrated_lufs(x2, sr=sr)) / 20)
-    tp = None
-    for _ in range(6):
-        _limit_in_blocks(x2, curve, scale, sr=sr, ceiling_lin=ceiling)
-        lufs, tp = _measure_in_blocks(x2, curve, scale, sr=sr, peak_floor=10 ** (ceiling_dbtp / 20))
-        if abs(lufs - target_lufs) <= 0.4 and tp <= ceiling_dbtp:
-            break
-        scale *= 10 ** ((target_lufs - lufs) / 20)
-        tp = None
-    if tp is None:  # the last loudness step was not measured yet
-        tp = _measure_in_blocks(x2, curve, scale, sr=sr, peak_floor=10 ** (ceiling_dbtp / 20))[1]
-    if tp > ceiling_dbtp:  # last resort: trim a little
-        scale *= 10 ** ((ceiling_dbtp - 0.05 - tp) / 20)
+    scale = master_gain(x2, curve, sr=sr, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
     for s0 in range(0, n, MASTER_BLOCK_SAMPLES):
         s1 = min(n, s0 + MASTER_BLOCK_SAMPLES)
         block = curve[s0:s1].astype(np.float64) * scale

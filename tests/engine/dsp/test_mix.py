@@ -100,3 +100,22 @@ def test_mastering_memory_grows_by_a_float32_gain_curve_not_by_copies_of_the_mix
     growth = _mastering_peak_bytes(long) - _mastering_peak_bytes(short)
     mix_growth = long.nbytes - short.nbytes  # the whole-array path made several float64 copies of this
     assert growth <= 0.6 * mix_growth  # the gain curve is half of it (n float32 against n x 2)
+
+
+def test_mastering_a_song_kept_in_a_file_finds_the_gain_of_mastering_the_array():
+    from personastudio.engine.dsp.mix import master_curve, master_gain
+    from personastudio.engine.dsp.rowfile import RowFile
+
+    sr = 22050
+    rng = np.random.default_rng(4)
+    t = np.arange(40 * sr) / sr
+    loud = (0.9 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 0.3 * t)))[:, None] * [1.0, 0.8]
+    song = (loud + 0.05 * rng.standard_normal((len(t), 2))).astype(np.float32)  # peaks far over the ceiling
+    mastered, gain = master_curve(song, sr=sr)
+    with RowFile(song.shape) as samples, RowFile((len(song),), fill=1.0) as curve:
+        samples[:] = song
+        scale = master_gain(samples, curve, sr=sr)
+        np.testing.assert_array_equal((curve[:].astype(np.float64) * scale).astype(np.float32), gain)
+        np.testing.assert_array_equal(
+            (samples[:] * (curve[:].astype(np.float64) * scale)[:, None]).astype(np.float32), mastered
+        )

@@ -306,19 +306,63 @@ _SESSIONS: dict[int, _Sessions] = {}
 _SESSIONS_LOCK = threading.Lock()
 
 
+def _write_graphs(sing_path: str, predict_path: str, float_decoder: bool) -> None:
+    """Build the sing and predict graphs from the checked model and save them as ONNX files (atomically)."""
+    import onnx
+
+    model = onnx.load(str(weights.kokoro_model_path()))
+    sing, predict = build_graphs(model)
+    del model
+    if float_decoder:
+        dequantise_decoder(sing)
+    for proto, path in ((sing, sing_path), (predict, predict_path)):
+        tmp = f"{path}.{os.getpid()}.tmp"
+        onnx.save(proto, tmp)
+        os.replace(tmp, path)
+
+
+def _graph_files() -> tuple[str, str]:
+    """The sing and predict graphs as files in the weights cache, made once per model and graph code.
+
+    They are made in a child process: editing the ModelProtos in Python (build_graphs, dequantise_decoder)
+    peaked at 1.44 GB and left this process's heap at 1.25 GB, where sessions loaded from the files take
+    0.27 GB. If the child fails they are made here.
+    """
+    import inspect
+    import subprocess
+    import sys
+
+    code = "".join(inspect.getsource(f) for f in (_prune, build_graphs, dequantise_decoder, _write_graphs))
+    key = hashlib.sha256(f"{weights.KOKORO_SHA256}:{FLOAT_DECODER}:{code}".encode()).hexdigest()[:16]
+    folder = weights.cache_dir()
+    paths = tuple(str(folder / f"kokoro-{name}-{key}.onnx") for name in ("sing", "predict"))
+    if all(os.path.isfile(path) for path in paths):
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    weights.kokoro_model_path()  # joined and checked here, where its errors are raised
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    script = "import sys; from personastudio.engine.voice import kokoro; kokoro._write_graphs(*sys.argv[1:3], sys.argv[3] == '1')"
+    args = [sys.executable, "-c", script, *paths, "1" if FLOAT_DECODER else "0"]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0 or not all(os.path.isfile(path) for path in paths):
+        logger.warning(
+            "Preparing the voice model in a child process failed; preparing it here.\n%s", done.stderr[-2000:]
+        )
+        _write_graphs(*paths, FLOAT_DECODER)
+    for old in [*folder.glob("kokoro-sing-*.onnx"), *folder.glob("kokoro-predict-*.onnx")]:  # older code's
+        if str(old) not in paths:
+            old.unlink(missing_ok=True)
+    return paths
+
+
 def _sessions(threads: int | None = None) -> _Sessions:
     """The two onnxruntime sessions for `threads` intra-op threads (built once per process)."""
     threads = max(1, int(threads or DEFAULT_THREADS))
     with _SESSIONS_LOCK:
         if threads not in _SESSIONS:
-            import onnx
             import onnxruntime as ort
 
-            model = onnx.load(str(weights.kokoro_model_path()))
-            sing, predict = build_graphs(model)
-            del model
-            if FLOAT_DECODER:
-                dequantise_decoder(sing)
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
@@ -327,10 +371,21 @@ def _sessions(threads: int | None = None) -> _Sessions:
             # (same speed, ~8 % less CPU measured).
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             providers = ["CPUExecutionProvider"]
-            _SESSIONS[threads] = _Sessions(
-                sing=ort.InferenceSession(sing.SerializeToString(), opts, providers=providers),
-                predict=ort.InferenceSession(predict.SerializeToString(), opts, providers=providers),
-            )
+            # Loaded from files (see _graph_files): 0.27 GB, where the ModelProtos built here cost 1.25 GB.
+            sing_path, predict_path = _graph_files()
+            try:
+                sessions = _Sessions(
+                    sing=ort.InferenceSession(sing_path, opts, providers=providers),
+                    predict=ort.InferenceSession(predict_path, opts, providers=providers),
+                )
+            except Exception:  # a damaged cache file: make the graphs again, once
+                logger.warning("The cached voice graphs did not load; making them again", exc_info=True)
+                _write_graphs(sing_path, predict_path, FLOAT_DECODER)
+                sessions = _Sessions(
+                    sing=ort.InferenceSession(sing_path, opts, providers=providers),
+                    predict=ort.InferenceSession(predict_path, opts, providers=providers),
+                )
+            _SESSIONS[threads] = sessions
         return _SESSIONS[threads]
 
 

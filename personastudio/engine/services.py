@@ -6,6 +6,7 @@ contract's errors (contract.errors), so the HTTP layer only has to wrap them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -13,8 +14,9 @@ import io
 import logging
 import math
 import secrets
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -22,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -211,16 +213,23 @@ def _delete_clip_files(clip: EngineClip) -> None:
             logger.warning("Could not remove %s", name, exc_info=True)
 
 
+def _as_file(data, filename: str):
+    """A file to store: ``data`` is the encoded bytes, or an open binary file holding them (a long song's)."""
+    return ContentFile(data) if isinstance(data, bytes | bytearray) else File(data, name=filename)
+
+
 def _store_clip(
-    clip: EngineClip, files: list[tuple[str, str, bytes]], parts: list[tuple[str, bytes]] = ()
+    clip: EngineClip, files: list[tuple[str, str, bytes]], parts: Iterable[tuple[str, bytes]] = ()
 ) -> EngineClip:
     """Write a clip's files and its per-instrument stems (`parts`: name, FLAC), then its row; when anything
-    fails the files written are removed again."""
+    fails the files written are removed again. Each file is bytes or an open binary file; `parts` may be a
+    generator that encodes each stem as it is asked for, so only one is held at a time."""
     try:
         for field_name, filename, data in files:
-            getattr(clip, field_name).save(filename, ContentFile(data), save=False)
+            getattr(clip, field_name).save(filename, _as_file(data, filename), save=False)
         for name, data in parts:
-            stored = clip.audio.storage.save(engine_clip_path(clip, f"part-{slugify(name)}.flac"), ContentFile(data))
+            filename = f"part-{slugify(name)}.flac"
+            stored = clip.audio.storage.save(engine_clip_path(clip, filename), _as_file(data, filename))
             clip.parts.append({"name": name, "file": stored})
         clip.save()
     except BaseException:
@@ -800,12 +809,17 @@ def task_render(*, task_id: str) -> None:
             )
             report(RenderProgress(variant, VARIANTS_PER_GENERATION, "saving"))
             score = score_json.score_to_json(rendered.score)
-            if source is not None:
+            joined = None
+            if source is not None:  # the joined song's tracks are made as they are encoded (see _keep_streamed)
                 joined = source.join(rendered)
                 rendered, score = joined, source.joined_score(rendered, joined)
-            kept = _keep_variant(
-                task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics, score=score
-            )
+            try:
+                kept = _keep_variant(
+                    task, rendered, variant=variant, title=title or "Untitled", tags=tags, lyrics=lyrics, score=score
+                )
+            finally:
+                if joined is not None:
+                    joined.close()
             measured[kept.pop("id")] = kept
             rendered = joined = None  # this variant's audio is let go before the next one renders
     except Exception:
@@ -867,10 +881,16 @@ def _persona_influence(request: GenerateRequest) -> float:
 
 
 def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags: str, lyrics: str, score: dict) -> dict:
-    """Store one rendered variant; returns its id and what is known of it (see `task_listen`)."""
-    from .dsp import audio_io, profile
+    """Store one rendered variant; returns its id and what is known of it (see `task_listen`).
+
+    A rendered song's tracks are arrays; an extension's (an ``extend.StreamedJoin``) are made a block at a
+    time and encoded as they come (``_keep_streamed``), so a long song is never whole in memory.
+    """
+    from .dsp import audio_io, extend, profile
 
     sr = rendered.sr
+    if isinstance(rendered, extend.StreamedJoin):
+        return _keep_streamed(task, rendered, variant=variant, title=title, tags=tags, lyrics=lyrics, score=score)
     # An extension of an upload has no known stems: it keeps none, and separating it falls back to REPET-SIM.
     voiced_from = rendered.vocal if rendered.vocal is not None else rendered.mix.mean(axis=1)
     clip = EngineClip(
@@ -912,6 +932,118 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     }
 
 
+# An extension's voiced seconds are measured a minute at a time: the voice profile of a whole
+# twenty-minute vocal would need gigabytes (its pitch tracking works on the whole signal at once).
+VOICED_CHUNK_S = 60
+
+
+class _VoicedSeconds:
+    """The voiced seconds of a mono track handed over in blocks: ``profile.voice_profile`` of each
+    VOICED_CHUNK_S chunk, summed (one chunk, so the same figure, for a track no longer than that)."""
+
+    def __init__(self, *, sr: int) -> None:
+        self.sr, self.chunk = sr, VOICED_CHUNK_S * sr
+        self.pending: list[np.ndarray] = []
+        self.n_pending = 0
+        self.total = 0.0
+
+    def add(self, mono: np.ndarray) -> None:
+        import numpy as np
+
+        self.pending.append(np.asarray(mono, dtype=np.float32))
+        self.n_pending += len(mono)
+        if self.n_pending >= self.chunk:
+            whole = np.concatenate(self.pending)
+            for start in range(0, len(whole) - self.chunk + 1, self.chunk):
+                self._measure(whole[start : start + self.chunk])
+            rest = whole[len(whole) // self.chunk * self.chunk :]
+            self.pending, self.n_pending = ([rest.copy()] if len(rest) else []), len(rest)
+
+    def _measure(self, chunk: np.ndarray) -> None:
+        from .dsp import profile
+
+        if chunk.any():
+            self.total += profile.voice_profile(chunk, sr=self.sr).voiced_s
+
+    def seconds(self) -> float:
+        import numpy as np
+
+        if self.pending:
+            self._measure(np.concatenate(self.pending))
+            self.pending, self.n_pending = [], 0
+        return round(self.total, 2)
+
+
+def _tapped(blocks: Iterator[np.ndarray], *taps: Callable[[np.ndarray], None]) -> Iterator[np.ndarray]:
+    for block in blocks:
+        for tap in taps:
+            tap(block)
+        yield block
+
+
+def _keep_streamed(
+    task: EngineTask, joined: extend.StreamedJoin, *, variant: int, title: str, tags: str, lyrics: str, score: dict
+) -> dict:
+    """``_keep_variant`` of an extension: every track is joined, encoded into a temporary file and measured
+    (waveform peaks, voiced seconds) in one pass of blocks, then stored from the file."""
+    from .dsp import audio_io
+
+    sr, n = joined.sr, joined.n
+    voiced = _VoicedSeconds(sr=sr)
+    mix_peaks = audio_io.PeakMeter(n, channels=2)
+    parts_measured = {}
+    with contextlib.ExitStack() as stack:
+
+        def encoded(blocks: Iterator[np.ndarray], encoding: str, channels: int):
+            file = stack.enter_context(tempfile.TemporaryFile())
+            audio_io.encode_blocks(blocks, file, sr=sr, encoding=encoding, channels=channels)
+            return file
+
+        # An extension of an upload has no known stems: its voice is measured on the mix (as a rendered song's).
+        mix_taps = [mix_peaks.add] if joined.has_tracks else [mix_peaks.add, lambda b: voiced.add(b.mean(axis=1))]
+        files = [("audio", "audio.mp3", encoded(_tapped(joined.mix_blocks(), *mix_taps), "mp3", 2))]
+        if joined.has_tracks:
+            files += [
+                ("vocal_stem", "vocals.mp3", encoded(_tapped(joined.vocal_blocks(), voiced.add), "mp3", 1)),
+                ("band_stem", "band.mp3", encoded(joined.band_blocks(), "mp3", 2)),
+            ]
+
+        def parts():
+            for name in joined.stem_names:
+                meter = audio_io.PeakMeter(n, channels=2)
+                with tempfile.TemporaryFile() as file:
+                    rows = audio_io.encode_blocks(
+                        _tapped(joined.stem_blocks(name), meter.add), file, sr=sr, encoding="flac", channels=2
+                    )
+                    yield name, file
+                parts_measured[name] = {"duration_s": rows / sr, "peaks": meter.peaks()}
+
+        clip = EngineClip(
+            owner=task.owner,
+            source=EngineClip.Source.GENERATED,
+            title=f"{title} ({'AB'[variant]})"[:200],
+            tags=tags,
+            prompt=lyrics,
+            duration_s=joined.duration_s,
+            task=task,
+            variant=variant,
+            engine_voice=_continues_engine_voice_only(task),
+            score=score,
+            voiced_s=voiced.seconds(),
+            expire_at=_expiry(task.retention_days),
+        )
+        _store_clip(clip, files, parts() if score else [])
+    return {
+        "id": clip.id,
+        "duration_s": clip.duration_s,
+        "sample_rate": sr,
+        "channels": 2,
+        "voiced_s": clip.voiced_s,
+        "peaks": mix_peaks.peaks(),
+        "parts": parts_measured if score else {},
+    }
+
+
 # --- extending a clip -------------------------------------------------------
 
 MAX_EXTENSION_DEPTH = 8
@@ -942,48 +1074,56 @@ def _engine_style(clip: EngineClip | None, depth: int = 0) -> composer.Style | N
     return composer.style_from_tags(clip.tags, _seed(clip.task_id, clip.variant + 1))
 
 
+def _stored_blocks(storage, name: str, *, sr: int, channels: int = 1) -> Iterator[np.ndarray]:
+    """A stored file of ours decoded a chunk at a time (the file is open while iterating)."""
+    from .dsp import audio_io
+
+    with storage.open(name, "rb") as audio_file:
+        yield from audio_io.decode_blocks(audio_file, sr=sr, channels=channels)
+
+
 class _ContinuationSource:
-    """The clip being extended (its mix decoded once for every variant, its stems at each join), with what we
-    know of its music."""
+    """The clip being extended, with what we know of its music. Its tracks stay in their files: each join
+    decodes what it needs of them a block at a time (a long song's tracks would not fit in memory)."""
 
     def __init__(self, clip: EngineClip, at_s: float, sr: int = 44100) -> None:
         from .dsp import extend
         from .sheet import score_json
 
         self.title, self.sr = clip.title.removesuffix(" (A)").removesuffix(" (B)"), sr
-        self.mix = _decode_field(clip.audio, sr=sr, channels=2)
-        self.at_s = min(float(at_s), len(self.mix) / sr)
-        # The vocal and band stems too are decoded for each join and let go after it.
+        storage = clip.audio.storage
+        self.mix = functools.partial(_stored_blocks, storage, clip.audio.name, sr=sr, channels=2)
+        self.known_style = _engine_style(clip)
+        self.phase_s = 0.0  # our songs start on a downbeat
+        self.tempo_bpm, self.key = 0.0, None
+        if self.known_style is None:  # the tempo and key of a song we did not make are measured on all of it
+            mix = _decode_field(clip.audio, sr=sr, channels=2)
+            self.n_src = len(mix)
+            self.tempo_bpm, self.phase_s = extend.estimate_tempo(mix, sr=sr)
+            self.key = extend.estimate_key(mix, sr=sr)
+            del mix
+        else:
+            self.n_src = sum(len(chunk) for chunk in self.mix())
+        self.at_s = min(float(at_s), self.n_src / sr)
         self.tracks = (
-            extend.LazyStems(
-                {
-                    "vocal": functools.partial(_decode_field, clip.vocal_stem, sr=sr),
-                    "band": functools.partial(_decode_field, clip.band_stem, sr=sr, channels=2),
-                }
-            )
+            {
+                "vocal": functools.partial(_stored_blocks, storage, clip.vocal_stem.name, sr=sr),
+                "band": functools.partial(_stored_blocks, storage, clip.band_stem.name, sr=sr, channels=2),
+            }
             if clip.vocal_stem and clip.band_stem
             else {}
         )
         # What this engine knows of its own songs (and of extensions of them): the score and the exact
         # per-instrument stems, so an extension's MIDI, lead sheet and stems cover the whole track.
         self.score = score_json.score_from_json(clip.score) if clip.score else None
-        # Decoded when read, one at a time (a long song's stems would not fit in memory at once).
         self.stems = (
-            extend.LazyStems(
-                {
-                    part["name"]: functools.partial(_decode_stored, clip.audio.storage, part["file"], sr=sr, channels=2)
-                    for part in clip.parts
-                }
-            )
+            {
+                part["name"]: functools.partial(_stored_blocks, storage, part["file"], sr=sr, channels=2)
+                for part in clip.parts
+            }
             if self.score is not None
             else {}
         )
-        self.known_style = _engine_style(clip)
-        self.phase_s = 0.0  # our songs start on a downbeat
-        self.tempo_bpm, self.key = 0.0, None
-        if self.known_style is None:
-            self.tempo_bpm, self.phase_s = extend.estimate_tempo(self.mix, sr=sr)
-            self.key = extend.estimate_key(self.mix, sr=sr)
 
     def style_for(self, tags: str, seed: int) -> composer.Style:
         from .dsp import composer
@@ -1000,16 +1140,17 @@ class _ContinuationSource:
             changes["mode"] = self.key[1]
         return dataclasses.replace(style, **changes)
 
-    def join(self, rendered) -> extend.JoinedSong:
+    def join(self, rendered) -> extend.StreamedJoin:
         # Known style: align whole bars; measured: align beats from the first tracked beat.
         from .dsp import extend
 
         period = rendered.style.bar_s if self.known_style is not None else rendered.style.beat_s
-        return extend.join_song(
-            source_mix=self.mix,
+        return extend.join_song_blocks(
+            n_src=self.n_src,
             continuation_mix=rendered.mix,
             sr=self.sr,
             at_s=self.at_s,
+            source_mix=self.mix,
             source_vocal=self.tracks.get("vocal"),
             source_band=self.tracks.get("band"),
             continuation_vocal=rendered.vocal,
@@ -1019,7 +1160,7 @@ class _ContinuationSource:
             skip_s=extend.grid_offset_s(self.at_s, period, self.phase_s),
         )
 
-    def joined_score(self, rendered, joined: extend.JoinedSong) -> dict:
+    def joined_score(self, rendered, joined: extend.StreamedJoin) -> dict:
         """The whole extended track's score as stored (score_json), or {} when the source has none (an upload)."""
         from .dsp import extend
         from .sheet import score_json

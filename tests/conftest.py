@@ -81,6 +81,45 @@ def quick_renders(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def quick_password_hashing(settings):
+    """Passwords are hashed with MD5 in tests: PBKDF2's 1.5 million rounds cost half a second per user
+    made or logged in, hundreds of times a run. What is tested is who may log in, not the hash's cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# A clip's vocals by REPET-SIM, by content: a persona separates the same clip up to three times (the
+# voice check, the studio's samples, the engine's persona), and the app's tests reuse a few clips.
+_separations: dict[tuple, tuple] = {}
+
+
+@pytest.fixture(autouse=True)
+def separate_each_clip_once(request, monkeypatch):
+    """Outside tests/engine/dsp/ (where separation is the subject), separate_vocals gives the arrays it
+    gave before for the same samples and rate in this test process, as copies: it is deterministic, so
+    the app sees the same vocals, computed once instead of once per call."""
+    if Path(str(request.node.path)).is_relative_to(Path(__file__).parent / "engine" / "dsp"):
+        return
+    import hashlib
+
+    import numpy as np
+
+    from personastudio.engine.dsp import separate
+
+    compute = separate.separate_vocals
+
+    def separate_vocals(samples, *, sr):
+        flat = np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))
+        key = (hashlib.blake2b(flat.view(np.uint8), digest_size=16).digest(), len(flat), sr)
+        if key not in _separations:
+            if len(_separations) >= 32:  # a few dozen clips at most: keep the process small
+                _separations.clear()
+            _separations[key] = compute(flat, sr=sr)
+        return tuple(part.copy() for part in _separations[key])
+
+    monkeypatch.setattr(separate, "separate_vocals", separate_vocals)
+
+
+@pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     """Each test gets its own MEDIA_ROOT, so stored audio never leaks between tests."""
     settings.MEDIA_ROOT = tmp_path / "media"

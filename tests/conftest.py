@@ -87,36 +87,47 @@ def quick_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-# A clip's vocals by REPET-SIM, by content: a persona separates the same clip up to three times (the
-# voice check, the studio's samples, the engine's persona), and the app's tests reuse a few clips.
-_separations: dict[tuple, tuple] = {}
+# Deterministic measurements of audio, by content: a persona separates and measures the same clip up to
+# three times (the voice check, the studio's samples, the engine's persona), and the app's tests upload the
+# same few synthetic clips hundreds of times.
+_measured: dict[tuple, object] = {}
 
 
-@pytest.fixture(autouse=True)
-def separate_each_clip_once(request, monkeypatch):
-    """Outside tests/engine/dsp/ (where separation is the subject), separate_vocals gives the arrays it
-    gave before for the same samples and rate in this test process, as copies: it is deterministic, so
-    the app sees the same vocals, computed once instead of once per call."""
-    if Path(str(request.node.path)).is_relative_to(Path(__file__).parent / "engine" / "dsp"):
-        return
+def _once_per_content(compute, copy):
     import hashlib
 
     import numpy as np
 
-    from personastudio.engine.dsp import separate
+    def once(samples, **kwargs):
+        array = np.ascontiguousarray(samples)
+        digest = hashlib.blake2b(array.view(np.uint8).reshape(-1), digest_size=16).digest()
+        key = (compute.__name__, digest, array.dtype.str, array.shape, tuple(sorted(kwargs.items())))
+        if key not in _measured:
+            if len(_measured) >= 64:  # a few dozen clips at most: keep the process small
+                _measured.clear()
+            _measured[key] = compute(samples, **kwargs)
+        return copy(_measured[key])
 
-    compute = separate.separate_vocals
+    return once
 
-    def separate_vocals(samples, *, sr):
-        flat = np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))
-        key = (hashlib.blake2b(flat.view(np.uint8), digest_size=16).digest(), len(flat), sr)
-        if key not in _separations:
-            if len(_separations) >= 32:  # a few dozen clips at most: keep the process small
-                _separations.clear()
-            _separations[key] = compute(flat, sr=sr)
-        return tuple(part.copy() for part in _separations[key])
 
-    monkeypatch.setattr(separate, "separate_vocals", separate_vocals)
+@pytest.fixture(autouse=True)
+def measure_each_clip_once(request, monkeypatch):
+    """Outside tests/engine/dsp/ (where they are the subject), separate_vocals and voice_profile give
+    what they gave before for the same samples and arguments in this test process, as copies: both are
+    deterministic, so the app sees the same vocals and measurements, computed once instead of per call."""
+    if Path(str(request.node.path)).is_relative_to(Path(__file__).parent / "engine" / "dsp"):
+        return
+    import copy
+
+    from personastudio.engine.dsp import profile, separate
+
+    monkeypatch.setattr(
+        separate,
+        "separate_vocals",
+        _once_per_content(separate.separate_vocals, lambda parts: tuple(part.copy() for part in parts)),
+    )
+    monkeypatch.setattr(profile, "voice_profile", _once_per_content(profile.voice_profile, copy.deepcopy))
 
 
 @pytest.fixture(autouse=True)

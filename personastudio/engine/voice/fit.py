@@ -53,6 +53,10 @@ WER_SLACK = 0.05  # about one word in 20: the spread of an 8-sentence WER betwee
 # English words (Kokoro's style names start with the language: a/b American/British English, j Japanese).
 START_STYLE_LANGUAGES = "abj"
 HELD_BACK_SHARE = 0.35
+# A fit that sings further from the held-back part than the stock voice does (likeness below this)
+# is not kept: the persona sings with the stock voice and no envelope bank or EQ, likeness 0. On
+# the likeness report's us1 the bank and EQ took her songs from L +0.10 to -0.12 and -0.27.
+KEEP_STOCK_BELOW = 0.0
 MIN_PART_S = 3.0
 PROBE_LINES = ("Hold the light and sing it to the morning",)
 CHECK_LINES = ("Every road I walk is coming home tonight", "I can hear the river calling out my name")
@@ -71,6 +75,7 @@ class FittedVoice:
     self_similarity: float  # sim(target part, held part)
     evaluations: int
     wer: float | None = None  # the chosen style's WER on intelligibility.FIT_SENTENCES (None: not checked)
+    stock_kept: bool = False  # the fit came out further from the clip than the stock voice (KEEP_STOCK_BELOW)
 
     def to_profile(self) -> dict:
         """What the persona stores and the singer reads (voice.kokoro via dsp.song)."""
@@ -78,8 +83,9 @@ class FittedVoice:
             "voice_model": kokoro.MODEL_NAME,
             "style": [round(float(v), 5) for v in self.style],
             "envelope_bank": self.bank,
+            "stock_kept": self.stock_kept,
             "eq_db": [round(float(v), 2) for v in self.eq_db],
-            "likeness": round(float(np.clip(self.likeness, 0.0, 1.0)), 3),
+            "likeness": 0.0 if self.stock_kept else round(float(np.clip(self.likeness, 0.0, 1.0)), 3),
             "likeness_raw": round(float(self.likeness), 3),
             "similarity": round(float(self.similarity), 4),
             "stock_similarity": round(float(self.stock_similarity), 4),
@@ -391,6 +397,19 @@ def fit_persona_voice(
     sim_self = embedding.cosine_similarity(target, held)
     likeness = (sim_fit - sim_stock) / max(sim_self - sim_stock, 1e-3)
     progress(1.0)
+    if likeness < KEEP_STOCK_BELOW:
+        return FittedVoice(
+            style=np.asarray(kokoro.stock_style(register), dtype=np.float32),
+            bank=None,
+            eq_db=np.zeros(timbre.N_EQ_BANDS),
+            likeness=float(likeness),  # the discarded fit's (likeness_raw); the page's figure is 0
+            similarity=sim_stock,
+            stock_similarity=sim_stock,
+            self_similarity=sim_self,
+            evaluations=done,
+            wer=wer_of(kokoro.stock_style(register), None, with_persona=False) if check_words else None,
+            stock_kept=True,
+        )
     return FittedVoice(
         style=best_style,
         bank=bank,

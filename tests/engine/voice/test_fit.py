@@ -7,6 +7,7 @@ report runs the full search.
 """
 
 import json
+import math
 import os
 
 import numpy as np
@@ -26,6 +27,7 @@ PROFILE_KEYS = {
     "similarity",
     "stock_similarity",
     "self_similarity",
+    "stock_kept",
 }
 
 
@@ -55,6 +57,7 @@ def _small(mp):
     mp.setattr(fit, "SEARCH_DIMENSIONS", 2)
     mp.setattr(fit, "POPULATION", 3)
     mp.setattr(fit, "WER_CANDIDATES", 0)  # the words check has its own test
+    mp.setattr(fit, "KEEP_STOCK_BELOW", -math.inf)  # keep what was fitted, however close (its own test)
 
 
 @pytest.fixture
@@ -159,3 +162,15 @@ def test_probes_are_sung_under_the_voices_ceiling():
     assert fit.probe_centre_midi(low_hz, register="female") == pytest.approx(ceiling - 12)
     top = max(m for line in fit.probe_notes(high, lines=2) for _s, _d, m in line)
     assert top + 0.4 <= ceiling + 1e-9
+
+
+def test_a_fit_further_from_the_clip_than_the_stock_voice_keeps_the_stock_voice(clip, monkeypatch):
+    """Below KEEP_STOCK_BELOW the persona sings with the stock style, no envelope bank, a flat EQ: likeness 0."""
+    _small(monkeypatch)
+    monkeypatch.setattr(fit, "KEEP_STOCK_BELOW", math.inf)  # every fit counts as further than the stock voice
+    fitted, _progress = _fit(clip, 6)
+    prof = fitted.to_profile()
+    assert prof["stock_kept"] is True and prof["envelope_bank"] is None
+    np.testing.assert_allclose(fitted.style, kokoro.stock_style(clip[1].register), atol=1e-6)
+    assert not np.any(fitted.eq_db) and prof["likeness"] == 0.0
+    assert prof["similarity"] == prof["stock_similarity"]

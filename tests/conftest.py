@@ -113,14 +113,17 @@ def _once_per_content(compute, copy):
 
 @pytest.fixture(autouse=True)
 def measure_each_clip_once(request, monkeypatch):
-    """Outside tests/engine/dsp/ (where they are the subject), separate_vocals and voice_profile give
-    what they gave before for the same samples and arguments in this test process, as copies: both are
-    deterministic, so the app sees the same vocals and measurements, computed once instead of per call."""
-    if Path(str(request.node.path)).is_relative_to(Path(__file__).parent / "engine" / "dsp"):
+    """Outside tests/engine/dsp/ and tests/engine/voice/ (where they are the subject), separate_vocals,
+    voice_profile and the speaker embedding give what they gave before for the same samples and arguments
+    in this test process, as copies: all are deterministic, so the app sees the same vocals and
+    measurements, computed once instead of per call."""
+    path = Path(str(request.node.path))
+    if any(path.is_relative_to(Path(__file__).parent / "engine" / part) for part in ("dsp", "voice")):
         return
     import copy
 
     from personastudio.engine.dsp import profile, separate
+    from personastudio.engine.voice import embedding
 
     monkeypatch.setattr(
         separate,
@@ -128,6 +131,7 @@ def measure_each_clip_once(request, monkeypatch):
         _once_per_content(separate.separate_vocals, lambda parts: tuple(part.copy() for part in parts)),
     )
     monkeypatch.setattr(profile, "voice_profile", _once_per_content(profile.voice_profile, copy.deepcopy))
+    monkeypatch.setattr(embedding, "embed_utterance", _once_per_content(embedding.embed_utterance, copy.copy))
 
 
 @pytest.fixture(autouse=True)

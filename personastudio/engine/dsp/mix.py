@@ -241,7 +241,12 @@ class MixedSong:
 
 
 def mix_song(
-    vocal_mono: np.ndarray, band_stems: dict[str, np.ndarray], *, sr: int, backing_stereo: np.ndarray | None = None
+    vocal_mono: np.ndarray,
+    band_stems: dict[str, np.ndarray],
+    *,
+    sr: int,
+    backing_stereo: np.ndarray | None = None,
+    overwrite_band: bool = False,
 ) -> MixedSong:
     """Mix the vocal over the band, with mix == the sum of the stems.
 
@@ -258,6 +263,9 @@ def mix_song(
         Sample rate in Hz.
     backing_stereo : np.ndarray [shape=(n, 2)] or None
         Backing vocals, already panned; levelled with the lead.
+    overwrite_band : bool
+        Duck the band's stems in place (those already float32 and at least ``n`` long) instead of copying
+        them: for a caller that lets them go, a long song then needs no second copy of its band.
 
     Returns
     -------
@@ -283,7 +291,11 @@ def mix_song(
     ref = np.percentile(env[env > 1e-6], 90) if np.any(env > 1e-6) else 1.0
     duck_db = -4.0 * np.clip(env / (ref + 1e-12), 0, 1)
     duck = (10 ** (ndimage.uniform_filter1d(duck_db, int(0.08 * sr)) / 20)).astype(np.float32)[:, None]
-    parts = {name: part * duck for name, part in parts.items()}
+    if overwrite_band:
+        for part in parts.values():
+            part *= duck
+    else:
+        parts = {name: part * duck for name, part in parts.items()}
     # vocal width: centre + small slap + reverb tail
     d = int(0.011 * sr)
     stems = {}

@@ -147,6 +147,7 @@ def render_song(
         else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody)
     )
     band = band_stems(raw_parts, score, sr=sr)
+    del raw_parts  # not needed again: let it go before the voice sings (a long song's parts are hundreds of MB)
     n = band_length_samples(score, sr=sr)
     if sing and neural:
         lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
@@ -164,8 +165,7 @@ def render_song(
     else:
         lead, backing = np.zeros(n, dtype=np.float32), None
     report("mixing", 0, 1)
-    del raw_parts
-    mixed = mix_song(lead, band, sr=sr, backing_stereo=backing)
+    mixed = mix_song(lead, band, sr=sr, backing_stereo=backing, overwrite_band=True)
     del band, lead, backing
     # Mastered in place, and every stem scaled in place by the very same gain: no second copy of any.
     mastered, curve = master_curve(mixed.mix, sr=sr, overwrite_input=True)

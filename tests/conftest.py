@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+import re
 import socket
 import sys
 import threading
@@ -72,12 +73,28 @@ def quick_page_polls(request, settings):
 
 
 @pytest.fixture(autouse=True)
-def quick_renders(request, settings):
-    """Songs made through the app sing with the formant voice at 22.05 kHz: the app's flows are the
-    subject there. The neural singer is tested in tests/engine/ and end to end where a test is marked
-    `full_render`."""
-    if request.node.get_closest_marker("full_render") is None:
-        settings.ENGINE_SINGER, settings.ENGINE_RENDER_SR_HZ = "formant", 22050
+def quick_renders(request, settings, monkeypatch):
+    """Songs made through the app sing with the formant voice at 22.05 kHz, and a song written from a
+    description sings its first verse and chorus (about 25 s instead of 100): the app's flows are the
+    subject there. The neural singer and the whole written song are tested in tests/engine/ and end to
+    end where a test is marked `full_render`."""
+    if request.node.get_closest_marker("full_render") is not None:
+        return
+    settings.ENGINE_SINGER, settings.ENGINE_RENDER_SR_HZ = "formant", 22050
+    if Path(str(request.node.path)).is_relative_to(Path(__file__).parent / "engine" / "dsp"):
+        return
+    import dataclasses
+
+    from personastudio.engine.dsp import inspiration
+
+    write_song = inspiration.write_song
+
+    def first_verse_and_chorus(description, *, seed):
+        written = write_song(description, seed=seed)
+        sections = re.split(r"\n(?=\[)", written.lyrics.strip())
+        return dataclasses.replace(written, lyrics="\n".join(sections[:2]))
+
+    monkeypatch.setattr(inspiration, "write_song", first_verse_and_chorus)
 
 
 @pytest.fixture(autouse=True)

@@ -69,12 +69,12 @@ def test_instrumental_has_silent_vocal():
     assert 24 <= r.duration_s <= 40
 
 
-def test_seeds_differ_and_reproduce():
-    a = render_song(lyrics=SHORT, tags="folk", seed=1, sr=SR)
-    b = render_song(lyrics=SHORT, tags="folk", seed=1, sr=SR)
-    c = render_song(lyrics=SHORT, tags="folk", seed=2, sr=SR)
-    assert np.array_equal(a.mix, b.mix)
-    assert a.mix.shape != c.mix.shape or not np.allclose(a.mix, c.mix, atol=1e-3)
+def test_seeds_differ_and_reproduce(song):
+    # The module's song (pop, seed 7) rendered again, and with another seed: two renders, not three.
+    again = render_song(lyrics=SHORT, tags="pop", seed=7, sr=SR)
+    other = render_song(lyrics=SHORT, tags="pop", seed=8, sr=SR)
+    assert np.array_equal(song.mix, again.mix)
+    assert song.mix.shape != other.mix.shape or not np.allclose(song.mix, other.mix, atol=1e-3)
 
 
 @pytest.mark.parametrize("genre", ["pop", "rock", "ballad", "folk", "electronic", "hip-hop", "jazz", "古风"])

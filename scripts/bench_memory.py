@@ -10,10 +10,11 @@ encode; delete the folder to start over); the figure is that process's peak resi
 (``getrusage(RUSAGE_SELF).ru_maxrss``), so numpy's buffers count too.
 
 How a song gets long: ``composer.compose`` plays a lyric faster rather than go past
-``SONG_LIMIT_S`` (180 s), so a 60 s song is one render of a ~60 s lyric, and a longer
-song is an extension: the bench stores a source track of our own (score and
-per-instrument stems, made by tiling one rendered 60 s song) of the length minus the
-continuation, and extends it from its end with the same ~60 s lyric, as the studio
+``SONG_LIMIT_S`` (180 s), so a length up to that is one render of a lyric of about that
+length (the ~60 s lyric repeated: ``--lengths 180`` measures the longest song rendered at
+once), and a longer song is an extension: the bench stores a source track of our own
+(score and per-instrument stems, made by tiling one rendered 60 s song) of the length
+minus the continuation, and extends it from its end with the ~60 s lyric, as the studio
 does up to ``SONG_MAX_DURATION_S``.
 
 Goal (issue 15): ≤ 1.5 GB peak at every length. The machine is shared: memory figures
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SR = 44100
 TAGS = "pop"
 SEED = 7
-CONTINUATION_S = 60  # roughly how long the continuation of a long song is
+CONTINUATION_S = 60  # roughly how long the continuation of a long song is (and the bench's lyric)
 GOAL_MB = 1536
 GUARD_MB = int(os.environ.get("BENCH_MEMORY_GUARD_MB", "5120"))  # see measure()
 
@@ -88,7 +89,7 @@ def setup(workdir: Path, lengths: list[int]) -> dict[str, str]:
 
     from personastudio.contract.types import GenerateRequest
     from personastudio.engine import services
-    from personastudio.engine.dsp import audio_io
+    from personastudio.engine.dsp import audio_io, composer
     from personastudio.engine.models import EngineClip, EngineTask
     from personastudio.engine.sheet import score_json
 
@@ -98,8 +99,9 @@ def setup(workdir: Path, lengths: list[int]) -> dict[str, str]:
     base = None
     tasks = {}
     for length in lengths:
-        request = GenerateRequest(prompt=lyrics, tags=TAGS, title="Bench")
-        if length > CONTINUATION_S + 30:
+        reps = max(1, round(min(length, composer.SONG_LIMIT_S) / CONTINUATION_S))  # one render of about `length` s
+        request = GenerateRequest(prompt="\n".join([lyrics] * reps), tags=TAGS, title="Bench")
+        if length > composer.SONG_LIMIT_S:
             n = (length - CONTINUATION_S) * SR
             title = f"Source {n // SR} s (A)"  # kept in the workdir: encoding a long source is slow
             clip = EngineClip.objects.filter(owner=owner, title=title).first()
@@ -131,7 +133,7 @@ def setup(workdir: Path, lengths: list[int]) -> dict[str, str]:
                 ]
                 parts = ((name, audio_io.encode_flac(_tiled(stem, n), sr=SR)) for name, stem in base.stems.items())
                 services._store_clip(clip, files, parts)
-            request = dataclasses.replace(request, continue_clip_id=clip.id, continue_at=int(n / SR))
+            request = dataclasses.replace(request, prompt=lyrics, continue_clip_id=clip.id, continue_at=int(n / SR))
         task = EngineTask.objects.create(owner=owner, request=request.to_json())
         tasks[str(length)] = task.id
     return tasks

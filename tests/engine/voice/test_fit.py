@@ -170,7 +170,7 @@ def test_a_fit_further_from_the_clip_than_the_stock_voice_keeps_the_stock_voice(
     monkeypatch.setattr(fit, "KEEP_STOCK_BELOW", math.inf)  # every fit counts as further than the stock voice
     fitted, _progress = _fit(clip, 6)
     prof = fitted.to_profile()
-    assert prof["stock_kept"] is True and prof["envelope_bank"] is None
+    assert prof["stock_kept"] is True and prof["envelope_bank"] is None and prof["eq_db"] is None
     np.testing.assert_allclose(fitted.style, kokoro.stock_style(clip[1].register), atol=1e-6)
     assert not np.any(fitted.eq_db) and prof["likeness"] == 0.0
     assert prof["similarity"] == prof["stock_similarity"]

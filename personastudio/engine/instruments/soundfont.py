@@ -123,9 +123,9 @@ def _events(voice: Voice, sr: int, n_samples: int) -> list[tuple[int, int, int, 
 
 
 def render_voice_stereo(voice: Voice, *, sr: int, n_samples: int) -> np.ndarray:
-    """The voice played alone: float64 (n_samples, 2), before any levelling."""
+    """The voice played alone: float32 (n_samples, 2), before any levelling (FluidSynth's own precision)."""
     if not voice.notes:
-        return np.zeros((n_samples, 2))
+        return np.zeros((n_samples, 2), dtype=np.float32)
     synth, sfid = _fresh_synth(sr)
     try:
         channel = _DRUM_CHANNEL if voice.bank == DRUM_BANK else _MELODIC_CHANNEL
@@ -143,11 +143,11 @@ def render_voice_stereo(voice: Voice, *, sr: int, n_samples: int) -> np.ndarray:
         chunks.append(_samples(synth, n_samples - now))
     finally:
         synth.delete()
-    return np.concatenate(chunks)[:n_samples].astype(np.float64)
+    return np.concatenate(chunks)[:n_samples].astype(np.float32, copy=False)
 
 
 def render_voices_stereo(voices: list[Voice], *, sr: int, n_samples: int) -> np.ndarray:
-    out = np.zeros((n_samples, 2))
+    out = np.zeros((n_samples, 2), dtype=np.float32)  # float32: a long song's parts are hundreds of MB in float64
     for voice in voices:
         out += render_voice_stereo(voice, sr=sr, n_samples=n_samples)
     return out

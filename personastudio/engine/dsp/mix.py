@@ -300,11 +300,19 @@ def mix_song(
     d = int(0.011 * sr)
     stems = {}
     if np.any(vocal):
-        lead = np.stack([vocal, vocal], axis=1) * 0.68
+        lead = np.stack([vocal, vocal], axis=1).astype(np.float32) * np.float32(0.68)
         lead[d:, 0] += vocal[:-d] * 0.08
         lead[d:, 1] += vocal[:-d] * 0.06
-        lead += signal.oaconvolve(vocal[:, None], _reverb_ir(sr, seconds=VOCAL_REVERB_S), axes=0)[:n] * VOCAL_REVERB_WET
-        stems[LEAD_VOCAL] = lead.astype(np.float32)
+        # The reverb a channel at a time in float32: the stereo float64 convolution held several copies
+        # of the song (the peak of a 150 s render).
+        ir = _reverb_ir(sr, seconds=VOCAL_REVERB_S).astype(np.float32)
+        voice32 = np.asarray(vocal, dtype=np.float32)
+        for channel in range(lead.shape[1]):
+            wet = signal.oaconvolve(voice32, ir[:, channel])[:n]
+            wet *= np.float32(VOCAL_REVERB_WET)
+            lead[:, channel] += wet
+            del wet
+        stems[LEAD_VOCAL] = lead
     if backing is not None and np.any(backing):
         stems[BACKING_VOCALS] = backing * np.float32(vocal_gain * 0.68)
     stems.update(parts)

@@ -118,27 +118,42 @@ def _windows(x: np.ndarray, centres: np.ndarray, half: int) -> np.ndarray:
     return padded[np.clip(idx, 0, len(padded) - 1)]
 
 
+# Frames analysed at once: a window matrix of a whole long song is hundreds of MB (issue 15's ceiling).
+CHUNK_FRAMES = 2048
+
+
 def _frame_rms(x: np.ndarray, centres: np.ndarray, half: int) -> np.ndarray:
-    return np.sqrt(np.mean(_windows(x, centres, half) ** 2, axis=1))
+    return np.concatenate(
+        [
+            np.sqrt(np.mean(_windows(x, centres[i : i + CHUNK_FRAMES], half) ** 2, axis=1))
+            for i in range(0, len(centres), CHUNK_FRAMES)
+        ]
+        or [np.zeros(0)]
+    )
 
 
 def _periodicity(x: np.ndarray, centres: np.ndarray, f0: np.ndarray) -> np.ndarray:
     """Normalised autocorrelation at the pitch period, per frame (1 = perfectly periodic)."""
     out = np.zeros(len(f0))
     has = np.flatnonzero(f0 > 0)
-    if not len(has):
-        return out
+    for i in range(0, len(has), CHUNK_FRAMES):
+        chunk = has[i : i + CHUNK_FRAMES]
+        out[chunk] = _periodicity_of(x, centres[chunk], f0[chunk])
+    return out
+
+
+def _periodicity_of(x: np.ndarray, centres: np.ndarray, f0: np.ndarray) -> np.ndarray:
+    """_periodicity for frames that all have an F0."""
     half = int(0.02 * PROFILE_SR_HZ)
-    lags = np.round(PROFILE_SR_HZ / f0[has]).astype(int)
-    windows = _windows(x, centres[has], half + int(PROFILE_SR_HZ / F0_FLOOR_HZ) + 1)
+    lags = np.round(PROFILE_SR_HZ / f0).astype(int)
+    windows = _windows(x, centres, half + int(PROFILE_SR_HZ / F0_FLOOR_HZ) + 1)
     n = 2 * half
     base = windows[:, :n]
-    rows = np.arange(len(has))[:, None]
+    rows = np.arange(len(f0))[:, None]
     shifted = windows[rows, lags[:, None] + np.arange(n)[None, :]]
     num = np.sum(base * shifted, axis=1)
     den = np.sqrt(np.sum(base**2, axis=1) * np.sum(shifted**2, axis=1)) + 1e-12
-    out[has] = num / den
-    return out
+    return num / den
 
 
 def _vibrato(f0: np.ndarray) -> tuple[float, float]:

@@ -886,13 +886,15 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     A rendered song's tracks are arrays; an extension's (an ``extend.StreamedJoin``) are made a block at a
     time and encoded as they come (``_keep_streamed``), so a long song is never whole in memory.
     """
-    from .dsp import audio_io, extend, profile
+    from .dsp import audio_io, extend
 
     sr = rendered.sr
     if isinstance(rendered, extend.StreamedJoin):
         return _keep_streamed(task, rendered, variant=variant, title=title, tags=tags, lyrics=lyrics, score=score)
     # An extension of an upload has no known stems: it keeps none, and separating it falls back to REPET-SIM.
     voiced_from = rendered.vocal if rendered.vocal is not None else rendered.mix.mean(axis=1)
+    voiced = _VoicedSeconds(sr=sr)  # a minute at a time, as an extension's: a whole song's pitch tracking is the peak
+    voiced.add(voiced_from)
     clip = EngineClip(
         owner=task.owner,
         source=EngineClip.Source.GENERATED,
@@ -904,7 +906,7 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
         variant=variant,
         engine_voice=_continues_engine_voice_only(task),
         score=score,
-        voiced_s=profile.voice_profile(voiced_from, sr=sr).voiced_s if voiced_from.any() else 0.0,
+        voiced_s=voiced.seconds(),
         expire_at=_expiry(task.retention_days),
     )
     files = [("audio", "audio.mp3", audio_io.encode_mp3(rendered.mix, sr=sr))]
@@ -932,8 +934,9 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     }
 
 
-# An extension's voiced seconds are measured a minute at a time: the voice profile of a whole
-# twenty-minute vocal would need gigabytes (its pitch tracking works on the whole signal at once).
+# A song's voiced seconds are measured a minute at a time: the voice profile of a whole
+# twenty-minute vocal would need gigabytes (its pitch tracking works on the whole signal at once),
+# and of a fresh 180 s song it was the render's peak.
 VOICED_CHUNK_S = 60
 
 

@@ -6,6 +6,7 @@ M4A/AAC) decodes to mono float32 at the sample rate the caller asks for.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import math
@@ -172,6 +173,13 @@ def probe(source: str | BinaryIO, *, limits: DecodeLimits) -> AudioInfo:
     AudioDecodeError
         ``NotAudioError`` for no audio stream, or the limit the headers pass (a sentence for the user).
     """
+    with _audio_stream(source) as (container, stream):
+        return _check_headers(container, stream, limits)
+
+
+@contextlib.contextmanager
+def _audio_stream(source) -> Iterator[tuple]:
+    """(container, its first audio stream) of an open source, closed afterwards; NotAudioError when there is none."""
     try:
         container = av.open(source, mode="r")
     except (av.FFmpegError, ValueError, OSError) as exc:
@@ -179,8 +187,7 @@ def probe(source: str | BinaryIO, *, limits: DecodeLimits) -> AudioInfo:
     with container:
         if not container.streams.audio:
             raise NotAudioError()
-        stream = container.streams.audio[0]
-        return _check_headers(container, stream, limits)
+        yield container, container.streams.audio[0]
 
 
 def _check_headers(container, stream, limits: DecodeLimits | None) -> AudioInfo:
@@ -278,14 +285,7 @@ def decode(
         raise ParameterError("channels must be 1 or 2")
     if limits is not None:
         max_duration_s = limits.max_duration_s
-    try:
-        container = av.open(source, mode="r")
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        raise NotAudioError() from exc
-    with container:
-        if not container.streams.audio:
-            raise NotAudioError()
-        stream = container.streams.audio[0]
+    with _audio_stream(source) as (container, stream):
         _check_headers(container, stream, limits)
         work = _SourceWork(limits)
         resampler = av.AudioResampler(format="flt", layout="mono" if channels == 1 else "stereo", rate=sr)
@@ -359,14 +359,7 @@ def decode_blocks(source: str | BinaryIO, *, sr: int = 44100, channels: int = 1)
         raise ParameterError("sr must be positive")
     if channels not in (1, 2):
         raise ParameterError("channels must be 1 or 2")
-    try:
-        container = av.open(source, mode="r")
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        raise NotAudioError() from exc
-    with container:
-        if not container.streams.audio:
-            raise NotAudioError()
-        stream = container.streams.audio[0]
+    with _audio_stream(source) as (container, stream):
         resampler = av.AudioResampler(format="flt", layout="mono" if channels == 1 else "stereo", rate=sr)
         frames = itertools.chain(container.decode(stream), [None])  # None flushes the resampler
         for frame in frames:

@@ -895,19 +895,15 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     voiced_from = rendered.vocal if rendered.vocal is not None else rendered.mix.mean(axis=1)
     voiced = _VoicedSeconds(sr=sr)  # a minute at a time, as an extension's: a whole song's pitch tracking is the peak
     voiced.add(voiced_from)
-    clip = EngineClip(
-        owner=task.owner,
-        source=EngineClip.Source.GENERATED,
-        title=f"{title} ({'AB'[variant]})"[:200],
-        tags=tags,
-        prompt=lyrics,
-        duration_s=rendered.duration_s,
-        task=task,
+    clip = _generated_clip(
+        task,
         variant=variant,
-        engine_voice=_continues_engine_voice_only(task),
+        title=title,
+        tags=tags,
+        lyrics=lyrics,
         score=score,
+        duration_s=rendered.duration_s,
         voiced_s=voiced.seconds(),
-        expire_at=_expiry(task.retention_days),
     )
     files = [("audio", "audio.mp3", audio_io.encode_mp3(rendered.mix, sr=sr))]
     if rendered.vocal is not None and rendered.band is not None:
@@ -918,19 +914,51 @@ def _keep_variant(task: EngineTask, rendered, *, variant: int, title: str, tags:
     # A track with a score keeps its stems; an extension of an upload has neither.
     parts = [(name, audio_io.encode_flac(stem, sr=sr)) for name, stem in rendered.stems.items()] if score else []
     _store_clip(clip, files, parts)
+    parts_measured = {
+        name: {"duration_s": len(stem) / sr, "peaks": audio_io.waveform_peaks(stem)}
+        for name, stem in (rendered.stems.items() if parts else ())
+    }
+    return _kept(clip, sr=sr, peaks=audio_io.waveform_peaks(rendered.mix), parts=parts_measured)
+
+
+def _generated_clip(
+    task: EngineTask,
+    *,
+    variant: int,
+    title: str,
+    tags: str,
+    lyrics: str,
+    score: dict,
+    duration_s: float,
+    voiced_s: float,
+) -> EngineClip:
+    """The (unsaved) clip of one kept variant of a task's song: a rendered song or an extension."""
+    return EngineClip(
+        owner=task.owner,
+        source=EngineClip.Source.GENERATED,
+        title=f"{title} ({'AB'[variant]})"[:200],
+        tags=tags,
+        prompt=lyrics,
+        duration_s=duration_s,
+        task=task,
+        variant=variant,
+        engine_voice=_continues_engine_voice_only(task),
+        score=score,
+        voiced_s=voiced_s,
+        expire_at=_expiry(task.retention_days),
+    )
+
+
+def _kept(clip: EngineClip, *, sr: int, peaks: list, parts: dict) -> dict:
+    """What the render knows of a kept track, handed on so nobody decodes it again."""
     return {
         "id": clip.id,
         "duration_s": clip.duration_s,
         "sample_rate": sr,
         "channels": 2,
         "voiced_s": clip.voiced_s,
-        "peaks": audio_io.waveform_peaks(rendered.mix),
-        "parts": {
-            name: {"duration_s": len(stem) / sr, "peaks": audio_io.waveform_peaks(stem)}
-            for name, stem in rendered.stems.items()
-        }
-        if parts
-        else {},
+        "peaks": peaks,
+        "parts": parts,
     }
 
 
@@ -1021,30 +1049,18 @@ def _keep_streamed(
                     yield name, file
                 parts_measured[name] = {"duration_s": rows / sr, "peaks": meter.peaks()}
 
-        clip = EngineClip(
-            owner=task.owner,
-            source=EngineClip.Source.GENERATED,
-            title=f"{title} ({'AB'[variant]})"[:200],
-            tags=tags,
-            prompt=lyrics,
-            duration_s=joined.duration_s,
-            task=task,
+        clip = _generated_clip(
+            task,
             variant=variant,
-            engine_voice=_continues_engine_voice_only(task),
+            title=title,
+            tags=tags,
+            lyrics=lyrics,
             score=score,
+            duration_s=joined.duration_s,
             voiced_s=voiced.seconds(),
-            expire_at=_expiry(task.retention_days),
         )
         _store_clip(clip, files, parts() if score else [])
-    return {
-        "id": clip.id,
-        "duration_s": clip.duration_s,
-        "sample_rate": sr,
-        "channels": 2,
-        "voiced_s": clip.voiced_s,
-        "peaks": mix_peaks.peaks(),
-        "parts": parts_measured if score else {},
-    }
+    return _kept(clip, sr=sr, peaks=mix_peaks.peaks(), parts=parts_measured if score else {})
 
 
 # --- extending a clip -------------------------------------------------------

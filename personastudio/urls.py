@@ -16,4 +16,5 @@ urlpatterns = [
     # The language switcher works before logging in too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("jsi18n/", views.javascript_catalog, name="javascript-catalog"),
+    path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import cache_page
@@ -11,6 +12,13 @@ from personastudio.generations import selectors
 def home(request):
     """The dashboard: what is in progress (each polling its own status), and the latest songs, personas and clips."""
     return render(request, "home.html", selectors.dashboard(owner=request.user))
+
+
+@login_not_required
+def healthz(request):
+    """Liveness for a load balancer or a supervisor: the web process answers. It reads nothing, so it is also
+    the trivial view the status poll is measured against (scripts/bench_poll.py)."""
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 @login_not_required

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:clip_id>/audio", views.clip_audio, name="audio"),
     path("<uuid:clip_id>/player", views.clip_player, name="player"),
     path("<uuid:clip_id>/sheet.<str:sheet_format>", views.clip_sheet, name="sheet"),
+    path("<uuid:clip_id>/parts/", views.track_parts, name="parts"),
     path("<uuid:clip_id>/parts/<uuid:part_id>", views.track_part_audio, name="part"),
     path("<uuid:clip_id>/stems.zip", views.track_parts_zip, name="parts_zip"),
     path("<uuid:clip_id>/separate/", views.clip_separate, name="separate"),

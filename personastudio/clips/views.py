@@ -46,6 +46,13 @@ def clip_player(request, clip_id):
     return render(request, "partials/player.html", {"clip": clip})
 
 
+def track_parts(request, clip_id):
+    """A generated track's stems, each with its player: loaded when the listener opens them on the song page,
+    so the song's polled status carries no stem waveforms."""
+    clip = services.clip_get_for_user(user=request.user, clip_id=clip_id)
+    return render(request, "clips/parts.html", {"parts": clip.parts.all()})
+
+
 def clip_upload(request):
     """The upload form, and the in-browser recorder's Save (which asks for JSON with `Accept`)."""
     form = ClipUploadForm(request.POST or None, request.FILES or None)

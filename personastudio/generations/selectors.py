@@ -90,6 +90,12 @@ def song_library(*, owner: AbstractBaseUser, filters: LibraryFilters = LibraryFi
     return songs
 
 
+def song_tracks(*, generation: Generation) -> QuerySet[Clip]:
+    """A song's tracks for its page and its polled status, each with how many stems it has (`stem_count`) but
+    not the stems: their players load when the listener opens them (clips:parts)."""
+    return generation.tracks.order_by("title").annotate(stem_count=Count("parts"))
+
+
 def owner_has_songs(*, owner: AbstractBaseUser) -> bool:
     return Generation.objects.filter(owner=owner).exists()
 

@@ -122,7 +122,7 @@ def _detail_context(generation):
     # retry_token: the one-time token of this page's "Try again" / "Generate again" (see submission.py).
     return {
         "generation": generation,
-        "tracks": generation.tracks.order_by("title").prefetch_related("parts"),
+        "tracks": selectors.song_tracks(generation=generation),
         "retry_token": uuid.uuid4(),
     }
 

@@ -75,6 +75,7 @@ def test_picker_results_side_by_side_and_extend_from_a_chosen_second(page, live_
     stems = cards.nth(0).locator("[data-parts]")
     stems.locator("summary").click()
     parts = stems.locator(".track-part")
+    parts.first.wait_for()  # the stems' players load when they are opened
     assert parts.count() >= 4 and parts.nth(0).get_attribute("data-part") == "lead vocal"
     assert stems.locator("[data-download=stems-zip]").get_attribute("href").endswith("/stems.zip")
     page.wait_for_function(

@@ -19,9 +19,13 @@ def test_each_track_keeps_its_stems_and_the_page_offers_them(client, song):
     for track in Clip.objects.filter(generation=song):
         parts = list(track.parts.all())
         assert [p.name for p in parts][:1] == ["lead vocal"] and {"drums", "bass", "guitars"} <= {p.name for p in parts}
-        assert f'href="/clips/{track.id}/stems.zip"' in body
+        assert f'href="/clips/{track.id}/stems.zip"' in body and f"{len(parts)} stems, one per instrument" in body
+        # The stems' players load when they are opened, so the page (and its polled status) carries none of them.
+        assert f'hx-get="/clips/{track.id}/parts/"' in body and parts[0].get_audio_url() not in body
+        opened = client.get(f"/clips/{track.id}/parts/", HTTP_HX_REQUEST="true").content.decode()
         for part in parts:
-            assert part.get_audio_url() in body and part.peaks and abs(part.duration_s - track.duration_s) < 0.1
+            assert part.get_audio_url() in opened and part.peaks and abs(part.duration_s - track.duration_s) < 0.1
+        assert opened.count('class="player"') == len(parts)
         played = client.get(parts[0].get_audio_url(), HTTP_RANGE="bytes=0-99")
         assert played.status_code == 206 and played["Content-Type"] == "audio/flac"
 
@@ -53,6 +57,7 @@ def test_a_part_is_the_owners_only_and_goes_with_its_track(client, song):
     client.force_login(UserFactory())
     assert client.get(part.get_audio_url()).status_code == 404
     assert client.get(f"/clips/{track.id}/stems.zip").status_code == 404
+    assert client.get(f"/clips/{track.id}/parts/").status_code == 404
     client.force_login(owner)
     files = [Path(p.audio.path) for p in track.parts.all()]
     assert all(f.exists() for f in files)

@@ -122,7 +122,10 @@ def _detail_context(generation):
     # retry_token: the one-time token of this page's "Try again" / "Generate again" (see submission.py).
     return {
         "generation": generation,
-        "tracks": selectors.song_tracks(generation=generation),
+        # Only a completed song shows tracks: an in-progress poll does not even build their query.
+        "tracks": selectors.song_tracks(generation=generation)
+        if generation.status == Generation.Status.COMPLETED
+        else (),
         "retry_token": uuid.uuid4(),
     }
 

@@ -269,132 +269,27 @@ def fit_persona_voice(
         texts=PROBE_LINES, target_env_db=timbre.long_term_envelope_db(target_part, sr=sr), bank=bank, **sung_as
     )
     budget = max(int(evaluations), 1)
-    done = 0
-
-    heard: list[tuple[float, np.ndarray, np.ndarray]] = []  # (similarity, style, eq) of every probe
-    check_words = WER_CANDIDATES > 0 and budget > 1 and _asr_available()
-    wers: dict[bytes, float] = {}
-    # Progress in units of one probe; a WER check (8 sentences spoken and transcribed) costs about 6,
-    # and about 3 checks are made (the stock voice's bar, the start, the end: more only when the
-    # most similar candidates are hard to understand).
-    total_units = budget + (6 * 3 if check_words else 0)
-    units = 0.0
-
-    def tick(amount: float) -> None:
-        nonlocal units
-        units += amount
-        progress(0.05 + 0.85 * min(units / total_units, 1.0))
-
-    def score(style: np.ndarray) -> tuple[float, np.ndarray]:
-        """(similarity to the target, the EQ the probe was heard with)."""
-        nonlocal done
-        vec, eq = probe.embed(style)
-        done += 1
-        tick(1.0)
-        similarity = embedding.cosine_similarity(vec, target)
-        heard.append((similarity, np.asarray(style, dtype=np.float64), eq))
-        return similarity, eq
-
-    bar = None  # the WER a candidate may have: the stock voice's own (no persona data) + WER_SLACK
-
-    def wer_of(style: np.ndarray, eq: np.ndarray | None, with_persona: bool = True) -> float:
-        from . import intelligibility
-
-        key = np.asarray(style, dtype=np.float32).tobytes() + bytes([with_persona])
-        if key not in wers:
-            wers[key] = intelligibility.voice_wer(
-                np.asarray(style, dtype=np.float32),
-                bank=bank if with_persona else None,
-                eq_db=eq if with_persona else None,
-                sentences=intelligibility.FIT_SENTENCES,
-            )
-            tick(6.0)
-        return wers[key]
-
-    def understood(candidates: list) -> tuple[float, np.ndarray, np.ndarray]:
-        """The most similar of (similarity, style, eq) candidates whose words are understood, else the clearest.
-
-        Understood: WER at most the stock voice's plus WER_SLACK. Heard most similar first, so
-        usually only one or two candidates are transcribed.
-        """
-        nonlocal bar
-        if bar is None:
-            bar = wer_of(kokoro.stock_style(register), None, with_persona=False) + WER_SLACK
-        rated = []
-        for candidate in sorted(candidates, key=lambda c: -c[0]):
-            wer = wer_of(candidate[1], candidate[2])
-            if wer <= bar:
-                return candidate
-            rated.append((wer, candidate))
-        return min(rated, key=lambda r: r[0])[1]
-
-    # 1. The closest stock voice (the register's own first: a small budget tries only that) whose
-    #    words are understood: the search stays near its start, and some stock voices read English
-    #    far worse than others (PocketSphinx WER 32-92 % on the same sentences).
-    popsize = POPULATION or 4 + int(3 * math.log(SEARCH_DIMENSIONS))
-    stock_name = kokoro.stock_style_name(register)
-    names = [stock_name] + [
-        name
-        for name in styles
-        if name != stock_name and kokoro.style_register(name) == register and name[0] in START_STYLE_LANGUAGES
-    ]
-    names = names[: max(1, min(len(names), budget - popsize))]  # room for at least one generation
-    scored = {name: score(styles[name]) for name in names}
-    start_name = max(scored, key=lambda name: scored[name][0])
-    if check_words and len(names) > 1:
-        closest = sorted(names, key=lambda name: -scored[name][0])[:WER_CANDIDATES]
-        pick = understood([(scored[n][0], np.asarray(styles[n], dtype=np.float64), scored[n][1]) for n in closest])
-        start_name = next(n for n in closest if np.array_equal(np.asarray(styles[n], dtype=np.float64), pick[1]))
-    start = np.asarray(styles[start_name], dtype=np.float64)
-    best_style, (best_score, best_eq) = start, scored[start_name]
-    searched = [(best_score, start, best_eq)]
-    # 2. CMA-ES around it, in the subspace where Kokoro's voices differ.
-    basis = _search_basis(dims=SEARCH_DIMENSIONS)
-    remaining = budget - done
-    if remaining >= popsize:
-        import cma
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            es = cma.CMAEvolutionStrategy(
-                np.zeros(SEARCH_DIMENSIONS),
-                SEARCH_SIGMA,
-                {"popsize": popsize, "seed": seed + 1, "verbose": -9, "maxfevals": remaining, "bounds": [-2.5, 2.5]},
-            )
-            while not es.stop() and done + popsize <= budget:  # whole generations within the budget
-                zs = es.ask()
-                losses = []
-                for z in zs:
-                    style = start + np.asarray(z) @ basis
-                    similarity, eq = score(style)
-                    losses.append(-similarity)
-                    searched.append((similarity, style, eq))
-                    if similarity > best_score:
-                        best_style, best_score, best_eq = style, similarity, eq
-                es.tell(zs, losses)
-    # 3. Words: of the search's most similar styles, its start and the stock style, the most similar
-    #    one understood.
-    wer = None
-    if check_words:
-        candidates = _candidates(searched, start, WER_CANDIDATES)
-        if stock_name in scored:
-            stock_heard = (
-                scored[stock_name][0],
-                np.asarray(styles[stock_name], dtype=np.float64),
-                scored[stock_name][1],
-            )
-            if all(np.linalg.norm(stock_heard[1] - c[1]) > 1e-6 for c in candidates):
-                candidates.append(stock_heard)
-        best_score, best_style, best_eq = understood(candidates)
-        wer = wer_of(best_style, best_eq)
+    search = _Search(
+        probe=probe,
+        target=target,
+        bank=bank,
+        register=register,
+        budget=budget,
+        check_words=WER_CANDIDATES > 0 and budget > 1 and _asr_available(),
+        progress=progress,
+    )
+    # 1. The closest stock voice whose words are understood; 2. CMA-ES around it; 3. of the most
+    #    similar styles heard, the most similar one understood.
+    start, start_heard, stock_heard = search.closest_stock(styles)
+    searched = search.around(start, start_heard, seed=seed)
+    best_score, best_style, best_eq = search.understood_best(searched, start, stock_heard)
+    wer = search.wer_of(best_style, best_eq) if search.check_words else None
     best_style = best_style.astype(np.float32)
     # 4. Check on the held-back part, with longer probes of other words, against the stock voice.
     check = _Probe(texts=CHECK_LINES, target_env_db=probe.target_env_db, bank=bank, **sung_as)
-    fitted_vec, _ = check.embed(best_style)
-    stock_vec = check.embed_stock(kokoro.stock_style(register))
-    sim_fit = embedding.cosine_similarity(fitted_vec, held)
-    sim_stock = embedding.cosine_similarity(stock_vec, held)
-    sim_self = embedding.cosine_similarity(target, held)
+    sim_fit, sim_stock, sim_self = _held_back_similarities(
+        check, best_style, register=register, target=target, held=held
+    )
     likeness = (sim_fit - sim_stock) / max(sim_self - sim_stock, 1e-3)
     progress(1.0)
     if likeness < KEEP_STOCK_BELOW:
@@ -406,8 +301,8 @@ def fit_persona_voice(
             similarity=sim_stock,
             stock_similarity=sim_stock,
             self_similarity=sim_self,
-            evaluations=done,
-            wer=wer_of(kokoro.stock_style(register), None, with_persona=False) if check_words else None,
+            evaluations=search.done,
+            wer=search.stock_wer() if search.check_words else None,
             stock_kept=True,
         )
     return FittedVoice(
@@ -418,9 +313,165 @@ def fit_persona_voice(
         similarity=sim_fit,
         stock_similarity=sim_stock,
         self_similarity=sim_self,
-        evaluations=done,
+        evaluations=search.done,
         wer=wer,
     )
+
+
+def _held_back_similarities(
+    check: _Probe, style: np.ndarray, *, register: str, target: np.ndarray, held: np.ndarray
+) -> tuple[float, float, float]:
+    """sim(fitted, held), sim(stock through the same chain, held), sim(target part, held): the likeness's terms."""
+    fitted_vec, _ = check.embed(style)
+    stock_vec = check.embed_stock(kokoro.stock_style(register))
+    return (
+        embedding.cosine_similarity(fitted_vec, held),
+        embedding.cosine_similarity(stock_vec, held),
+        embedding.cosine_similarity(target, held),
+    )
+
+
+Heard = tuple[float, np.ndarray, np.ndarray]  # (similarity to the target, style, the EQ it was heard with)
+
+
+class _Search:
+    """One fit's search: every style it heard, the words it checked, and the progress it shows."""
+
+    def __init__(
+        self,
+        *,
+        probe: _Probe,
+        target: np.ndarray,
+        bank: dict,
+        register: str,
+        budget: int,
+        check_words: bool,
+        progress: Callable[[float], None],
+    ):
+        self.probe, self.target, self.bank, self.register = probe, target, bank, register
+        self.budget, self.check_words, self.progress = budget, check_words, progress
+        self.done = 0  # probes heard
+        self.heard: list[Heard] = []
+        self.wers: dict[bytes, float] = {}
+        self.bar: float | None = None  # the WER a candidate may have: the stock voice's own + WER_SLACK
+        # Progress in units of one probe; a WER check (8 sentences spoken and transcribed) costs about 6,
+        # and about 3 checks are made (the stock voice's bar, the start, the end: more only when the
+        # most similar candidates are hard to understand).
+        self.units, self.total_units = 0.0, budget + (6 * 3 if check_words else 0)
+
+    def tick(self, amount: float) -> None:
+        self.units += amount
+        self.progress(0.05 + 0.85 * min(self.units / self.total_units, 1.0))
+
+    def score(self, style: np.ndarray) -> tuple[float, np.ndarray]:
+        """(similarity to the target, the EQ the probe was heard with)."""
+        vec, eq = self.probe.embed(style)
+        self.done += 1
+        self.tick(1.0)
+        similarity = embedding.cosine_similarity(vec, self.target)
+        self.heard.append((similarity, np.asarray(style, dtype=np.float64), eq))
+        return similarity, eq
+
+    def wer_of(self, style: np.ndarray, eq: np.ndarray | None, with_persona: bool = True) -> float:
+        from . import intelligibility
+
+        key = np.asarray(style, dtype=np.float32).tobytes() + bytes([with_persona])
+        if key not in self.wers:
+            self.wers[key] = intelligibility.voice_wer(
+                np.asarray(style, dtype=np.float32),
+                bank=self.bank if with_persona else None,
+                eq_db=eq if with_persona else None,
+                sentences=intelligibility.FIT_SENTENCES,
+            )
+            self.tick(6.0)
+        return self.wers[key]
+
+    def stock_wer(self) -> float:
+        """The stock voice's own WER, with no persona data."""
+        return self.wer_of(kokoro.stock_style(self.register), None, with_persona=False)
+
+    def understood(self, candidates: list[Heard]) -> Heard:
+        """The most similar of the candidates whose words are understood, else the clearest.
+
+        Understood: WER at most the stock voice's plus WER_SLACK. Heard most similar first, so
+        usually only one or two candidates are transcribed.
+        """
+        if self.bar is None:
+            self.bar = self.stock_wer() + WER_SLACK
+        rated = []
+        for candidate in sorted(candidates, key=lambda c: -c[0]):
+            wer = self.wer_of(candidate[1], candidate[2])
+            if wer <= self.bar:
+                return candidate
+            rated.append((wer, candidate))
+        return min(rated, key=lambda r: r[0])[1]
+
+    def closest_stock(self, styles: dict) -> tuple[np.ndarray, Heard, Heard | None]:
+        """(the start style, how it was heard, how the register's stock style was heard if it was).
+
+        The closest stock voice (the register's own first: a small budget tries only that) whose
+        words are understood: the search stays near its start, and some stock voices read English
+        far worse than others (PocketSphinx WER 32-92 % on the same sentences).
+        """
+        popsize = _population()
+        stock_name = kokoro.stock_style_name(self.register)
+        names = [stock_name] + [
+            name
+            for name in styles
+            if name != stock_name and kokoro.style_register(name) == self.register and name[0] in START_STYLE_LANGUAGES
+        ]
+        names = names[: max(1, min(len(names), self.budget - popsize))]  # room for at least one generation
+        heard = {name: (*self.score(styles[name]), np.asarray(styles[name], dtype=np.float64)) for name in names}
+        as_heard = {name: (sim, style, eq) for name, (sim, eq, style) in heard.items()}
+        start_name = max(heard, key=lambda name: heard[name][0])
+        if self.check_words and len(names) > 1:
+            closest = sorted(names, key=lambda name: -heard[name][0])[:WER_CANDIDATES]
+            pick = self.understood([as_heard[n] for n in closest])
+            start_name = next(n for n in closest if np.array_equal(as_heard[n][1], pick[1]))
+        return as_heard[start_name][1], as_heard[start_name], as_heard.get(stock_name)
+
+    def around(self, start: np.ndarray, start_heard: Heard, *, seed: int) -> list[Heard]:
+        """CMA-ES around `start`, in the subspace where Kokoro's voices differ: every style it heard, the start first."""
+        searched = [start_heard]
+        basis = _search_basis(dims=SEARCH_DIMENSIONS)
+        popsize = _population()
+        remaining = self.budget - self.done
+        if remaining < popsize:
+            return searched
+        import cma
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            es = cma.CMAEvolutionStrategy(
+                np.zeros(SEARCH_DIMENSIONS),
+                SEARCH_SIGMA,
+                {"popsize": popsize, "seed": seed + 1, "verbose": -9, "maxfevals": remaining, "bounds": [-2.5, 2.5]},
+            )
+            while not es.stop() and self.done + popsize <= self.budget:  # whole generations within the budget
+                zs = es.ask()
+                losses = []
+                for z in zs:
+                    style = start + np.asarray(z) @ basis
+                    similarity, eq = self.score(style)
+                    losses.append(-similarity)
+                    searched.append((similarity, style, eq))
+                es.tell(zs, losses)
+        return searched
+
+    def understood_best(self, searched: list[Heard], start: np.ndarray, stock_heard: Heard | None) -> Heard:
+        """Of the search's most similar styles, its start and the stock style, the most similar one understood
+        (without a words check: the most similar heard)."""
+        if not self.check_words:
+            return max(searched, key=lambda h: h[0])  # the first of equals: the start before what followed
+        candidates = _candidates(searched, start, WER_CANDIDATES)
+        if stock_heard is not None and all(np.linalg.norm(stock_heard[1] - c[1]) > 1e-6 for c in candidates):
+            candidates.append(stock_heard)
+        return self.understood(candidates)
+
+
+def _population() -> int:
+    """CMA-ES population per generation."""
+    return POPULATION or 4 + int(3 * math.log(SEARCH_DIMENSIONS))
 
 
 def _candidates(heard: list, start: np.ndarray, count: int) -> list[tuple[float, np.ndarray, np.ndarray]]:

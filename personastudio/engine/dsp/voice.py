@@ -431,9 +431,34 @@ def sing_line(
         return float(min(n[0] for n in notes)), np.zeros(0, dtype=np.float32)
     groups = _align_notes(notes, len(syllables))
     world = _analyse(spoken)
-    n_src = len(world.f0)
+    spans = _syllable_spans_s(syllables, groups)
+    t0 = spans[0][0]
+    t1 = max(sp[3] for sp in spans) + 0.03
+    t_out = t0 + np.arange(int(math.ceil((t1 - t0) / _FP)) + 1) * _FP
+    src_t, active, nucleus = _source_time_s(syllables, spans, t_out)
+    sp, ap, voiced = _source_frames(world, src_t, active=active, nucleus=nucleus, voice=voice)
+    midi, since_note_s = _melody_midi(groups, t_out, voice=voice)
+    f0 = np.where(voiced, 440.0 * 2.0 ** ((midi - 69.0) / 12.0), 0.0)
 
-    # Where each syllable goes in song time.
+    # Silence between syllables, with 10 ms fades so nothing clicks.
+    gain = np.convolve(active.astype(float), np.hanning(6)[1:-1] / np.hanning(6)[1:-1].sum(), "same")
+    sp = sp * (gain**2)[:, None] + 1e-16
+    ap = np.where(active[:, None], ap, 1.0)
+
+    y = pyworld.synthesize(
+        np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap), world.sr, FRAME_PERIOD_MS
+    )
+    y = y[: int((t1 - t0) * world.sr)]
+    y = _steady_held_notes(y, world.sr, held=nucleus & (since_note_s > 0.15))
+    return float(t0), _levelled(y, sr_from=world.sr, sr=sr)
+
+
+def _syllable_spans_s(syllables: list[SpokenSyllable], groups: list) -> list[tuple[float, float, float, float]]:
+    """Where each syllable goes in song time: (onset start, vowel start, vowel end, end) in seconds.
+
+    Each syllable's vowel starts on its first note; its onset consonants come before (at most 0.25 s
+    and 40 % of the gap to the previous syllable), its coda after (at most 35 % of its own time).
+    """
     starts = np.array([g[0][0] for g in groups])
     ends = np.array([max(nt[0] + nt[1] for nt in g) for g in groups])
     ends = np.maximum(ends, starts + 0.04)
@@ -451,11 +476,18 @@ def sing_line(
         limit = max(limit, starts[i] + 0.04)
         co = min(coda[i], 0.35 * (limit - starts[i]))
         spans.append((starts[i] - onset[i], starts[i], limit - co, limit))
-    t0 = spans[0][0]
-    t1 = max(sp[3] for sp in spans) + 0.03
-    n_out = int(math.ceil((t1 - t0) / _FP)) + 1
-    t_out = t0 + np.arange(n_out) * _FP
+    return spans
 
+
+def _source_time_s(
+    syllables: list[SpokenSyllable], spans: list[tuple[float, float, float, float]], t_out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each output frame: the speech time it sings (s), whether a syllable sounds, whether it is a vowel.
+
+    The vowel's transitions keep their speed; the held part (around the syllable's `hold`) takes the rest.
+    """
+    n_out = len(t_out)
+    t0 = t_out[0]
     src_t = np.zeros(n_out)
     active = np.zeros(n_out, dtype=bool)
     nucleus = np.zeros(n_out, dtype=bool)
@@ -466,7 +498,6 @@ def sing_line(
             continue
         ns, ne = syl.nucleus_start_s, syl.nucleus_end_s
         out_len, src_len = o2 - o1, ne - ns
-        # The vowel's transitions keep their speed; the held part (around `hold`) takes the rest.
         centre = ns + float(np.clip(syl.hold, 0.1, 0.9)) * src_len
         half = min(0.015, src_len / 6.0)
         before, after = centre - half - ns, ne - centre - half
@@ -480,8 +511,15 @@ def sing_line(
         src_t[a:b] = np.interp(tt, xk, yk)
         active[a:b] = True
         nucleus[a:b] = (tt >= o1) & (tt < o2)
+    return src_t, active, nucleus
 
-    # Source frames (linear interpolation between neighbours).
+
+def _source_frames(
+    world: _World, src_t: np.ndarray, *, active: np.ndarray, nucleus: np.ndarray, voice: VoiceSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(envelope, aperiodicity, voiced) per output frame, read from the speech at `src_t` (linear interpolation
+    between neighbouring frames), with the voice's formant shift and breath."""
+    n_src = len(world.f0)
     pos = np.clip(src_t / _FP, 0, n_src - 1)
     lo = np.floor(pos).astype(int)
     hi = np.minimum(lo + 1, n_src - 1)
@@ -496,8 +534,13 @@ def sing_line(
     # sounds like a crackle and reads as extra syllables. Close short gaps, drop short islands.
     voiced = ndimage.binary_closing(voiced, structure=np.ones(5, bool)) & active
     voiced = ndimage.binary_opening(voiced, structure=np.ones(3, bool)) | (nucleus & active)
+    return sp, ap, voiced
 
-    # Melody: hold the latest note, glide into the next, vibrato after the attack.
+
+def _melody_midi(groups: list, t_out: np.ndarray, *, voice: VoiceSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(pitch in MIDI per output frame, seconds since the note sounding began): the latest note held, a
+    70 ms glide into the next, vibrato ramped in after the attack, and a slow random drift of a few cents."""
+    n_out = len(t_out)
     flat = sorted(nt for g in groups for nt in g)
     n_starts = np.array([nt[0] for nt in flat])
     n_midi = np.array([nt[2] for nt in flat])
@@ -515,33 +558,25 @@ def sing_line(
     vib = (voice.vibrato_depth_cents / 100.0) * ramp * np.sin(2 * np.pi * voice.vibrato_rate_hz * since)
     rng = np.random.default_rng(len(flat))
     drift = np.convolve(rng.normal(0, 1, n_out + 40), np.hanning(40) / np.hanning(40).sum(), "same")[20:-20]
-    midi = midi + vib + 0.04 * drift / (np.std(drift) + 1e-9)
-    f0 = np.where(voiced, 440.0 * 2.0 ** ((midi - 69.0) / 12.0), 0.0)
+    return midi + vib + 0.04 * drift / (np.std(drift) + 1e-9), since
 
-    # Silence between syllables, with 10 ms fades so nothing clicks.
-    gain = np.convolve(active.astype(float), np.hanning(6)[1:-1] / np.hanning(6)[1:-1].sum(), "same")
-    sp = sp * (gain**2)[:, None] + 1e-16
-    ap = np.where(active[:, None], ap, 1.0)
 
-    y = pyworld.synthesize(
-        np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap), world.sr, FRAME_PERIOD_MS
-    )
-    y = y[: int((t1 - t0) * world.sr)]
-    y = _steady_held_notes(y, world.sr, held=nucleus & (since > 0.15))
+def _levelled(y: np.ndarray, *, sr_from: int, sr: int) -> np.ndarray:
+    """The sung line at about -20 dBFS while sounding (peak at most 0.95), resampled to `sr`, with 4 ms fades."""
     seg = y[np.abs(y) > 1e-4]
     rms = float(np.sqrt(np.mean(seg**2))) if len(seg) else 0.0
     if rms > 0:
-        y = y * (0.1 / rms)  # about -20 dBFS while sounding
+        y = y * (0.1 / rms)
     peak = float(np.max(np.abs(y))) if len(y) else 0.0
     if peak > 0.95:
         y = y * (0.95 / peak)
-    y = resample(y, sr_from=world.sr, sr_to=sr)
+    y = resample(y, sr_from=sr_from, sr_to=sr)
     fade = min(int(0.004 * sr), len(y) // 2)
     if fade > 0:
         ramp = np.linspace(0.0, 1.0, fade)
         y[:fade] *= ramp
         y[-fade:] *= ramp[::-1]
-    return float(t0), y.astype(np.float32)
+    return y.astype(np.float32)
 
 
 def _steady_held_notes(y: np.ndarray, sr: int, *, held: np.ndarray) -> np.ndarray:

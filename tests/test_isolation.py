@@ -23,6 +23,9 @@ def _urls(clip, persona, generation):
         ("get", f"/clips/{clip.id}/"),
         ("get", f"/clips/{clip.id}/audio"),
         ("get", f"/clips/{clip.id}/separation/"),
+        ("get", f"/clips/{clip.id}/player"),
+        ("get", f"/clips/{clip.id}/parts/"),
+        ("post", f"/clips/{clip.id}/favourite/"),
         ("post", f"/clips/{clip.id}/separate/"),
         ("post", f"/clips/{clip.id}/rename/"),
         ("get", f"/clips/{clip.id}/delete/"),
@@ -34,6 +37,7 @@ def _urls(clip, persona, generation):
         ("post", f"/personas/{persona.id}/delete/"),
         ("get", f"/generations/{generation.id}/"),
         ("get", f"/generations/{generation.id}/status/"),
+        ("get", f"/generations/{generation.id}/progress/"),
         ("post", f"/generations/{generation.id}/retry/"),
     ]
 

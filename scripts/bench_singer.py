@@ -1,0 +1,224 @@
+"""Benchmark of a song rendered with the neural voice (prints figures, asserts nothing).
+
+    .venv/bin/python scripts/bench_singer.py [--runs 3] [--persona PATH.json] [--configs current]
+
+Renders a ~60 s English pop song with ``singer_name="neural"`` the way the worker does: two variants
+(two seeds) per task, the voice's line caches emptied before each task (a new song's lines are new;
+the second variant may reuse what the first one predicted, as in the worker). Each task is rendered
+without a persona (the stock voice) and with one: ``--persona`` reads a persona's profile JSON (a
+fitted one, as ``likeness_report`` writes them), else a persona is made here from a synthetic clip
+(the fitted data's kinds: a style, an envelope bank, an EQ; their cost does not depend on their
+values).
+
+Prints, per configuration, case and variant, the median seconds of compute per second of audio (wall
+and this process's CPU), and where the time goes (wall time summed per stage: the band, the
+voice's predict and sing graphs, the envelope transfer, the EQ, mix, master). Configurations
+(``CONFIGS``) are interleaved round by round in this one process, so a busy machine slows them
+alike; the load average is printed with every round. Goal: ≤ 0.25 s/s per variant on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' synthetic voices
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from engine_report import LYRICS_EN  # noqa: E402
+from synth import synth_sung_line  # noqa: E402
+
+from personastudio.engine.dsp import song as song_mod  # noqa: E402
+from personastudio.engine.dsp import timbre  # noqa: E402
+from personastudio.engine.dsp.profile import voice_profile  # noqa: E402
+from personastudio.engine.voice import envelope_transfer, kokoro  # noqa: E402
+from personastudio.engine.voice import singer as neural_singer  # noqa: E402
+
+SR = 44100
+TARGET = 0.25
+LYRICS_60S = LYRICS_EN.rsplit("[Chorus]", 1)[0]  # the report's English lyric without its last chorus
+TAGS = "pop"
+SEEDS = (7, 8)  # the task's two variants
+
+# name -> {(module, attribute): value} set while that configuration renders. "current" is the code as it is.
+CONFIGS: dict[str, dict] = {
+    "current": {},
+}
+
+# Stages timed from outside by wrapping module functions: (label, module, attribute).
+STAGES = [
+    ("compose", song_mod, "compose"),
+    ("band: sampled parts", song_mod, "sampled_parts"),
+    ("band: oscillators", song_mod, "oscillator_parts"),
+    ("band: stems", song_mod, "band_stems"),
+    ("voice (all)", neural_singer, "sing"),
+    ("voice: predict graph", kokoro, "_natural"),
+    ("voice: sing graph", kokoro, "_render"),
+    ("voice: even vowels", kokoro, "_even_vowels"),
+    ("voice: envelope transfer", envelope_transfer, "transfer"),
+    ("voice: persona EQ", timbre, "apply_eq_db"),
+    ("voice: resample to sr", neural_singer, "resample"),
+    ("mix", song_mod, "mix_song"),
+    ("master", song_mod, "master_curve"),
+]
+
+
+@contextlib.contextmanager
+def stage_timer():
+    """Wrap every stage function; yields a dict label -> summed wall seconds (reset by the caller)."""
+    totals: dict[str, float] = {}
+    saved = []
+    for label, owner, name in STAGES:
+        fn = getattr(owner, name, None)
+        if fn is None:
+            continue
+        saved.append((owner, name, fn))
+
+        def wrapped(*a, __fn=fn, __label=label, **kw):
+            t = time.perf_counter()
+            try:
+                return __fn(*a, **kw)
+            finally:
+                totals[__label] = totals.get(__label, 0.0) + time.perf_counter() - t
+
+        setattr(owner, name, wrapped)
+    try:
+        yield totals
+    finally:
+        for owner, name, fn in saved:
+            setattr(owner, name, fn)
+
+
+@contextlib.contextmanager
+def configured(settings: dict):
+    old = {key: getattr(key[0], key[1]) for key in settings}
+    try:
+        for (owner, name), value in settings.items():
+            setattr(owner, name, value)
+        yield
+    finally:
+        for (owner, name), value in old.items():
+            setattr(owner, name, value)
+
+
+def clear_voice_caches() -> None:
+    with kokoro._LINE_CACHE_LOCK:
+        kokoro._LINE_CACHE.clear()
+        kokoro._NATURAL_CACHE.clear()
+
+
+def synthetic_persona() -> dict:
+    """A persona with every kind of fitted data: profile numbers, a style, an envelope bank, an EQ."""
+    notes = [45, 47, 48, 50, 52, 50, 48, 47, 45, 43, 45, 48, 52, 53, 52, 50] * 3
+    clip = synth_sung_line(notes, sr=SR, note_s=0.6)
+    profile = voice_profile(clip, sr=SR).to_dict()
+    styles = kokoro.load_styles()
+    stock = kokoro.stock_style(profile["register"])
+    other = next(
+        v for k, v in sorted(styles.items()) if k[1] == profile["register"][0] and not np.array_equal(v, stock)
+    )
+    profile["style"] = (0.5 * (stock + other)).tolist()
+    profile["envelope_bank"] = envelope_transfer.build_bank(clip, sr=SR)
+    profile["eq_db"] = (3.0 * np.sin(np.linspace(0, 3 * np.pi, timbre.N_EQ_BANDS))).tolist()
+    return profile
+
+
+def render(seed: int, profile: dict | None):
+    return song_mod.render_song(
+        lyrics=LYRICS_60S, tags=TAGS, seed=seed, sr=SR, voice_profile=profile, singer_name="neural"
+    )
+
+
+def fmt_load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3, help="rounds; every configuration renders every case once a round")
+    ap.add_argument("--persona", type=Path, help="a persona's profile JSON (default: one made here)")
+    ap.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated, of {', '.join(CONFIGS)}")
+    ap.add_argument("--no-stock", action="store_true", help="only the persona case")
+    args = ap.parse_args(argv)
+    names = [n for n in args.configs.split(",") if n]
+    unknown = [n for n in names if n not in CONFIGS]
+    if unknown:
+        ap.error(f"unknown configuration(s) {unknown}; known: {list(CONFIGS)}")
+
+    persona = json.loads(args.persona.read_text()) if args.persona else synthetic_persona()
+    cases = ([("no persona", None)] if not args.no_stock else []) + [("persona", persona)]
+    print(f"load average at start {fmt_load()}; {os.cpu_count()} cores; configs {names}; runs {args.runs}")
+    print(
+        f"persona: {args.persona or 'synthetic'}, register {persona.get('register')}, "
+        f"fitted {[k for k in ('style', 'envelope_bank', 'eq_db') if persona.get(k) is not None]}"
+    )
+    for name in names:  # warm-up: sessions, imports, FFT plans
+        with configured(CONFIGS[name]):
+            clear_voice_caches()
+            render(SEEDS[0], persona)
+
+    wall: dict[tuple, list[float]] = {}
+    cpu: dict[tuple, list[float]] = {}
+    stages: dict[tuple, list[dict]] = {}
+    duration: dict[tuple, float] = {}
+    loads = []
+    with stage_timer() as totals:
+        for r in range(args.runs):
+            order = names if r % 2 == 0 else names[::-1]
+            for name in order:
+                with configured(CONFIGS[name]):
+                    for case, profile in cases:
+                        clear_voice_caches()  # a new task
+                        for v, seed in enumerate(SEEDS):
+                            totals.clear()
+                            t, c = time.perf_counter(), time.process_time()
+                            s = render(seed, profile)
+                            key = (name, case, v)
+                            wall.setdefault(key, []).append(time.perf_counter() - t)
+                            cpu.setdefault(key, []).append(time.process_time() - c)
+                            stages.setdefault(key, []).append(dict(totals))
+                            duration[key] = s.duration_s
+            loads.append(os.getloadavg()[0])
+            print(f"round {r + 1}/{args.runs} done, load average {fmt_load()}", flush=True)
+
+    print(
+        f"\nload average (1 min) over the rounds: median {statistics.median(loads):.2f}, "
+        f"min {min(loads):.2f}, max {max(loads):.2f}"
+    )
+    print("\n| config | case | variant | audio s | wall s/s (median; runs) | CPU s/s | goal |")
+    print("|---|---|---|---|---|---|---|")
+    for key in wall:
+        name, case, v = key
+        d = duration[key]
+        w = statistics.median(wall[key]) / d
+        runs = ", ".join(f"{x / d:.3f}" for x in wall[key])
+        print(
+            f"| {name} | {case} | {'AB'[v]} | {d:.1f} | {w:.3f} ({runs}) | {statistics.median(cpu[key]) / d:.3f} "
+            f"| {'OK' if w <= TARGET else 'over'} |"
+        )
+    print(
+        "\nwhere the time goes (median wall seconds per render; stages can nest: 'voice (all)' holds the voice:* ones)"
+    )
+    for name in names:
+        for case, _ in cases:
+            keys = [(name, case, v) for v in range(len(SEEDS))]
+            rows = [st for k in keys for st in stages[k]]
+            total = statistics.median([x for k in keys for x in wall[k]])
+            print(f"  {name} / {case}: render {total:.2f} s")
+            labels = [label for label, _, _ in STAGES if any(label in st for st in rows)]
+            for label in labels:
+                sec = statistics.median([st.get(label, 0.0) for st in rows])
+                print(f"    {label:26s} {sec:6.2f} s  {100 * sec / total:5.1f} %")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,7 +21,7 @@ def test_each_track_keeps_its_stems_and_the_page_offers_them(client, song):
         assert [p.name for p in parts][:1] == ["lead vocal"] and {"drums", "bass", "guitars"} <= {p.name for p in parts}
         assert f'href="/clips/{track.id}/stems.zip"' in body and f"{len(parts)} stems, one per instrument" in body
         # The stems' players load when they are opened, so the page (and its polled status) carries none of them.
-        assert f'hx-get="/clips/{track.id}/parts/"' in body and parts[0].get_audio_url() not in body
+        assert f'data-on-demand hx-get="/clips/{track.id}/parts/"' in body and parts[0].get_audio_url() not in body
         opened = client.get(f"/clips/{track.id}/parts/", HTTP_HX_REQUEST="true").content.decode()
         for part in parts:
             assert part.get_audio_url() in opened and part.peaks and abs(part.duration_s - track.duration_s) < 0.1

@@ -32,7 +32,7 @@ def test_the_personas_page_has_a_play_link_per_card_and_no_waveform(client):
     assert "0.654321" not in body and '<figure class="player"' not in body and "<audio" not in body
     for clip in clips:
         assert (
-            f'<a href="/clips/{clip.id}/" role="button" class="secondary outline" data-load-player\n'
+            f'<a href="/clips/{clip.id}/" role="button" class="secondary outline" data-load-player data-on-demand\n'
             f'         hx-get="/clips/{clip.id}/player" hx-target="closest .player-on-demand"'
         ) in body
         assert f"Play “{clip.title}”" in body

@@ -29,8 +29,38 @@ def pytest_addoption(parser):
     )
 
 
+# The files that take longest (measured), longest first. xdist's loadfile hands out whole files in
+# collection order (pyproject's addopts turn off its own reordering, which sorts by number of tests and so
+# sent the one-test browser flows last): with these first, the last file a worker takes is a short one
+# and neither worker waits idle for the other at the end.
+LONGEST_FIRST = (
+    "engine/voice/test_fit.py",
+    "browser/test_workflow.py",
+    "engine/dsp/test_quality.py",
+    "browser/test_remote_workflow.py",
+    "browser/test_voice_check.py",
+    "engine/dsp/test_song.py",
+    "personas/test_persona_from_region.py",
+    "browser/test_language_and_access.py",
+    "browser/test_regions.py",
+    "engine/dsp/test_extend.py",
+    "personas/test_persona_create.py",
+    "browser/",
+    "personas/",
+    "engine/voice/",
+    "engine/dsp/",
+)
+
+
+def _longest_first(item) -> int:
+    path = Path(str(item.path)).relative_to(Path(__file__).parent).as_posix()
+    return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
+
+
 def pytest_collection_modifyitems(config, items):
-    """With --db-only, keep the tests marked django_db or using a database fixture (db, live_server, …)."""
+    """The longest files first (LONGEST_FIRST; the order within a file is kept). With --db-only, keep the
+    tests marked django_db or using a database fixture (db, live_server, …)."""
+    items.sort(key=_longest_first)  # stable
     if not config.getoption("--db-only"):
         return
     kept, dropped = [], []
@@ -108,9 +138,10 @@ def quick_password_hashing(settings):
 # three times (the voice check, the studio's samples, the engine's persona), and the app's tests upload the
 # same few synthetic clips hundreds of times.
 _measured: dict[tuple, object] = {}
+_encoded: dict[tuple, object] = {}
 
 
-def _once_per_content(compute, copy):
+def _once_per_content(compute, copy, *, cache=_measured, limit=64):
     import hashlib
 
     import numpy as np
@@ -119,12 +150,12 @@ def _once_per_content(compute, copy):
         array = np.ascontiguousarray(samples)
         digest = hashlib.blake2b(array.view(np.uint8).reshape(-1), digest_size=16).digest()
         key = (compute.__name__, digest, array.dtype.str, array.shape, tuple(sorted(kwargs.items())))
-        found = _measured.get(key)  # live_server's and the worker's threads may ask at once
+        found = cache.get(key)  # live_server's and the worker's threads may ask at once
         if found is None:
             found = compute(samples, **kwargs)
-            if len(_measured) >= 64:  # a few dozen clips at most: keep the process small
-                _measured.clear()
-            _measured[key] = found
+            if len(cache) >= limit:  # a few dozen clips at most: keep the process small
+                cache.clear()
+            cache[key] = found
         return copy(found)
 
     return once
@@ -151,6 +182,60 @@ def measure_each_clip_once(request, monkeypatch):
     )
     monkeypatch.setattr(profile, "voice_profile", _once_per_content(profile.voice_profile, copy.deepcopy))
     monkeypatch.setattr(embedding, "embed_utterance", _once_per_content(embedding.embed_utterance, copy.copy))
+
+
+# Songs rendered through the app, by what was asked: many tests make "a finished song" from the same
+# lyrics and tags, and render_song is deterministic for its arguments (tests/engine/dsp/test_song.py).
+_rendered: dict[str, tuple] = {}
+
+
+def _render_once(render):
+    import copy
+    import json
+
+    def once(*, on_progress=None, **kwargs):
+        key = json.dumps(kwargs, sort_keys=True, default=repr)
+        found = _rendered.get(key)
+        if found is None:
+            heard = []
+
+            def hear(stage, done, total):
+                heard.append((stage, done, total))
+                if on_progress is not None:
+                    on_progress(stage, done, total)
+
+            found = (render(on_progress=hear, **kwargs), heard)
+            if len(_rendered) >= 8:  # a few songs (about 20 MB each at 22.05 kHz): keep the process small
+                _rendered.clear()
+            _rendered[key] = found
+        elif on_progress is not None:
+            for step in found[1]:  # the render's progress, as it was heard when it was made
+                on_progress(*step)
+        return copy.deepcopy(found[0])
+
+    return once
+
+
+@pytest.fixture(autouse=True)
+def render_each_song_once(request, monkeypatch):
+    """Outside tests/engine/'s folders (where the render is the subject) and full_render tests, a variant's
+    seed depends on its number only, not on the task's random id, and render_song, encode_mp3 and
+    encode_flac give what they gave before for the same arguments in this test process (copies; all
+    deterministic): the tests that each make a song from the same lyrics and tags render and encode it once."""
+    engine = Path(__file__).parent / "engine"
+    if Path(str(request.node.path)).parent.is_relative_to(engine) and Path(str(request.node.path)).parent != engine:
+        return
+    if request.node.get_closest_marker("full_render") is not None:
+        return
+    from personastudio.engine import services
+    from personastudio.engine.dsp import audio_io, song
+
+    seed = services._seed
+    monkeypatch.setattr(services, "_seed", lambda task_id, variant: seed("test", variant))
+    monkeypatch.setattr(song, "render_song", _render_once(song.render_song))
+    for name in ("encode_mp3", "encode_flac"):
+        encode = getattr(audio_io, name)
+        monkeypatch.setattr(audio_io, name, _once_per_content(encode, lambda data: data, cache=_encoded, limit=48))
 
 
 @pytest.fixture(autouse=True)
@@ -221,6 +306,22 @@ def browser_type_launch_args(browser_type_launch_args):
             "--use-fake-ui-for-media-stream",
         ],
     }
+
+
+@pytest.fixture
+def instant_retries(monkeypatch):
+    """The hosted-service client's waits between retries pass at once and are recorded here (seconds):
+    tests against a scripted server that answers 5xx or 429 check what is retried, not the clock."""
+    from personastudio.providers.remote import RemoteProvider
+
+    waits: list[float] = []
+    init = RemoteProvider.__init__
+
+    def without_waiting(self, *args, sleep=None, **kwargs):
+        init(self, *args, sleep=sleep or waits.append, **kwargs)
+
+    monkeypatch.setattr(RemoteProvider, "__init__", without_waiting)
+    return waits
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def slow_down(retry_after=None):
 
 
 @pytest.fixture
-def remote(settings, httpserver):
+def remote(settings, httpserver, instant_retries):
     settings.MUSIC_PROVIDER = "remote"
     settings.MUSIC_API_BASE_URL = httpserver.url_for("/").rstrip("/")
     settings.MUSIC_API_KEY = "sk-mm-test"

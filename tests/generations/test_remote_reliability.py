@@ -36,7 +36,7 @@ def result_item(httpserver, clip_id):
 
 
 @pytest.fixture
-def remote(settings, httpserver):
+def remote(settings, httpserver, instant_retries):
     settings.MUSIC_PROVIDER = "remote"
     settings.MUSIC_API_BASE_URL = httpserver.url_for("/").rstrip("/")
     settings.MUSIC_API_KEY = "sk-mm-test"
@@ -303,7 +303,7 @@ def _processing(remote, task_id):
     )
 
 
-def test_a_rate_limited_status_call_waits_as_asked_then_succeeds(remote):
+def test_a_rate_limited_status_call_waits_as_asked_then_succeeds(remote, instant_retries):
     generation = _processing(remote, "t-429")
     remote.expect_oneshot_request("/api/v1/task/t-429").respond_with_response(
         Response(
@@ -319,6 +319,7 @@ def test_a_rate_limited_status_call_waits_as_asked_then_succeeds(remote):
     generation = services.generation_refresh(generation=generation)
     assert generation.status == "processing" and generation.error == ""
     assert _calls(remote, "/api/v1/task/t-429") == 2
+    assert instant_retries == [1.0]  # the Retry-After it was given
 
 
 def test_a_rejected_key_while_polling_is_explained_and_the_song_is_kept(remote):

@@ -67,7 +67,10 @@ def test_songs_filter_by_persona_and_status(client, user):
 
 def test_songs_show_the_first_tracks_length(client, user):
     song = Generation.objects.create(owner=user, title="With tracks", status="completed")
-    make_clip(user, title="A take", samples=tone(seconds=65), kind="generated", generation=song, remote_id="a")
+    # Silence: the length is what is shown, and a 65 s tone's voice measurement alone took 3 s.
+    make_clip(
+        user, title="A take", samples=tone(seconds=65, amplitude=0.0), kind="generated", generation=song, remote_id="a"
+    )
     body = client.get("/generations/").content.decode()
     assert "1:05" in body
 
@@ -105,7 +108,7 @@ def test_an_extension_is_told_apart_from_the_song_it_extends(client, user):
 
 
 def test_clips_list_shows_kind_badge_length_and_filters(client, user):
-    upload = make_clip(user, title="Long take", samples=tone(seconds=75))
+    upload = make_clip(user, title="Long take", samples=tone(seconds=75, amplitude=0.0))  # silence: measured at once
     vocals = _short_clip(user, title="Long take — vocals", kind="vocals", parent=upload)
     body = client.get("/clips/").content.decode()
     assert 'class="badge kind-upload"' in body and 'class="badge kind-vocals"' in body

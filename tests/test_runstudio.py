@@ -2,6 +2,7 @@
 and the web stays up."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -54,23 +55,35 @@ def _status(url: str) -> int:
         return 0
 
 
-@pytest.fixture
-def studio(tmp_path):
-    env = {
+def _env(folder: Path) -> dict[str, str]:
+    return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
         "SECRET_KEY": "runstudio-test-key",
         "SWEEP_INTERVAL_S": "30",
     }
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path:
+    """A database file with every migration applied, made once for the module (each test gets a copy)."""
+    folder = tmp_path_factory.mktemp("migrated")
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         cwd=ROOT,
-        env=env,
+        env=_env(folder),
         check=True,
         capture_output=True,
         timeout=300,
     )
+    return folder / "db.sqlite3"
+
+
+@pytest.fixture
+def studio(tmp_path, migrated):
+    env = _env(tmp_path)
+    shutil.copyfile(migrated, tmp_path / "db.sqlite3")
     port = _free_port()
     log = (tmp_path / "studio.log").open("w+")
     process = subprocess.Popen(

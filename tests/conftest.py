@@ -57,6 +57,21 @@ def _longest_first(item) -> int:
     return next((rank for rank, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)), len(LONGEST_FIRST))
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, with tests/storage/ handed out as one unit: its files share a SeaweedFS server (a
+    session fixture that takes seconds to start), so one worker starts it instead of both."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class StorageTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/storage/" if nodeid.startswith("tests/storage/") else super()._split_scope(nodeid)
+
+    return StorageTogether(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
     """The longest files first (LONGEST_FIRST; the order within a file is kept). With --db-only, keep the
     tests marked django_db or using a database fixture (db, live_server, …)."""

@@ -80,7 +80,8 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff format --check personastudio tests scripts
 
 test: install-test lint
-	@# Two pytest-xdist workers, a whole test file each at a time (module-scoped renders are made once).
+	@# Two pytest-xdist workers, a whole test file each at a time (module-scoped renders are made once),
+	@# the longest files first (tests/conftest.py's LONGEST_FIRST), so neither worker ends long before the other.
 	$(PY) -m pytest -n 2 --dist loadfile
 	@# Again on PostgreSQL, every test that uses the database (browser tests stay on SQLite), on a
 	@# throwaway cluster: a temporary folder, a free loopback port, removed afterwards.

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy import signal
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' synthetic voices
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,21 +37,52 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from engine_report import LYRICS_EN  # noqa: E402
 from synth import synth_sung_line  # noqa: E402
 
+from personastudio.engine.dsp import mix, timbre  # noqa: E402
 from personastudio.engine.dsp import song as song_mod  # noqa: E402
-from personastudio.engine.dsp import timbre  # noqa: E402
 from personastudio.engine.dsp.profile import voice_profile  # noqa: E402
 from personastudio.engine.voice import envelope_transfer, kokoro  # noqa: E402
 from personastudio.engine.voice import singer as neural_singer  # noqa: E402
 
 SR = 44100
 TARGET = 0.25
+QUIET_CORES = 0.25  # a render during which the other processes used less CPU than this counts as quiet
 LYRICS_60S = LYRICS_EN.rsplit("[Chorus]", 1)[0]  # the report's English lyric without its last chorus
 TAGS = "pop"
 SEEDS = (7, 8)  # the task's two variants
 
+
+def _old_peak_env(x2: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """mix._oversampled_peak_env before 2026-12-07: one resample_poly call (and filter design) per 4096 samples."""
+    n = x2.shape[0]
+    env = np.abs(x2).max(axis=1)
+    blk, pad = 4096, 64
+    nb = (n + blk - 1) // blk
+    bmax = np.pad(env, (0, nb * blk - n)).reshape(nb, blk).max(axis=1)
+    for b in np.nonzero(bmax > floor * 10 ** (-4 / 20))[0]:
+        s0, s1 = b * blk, min(n, (b + 1) * blk)
+        a0, a1 = max(0, s0 - pad), min(n, s1 + pad)
+        up = np.abs(signal.resample_poly(x2[a0:a1], 4, 1, axis=0))
+        up = up[(s0 - a0) * 4 : (s1 - a0) * 4].reshape(s1 - s0, 4, -1).max(axis=(1, 2))
+        env[s0:s1] = np.maximum(env[s0:s1], up)
+    return env
+
+
+# The mastering's reductions before 2026-12-07 (the same numbers, row by row over 2 channels).
+OLD_MASTERING = {
+    (mix, "_oversampled_peak_env"): _old_peak_env,
+    (mix, "_row_sums"): lambda part: np.sum(np.ascontiguousarray(part.T), axis=0),
+    (mix, "_abs_max_rows"): lambda x2: np.abs(x2).max(axis=1),
+}
+
 # name -> {(module, attribute): value} set while that configuration renders. "current" is the code as it is.
 CONFIGS: dict[str, dict] = {
     "current": {},
+    # before 2026-12-07: the band, then the voice one line at a time, and the old mastering reductions
+    "before": {(song_mod, "VOICE_WITH_BAND"): False, (neural_singer, "LINE_WORKERS"): 1, **OLD_MASTERING},
+    "serial": {(song_mod, "VOICE_WITH_BAND"): False, (neural_singer, "LINE_WORKERS"): 1},
+    "lines2": {(song_mod, "VOICE_WITH_BAND"): False, (neural_singer, "LINE_WORKERS"): 2},
+    "withband": {(song_mod, "VOICE_WITH_BAND"): True, (neural_singer, "LINE_WORKERS"): 1},
+    "both": {(song_mod, "VOICE_WITH_BAND"): True, (neural_singer, "LINE_WORKERS"): 2},
 }
 
 # Stages timed from outside by wrapping module functions: (label, module, attribute).
@@ -90,10 +122,20 @@ def stage_timer():
                 totals[__label] = totals.get(__label, 0.0) + time.perf_counter() - t
 
         setattr(owner, name, wrapped)
+    render = kokoro._render
+
+    def counted(ids, style, prosody, **kw):  # the seconds of audio the sing graph makes
+        totals["voice: sung audio s"] = totals.get("voice: sung audio s", 0.0) + kokoro.FRAME_S * int(
+            prosody.durations.sum()
+        )
+        return render(ids, style, prosody, **kw)
+
+    saved.append((kokoro, "_render", render))
+    kokoro._render = counted
     try:
         yield totals
     finally:
-        for owner, name, fn in saved:
+        for owner, name, fn in reversed(saved):
             setattr(owner, name, fn)
 
 
@@ -137,6 +179,14 @@ def render(seed: int, profile: dict | None):
     )
 
 
+def machine_busy_s() -> float:
+    """CPU seconds every process on the machine has used since boot (/proc/stat), all cores together."""
+    with open("/proc/stat", encoding="ascii") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def fmt_load() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -147,6 +197,9 @@ def main(argv=None) -> int:
     ap.add_argument("--persona", type=Path, help="a persona's profile JSON (default: one made here)")
     ap.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated, of {', '.join(CONFIGS)}")
     ap.add_argument("--no-stock", action="store_true", help="only the persona case")
+    ap.add_argument("--no-persona", action="store_true", help="only the case without a persona")
+    ap.add_argument("--json", type=Path, help="write every render's figures here")
+    ap.add_argument("--variants", type=int, choices=(1, 2), default=2, help="variants a task renders (default 2)")
     args = ap.parse_args(argv)
     names = [n for n in args.configs.split(",") if n]
     unknown = [n for n in names if n not in CONFIGS]
@@ -154,7 +207,10 @@ def main(argv=None) -> int:
         ap.error(f"unknown configuration(s) {unknown}; known: {list(CONFIGS)}")
 
     persona = json.loads(args.persona.read_text()) if args.persona else synthetic_persona()
-    cases = ([("no persona", None)] if not args.no_stock else []) + [("persona", persona)]
+    cases = ([("no persona", None)] if not args.no_stock else []) + (
+        [("persona", persona)] if not args.no_persona else []
+    )
+    seeds = SEEDS[: args.variants]
     print(f"load average at start {fmt_load()}; {os.cpu_count()} cores; configs {names}; runs {args.runs}")
     print(
         f"persona: {args.persona or 'synthetic'}, register {persona.get('register')}, "
@@ -166,6 +222,7 @@ def main(argv=None) -> int:
             render(SEEDS[0], persona)
 
     wall: dict[tuple, list[float]] = {}
+    others: dict[tuple, list[float]] = {}  # the other processes' CPU during each render, in cores
     cpu: dict[tuple, list[float]] = {}
     stages: dict[tuple, list[dict]] = {}
     duration: dict[tuple, float] = {}
@@ -177,13 +234,15 @@ def main(argv=None) -> int:
                 with configured(CONFIGS[name]):
                     for case, profile in cases:
                         clear_voice_caches()  # a new task
-                        for v, seed in enumerate(SEEDS):
+                        for v, seed in enumerate(seeds):
                             totals.clear()
-                            t, c = time.perf_counter(), time.process_time()
+                            t, c, busy = time.perf_counter(), time.process_time(), machine_busy_s()
                             s = render(seed, profile)
                             key = (name, case, v)
-                            wall.setdefault(key, []).append(time.perf_counter() - t)
-                            cpu.setdefault(key, []).append(time.process_time() - c)
+                            w, ours = time.perf_counter() - t, time.process_time() - c
+                            wall.setdefault(key, []).append(w)
+                            cpu.setdefault(key, []).append(ours)
+                            others.setdefault(key, []).append(max(machine_busy_s() - busy - ours, 0.0) / w)
                             stages.setdefault(key, []).append(dict(totals))
                             duration[key] = s.duration_s
             loads.append(os.getloadavg()[0])
@@ -193,23 +252,41 @@ def main(argv=None) -> int:
         f"\nload average (1 min) over the rounds: median {statistics.median(loads):.2f}, "
         f"min {min(loads):.2f}, max {max(loads):.2f}"
     )
-    print("\n| config | case | variant | audio s | wall s/s (median; runs) | CPU s/s | goal |")
-    print("|---|---|---|---|---|---|---|")
+    if args.json:
+        records = [
+            dict(config=k[0], case=k[1], variant=k[2], audio_s=duration[k], wall_s=w, cpu_s=c, others_cores=o)
+            for k in wall
+            for w, c, o in zip(wall[k], cpu[k], others[k])
+        ]
+        args.json.write_text(json.dumps(records, indent=1))
+    print(
+        "\nothers = the CPU other processes used during the render, in cores (of 2); 'quiet' = the renders "
+        f"during which others used under {QUIET_CORES} core"
+    )
+    print(
+        "\n| config | case | variant | audio s | wall s/s (median; runs) | CPU s/s | others | quiet wall s/s (n); fit at 0 others | goal |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for key in wall:
         name, case, v = key
         d = duration[key]
         w = statistics.median(wall[key]) / d
         runs = ", ".join(f"{x / d:.3f}" for x in wall[key])
+        quiet = [x / d for x, o in zip(wall[key], others[key]) if o < QUIET_CORES]
+        quiet_s = f"{statistics.median(quiet):.3f} ({len(quiet)})" if quiet else "— (0)"
+        if len(set(others[key])) > 1:  # wall s/s against the others' cores, a straight line: where others = 0
+            slope, at_zero = np.polyfit(others[key], [x / d for x in wall[key]], 1)
+            quiet_s += f"; fit {at_zero:.3f} + {slope:.3f}/core"
         print(
             f"| {name} | {case} | {'AB'[v]} | {d:.1f} | {w:.3f} ({runs}) | {statistics.median(cpu[key]) / d:.3f} "
-            f"| {'OK' if w <= TARGET else 'over'} |"
+            f"| {statistics.median(others[key]):.2f} | {quiet_s} | {'OK' if w <= TARGET else 'over'} |"
         )
     print(
         "\nwhere the time goes (median wall seconds per render; stages can nest: 'voice (all)' holds the voice:* ones)"
     )
     for name in names:
         for case, _ in cases:
-            keys = [(name, case, v) for v in range(len(SEEDS))]
+            keys = [(name, case, v) for v in range(len(seeds))]
             rows = [st for k in keys for st in stages[k]]
             total = statistics.median([x for k in keys for x in wall[k]])
             print(f"  {name} / {case}: render {total:.2f} s")
@@ -217,6 +294,9 @@ def main(argv=None) -> int:
             for label in labels:
                 sec = statistics.median([st.get(label, 0.0) for st in rows])
                 print(f"    {label:26s} {sec:6.2f} s  {100 * sec / total:5.1f} %")
+            sung = statistics.median([st.get("voice: sung audio s", 0.0) for st in rows])
+            graph = statistics.median([st.get("voice: sing graph", 0.0) for st in rows])
+            print(f"    the sing graph made {sung:.1f} s of audio: {graph / max(sung, 1e-9):.3f} s per s")
     return 0
 
 

@@ -10,6 +10,8 @@ per-sample mastering gain so that ``vocal`` (dual-mono) + ``band`` ≈ ``mix``.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -45,6 +47,10 @@ class RenderedSong:
 
 
 SINGERS = ("auto", "neural", "formant")
+# The neural voice sings in a thread of its own while the band is rendered (both only read the
+# score): the band's FluidSynth and numpy work is on one core, the voice's graph keeps the other
+# busy meanwhile (scripts/bench_singer.py). False: the band, then the voice.
+VOICE_WITH_BAND = True
 BANDS = ("auto", "sampled", "oscillators")
 
 
@@ -140,20 +146,30 @@ def render_song(
     play_melody = not sing and bool(score.melody)
     sampled = band_name == "sampled" or (band_name == "auto" and soundfont.available())
     report = on_progress or _no_progress
-    report("band", 0, 1)
-    raw_parts = (
-        sampled_parts(score, sr=sr, play_melody=play_melody)
-        if sampled
-        else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody)
-    )
-    band = band_stems(raw_parts, score, sr=sr)
-    del raw_parts  # not needed again: let it go before the voice sings (a long song's parts are hundreds of MB)
     n = band_length_samples(score, sr=sr)
+    voice_job = None
     if sing and neural:
         lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
-        lead, backing = neural_singer.sing(
-            _counted(lines, report), voice=voice, sr=sr, n_samples=n, influence=influence
+
+        def sing_lines(tell):
+            return neural_singer.sing(_counted(lines, tell), voice=voice, sr=sr, n_samples=n, influence=influence)
+
+        voice_job = _Background(sing_lines) if VOICE_WITH_BAND else None
+    report("band", 0, 1)
+    try:
+        raw_parts = (
+            sampled_parts(score, sr=sr, play_melody=play_melody)
+            if sampled
+            else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody)
         )
+        band = band_stems(raw_parts, score, sr=sr)
+    except BaseException:
+        if voice_job is not None:
+            voice_job.abandon()
+        raise
+    del raw_parts  # not needed again: let it go before the mix (a long song's parts are hundreds of MB)
+    if sing and neural:
+        lead, backing = voice_job.result(report) if voice_job is not None else sing_lines(report)
     elif sing:
         lines = (
             (singer.speak_line(line.text, line.language, voice=voice.register), line.notes, line.backing)
@@ -199,3 +215,37 @@ def _counted(lines: Iterable, report: Callable[[str, int, int], None], *, total:
         report("singing", done, total)
         yield line
     report("singing", total, total)
+
+
+class _Background:
+    """``fn(tell)`` run in a thread of its own. What it tells (``tell(*report)``) waits in a queue and is
+    passed on by the thread that calls ``result``: progress is reported where it always was (a worker's
+    database connection belongs to its own thread) and in the order it happened."""
+
+    def __init__(self, fn: Callable) -> None:
+        self._told: queue.SimpleQueue = queue.SimpleQueue()
+        self._out = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn,), name="render-voice", daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable) -> None:
+        try:
+            self._out = fn(lambda *report: self._told.put(report))
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+        finally:
+            self._told.put(None)
+
+    def result(self, report: Callable[[str, int, int], None]):
+        """Wait for ``fn``, passing on what it tells to ``report``; its return value, or its exception raised here."""
+        while (told := self._told.get()) is not None:
+            report(*told)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._out
+
+    def abandon(self) -> None:
+        """Wait for ``fn`` to end (its result and reports unused): the render failed elsewhere."""
+        self._thread.join()

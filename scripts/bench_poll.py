@@ -28,7 +28,7 @@ import argparse
 import concurrent.futures
 import http.client
 import os
-import secrets
+import shutil
 import signal
 import statistics
 import sys
@@ -162,13 +162,7 @@ def main(argv: list[str]) -> int:
     env = {
         **os.environ,
         "DATABASE_URL": cluster.url if cluster else f"sqlite:///{folder}/bench.sqlite3",
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        # plain http on loopback: no https redirect, cookies not marked Secure
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "SECURE_HSTS_SECONDS": "0",
+        **scale_test.loopback_production_env(),
         "MEDIA_ROOT": str(folder / "media"),
         "STATIC_ROOT": str(folder / "static"),
         "WEB_CONCURRENCY": "2",
@@ -231,8 +225,6 @@ def main(argv: list[str]) -> int:
         processes.stop_all()
         if cluster is not None:
             cluster.stop()
-        import shutil
-
         shutil.rmtree(folder, ignore_errors=True)
 
 

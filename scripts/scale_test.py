@@ -75,6 +75,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def loopback_production_env() -> dict[str, str]:
+    """DEBUG off with a fresh secret key, served over plain http on loopback: no https redirect or HSTS,
+    cookies not marked Secure."""
+    return {
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "False",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "SECURE_HSTS_SECONDS": "0",
+    }
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """Nearest-rank percentile (0 < fraction <= 1)."""
     if not values:
@@ -551,13 +564,7 @@ def main(argv: list[str]) -> int:
             **os.environ,
             **render,
             "DATABASE_URL": cluster.url,
-            "DEBUG": "False",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            # plain http on loopback: no https redirect, cookies not marked Secure
-            "SECURE_SSL_REDIRECT": "False",
-            "SESSION_COOKIE_SECURE": "False",
-            "CSRF_COOKIE_SECURE": "False",
-            "SECURE_HSTS_SECONDS": "0",
+            **loopback_production_env(),
             "MEDIA_STORAGE": "s3",
             "AWS_STORAGE_BUCKET_NAME": BUCKET,
             "AWS_S3_ENDPOINT_URL": SEAWEED.endpoint_url,

@@ -45,24 +45,35 @@ F0_FLOOR_HZ = 60.0
 F0_CEIL_HZ = 1100.0
 CEPSTRUM_ORDER = 40  # coded envelope kept in the bank
 MATCH_ORDER = 24  # cepstral coefficients 1..MATCH_ORDER-1 used for matching
-BANK_SIZE = 256  # codebook entries (40 cepstra + 3 aperiodicity bands each: ~11k floats)
-NEIGHBOURS = 4
+# A finer bank, more neighbours, the line's own level and gains averaged over 15 frames (75 ms) rather
+# than 41. Measured on the stock voice's song moved toward three speakers' clips (2026-12-07,
+# /tmp/lx/grid.py; L as in the likeness report, us1 / us2 / en1, and PocketSphinx WER of us2's chain):
+# 256 entries of 2000 frames, k 4, level 0.5, 41 frames: +0.05 / +0.46 / +0.38, WER 26 %;
+# 1024 of 4000, k 16, level 0, 15 frames: +0.14 / +0.54 / +0.43, WER 22 % (9 frames: +0.17 / +0.57 /
+# +0.45, WER 27 %; 1 frame: WER 47 %). The bank's level made every speaker less like (level 1: L
+# -0.3 for us1); a finer bank found each phone a nearer frame of the clip.
+BANK_SIZE = 1024  # codebook entries (40 cepstra + 3 aperiodicity bands each: ~44k floats)
+NEIGHBOURS = 16
 MIN_BANK_FRAMES = 200
-MAX_BANK_FRAMES = 2000  # frames analysed and clustered (a random subset of the voiced ones)
+MAX_BANK_FRAMES = 4000  # frames analysed and clustered (a random subset of the voiced ones; 30 s has ~5000)
 KMEANS_ITERATIONS = 6
 SMOOTH_FRAMES = 3  # moving average of the new envelopes within a voiced run
-LEVEL_FROM_BANK = 0.5  # share of the frame level (c0) taken from the bank's matched entries
+LEVEL_FROM_BANK = 0.0  # share of the frame level (c0) taken from the bank's matched entries
 AP_DECIMATION = 2  # aperiodicity (D4C, the slowest analysis) on every 2nd frame, interpolated
 METHOD = "filter"  # "filter": the envelope change as a time-varying filter on the line itself; "world": resynthesis
 MAX_GAIN_DB = 24.0  # the filter's limit per bin
 FORMANT_LIMIT_DB: float | None = None  # how far the filter may reshape the formant band about its mean
 FORMANT_BAND_HZ = (250.0, 3800.0)
-# The filter's gains are averaged over 41 frames (~0.2 s): what a speaker does to every vowel (a
-# tilt, formants a little higher or lower) stays, what the bank's nearest frames get wrong about one
-# phone (another vowel's formants) averages out. Measured (us2, de2; 2026-12): WER 75 -> 45 %,
-# likeness unchanged; 3 frames was the per-frame transfer.
-GAIN_SMOOTH_FRAMES = 41
+# The filter's gains are averaged over frames: what the bank's nearest frames get wrong about one
+# phone (another vowel's formants) averages out. With the first, coarse bank (us2, de2; 2026-12):
+# per frame WER 75 %, 41 frames 45 % with the same likeness; with the finer bank above 15 frames
+# keeps the words (22 %) and more of the likeness.
+GAIN_SMOOTH_FRAMES = 15
 STFT_WINDOW = 512
+# dio analyses at 24 kHz / DIO_SPEED (stonemask then refines at the full rate): 2 takes half of dio's
+# time, the analysis that costs most of a persona's transfer. Measured against 1 (2026-12-07): voiced
+# frames agree on 98-99 % of frames, L of three speakers the same or +0.02, us2's WER 22 -> 23 %.
+DIO_SPEED = 2
 
 
 def _to_rate(samples: np.ndarray, sr: int) -> np.ndarray:
@@ -78,7 +89,9 @@ def _from_rate(out: np.ndarray, sr: int, n: int) -> np.ndarray:
 
 
 def _f0(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    f0, t = pyworld.dio(x, TRANSFER_SR_HZ, frame_period=FRAME_PERIOD_MS, f0_floor=F0_FLOOR_HZ, f0_ceil=F0_CEIL_HZ)
+    f0, t = pyworld.dio(
+        x, TRANSFER_SR_HZ, frame_period=FRAME_PERIOD_MS, f0_floor=F0_FLOOR_HZ, f0_ceil=F0_CEIL_HZ, speed=DIO_SPEED
+    )
     return pyworld.stonemask(x, f0, t, TRANSFER_SR_HZ), t
 
 

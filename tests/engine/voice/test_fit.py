@@ -2,8 +2,8 @@
 
 Needs the neural voice's and the speaker encoder's weights, and an MBROLA reference voice for
 the clip; skipped cleanly without them. The search is cut to a handful of probes (a 2-D
-subspace, a population of 3) so that each test stays within ~20 s on a free core; the likeness
-report runs the full search.
+subspace, a population of 3: 2 stock styles and one generation) and the held-back check to one
+line, so that each fit sings 7 lines (~20 s on a free core); the likeness report runs the full search.
 """
 
 import json
@@ -48,14 +48,20 @@ def clip():
     male = [s for s in reference_speakers.available_speakers() if s.register == "male"]
     if not male:
         pytest.skip("MBROLA reference voices are not installed (Debian: sudo scripts/install_reference_voices.sh)")
-    samples = reference_speakers.sung_clip(male[0], lines=reference_speakers.FIT_LINES[:3], seed=0, sr=SR)
+    # Two lines (~15 s): long enough to split into a target and a held-back part of over MIN_PART_S each.
+    samples = reference_speakers.sung_clip(male[0], lines=reference_speakers.FIT_LINES[:2], seed=0, sr=SR)
     return samples, voice_profile(samples, sr=SR)
 
 
+SMALL_BUDGET = 5
+
+
 def _small(mp):
-    """A 2-D search with a population of 3: 6 probes are 3 stock styles and one generation."""
+    """A 2-D search with a population of 3: 5 probes are 2 stock styles and one generation; the held-back
+    check sings one of its lines (the likeness's three terms are measured as in a full fit)."""
     mp.setattr(fit, "SEARCH_DIMENSIONS", 2)
     mp.setattr(fit, "POPULATION", 3)
+    mp.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
     mp.setattr(fit, "WER_CANDIDATES", 0)  # the words check has its own test
     mp.setattr(fit, "KEEP_STOCK_BELOW", -math.inf)  # keep what was fitted, however close (its own test)
 
@@ -63,7 +69,7 @@ def _small(mp):
 @pytest.fixture
 def small_search(monkeypatch):
     _small(monkeypatch)
-    return 6
+    return SMALL_BUDGET
 
 
 def _fit(clip, evaluations, seed=0):
@@ -85,12 +91,12 @@ def _fit(clip, evaluations, seed=0):
 def first_fit(clip):
     with pytest.MonkeyPatch.context() as mp:
         _small(mp)
-        return _fit(clip, 6)
+        return _fit(clip, SMALL_BUDGET)
 
 
 def test_fit_returns_a_profile_with_a_likeness(first_fit):
     fitted, progress = first_fit
-    assert fitted is not None and fitted.evaluations == 6
+    assert fitted is not None and fitted.evaluations == SMALL_BUDGET
     prof = fitted.to_profile()
     assert set(prof) >= PROFILE_KEYS
     json.dumps(prof)  # the persona stores it as JSON
@@ -130,7 +136,7 @@ def test_words_decide_between_similar_styles(clip, monkeypatch):
 
     _small(monkeypatch)
     monkeypatch.setattr(fit, "WER_CANDIDATES", 2)
-    monkeypatch.setattr(intelligibility, "FIT_SENTENCES", intelligibility.FIT_SENTENCES[:2])
+    monkeypatch.setattr(intelligibility, "FIT_SENTENCES", intelligibility.FIT_SENTENCES[:1])  # 8 words a check
     calls = []
     real = intelligibility.voice_wer
 
@@ -168,7 +174,7 @@ def test_a_fit_further_from_the_clip_than_the_stock_voice_keeps_the_stock_voice(
     """Below KEEP_STOCK_BELOW the persona sings with the stock style, no envelope bank, a flat EQ: likeness 0."""
     _small(monkeypatch)
     monkeypatch.setattr(fit, "KEEP_STOCK_BELOW", math.inf)  # every fit counts as further than the stock voice
-    fitted, _progress = _fit(clip, 6)
+    fitted, _progress = _fit(clip, SMALL_BUDGET)
     prof = fitted.to_profile()
     assert prof["stock_kept"] is True and prof["envelope_bank"] is None and prof["eq_db"] is None
     np.testing.assert_allclose(fitted.style, kokoro.stock_style(clip[1].register), atol=1e-6)

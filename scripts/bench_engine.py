@@ -48,18 +48,18 @@ def render():
 
 
 @contextmanager
-def stage_timer(names: list[str]):
-    """Wrap the stage functions ``song.py`` calls ("compose", or "singer.sing" for a module's function),
-    adding their wall time into a dict."""
+def stage_timer(stages: list[tuple[str, object, str]]):
+    """Wrap each stage function, (label, module, attribute), adding its wall time into a dict label -> seconds.
+
+    A function that is missing (another configuration's) is skipped; all are put back on exit.
+    """
     totals: dict[str, float] = {}
-    originals = {}
-    for label in names:
-        owner, _, name = label.rpartition(".")
-        owner = getattr(song_mod, owner) if owner else song_mod
+    saved = []
+    for label, owner, name in stages:
         fn = getattr(owner, name, None)
         if fn is None:
             continue
-        originals[label] = (owner, name, fn)
+        saved.append((owner, name, fn))
 
         def wrapped(*a, __fn=fn, __label=label, **kw):
             t = time.perf_counter()
@@ -72,7 +72,7 @@ def stage_timer(names: list[str]):
     try:
         yield totals
     finally:
-        for owner, name, fn in originals.values():
+        for owner, name, fn in reversed(saved):
             setattr(owner, name, fn)
 
 
@@ -101,17 +101,18 @@ def main(argv=None) -> int:
     )
 
     stages = [
-        "parse_lyrics",
-        "style_from_tags",
-        "compose",
-        "sampled_parts",
-        "oscillator_parts",
-        "band_stems",
-        "neural_singer.sing",
-        "singer.sing",
-        "mix_song",
-        "master_curve",
-    ]
+        (name, song_mod, name)
+        for name in (
+            "parse_lyrics",
+            "style_from_tags",
+            "compose",
+            "sampled_parts",
+            "oscillator_parts",
+            "band_stems",
+            "mix_song",
+            "master_curve",
+        )
+    ] + [("neural_singer.sing", song_mod.neural_singer, "sing"), ("singer.sing", song_mod.singer, "sing")]
     with stage_timer(stages) as totals:
         t = time.perf_counter()
         render()

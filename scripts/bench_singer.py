@@ -29,16 +29,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy import signal
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the tests' synthetic voices
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_engine import stage_timer  # noqa: E402
 from engine_report import LYRICS_EN  # noqa: E402
 from synth import synth_sung_line  # noqa: E402
 
-from personastudio.engine.dsp import mix, timbre  # noqa: E402
 from personastudio.engine.dsp import song as song_mod  # noqa: E402
+from personastudio.engine.dsp import timbre  # noqa: E402
 from personastudio.engine.dsp.profile import voice_profile  # noqa: E402
 from personastudio.engine.voice import envelope_transfer, kokoro  # noqa: E402
 from personastudio.engine.voice import singer as neural_singer  # noqa: E402
@@ -51,34 +51,9 @@ TAGS = "pop"
 SEEDS = (7, 8)  # the task's two variants
 
 
-def _old_peak_env(x2: np.ndarray, floor: float = 0.0) -> np.ndarray:
-    """mix._oversampled_peak_env before 2026-12-07: one resample_poly call (and filter design) per 4096 samples."""
-    n = x2.shape[0]
-    env = np.abs(x2).max(axis=1)
-    blk, pad = 4096, 64
-    nb = (n + blk - 1) // blk
-    bmax = np.pad(env, (0, nb * blk - n)).reshape(nb, blk).max(axis=1)
-    for b in np.nonzero(bmax > floor * 10 ** (-4 / 20))[0]:
-        s0, s1 = b * blk, min(n, (b + 1) * blk)
-        a0, a1 = max(0, s0 - pad), min(n, s1 + pad)
-        up = np.abs(signal.resample_poly(x2[a0:a1], 4, 1, axis=0))
-        up = up[(s0 - a0) * 4 : (s1 - a0) * 4].reshape(s1 - s0, 4, -1).max(axis=(1, 2))
-        env[s0:s1] = np.maximum(env[s0:s1], up)
-    return env
-
-
-# The mastering's reductions before 2026-12-07 (the same numbers, row by row over 2 channels).
-OLD_MASTERING = {
-    (mix, "_oversampled_peak_env"): _old_peak_env,
-    (mix, "_row_sums"): lambda part: np.sum(np.ascontiguousarray(part.T), axis=0),
-    (mix, "_abs_max_rows"): lambda x2: np.abs(x2).max(axis=1),
-}
-
 # name -> {(module, attribute): value} set while that configuration renders. "current" is the code as it is.
 CONFIGS: dict[str, dict] = {
     "current": {},
-    # before 2026-12-07: the band, then the voice one line at a time, and the old mastering reductions
-    "before": {(song_mod, "VOICE_WITH_BAND"): False, (neural_singer, "LINE_WORKERS"): 1, **OLD_MASTERING},
     "serial": {(song_mod, "VOICE_WITH_BAND"): False, (neural_singer, "LINE_WORKERS"): 1},
     "lines2": {(song_mod, "VOICE_WITH_BAND"): False, (neural_singer, "LINE_WORKERS"): 2},
     "withband": {(song_mod, "VOICE_WITH_BAND"): True, (neural_singer, "LINE_WORKERS"): 1},
@@ -104,39 +79,22 @@ STAGES = [
 
 
 @contextlib.contextmanager
-def stage_timer():
-    """Wrap every stage function; yields a dict label -> summed wall seconds (reset by the caller)."""
-    totals: dict[str, float] = {}
-    saved = []
-    for label, owner, name in STAGES:
-        fn = getattr(owner, name, None)
-        if fn is None:
-            continue
-        saved.append((owner, name, fn))
+def timed_stages():
+    """bench_engine.stage_timer over STAGES, plus the seconds of audio Kokoro's sing graph makes."""
+    with stage_timer(STAGES) as totals:
+        render = kokoro._render
 
-        def wrapped(*a, __fn=fn, __label=label, **kw):
-            t = time.perf_counter()
-            try:
-                return __fn(*a, **kw)
-            finally:
-                totals[__label] = totals.get(__label, 0.0) + time.perf_counter() - t
+        def counted(ids, style, prosody, **kw):
+            totals["voice: sung audio s"] = totals.get("voice: sung audio s", 0.0) + kokoro.FRAME_S * int(
+                prosody.durations.sum()
+            )
+            return render(ids, style, prosody, **kw)
 
-        setattr(owner, name, wrapped)
-    render = kokoro._render
-
-    def counted(ids, style, prosody, **kw):  # the seconds of audio the sing graph makes
-        totals["voice: sung audio s"] = totals.get("voice: sung audio s", 0.0) + kokoro.FRAME_S * int(
-            prosody.durations.sum()
-        )
-        return render(ids, style, prosody, **kw)
-
-    saved.append((kokoro, "_render", render))
-    kokoro._render = counted
-    try:
-        yield totals
-    finally:
-        for owner, name, fn in reversed(saved):
-            setattr(owner, name, fn)
+        kokoro._render = counted
+        try:
+            yield totals
+        finally:
+            kokoro._render = render
 
 
 @contextlib.contextmanager
@@ -227,7 +185,7 @@ def main(argv=None) -> int:
     stages: dict[tuple, list[dict]] = {}
     duration: dict[tuple, float] = {}
     loads = []
-    with stage_timer() as totals:
+    with timed_stages() as totals:
         for r in range(args.runs):
             order = names if r % 2 == 0 else names[::-1]
             for name in order:

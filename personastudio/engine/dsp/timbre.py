@@ -154,7 +154,7 @@ def apply_eq_db(samples: np.ndarray, *, sr: int, eq_db: np.ndarray | None, amoun
     sr : int
         Sample rate in Hz.
     eq_db : np.ndarray [shape=(n_bands,)] or None
-        Gain per band in dB at :func:`eq_band_centres_hz` centres; None for no filtering.
+        Gain per band in dB at :func:`eq_band_centres_hz` centres; None (or all zeros) for no filtering.
     amount : float
         Scale of the gains (0 leaves the audio as it is, 1 applies them fully).
 
@@ -164,8 +164,8 @@ def apply_eq_db(samples: np.ndarray, *, sr: int, eq_db: np.ndarray | None, amoun
         float32 at ``sr`` Hz.
     """
     x = np.asarray(samples, dtype=np.float32)
-    if eq_db is None or not len(x) or amount == 0.0:
-        return x
+    if eq_db is None or not len(x) or amount == 0.0 or not np.any(eq_db):
+        return x  # a persona fitted with an envelope bank has a flat EQ: no FFT round trip for nothing
     eq_db = np.asarray(eq_db, dtype=float) * float(amount)
     n_fft = 1 << int(np.ceil(np.log2(len(x) + 1)))
     spectrum = np.fft.rfft(x, n=n_fft)

@@ -44,7 +44,14 @@ FRAME_PERIOD_MS = 5.0
 F0_FLOOR_HZ = 60.0
 F0_CEIL_HZ = 1100.0
 CEPSTRUM_ORDER = 40  # coded envelope kept in the bank
-MATCH_ORDER = 24  # cepstral coefficients 1..MATCH_ORDER-1 used for matching
+MATCH_ORDER = 24  # cepstral coefficients MATCH_FIRST..MATCH_ORDER-1 used for matching
+# c1 (the spectral tilt) is left out of the match: the neural voice's tilt varies about 6 times as
+# much from frame to frame as a sung clip's (variance 3.4 against 0.5-0.6; the next coefficients
+# alike), so with it the nearest frames were chosen by tilt rather than by phone. Measured
+# (2026-12-07, the stock song moved toward three clips, L us1 / us2 / en1, us2's WER): from c1
+# +0.14 / +0.54 / +0.43, 22 %; from c2 +0.22 / +0.55 / +0.44, 26 %. The bank's "match_mean" still
+# holds c1.. (banks made before read the same).
+MATCH_FIRST = 2
 # A finer bank, more neighbours, the line's own level and gains averaged over 15 frames (75 ms) rather
 # than 41. Measured on the stock voice's song moved toward three speakers' clips (2026-12-07,
 # /tmp/lx/grid.py; L as in the likeness report, us1 / us2 / en1, and PocketSphinx WER of us2's chain):
@@ -151,6 +158,7 @@ def build_bank(samples: np.ndarray, *, sr: int, seed: int = 0) -> dict | None:
     """The persona's envelope bank from its clip's voice: a JSON-able dict, or None if too little voice.
 
     ``{"cepstra": (n, CEPSTRUM_ORDER) list, "aperiodicity": (n, bands) list, "match_mean": (MATCH_ORDER - 1,) list}``
+    ("match_mean": the mean of cepstra 1..MATCH_ORDER-1 over the clip's voiced frames)
     with n <= BANK_SIZE.
     """
     if sr <= 0:
@@ -202,9 +210,11 @@ def _matched_cepstra(f0: np.ndarray, sp: np.ndarray, bank: dict) -> tuple[np.nda
     """(voiced mask, own coded cepstra, the bank's k-nearest mean per voiced frame, the neighbours' indices)."""
     voiced = f0 > 0
     bank_cep = np.asarray(bank["cepstra"], dtype=np.float64)
-    bank_match = bank_cep[:, 1:MATCH_ORDER] - np.asarray(bank["match_mean"], dtype=np.float64)
+    bank_match = (
+        bank_cep[:, MATCH_FIRST:MATCH_ORDER] - np.asarray(bank["match_mean"], dtype=np.float64)[MATCH_FIRST - 1 :]
+    )
     own_cep = _code(sp[voiced])
-    own_match = own_cep[:, 1:MATCH_ORDER] - own_cep[:, 1:MATCH_ORDER].mean(axis=0)
+    own_match = own_cep[:, MATCH_FIRST:MATCH_ORDER] - own_cep[:, MATCH_FIRST:MATCH_ORDER].mean(axis=0)
     dist = (own_match**2).sum(1)[:, None] - 2.0 * own_match @ bank_match.T + (bank_match**2).sum(1)[None, :]
     k = min(NEIGHBOURS, len(bank_cep))
     nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]

@@ -91,3 +91,20 @@ def test_resynthesise_keeps_length(sr):
     y = et.resynthesise(x, sr=sr)
     assert len(y) == len(x) and y.dtype == np.float32
     assert np.sqrt(np.mean(y**2)) > 0.1 * np.sqrt(np.mean(x**2))
+
+
+def test_frames_are_matched_by_phone_not_by_tilt():
+    """The clip sang one vowel darker than the other; the line says them with the opposite tilts (the
+    neural voice's tilt swings far more than a clip's). Each frame still finds its own vowel's entries:
+    c1, the tilt, is not part of the match (with it, every frame here would take the other vowel)."""
+    vowel_a = et._code(et._analyse(np.asarray(_vowel(VOWEL_A, seconds=1.0), dtype=np.float64))[1][80:120])
+    vowel_i = et._code(et._analyse(np.asarray(_vowel(VOWEL_I, seconds=1.0), dtype=np.float64))[1][80:120])
+    tilt = np.zeros(et.CEPSTRUM_ORDER)
+    tilt[1] = 1.5
+    bank_cep = np.concatenate([vowel_a - tilt, vowel_i + tilt])
+    bank = {"cepstra": bank_cep.tolist(), "match_mean": bank_cep[:, 1 : et.MATCH_ORDER].mean(axis=0).tolist()}
+    said = np.concatenate([vowel_a + 2 * tilt, vowel_i - 2 * tilt])
+    sp = pyworld.decode_spectral_envelope(np.ascontiguousarray(said), SR, et._fft_size())
+    _voiced, _own, _new, nearest = et._matched_cepstra(np.full(len(said), 200.0), sp, bank)
+    from_a = nearest < len(vowel_a)
+    assert from_a[: len(vowel_a)].all() and not from_a[len(vowel_a) :].any()

@@ -21,6 +21,11 @@ AXE = Axe()
 def check_page(page, name: str, *, width: int | None = None) -> None:
     """Every page we show: no WCAG A/AA violation axe can find, no sideways scrolling, and a screenshot."""
     page.wait_for_load_state("networkidle")
+    # Colours are judged when they have settled: a control's 0.2 s colour transition (Pico's), caught
+    # half-way on a loaded machine, once read as too little contrast.
+    page.wait_for_function(
+        "document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running')"
+    )
     results = AXE.run(page, options=WCAG_AA)
     problems = [
         f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]

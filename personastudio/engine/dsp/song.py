@@ -26,7 +26,7 @@ from .band import band_length_samples, band_stems, oscillator_parts
 from .composer import Score, Style, compose, style_from_tags
 from .errors import ParameterError
 from .lyrics import parse_lyrics
-from .mix import master_curve, mix_song
+from .mix import MixedSong, master_curve, mix_song
 from .profile import hz_to_midi
 
 
@@ -120,79 +120,41 @@ def render_song(
     seed = int(seed)
     style = style if style is not None else style_from_tags(tags or "", seed)
     sections = parse_lyrics(lyrics or "")
-    # Mandarin through the neural voice still breaks syllables apart (49 level onsets for 34 sung
-    # syllables in tests/engine/dsp/test_quality.py), so songs with Chinese lines keep the formant voice.
-    has_mandarin = any(line.language == "zh" for section in sections for line in section.lines)
-    neural = singer_name == "neural" or (
-        singer_name == "auto" and not has_mandarin and neural_singer.neural_voice_available()
-    )
-    count_syllables = kokoro.syllable_count if neural else singer.syllable_count
+    neural = _sings_neural(sections, singer_name=singer_name)
     voice = singer.voice_for(voice_profile, tags or "")
-    if vocal_range_midi is None and voice_profile and voice_profile.get("low_hz") and voice_profile.get("high_hz"):
-        vocal_range_midi = (hz_to_midi(voice_profile["low_hz"]), hz_to_midi(voice_profile["high_hz"]))
-    elif vocal_range_midi is None and voice.register == "male":
-        vocal_range_midi = (48.0, 62.0)  # C3–D4: where the default male voice sits comfortably
+    vocal_range_midi = _vocal_range_midi(vocal_range_midi, voice_profile=voice_profile, voice=voice)
     if not make_instrumental:
-        # The singer's own syllable count decides how many notes each line gets.
-        for section in sections:
-            for line in section.lines:
-                count = count_syllables(line.sung_text, line.language)
-                if count:
-                    line.syllables = count
-    if neural and not make_instrumental:
-        vocal_range_midi = neural_singer.melody_range_midi(vocal_range_midi, voice=voice)
+        _count_syllables(sections, neural=neural)
+        if neural:
+            vocal_range_midi = neural_singer.melody_range_midi(vocal_range_midi, voice=voice)
     score = compose(sections, style, seed=seed, vocal_range_midi=vocal_range_midi)
     sing = bool(score.sung_lines) and not make_instrumental
-    play_melody = not sing and bool(score.melody)
     sampled = band_name == "sampled" or (band_name == "auto" and soundfont.available())
     report = on_progress or _no_progress
     n = band_length_samples(score, sr=sr)
-    voice_job = None
-    if sing and neural:
-        lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
-
-        def sing_lines(tell):
-            return neural_singer.sing(_counted(lines, tell), voice=voice, sr=sr, n_samples=n, influence=influence)
-
-        voice_job = _Background(sing_lines) if VOICE_WITH_BAND else None
+    sing_neural = (
+        _neural_lines_singer(score, voice=voice, sr=sr, n_samples=n, influence=influence) if sing and neural else None
+    )
+    voice_job = _Background(sing_neural) if sing_neural is not None and VOICE_WITH_BAND else None
     report("band", 0, 1)
-    try:
-        raw_parts = (
-            sampled_parts(score, sr=sr, play_melody=play_melody)
-            if sampled
-            else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody)
-        )
-        band = band_stems(raw_parts, score, sr=sr)
-    except BaseException:
-        if voice_job is not None:
-            voice_job.abandon()
-        raise
-    del raw_parts  # not needed again: let it go before the mix (a long song's parts are hundreds of MB)
-    if sing and neural:
-        lead, backing = voice_job.result(report) if voice_job is not None else sing_lines(report)
+    band = _band_stems(
+        score, sr=sr, seed=seed, sampled=sampled, play_melody=not sing and bool(score.melody), voice_job=voice_job
+    )
+    if voice_job is not None:
+        lead, backing = voice_job.result(report)
+    elif sing_neural is not None:
+        lead, backing = sing_neural(report)
     elif sing:
-        lines = (
-            (singer.speak_line(line.text, line.language, voice=voice.register), line.notes, line.backing)
-            for line in score.sung_lines
-        )
-        lead, backing = singer.sing(
-            _counted(lines, report, total=len(score.sung_lines)), voice=voice, sr=sr, n_samples=n
-        )
+        lead, backing = _sing_formant(score, report, voice=voice, sr=sr, n_samples=n)
     else:
         lead, backing = np.zeros(n, dtype=np.float32), None
     report("mixing", 0, 1)
     mixed = mix_song(lead, band, sr=sr, backing_stereo=backing, overwrite_band=True)
     del band, lead, backing
-    # Mastered in place, and every stem scaled in place by the very same gain: no second copy of any.
-    mastered, curve = master_curve(mixed.mix, sr=sr, overwrite_input=True)
-    for stem in mixed.stems.values():
-        stem *= curve[:, None]
-    band_out = mixed.band
-    vocal_out = mixed.vocal.mean(axis=1, dtype=np.float32) if sing else np.zeros(n, dtype=np.float32)
     return RenderedSong(
-        mix=mastered,
-        vocal=vocal_out,
-        band=band_out,
+        mix=_master_in_place(mixed, sr=sr),
+        band=mixed.band,
+        vocal=mixed.vocal.mean(axis=1, dtype=np.float32) if sing else np.zeros(n, dtype=np.float32),
         sr=sr,
         duration_s=n / sr,
         style=score.style,
@@ -201,6 +163,89 @@ def render_song(
         stems=mixed.stems,
         band_instruments="sampled" if sampled else "oscillators",
     )
+
+
+def _sings_neural(sections: list, *, singer_name: str) -> bool:
+    """Whether the neural voice sings: asked for, or "auto" with its weights installed and no Chinese line."""
+    # Mandarin through the neural voice still breaks syllables apart (49 level onsets for 34 sung
+    # syllables in tests/engine/dsp/test_quality.py), so songs with Chinese lines keep the formant voice.
+    has_mandarin = any(line.language == "zh" for section in sections for line in section.lines)
+    return singer_name == "neural" or (
+        singer_name == "auto" and not has_mandarin and neural_singer.neural_voice_available()
+    )
+
+
+def _vocal_range_midi(
+    vocal_range_midi: tuple[float, float] | None, *, voice_profile: dict | None, voice: singer.VoiceSettings
+) -> tuple[float, float] | None:
+    """The melody's (low, high) range in MIDI notes: the one asked for, else the persona's, else C3-D4 for
+    the default male voice; None leaves it to the composer."""
+    if vocal_range_midi is not None:
+        return vocal_range_midi
+    if voice_profile and voice_profile.get("low_hz") and voice_profile.get("high_hz"):
+        return (hz_to_midi(voice_profile["low_hz"]), hz_to_midi(voice_profile["high_hz"]))
+    if voice.register == "male":
+        return (48.0, 62.0)  # where the default male voice sits comfortably
+    return None
+
+
+def _count_syllables(sections: list, *, neural: bool) -> None:
+    """Set each line's ``syllables`` to what its singer counts, which decides how many notes it gets."""
+    count_syllables = kokoro.syllable_count if neural else singer.syllable_count
+    for section in sections:
+        for line in section.lines:
+            count = count_syllables(line.sung_text, line.language)
+            if count:
+                line.syllables = count
+
+
+def _neural_lines_singer(
+    score: Score, *, voice: singer.VoiceSettings, sr: int, n_samples: int, influence: float
+) -> Callable[[Callable[[str, int, int], None]], tuple]:
+    """``sing(report)``: the neural voice sings the score's lines, giving (lead, backing) at ``sr`` Hz."""
+    lines = [(line.text, line.language, line.notes, line.backing) for line in score.sung_lines]
+
+    def sing_lines(tell):
+        return neural_singer.sing(_counted(lines, tell), voice=voice, sr=sr, n_samples=n_samples, influence=influence)
+
+    return sing_lines
+
+
+def _band_stems(
+    score: Score, *, sr: int, seed: int, sampled: bool, play_melody: bool, voice_job: _Background | None
+) -> dict[str, np.ndarray]:
+    """The band's stems; when it fails, the voice singing beside it is waited for before the failure is raised."""
+    try:
+        raw_parts = (
+            sampled_parts(score, sr=sr, play_melody=play_melody)
+            if sampled
+            else oscillator_parts(score, sr=sr, seed=seed, play_melody=play_melody)
+        )
+        # The raw parts go when this returns, before the singing and the mix (a long song's are hundreds of MB).
+        return band_stems(raw_parts, score, sr=sr)
+    except BaseException:
+        if voice_job is not None:
+            voice_job.abandon()
+        raise
+
+
+def _sing_formant(
+    score: Score, report: Callable[[str, int, int], None], *, voice: singer.VoiceSettings, sr: int, n_samples: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(lead, backing) at ``sr`` Hz: the formant voice speaks each line, then sings it."""
+    lines = (
+        (singer.speak_line(line.text, line.language, voice=voice.register), line.notes, line.backing)
+        for line in score.sung_lines
+    )
+    return singer.sing(_counted(lines, report, total=len(score.sung_lines)), voice=voice, sr=sr, n_samples=n_samples)
+
+
+def _master_in_place(mixed: MixedSong, *, sr: int) -> np.ndarray:
+    """The mix mastered in place, and every stem scaled in place by the very same gain: no second copy of any."""
+    mastered, curve = master_curve(mixed.mix, sr=sr, overwrite_input=True)
+    for stem in mixed.stems.values():
+        stem *= curve[:, None]
+    return mastered
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:

@@ -129,7 +129,7 @@ def test_a_budget_of_one_sings_the_stock_style(clip):
 def test_words_decide_between_similar_styles(clip, monkeypatch):
     """The fit keeps a style whose words it measured, no harder to understand than the stock voice (+ slack).
 
-    Unless no candidate is: then every WER it heard is over that bar, and it keeps the clearest.
+    Unless no candidate is: then every WER it heard is over that bar, and the persona sings as the stock voice.
     """
     pytest.importorskip("pocketsphinx")
     from personastudio.engine.voice import intelligibility
@@ -153,9 +153,27 @@ def test_words_decide_between_similar_styles(clip, monkeypatch):
     assert len(plain) == 1  # the stock voice's own words: the bar, measured once
     bar = plain[0] + fit.WER_SLACK
     assert 1 <= len(heard) <= 2 + fit.WER_CANDIDATES + 2
-    assert fitted.wer in heard and 0.0 <= fitted.to_profile()["fit_wer"] <= 2.0
-    assert fitted.wer <= bar or all(wer > bar for wer in heard)
+    assert 0.0 <= fitted.to_profile()["fit_wer"] <= 2.0
+    if fitted.stock_kept:
+        assert fitted.wer == plain[0] and all(wer > bar for wer in heard)
+    else:
+        assert fitted.wer in heard and fitted.wer <= bar
     assert progress == sorted(progress) and progress[-1] == 1.0
+
+
+def test_a_fit_whose_words_are_harder_than_the_stock_voices_keeps_the_stock_voice(clip, monkeypatch):
+    """However close it comes, a persona nobody can understand is not kept: the stock voice sings."""
+    from personastudio.engine.voice import intelligibility
+
+    _small(monkeypatch)
+    monkeypatch.setattr(fit, "WER_CANDIDATES", 2)
+    monkeypatch.setattr(fit, "_asr_available", lambda: True)
+    # The stock voice's own words: 10 %; anything sung through the persona's bank: 90 %.
+    monkeypatch.setattr(intelligibility, "voice_wer", lambda style, **kw: 0.1 if kw.get("bank") is None else 0.9)
+    fitted, _progress = _fit(clip, SMALL_BUDGET)
+    prof = fitted.to_profile()
+    assert prof["stock_kept"] is True and prof["envelope_bank"] is None and prof["likeness"] == 0.0
+    assert fitted.wer == 0.1
 
 
 def test_probes_are_sung_under_the_voices_ceiling():

@@ -275,47 +275,24 @@ def join_song(
     """
     source_mix = _stereo(source_mix)
     n_src = len(source_mix)
-
-    def fit(x: np.ndarray) -> np.ndarray:  # stems decoded from a file may differ by a frame in length
-        return fit_length(np.asarray(x, dtype=np.float32), n_src)
-
     with_stems = bool(source_stems) and bool(continuation_stems)
-    if with_stems:  # one source stem at a time
+    if with_stems:
         source_mix = np.zeros((n_src, 2), dtype=np.float32)
-        for stem in source_stems.values():
-            source_mix += fit(_stereo(stem))
-            del stem
-    at_s = float(min(max(at_s, 0.0), n_src / sr))
-    skip = int(round(skip_s * sr))
+        _add_stems(source_mix, source_stems)
+    at_s, skip = _join_point(at_s, skip_s, n_src=n_src, sr=sr)
     tail = _stereo(continuation_mix)[skip:]
     mix = crossfade_join(source_mix, tail, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
     del source_mix
     mastered, curve = master_curve(mix, sr=sr, overwrite_input=True)
+    join = functools.partial(_mastered_join, curve=curve, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
     vocal = band = None
-    if source_vocal is not None and source_band is not None and continuation_band is not None:
-        cont_vocal = (
-            np.zeros(len(continuation_mix), np.float32) if continuation_vocal is None else _mono(continuation_vocal)
-        )
-        vocal = crossfade_join(fit(_mono(source_vocal)), cont_vocal[skip:], sr=sr, at_s=at_s, crossfade_s=crossfade_s)
+    if _joins_tracks(source_vocal, source_band, continuation_band):
+        cont_vocal = _continuation_vocal(continuation_vocal, len(continuation_mix))
+        vocal = join(_fit(_mono(source_vocal), n_src), cont_vocal[skip:])
         source_vocal = None  # ours to let go when the caller decoded it for this join
-        vocal *= curve
-        band = crossfade_join(
-            fit(_stereo(source_band)), _stereo(continuation_band)[skip:], sr=sr, at_s=at_s, crossfade_s=crossfade_s
-        )
+        band = join(_fit(_stereo(source_band), n_src), _stereo(continuation_band)[skip:])
         source_band = None
-        band *= curve[:, None]
-    stems = {}
-    if with_stems:
-
-        def joined_stem(name: str) -> np.ndarray:
-            head = fit(_stereo(source_stems[name])) if name in source_stems else np.zeros((n_src, 2), np.float32)
-            rest = _stereo(continuation_stems[name])[skip:] if name in continuation_stems else np.zeros_like(tail)
-            joined = crossfade_join(head, rest, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
-            joined *= curve[:, None]
-            return joined
-
-        names = [*source_stems, *(n for n in continuation_stems if n not in source_stems)]
-        stems = LazyStems({name: functools.partial(joined_stem, name) for name in names})
+    stems = _lazy_joined_stems(source_stems, continuation_stems, tail=tail, skip=skip, n_src=n_src, join=join)
     return JoinedSong(
         mix=mastered,
         vocal=vocal,
@@ -326,6 +303,88 @@ def join_song(
         skip_s=skip / sr,
         stems=stems,
     )
+
+
+def _fit(x: np.ndarray, n: int) -> np.ndarray:
+    """``x`` as float32, cut or zero-padded to ``n`` rows: stems decoded from a file may differ by a frame in length."""
+    return fit_length(np.asarray(x, dtype=np.float32), n)
+
+
+def _add_stems(total: np.ndarray, stems: Mapping[str, np.ndarray]) -> None:
+    """Add every stem (stereo, fitted to ``total``'s length) into ``total``, one at a time (each may be loaded when read)."""
+    for stem in stems.values():
+        total += _fit(_stereo(stem), len(total))
+        del stem
+
+
+def _join_point(at_s: float, skip_s: float, *, n_src: int, sr: int) -> tuple[float, int]:
+    """(where the continuation starts in s, clipped to the source's ``n_src`` samples; its samples dropped)."""
+    return float(min(max(at_s, 0.0), n_src / sr)), int(round(skip_s * sr))
+
+
+def _joins_tracks(source_vocal, source_band, continuation_band) -> bool:
+    """The vocal and band are joined only when the source's both and the continuation's band are known."""
+    return source_vocal is not None and source_band is not None and continuation_band is not None
+
+
+def _continuation_vocal(continuation_vocal: np.ndarray | None, n: int) -> np.ndarray:
+    """The continuation's vocal as (n,) float32; silence for an instrumental continuation."""
+    return np.zeros(n, np.float32) if continuation_vocal is None else _mono(continuation_vocal)
+
+
+def _joined_stem_names(source_stems: Mapping, continuation_stems: Mapping) -> list[str]:
+    """The source's stems, then those only the continuation has."""
+    return [*source_stems, *(name for name in continuation_stems if name not in source_stems)]
+
+
+def _mastered_join(
+    head: np.ndarray, rest: np.ndarray, *, curve: np.ndarray, sr: int, at_s: float, crossfade_s: float
+) -> np.ndarray:
+    """``crossfade_join(head, rest)`` scaled in place by the mix's per-sample mastering gain ``curve``."""
+    joined = crossfade_join(head, rest, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
+    joined *= curve if joined.ndim == 1 else curve[:, None]
+    return joined
+
+
+def _lazy_joined_stems(
+    source_stems: Mapping[str, np.ndarray] | None,
+    continuation_stems: Mapping[str, np.ndarray] | None,
+    *,
+    tail: np.ndarray,
+    skip: int,
+    n_src: int,
+    join: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> Mapping[str, np.ndarray]:
+    """Every stem of either side, joined and mastered when it is read (nothing when a side's stems are unknown)."""
+    if not (source_stems and continuation_stems):
+        return {}
+    joined_stem = functools.partial(
+        _joined_stem,
+        source_stems=source_stems,
+        continuation_stems=continuation_stems,
+        tail=tail,
+        skip=skip,
+        n_src=n_src,
+        join=join,
+    )
+    names = _joined_stem_names(source_stems, continuation_stems)
+    return LazyStems({name: functools.partial(joined_stem, name) for name in names})
+
+
+def _joined_stem(
+    name: str,
+    *,
+    source_stems: Mapping[str, np.ndarray],
+    continuation_stems: Mapping[str, np.ndarray],
+    tail: np.ndarray,
+    skip: int,
+    n_src: int,
+    join: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """One stem joined and mastered like the mix; silence on the side that lacks it."""
+    head = _fit(_stereo(source_stems[name]), n_src) if name in source_stems else np.zeros((n_src, 2), np.float32)
+    rest = _stereo(continuation_stems[name])[skip:] if name in continuation_stems else np.zeros_like(tail)
+    return join(head, rest)
 
 
 SourceBlocks = Callable[[], Iterator[np.ndarray]]  # opens a stored track and gives its decoded chunks in order
@@ -563,15 +622,43 @@ def join_song_blocks(
     source_stems = source_stems or {}
     continuation_stems = continuation_stems or {}
     with_stems = bool(source_stems) and bool(continuation_stems)
-    at_s = float(min(max(at_s, 0.0), n_src / sr))
-    skip = int(round(skip_s * sr))
+    at_s, skip = _join_point(at_s, skip_s, n_src=n_src, sr=sr)
     tail = _stereo(continuation_mix)[skip:]
     heads = [_Rows(load(), _stereo) for load in source_stems.values()] if with_stems else [_Rows(source_mix(), _stereo)]
     blocks = _joined_blocks(
         heads, tail, n_head=n_src, n_rest=len(tail), like=(2,), sr=sr, at_s=at_s, crossfade_s=crossfade_s, block=block
     )
-    fade = max(1, min(int(round(crossfade_s * sr)), len(tail)))
-    n = max(0, min(int(round(at_s * sr)), n_src - fade)) + len(tail)
+    n = _joined_length(n_src, len(tail), sr=sr, at_s=at_s, crossfade_s=crossfade_s)
+    mix, curve, scale = _stored_mix_and_gain(blocks, n=n, sr=sr, directory=directory)
+    tracks = None
+    if _joins_tracks(source_vocal, source_band, continuation_band):
+        tracks = {
+            "vocal": (source_vocal, _continuation_vocal(continuation_vocal, len(continuation_mix))[skip:]),
+            "band": (source_band, _stereo(continuation_band)[skip:]),
+        }
+    stems = _stem_plan(source_stems, continuation_stems, skip=skip) if with_stems else {}
+    plan = {
+        "n_src": n_src,
+        "n_tail": len(tail),
+        "crossfade_s": crossfade_s,
+        "block": block,
+        "tracks": tracks,
+        "stems": stems,
+    }
+    return StreamedJoin(sr=sr, at_s=at_s, skip=skip, mix=mix, curve=curve, scale=scale, plan=plan)
+
+
+def _joined_length(n_head: int, n_rest: int, *, sr: int, at_s: float, crossfade_s: float) -> int:
+    """The length in samples of ``crossfade_join`` of a head of ``n_head`` and a tail of ``n_rest`` samples."""
+    fade = max(1, min(int(round(crossfade_s * sr)), n_rest))
+    return max(0, min(int(round(at_s * sr)), n_head - fade)) + n_rest
+
+
+def _stored_mix_and_gain(
+    blocks: Iterator[np.ndarray], *, n: int, sr: int, directory: str | None
+) -> tuple[RowFile, RowFile | None, float | None]:
+    """The unmastered mix's ``n`` rows written to a temporary file, and its mastering gain: the per-sample curve
+    in a second file and the scale (both None for silence). The files are removed when this fails."""
     mix = RowFile((n, 2), directory=directory)
     curve = scale = None
     try:
@@ -587,34 +674,21 @@ def join_song_blocks(
         if curve is not None:
             curve.close()
         raise
-    tracks = None
-    if source_vocal is not None and source_band is not None and continuation_band is not None:
-        cont_vocal = (
-            np.zeros(len(continuation_mix), np.float32) if continuation_vocal is None else _mono(continuation_vocal)
+    return mix, curve, scale
+
+
+def _stem_plan(
+    source_stems: Mapping[str, SourceBlocks], continuation_stems: Mapping[str, np.ndarray], *, skip: int
+) -> dict[str, tuple[SourceBlocks | None, np.ndarray | None]]:
+    """For each joined stem: (what gives the source's chunks, the continuation's rows from ``skip``), None
+    for the side that lacks it."""
+    return {
+        name: (
+            source_stems.get(name),
+            _stereo(continuation_stems[name])[skip:] if name in continuation_stems else None,
         )
-        tracks = {
-            "vocal": (source_vocal, cont_vocal[skip:]),
-            "band": (source_band, _stereo(continuation_band)[skip:]),
-        }
-    stems = {}
-    if with_stems:
-        names = [*source_stems, *(name for name in continuation_stems if name not in source_stems)]
-        stems = {
-            name: (
-                source_stems.get(name),
-                _stereo(continuation_stems[name])[skip:] if name in continuation_stems else None,
-            )
-            for name in names
-        }
-    plan = {
-        "n_src": n_src,
-        "n_tail": len(tail),
-        "crossfade_s": crossfade_s,
-        "block": block,
-        "tracks": tracks,
-        "stems": stems,
+        for name in _joined_stem_names(source_stems, continuation_stems)
     }
-    return StreamedJoin(sr=sr, at_s=at_s, skip=skip, mix=mix, curve=curve, scale=scale, plan=plan)
 
 
 def join_scores(source: Score, continuation: Score, *, at_s: float, skip_s: float) -> Score:

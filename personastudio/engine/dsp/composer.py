@@ -72,6 +72,7 @@ gaps between vocal lines (not in hip-hop), never overlapping a sung note.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import zlib
@@ -486,6 +487,22 @@ def _register(vocal_range_midi) -> tuple[int, int]:
     return math.ceil(low), math.floor(high)
 
 
+def _step_cost(i: int, *, pitches: list[int], target: float, cur: int | None, last: bool) -> float:
+    """How far step ``i`` of ``pitches`` is from the contour's ``target``, with what its leap from ``cur`` costs:
+    above a fifth (7 semitones) a leap is penalised, the last note lands on the nearest stable tone, and
+    elsewhere a repeated note costs, since it blurs syllable onsets."""
+    c = abs(i - target)
+    if cur is not None:
+        leap = abs(pitches[i] - pitches[cur])
+        if leap > 7:
+            c += 0.6 * (leap - 7)
+        if last:
+            c += 0.15 * leap
+        elif leap == 0:
+            c += 0.6
+    return c
+
+
 @dataclass
 class _LineTune:
     onsets16: list[int]  # one per syllable
@@ -604,87 +621,108 @@ class _Composer:
         tones: list[int] | None = None,
         cadence: bool = False,
     ) -> _LineTune:
+        """The tune of a line of ``n`` syllables in ``bars`` bars from bar ``bar0``: its rhythm, a pitch per
+        syllable along its template's contour, and its melismas. The same line gets the same (kept) tune."""
         key = (kind, idx, n, bars, bar0 % 4, tuple(tones or ()), cadence)
         if key in self.tunes:
             return self.tunes[key]
         tpl = self.template(kind, idx)
         onsets, durs = self._rhythm(kind, idx, n, bars, tpl)
+        tones = tones if tones and len(tones) == n else None  # a tone per syllable, or none heeded
+        idxs = self._pitch_steps(kind, tpl, onsets[:n], bar0, tones=tones, cadence=cadence)
+        if tones:
+            idxs = self._apply_tones(idxs, tones)
+        main = [self.pitches[i] for i in idxs]
+        notes = self._with_melismas(tpl, durs, idxs, main, tones=tones)
+        self.tunes[key] = _LineTune(onsets, durs, notes, main)
+        return self.tunes[key]
+
+    def _pitch_steps(
+        self, kind: str, tpl: dict, onsets16: list[int], bar0: int, *, tones: list[int] | None, cadence: bool
+    ) -> list[int]:
+        """Each syllable's index into ``pitches``: the nearest to the contour among the chord's tones on a
+        strong beat, 1 or 3 (a stable tone for the last, the tonic at a cadence), with no leap above a fifth."""
         pit = self.pitches
-        P = len(pit)
         centre = (self.low + self.high) / 2 + _CENTRE_SHIFT.get(kind, 0)
-        c_idx = min(range(P), key=lambda i: abs(pit[i] - centre)) + tpl["offset"]
-        use_tones = bool(tones) and len(tones) == n
-        anchors = tpl["anchors"]
+        centre_idx = min(range(len(pit)), key=lambda i: abs(pit[i] - centre)) + tpl["offset"]
+        n = len(onsets16)
         idxs: list[int] = []
         cur = None
-        for k in range(n):
-            pos = onsets[k]
-            x = (k / (n - 1) if n > 1 else 0.0) * (len(anchors) - 1)
-            target = c_idx + float(np.interp(x, range(len(anchors)), anchors)) + 0.5 * tpl["wiggle"][k % 64]
-            if use_tones:
-                target += {1: 0.7, 3: -0.8}.get(tones[k], 0.0)
-            chord = self.chord_pcs(self.chord_at(kind, bar0 + pos // 16))
-            if k == n - 1:
-                stable = [i for i in range(P) if pit[i] % 12 in chord and pit[i] % 12 in self.tonic_pcs]
-                if cadence:
-                    tonic = [i for i in stable if pit[i] % 12 == self.root]
-                    stable = tonic or stable
-                cands = stable or [i for i in range(P) if pit[i] % 12 in chord] or list(range(P))
-            elif pos % 8 == 0:
-                cands = [i for i in range(P) if pit[i] % 12 in chord] or list(range(P))
-            else:
-                cands = list(range(P))
-
-            # nearest to the contour, no leap above a fifth (7 semitones)
-            def cost(i, target=target, cur=cur, k=k):
-                c = abs(i - target)
-                if cur is not None:
-                    leap = abs(pit[i] - pit[cur])
-                    if leap > 7:
-                        c += 0.6 * (leap - 7)
-                    if k == n - 1:
-                        c += 0.15 * leap  # land on the nearest stable tone
-                    elif leap == 0:
-                        c += 0.6  # prefer motion: repeated notes blur syllable onsets
-                return c
-
-            cur = min(cands, key=cost)
+        for k, pos16 in enumerate(onsets16):
+            target = self._contour_step(tpl, centre_idx, k, n, tone=tones[k] if tones else None)
+            chord = self.chord_pcs(self.chord_at(kind, bar0 + pos16 // 16))
+            cands = self._candidate_steps(chord, last=k == n - 1, strong=pos16 % 8 == 0, cadence=cadence)
+            cur = min(cands, key=functools.partial(_step_cost, pitches=pit, target=target, cur=cur, last=k == n - 1))
             idxs.append(cur)
-        if use_tones:
-            idxs = self._apply_tones(idxs, tones)
-        main = [pit[i] for i in idxs]
+        return idxs
+
+    @staticmethod
+    def _contour_step(tpl: dict, centre_idx: float, k: int, n: int, *, tone: int | None) -> float:
+        """Where syllable ``k`` of ``n`` aims, in steps of ``pitches``: the template's contour around the line's
+        centre, its wiggle, and a Mandarin tone's pull (up for the 1st, down for the 3rd)."""
+        anchors = tpl["anchors"]
+        x = (k / (n - 1) if n > 1 else 0.0) * (len(anchors) - 1)
+        target = centre_idx + float(np.interp(x, range(len(anchors)), anchors)) + 0.5 * tpl["wiggle"][k % 64]
+        if tone is not None:
+            target += {1: 0.7, 3: -0.8}.get(tone, 0.0)
+        return target
+
+    def _candidate_steps(self, chord: set[int], *, last: bool, strong: bool, cadence: bool) -> list[int]:
+        """Indices into ``pitches`` a syllable may take: the last a tone of both the chord and the tonic triad
+        (the tonic itself at a cadence), one on a strong beat (1 or 3) a chord tone, any other any pitch."""
+        pit = self.pitches
+        every = range(len(pit))
+        if last:
+            stable = [i for i in every if pit[i] % 12 in chord and pit[i] % 12 in self.tonic_pcs]
+            if cadence:
+                tonic = [i for i in stable if pit[i] % 12 == self.root]
+                stable = tonic or stable
+            return stable or [i for i in every if pit[i] % 12 in chord] or list(every)
+        if strong:
+            return [i for i in every if pit[i] % 12 in chord] or list(every)
+        return list(every)
+
+    def _with_melismas(
+        self, tpl: dict, durs16: list[int], idxs: list[int], main: list[int], *, tones: list[int] | None
+    ) -> list[list[tuple[int, int]]]:
+        """Each syllable's notes: its main pitch, or a lead-in from the next scale step for a long phrase-final
+        syllable (and, in a ballad, chinese or jazz, for some long inner ones)."""
         notes = [[(0, m)] for m in main]
-        # melisma: long phrase-final syllable, and (ballad/chinese) some long inner ones
         want_final = tpl["melisma"] < (0.75 if self.style.genre in ("ballad", "chinese") else 0.5)
         inner_ok = self.style.genre in ("ballad", "chinese", "jazz") and tpl["inner_melisma"] < 0.6
+        n = len(main)
         for k in range(n):
             final = k == n - 1
-            if durs[k] < 6 or not (final and want_final or (not final and inner_ok and durs[k] >= 6)):
+            if durs16[k] < 6 or not (final and want_final or (not final and inner_ok and durs16[k] >= 6)):
                 continue
-            tone = tones[k] if use_tones else 0
-            if tone == 1 or tone == 5:
-                continue  # level/neutral tone: keep it on one pitch
-            i = idxs[k]
-            if tone == 2 or tone == 3:
-                direction = -1  # approach from below: rises into the main note
-            elif tone == 4:
-                direction = 1  # from above: falls into the main note
-            else:
-                direction = 1 if (k == 0 or idxs[k - 1] >= i) else -1
-            j = i + direction
-            if not 0 <= j < P:
+            melisma = self._melisma(idxs, k, dur16=durs16[k], tone=tones[k] if tones else 0)
+            if melisma is None:
                 continue
-            lead_in = 2 if durs[k] < 10 else 4
-            cand = [(0, pit[j]), (lead_in, pit[i])]
             # keep the tone rule across the previous note
-            if use_tones and k > 0:
+            if tones and k > 0:
                 prev_tone, prev = tones[k - 1], main[k - 1] if len(notes[k - 1]) == 1 else notes[k - 1][-1][1]
-                if (prev_tone == 2 and pit[j] < prev) or (prev_tone == 4 and pit[j] > prev):
+                if (prev_tone == 2 and melisma[0][1] < prev) or (prev_tone == 4 and melisma[0][1] > prev):
                     continue
-            notes[k] = cand
-        t = _LineTune(onsets, durs, notes, main)
-        self.tunes[key] = t
-        return t
+            notes[k] = melisma
+        return notes
+
+    def _melisma(self, idxs: list[int], k: int, *, dur16: int, tone: int) -> list[tuple[int, int]] | None:
+        """Syllable ``k`` sung from the neighbouring scale step into its own pitch, (offset16, midi) each; None
+        when it keeps one pitch (a level or neutral tone) or the step is out of range."""
+        if tone == 1 or tone == 5:
+            return None
+        i = idxs[k]
+        if tone == 2 or tone == 3:
+            direction = -1  # approach from below: rises into the main note
+        elif tone == 4:
+            direction = 1  # from above: falls into the main note
+        else:
+            direction = 1 if (k == 0 or idxs[k - 1] >= i) else -1
+        j = i + direction
+        if not 0 <= j < len(self.pitches):
+            return None
+        lead_in = 2 if dur16 < 10 else 4
+        return [(0, self.pitches[j]), (lead_in, self.pitches[i])]
 
     def _apply_tones(self, idxs: list[int], tones: list[int]) -> list[int]:
         """Tone 2 → next pitch not lower, tone 4 → next not higher (nearest allowed pitch)."""

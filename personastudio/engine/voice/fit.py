@@ -36,8 +36,15 @@ from .weights import WeightsMissing
 
 logger = logging.getLogger(__name__)
 
-FIT_EVALUATIONS = 64  # ~1 s each on two cores: about a minute and a half for any clip
-STYLE_SEARCH = True  # False: the closest understood stock style, no CMA-ES around it
+# What a persona sings with: the register's stock style and the envelope bank of its clip. Measured
+# with the likeness report (us1 / us2, L and the report's WER; 2026-12-07): the stock style + bank
+# -0.11 / +0.57 (WER 41 / 28 %); the closest stock style + bank (64 probes, no search) -0.13 / +0.53
+# (39 / 42 %); CMA-ES around it (64 probes) -0.20 / +0.58 (36 / 41 %); a searched style without a
+# bank -0.16 / +0.06. The style the probe tune heard closest did not sing the songs closer, and cost
+# the words; the bank carries the likeness. So one probe (the stock style) and no search, unless
+# ENGINE_PERSONA_FIT_EVALUATIONS asks for more (then the closest of that many stock styles).
+FIT_EVALUATIONS = 1
+STYLE_SEARCH = False  # True: CMA-ES around the closest stock style with what is left of the budget
 SEARCH_DIMENSIONS = 12
 SEARCH_SIGMA = 0.6  # in units of each direction's natural spread across the stock voices
 POPULATION: int | None = None  # CMA-ES population per generation (None: 4 + 3 ln(dimensions))
@@ -284,7 +291,7 @@ def fit_persona_voice(
         bank=bank,
         register=register,
         budget=budget,
-        check_words=WER_CANDIDATES > 0 and budget > 1 and _asr_available(),
+        check_words=WER_CANDIDATES > 0 and _asr_available(),
         progress=progress,
     )
     # 1. The closest stock voice whose words are understood; 2. CMA-ES around it; 3. of the most

@@ -59,6 +59,9 @@ SMALL_BUDGET = 5
 def _small(mp):
     """A 2-D search with a population of 3: 5 probes are 2 stock styles and one generation; the held-back
     check sings one of its lines (the likeness's three terms are measured as in a full fit)."""
+    mp.setattr(
+        fit, "STYLE_SEARCH", True
+    )  # the search, off by default, is still an option (ENGINE_PERSONA_FIT_EVALUATIONS)
     mp.setattr(fit, "SEARCH_DIMENSIONS", 2)
     mp.setattr(fit, "POPULATION", 3)
     mp.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
@@ -120,10 +123,16 @@ def test_fit_is_deterministic_for_a_seed(first_fit, clip, small_search):
     assert first == second
 
 
-def test_a_budget_of_one_sings_the_stock_style(clip):
-    fitted, _progress = _fit(clip, 1)
-    assert fitted.evaluations == 1
+def test_the_default_fit_is_the_stock_style_with_the_clips_envelopes_and_its_words_checked(clip, monkeypatch):
+    """What a persona sings with by default: one probe, the register's stock style, the clip's envelope bank
+    unless the held-back check or the words say the stock voice alone is better."""
+    monkeypatch.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
+    fitted, _progress = _fit(clip, fit.FIT_EVALUATIONS)
+    assert fit.FIT_EVALUATIONS == 1 and not fit.STYLE_SEARCH and fitted.evaluations == 1
     np.testing.assert_allclose(fitted.style, kokoro.stock_style(clip[1].register), atol=1e-6)
+    prof = fitted.to_profile()
+    assert "fit_wer" in prof  # the words were checked
+    assert (prof["envelope_bank"] is None) == prof["stock_kept"]
 
 
 def test_words_decide_between_similar_styles(clip, monkeypatch):

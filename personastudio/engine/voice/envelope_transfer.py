@@ -52,8 +52,7 @@ MATCH_ORDER = 24  # cepstral coefficients MATCH_FIRST..MATCH_ORDER-1 used for ma
 # +0.14 / +0.54 / +0.43, 22 %; from c2 +0.22 / +0.55 / +0.44, 26 %. The bank's "match_mean" still
 # holds c1.. (banks made before read the same).
 MATCH_FIRST = 2
-# A finer bank, more neighbours, the line's own level and gains averaged over 15 frames (75 ms) rather
-# than 41. Measured on the stock voice's song moved toward three speakers' clips (2026-12-07,
+# A finer bank, more neighbours and the line's own level (the gains' smoothing: GAIN_SMOOTH_FRAMES). Measured on the stock voice's song moved toward three speakers' clips (2026-12-07,
 # /tmp/lx/grid.py; L as in the likeness report, us1 / us2 / en1, and PocketSphinx WER of us2's chain):
 # 256 entries of 2000 frames, k 4, level 0.5, 41 frames: +0.05 / +0.46 / +0.38, WER 26 %;
 # 1024 of 4000, k 16, level 0, 15 frames: +0.14 / +0.54 / +0.43, WER 22 % (9 frames: +0.17 / +0.57 /
@@ -73,9 +72,12 @@ FORMANT_LIMIT_DB: float | None = None  # how far the filter may reshape the form
 FORMANT_BAND_HZ = (250.0, 3800.0)
 # The filter's gains are averaged over frames: what the bank's nearest frames get wrong about one
 # phone (another vowel's formants) averages out. With the first, coarse bank (us2, de2; 2026-12):
-# per frame WER 75 %, 41 frames 45 % with the same likeness; with the finer bank above 15 frames
-# keeps the words (22 %) and more of the likeness.
-GAIN_SMOOTH_FRAMES = 15
+# per frame WER 75 %, 41 frames 45 % with the same likeness. With the finer bank (2026-12-07, the
+# stock voice; L on the stock song us1 / us2 / en1, PocketSphinx WER on the fit's and the report's
+# 16 sentences; the stock voice alone 16 / 22 / 22 %): 15 frames +0.21 / +0.55 / +0.44, WER 26 / 28 /
+# 31 %; 25 frames (125 ms) +0.16 / +0.50 / +0.39, WER 22 / 20 / 22 %; 41 frames +0.16 / +0.44 / +0.41,
+# WER 20 / 19 / 21 %. 25 keeps the words of the stock voice and most of the likeness.
+GAIN_SMOOTH_FRAMES = 25
 STFT_WINDOW = 512
 # dio analyses at 24 kHz / DIO_SPEED (stonemask then refines at the full rate): 2 takes half of dio's
 # time, the analysis that costs most of a persona's transfer. Measured against 1 (2026-12-07): voiced

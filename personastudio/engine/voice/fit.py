@@ -62,10 +62,12 @@ WER_SLACK = 0.05  # about one word in 20: the spread of an 8-sentence WER betwee
 # English words (Kokoro's style names start with the language: a/b American/British English, j Japanese).
 START_STYLE_LANGUAGES = "abj"
 HELD_BACK_SHARE = 0.35
-# A fit that sings further from the held-back part than the stock voice does (likeness below this)
-# is not kept: the persona sings with the stock voice and no envelope bank or EQ, likeness 0. On
-# the likeness report's us1 the bank and EQ took her songs from L +0.10 to -0.12 and -0.27.
-KEEP_STOCK_BELOW = 0.0
+# A fit that is not clearly closer to the held-back part than the stock voice (likeness below this)
+# is not kept: the persona sings with the stock voice and no envelope bank or EQ, likeness 0. The
+# held-back check's figure moves by about 0.1 between runs of the same clip (us1: -0.11 to +0.09 in 7
+# fits, whose songs the bank took further from her, L -0.11 to -0.20; us2 and en1: +0.35 to +0.50,
+# songs +0.5), so a fit must clear that spread.
+KEEP_STOCK_BELOW = 0.15
 MIN_PART_S = 3.0
 PROBE_LINES = ("Hold the light and sing it to the morning",)
 CHECK_LINES = ("Every road I walk is coming home tonight", "I can hear the river calling out my name")

@@ -58,6 +58,7 @@ class SeaweedFS:
     process: subprocess.Popen
     folder: Path
     log_path: Path
+    ports: tuple[int, ...] = ()
 
     def client(self):
         import boto3
@@ -107,6 +108,10 @@ class SeaweedFS:
                 self.process.kill()
                 self.process.wait(timeout=10)
         shutil.rmtree(self.folder, ignore_errors=True)
+        # weed also listens on unix sockets named by its ports in the temporary folder, and leaves them.
+        for port in self.ports:
+            for stale in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
+                stale.unlink(missing_ok=True)
 
 
 def start(weed: Path, *, timeout_s: float = START_TIMEOUT_S) -> SeaweedFS:
@@ -164,6 +169,7 @@ def start(weed: Path, *, timeout_s: float = START_TIMEOUT_S) -> SeaweedFS:
         process=process,
         folder=folder,
         log_path=log_path,
+        ports=(master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc, metrics),
     )
     try:
         _wait_until_ready(server, timeout_s)

@@ -126,7 +126,10 @@ def test_fit_is_deterministic_for_a_seed(first_fit, clip, small_search):
 def test_the_default_fit_is_the_stock_style_with_the_clips_envelopes_and_its_words_checked(clip, monkeypatch):
     """What a persona sings with by default: one probe, the register's stock style, the clip's envelope bank
     unless the held-back check or the words say the stock voice alone is better."""
+    from personastudio.engine.voice import intelligibility
+
     monkeypatch.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
+    monkeypatch.setattr(intelligibility, "FIT_SENTENCES", intelligibility.FIT_SENTENCES[:1])  # 8 words a check
     fitted, _progress = _fit(clip, fit.FIT_EVALUATIONS)
     assert fit.FIT_EVALUATIONS == 1 and not fit.STYLE_SEARCH and fitted.evaluations == 1
     np.testing.assert_allclose(fitted.style, kokoro.stock_style(clip[1].register), atol=1e-6)

@@ -6,8 +6,8 @@ short probe tune is sung in the persona's register with a candidate Kokoro style
 are moved toward the bank's frames (a clip too short for a bank gets a static EQ, dsp.timbre,
 instead), and the speaker embedding (Resemblyzer's encoder, voice.embedding) says how close it
 comes. By default the only candidate is the register's stock style (FIT_EVALUATIONS, STYLE_SEARCH:
-measured below); with a larger budget the closest of several stock styles is the start of a CMA-ES
-search (the `cma` package) in the subspace where Kokoro's own voices vary. The words are checked
+measured below); a larger budget takes the closest of several stock styles, and STYLE_SEARCH a
+CMA-ES search (the `cma` package) around it in the subspace where Kokoro's own voices vary. The words are checked
 (PocketSphinx), and the held-back part gives the likeness shown on the persona page:
 
     likeness = (sim(fitted, held) - sim(stock, held)) / (sim(target, held) - sim(stock, held))

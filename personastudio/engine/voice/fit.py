@@ -7,8 +7,8 @@ are moved toward the bank's frames (a clip too short for a bank gets a static EQ
 instead), and the speaker embedding (Resemblyzer's encoder, voice.embedding) says how close it
 comes. By default the only candidate is the register's stock style (FIT_EVALUATIONS, STYLE_SEARCH:
 measured below); a larger budget takes the closest of several stock styles, and STYLE_SEARCH a
-CMA-ES search (the `cma` package) around it in the subspace where Kokoro's own voices vary. The words are checked
-(PocketSphinx), and the held-back part gives the likeness shown on the persona page:
+CMA-ES search (the `cma` package) around it in the subspace where Kokoro's own voices vary. The
+words are checked (PocketSphinx), and the held-back part gives the likeness on the persona page:
 
     likeness = (sim(fitted, held) - sim(stock, held)) / (sim(target, held) - sim(stock, held))
 
@@ -297,8 +297,9 @@ def fit_persona_voice(
         check_words=WER_CANDIDATES > 0 and _asr_available(),
         progress=progress,
     )
-    # 1. The closest stock voice whose words are understood; 2. CMA-ES around it; 3. of the most
-    #    similar styles heard, the most similar one understood.
+    # 1. The closest stock voice whose words are understood (by default only the register's own);
+    #    2. with STYLE_SEARCH, CMA-ES around it; 3. of the most similar styles heard, the most similar
+    #    one understood.
     start, start_heard, stock_heard = search.closest_stock(styles)
     searched = search.around(start, start_heard, seed=seed) if STYLE_SEARCH else [start_heard]
     best_score, best_style, best_eq = search.understood_best(searched, start, stock_heard)

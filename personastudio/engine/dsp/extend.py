@@ -84,9 +84,7 @@ def crossfade_join(
     np.ndarray [shape=(k + m,) or (k + m, 2)]
         float32; ``k`` is ``at_s`` in samples, moved back so the crossfade ends within ``head``.
     """
-    fade = max(1, min(int(round(crossfade_s * sr)), len(tail)))
-    at = int(round(at_s * sr))
-    at = max(0, min(at, len(head) - fade))
+    at, fade = _crossfade_span(len(head), len(tail), sr=sr, at_s=at_s, crossfade_s=crossfade_s)
     out_len = at + len(tail)
     out = np.zeros((out_len,) + head.shape[1:], dtype=np.float32)
     out[:at] = head[:at]
@@ -100,6 +98,13 @@ def crossfade_join(
     out[at : at + fade] = overlap * fade_out + tail[:fade] * fade_in
     out[at + fade :] = tail[fade:]
     return out
+
+
+def _crossfade_span(n_head: int, n_rest: int, *, sr: int, at_s: float, crossfade_s: float) -> tuple[int, int]:
+    """(first sample of the crossfade in the head, its length in samples), as ``crossfade_join`` places it:
+    at most the tail's length, and ending within the head; the joined track is ``at + n_rest`` samples."""
+    fade = max(1, min(int(round(crossfade_s * sr)), n_rest))
+    return max(0, min(int(round(at_s * sr)), n_head - fade)), fade
 
 
 def grid_offset_s(at_s: float, period_s: float, phase_s: float = 0.0) -> float:
@@ -358,33 +363,14 @@ def _lazy_joined_stems(
     """Every stem of either side, joined and mastered when it is read (nothing when a side's stems are unknown)."""
     if not (source_stems and continuation_stems):
         return {}
-    joined_stem = functools.partial(
-        _joined_stem,
-        source_stems=source_stems,
-        continuation_stems=continuation_stems,
-        tail=tail,
-        skip=skip,
-        n_src=n_src,
-        join=join,
-    )
+
+    def joined_stem(name: str) -> np.ndarray:  # silence on the side that lacks it
+        head = _fit(_stereo(source_stems[name]), n_src) if name in source_stems else np.zeros((n_src, 2), np.float32)
+        rest = _stereo(continuation_stems[name])[skip:] if name in continuation_stems else np.zeros_like(tail)
+        return join(head, rest)
+
     names = _joined_stem_names(source_stems, continuation_stems)
     return LazyStems({name: functools.partial(joined_stem, name) for name in names})
-
-
-def _joined_stem(
-    name: str,
-    *,
-    source_stems: Mapping[str, np.ndarray],
-    continuation_stems: Mapping[str, np.ndarray],
-    tail: np.ndarray,
-    skip: int,
-    n_src: int,
-    join: Callable[[np.ndarray, np.ndarray], np.ndarray],
-) -> np.ndarray:
-    """One stem joined and mastered like the mix; silence on the side that lacks it."""
-    head = _fit(_stereo(source_stems[name]), n_src) if name in source_stems else np.zeros((n_src, 2), np.float32)
-    rest = _stereo(continuation_stems[name])[skip:] if name in continuation_stems else np.zeros_like(tail)
-    return join(head, rest)
 
 
 SourceBlocks = Callable[[], Iterator[np.ndarray]]  # opens a stored track and gives its decoded chunks in order
@@ -441,9 +427,7 @@ def _joined_blocks(
 ) -> Iterator[np.ndarray]:
     """``crossfade_join(sum of heads, rest)`` a block at a time, each head being ``n_head`` rows
     (``fit_length``'s cut or zeros) read in order; ``rest`` None is ``n_rest`` rows of zeros."""
-    fade = max(1, min(int(round(crossfade_s * sr)), n_rest))
-    at = int(round(at_s * sr))
-    at = max(0, min(at, n_head - fade))
+    at, fade = _crossfade_span(n_head, n_rest, sr=sr, at_s=at_s, crossfade_s=crossfade_s)
     t = (np.arange(fade) + 0.5) / fade
     fade_out, fade_in = np.cos(t * np.pi / 2), np.sin(t * np.pi / 2)
     if like:
@@ -628,7 +612,7 @@ def join_song_blocks(
     blocks = _joined_blocks(
         heads, tail, n_head=n_src, n_rest=len(tail), like=(2,), sr=sr, at_s=at_s, crossfade_s=crossfade_s, block=block
     )
-    n = _joined_length(n_src, len(tail), sr=sr, at_s=at_s, crossfade_s=crossfade_s)
+    n = _crossfade_span(n_src, len(tail), sr=sr, at_s=at_s, crossfade_s=crossfade_s)[0] + len(tail)
     mix, curve, scale = _stored_mix_and_gain(blocks, n=n, sr=sr, directory=directory)
     tracks = None
     if _joins_tracks(source_vocal, source_band, continuation_band):
@@ -646,12 +630,6 @@ def join_song_blocks(
         "stems": stems,
     }
     return StreamedJoin(sr=sr, at_s=at_s, skip=skip, mix=mix, curve=curve, scale=scale, plan=plan)
-
-
-def _joined_length(n_head: int, n_rest: int, *, sr: int, at_s: float, crossfade_s: float) -> int:
-    """The length in samples of ``crossfade_join`` of a head of ``n_head`` and a tail of ``n_rest`` samples."""
-    fade = max(1, min(int(round(crossfade_s * sr)), n_rest))
-    return max(0, min(int(round(at_s * sr)), n_head - fade)) + n_rest
 
 
 def _stored_mix_and_gain(

@@ -21,9 +21,6 @@ def seaweedfs():
         )
     server = start(weed)
     yield server
-    # Its data is thrown away: killed at once (a SIGTERM's clean stop took 5 s, at the end of the worker's run).
-    server.process.kill()
-    server.process.wait(timeout=10)
     server.stop()
 
 

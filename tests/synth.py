@@ -1,4 +1,4 @@
-"""Test audio made here, no Django: tones and voice-like sung lines."""
+"""Test audio made here, no Django: tones, voice-like sung lines, and a short lyric for quick renders."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ import math
 import numpy as np
 
 SR = 22050
+# Three sung lines in two sections: enough for a render's every stage, quick to sing.
+SHORT_LYRICS = """[Verse]
+walking down the empty street
+counting every step I take
+[Chorus]
+la la la la love
+"""
 
 
 def tone(*, seconds: float = 2.0, hz: float = 440.0, sr: int = SR, amplitude: float = 0.5) -> np.ndarray:

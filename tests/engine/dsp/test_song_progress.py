@@ -2,18 +2,12 @@
 
 import numpy as np
 import pytest
+from synth import SHORT_LYRICS as LYRICS
+from synth import SR
 
 from personastudio.engine.dsp.composer import style_from_tags
 from personastudio.engine.dsp.lyrics import parse_lyrics
 from personastudio.engine.dsp.song import render_song
-
-LYRICS = """[Verse]
-walking down the empty street
-counting every step I take
-[Chorus]
-la la la la love
-"""
-SR = 22050
 
 
 @pytest.mark.parametrize("singer_name", ["formant", "neural"])

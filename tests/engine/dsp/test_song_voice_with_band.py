@@ -9,17 +9,11 @@ import threading
 
 import numpy as np
 import pytest
+from synth import SHORT_LYRICS as LYRICS
+from synth import SR
 
 from personastudio.engine.dsp import song as song_mod
 from personastudio.engine.dsp.voice import place_lines
-
-LYRICS = """[Verse]
-walking down the empty street
-counting every step I take
-[Chorus]
-la la la la love
-"""
-SR = 22050
 
 
 class FakeSinger:

@@ -52,8 +52,9 @@ MATCH_ORDER = 24  # cepstral coefficients MATCH_FIRST..MATCH_ORDER-1 used for ma
 # +0.14 / +0.54 / +0.43, 22 %; from c2 +0.22 / +0.55 / +0.44, 26 %. The bank's "match_mean" still
 # holds c1.. (banks made before read the same).
 MATCH_FIRST = 2
-# A finer bank, more neighbours and the line's own level (the gains' smoothing: GAIN_SMOOTH_FRAMES). Measured on the stock voice's song moved toward three speakers' clips (2026-12-07,
-# /tmp/lx/grid.py; L as in the likeness report, us1 / us2 / en1, and PocketSphinx WER of us2's chain):
+# A finer bank, more neighbours and the line's own level (the gains' smoothing: GAIN_SMOOTH_FRAMES).
+# Measured on the stock voice's song moved toward three speakers' clips (2026-12-07; L as in the
+# likeness report, us1 / us2 / en1, and PocketSphinx WER of us2's chain):
 # 256 entries of 2000 frames, k 4, level 0.5, 41 frames: +0.05 / +0.46 / +0.38, WER 26 %;
 # 1024 of 4000, k 16, level 0, 15 frames: +0.14 / +0.54 / +0.43, WER 22 % (9 frames: +0.17 / +0.57 /
 # +0.45, WER 27 %; 1 frame: WER 47 %). The bank's level made every speaker less like (level 1: L

@@ -122,16 +122,12 @@ def quick_page_polls(request, settings):
         settings.PAGE_POLL_INTERVAL_S = 0.25
 
 
-@pytest.fixture(autouse=True)
-def quick_renders(request, settings, monkeypatch):
-    """Songs made through the app sing with the formant voice at 22.05 kHz, and a song written from a
-    description sings its first verse and chorus (about 25 s instead of 100): the app's flows are the
-    subject there. The neural singer and the whole written song are tested in tests/engine/ and end to
-    end where a test is marked `full_render`."""
-    if request.node.get_closest_marker("full_render") is not None:
-        return
+def sing_quickly(settings, monkeypatch, *, written_in_full=False) -> None:
+    """Songs made through the app from now on sing with the formant voice at 22.05 kHz and, unless
+    `written_in_full`, a song written from a description sings its first verse and chorus (about 25 s
+    instead of 100). quick_renders' settings; tests/browser/test_workflow.py's second song uses it too."""
     settings.ENGINE_SINGER, settings.ENGINE_RENDER_SR_HZ = "formant", 22050
-    if Path(str(request.node.path)).is_relative_to(Path(__file__).parent / "engine" / "dsp"):
+    if written_in_full:
         return
     import dataclasses
 
@@ -145,6 +141,23 @@ def quick_renders(request, settings, monkeypatch):
         return dataclasses.replace(written, lyrics="\n".join(sections[:2]))
 
     monkeypatch.setattr(inspiration, "write_song", first_verse_and_chorus)
+
+
+@pytest.fixture(autouse=True)
+def quick_renders(request, settings, monkeypatch):
+    """Songs made through the app sing quickly (sing_quickly): the app's flows are the subject there. The
+    neural singer and the whole written song are tested in tests/engine/ and end to end where a test is
+    marked `full_render`; tests/engine/dsp/ keeps the whole written song."""
+    if request.node.get_closest_marker("full_render") is not None:
+        return
+    in_dsp = Path(str(request.node.path)).is_relative_to(Path(__file__).parent / "engine" / "dsp")
+    sing_quickly(settings, monkeypatch, written_in_full=in_dsp)
+
+
+@pytest.fixture
+def sing_quickly_from_now(settings, monkeypatch):
+    """For a `full_render` test: call it, and the songs it makes after that sing quickly (sing_quickly)."""
+    return lambda: sing_quickly(settings, monkeypatch)
 
 
 @pytest.fixture(autouse=True)

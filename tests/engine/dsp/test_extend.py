@@ -20,9 +20,10 @@ def _click_free(mix: np.ndarray, at: int, fade: int) -> tuple[float, float]:
 
 @pytest.fixture(scope="module")
 def extended():
-    source = render_song(lyrics=SOURCE_LYRICS, tags="pop upbeat", seed=3)
+    # The join is the subject, whoever sings: the formant voice (the neural one is measured in test_quality.py).
+    source = render_song(lyrics=SOURCE_LYRICS, tags="pop upbeat", seed=3, singer_name="formant")
     style = composer.style_from_tags("pop upbeat", 3)  # what the engine finds for its own songs
-    new = render_song(lyrics=NEW_LYRICS, tags="pop upbeat", seed=11, style=style)
+    new = render_song(lyrics=NEW_LYRICS, tags="pop upbeat", seed=11, style=style, singer_name="formant")
     at_s = 8.0
     joined = extend.join_song(
         source_mix=source.mix,

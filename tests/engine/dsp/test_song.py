@@ -19,8 +19,8 @@ sing it loud and clear tonight
 
 SR = 22050
 # render_song's mix, stems, mastering and seeds are the subject here, whoever sings: the formant voice. The
-# neural voice's songs are measured in test_quality.py and test_song_progress.py, and sung beside the band
-# to the same bits in test_song_voice_with_band.py; backing lines alone below are sung by the studio's default.
+# neural voice's songs are measured in test_quality.py and test_song_progress.py (and a fit sings the same
+# twice for a seed in tests/engine/voice/test_fit.py); backing lines alone below are sung by the default voice.
 SINGER = "formant"
 
 

@@ -58,6 +58,8 @@ CONFIGS: dict[str, dict] = {
     "lines2": {(song_mod, "VOICE_WITH_BAND"): False, (neural_singer, "LINE_WORKERS"): 2},
     "withband": {(song_mod, "VOICE_WITH_BAND"): True, (neural_singer, "LINE_WORKERS"): 1},
     "both": {(song_mod, "VOICE_WITH_BAND"): True, (neural_singer, "LINE_WORKERS"): 2},
+    # the sing graph's generator convolutions as 1D ones (im2col + GEMM), as before kokoro.convs_as_2d
+    "convs1d": {(kokoro, "CONVS_AS_2D"): False},
 }
 
 # Stages timed from outside by wrapping module functions: (label, module, attribute).

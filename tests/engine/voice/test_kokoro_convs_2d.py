@@ -1,0 +1,102 @@
+"""The sing graph's 1D convolutions run as 2D ones (kokoro.convs_as_2d): the same output, within float rounding."""
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from personastudio.engine.voice import kokoro  # noqa: E402
+
+# (name, out channels, kernel, dilation, stride, pads, group, bias): the kinds the generator has, and a
+# strided, grouped and unevenly padded one.
+CONVS = [
+    ("/gen/a/Conv", 8, 7, 3, 1, (9, 9), 1, True),
+    ("/gen/b/Conv", 8, 3, 1, 2, (1, 2), 2, False),
+    ("/gen/c/Conv", 6, 1, 1, 1, (0, 0), 1, True),
+    ("/other/d/Conv", 6, 5, 1, 1, (2, 2), 1, True),
+]
+
+
+def _model() -> "onnx.ModelProto":
+    rng = np.random.default_rng(3)
+    nodes, inits, x, ch = [], [], "x", 4
+    for name, out, k, dil, stride, pads, group, bias in CONVS:
+        w = numpy_helper.from_array(rng.normal(size=(out, ch // group, k)).astype(np.float32), f"{name}.w")
+        inputs = [x, w.name]
+        inits.append(w)
+        if bias:
+            inits.append(numpy_helper.from_array(rng.normal(size=out).astype(np.float32), f"{name}.b"))
+            inputs.append(f"{name}.b")
+        nodes.append(
+            helper.make_node(
+                "Conv",
+                inputs,
+                [f"{name}.y"],
+                name=name,
+                kernel_shape=[k],
+                dilations=[dil],
+                strides=[stride],
+                pads=list(pads),
+                group=group,
+            )
+        )
+        nodes.append(helper.make_node("Sin", [f"{name}.y"], [f"{name}.s"], name=f"{name}_sin"))
+        x, ch = f"{name}.s", out
+    graph = helper.make_graph(
+        nodes,
+        "convs",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, "n"])],
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, ch, "m"])],
+        inits,
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def _run(model, x: np.ndarray) -> np.ndarray:
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    return sess.run(None, {"x": x})[0]
+
+
+def test_convs_as_2d_give_the_same_output():
+    x = np.random.default_rng(4).normal(size=(1, 4, 301)).astype(np.float32)
+    model = _model()
+    before = _run(model, x)
+    changed = onnx.ModelProto()
+    changed.CopyFrom(model)
+    assert kokoro.convs_as_2d(changed, prefix="/gen/") == 3
+    onnx.checker.check_model(changed)
+    convs = {n.name: n for n in changed.graph.node if n.op_type == "Conv"}
+    assert set(convs) == {"/gen/a/Conv_2d", "/gen/b/Conv_2d", "/gen/c/Conv_2d", "/other/d/Conv"}
+    weights_1d = {i.name for i in changed.graph.initializer if len(i.dims) == 3}
+    assert weights_1d == {"/other/d/Conv.w"}  # the replaced 1D weights are gone
+    after = _run(changed, x)
+    assert after.shape == before.shape
+    # the same sums in another order: float rounding (a lost dilation or a wrong pad differs by ~1)
+    np.testing.assert_allclose(after, before, rtol=0, atol=3e-4)
+
+
+def test_the_sing_graph_with_2d_convs_sings_the_same_samples(kokoro_styles):
+    """The cached graphs with and without 2D convs: the same phrase within float rounding (SNR > 80 dB)."""
+    paths = [kokoro._graph_files(convs_2d=flag)[0] for flag in (False, True)]
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 2
+    style = kokoro.stock_style("female")
+    ids = kokoro._token_ids(kokoro._tokens(kokoro.syllabify("sing it to the morning", "en")))
+    natural = kokoro._natural(ids, style)
+    feed = {
+        "tokens": ids,
+        "style": style.reshape(1, 256),
+        "durations": natural.durations.reshape(1, -1),
+        "f0_hz": np.full((1, len(natural.f0_hz)), 220.0, np.float32),
+        "energy": natural.energy.reshape(1, -1),
+    }
+    old, new = (ort.InferenceSession(p, opts, providers=["CPUExecutionProvider"]).run(None, feed)[0] for p in paths)
+    old, new = old.astype(np.float64).ravel(), new.astype(np.float64).ravel()
+    assert len(old) == len(new) == kokoro.FRAME_SAMPLES * int(natural.durations.sum())
+    snr_db = 10 * np.log10(np.sum(old**2) / max(np.sum((new - old) ** 2), 1e-30))
+    assert snr_db > 80.0

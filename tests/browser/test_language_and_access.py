@@ -22,9 +22,10 @@ def check_page(page, name: str, *, width: int | None = None) -> None:
     """Every page we show: no WCAG A/AA violation axe can find, no sideways scrolling, and a screenshot."""
     page.wait_for_load_state("networkidle")
     # Colours are judged when they have settled: a control's 0.2 s colour transition (Pico's), caught
-    # half-way on a loaded machine, once read as too little contrast.
+    # half-way on a loaded machine, once read as too little contrast. A function, not an expression: Playwright
+    # evaluates an expression again at every poll, which the pages' CSP (no 'unsafe-eval') refuses.
     page.wait_for_function(
-        "document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running')"
+        "() => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running')"
     )
     results = AXE.run(page, options=WCAG_AA)
     problems = [

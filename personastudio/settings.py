@@ -280,6 +280,9 @@ ENGINE_PERSONA_FIT_EVALUATIONS = env_int("ENGINE_PERSONA_FIT_EVALUATIONS", 1)
 ENGINE_SINGER = env("ENGINE_SINGER", "auto")
 # The rate songs are rendered and delivered at.
 ENGINE_RENDER_SR_HZ = env_int("ENGINE_RENDER_SR_HZ", 44100)
+# The rate music/stem splits a clip at and keeps its stems at (the app's tests split at 22.05 kHz:
+# REPET-SIM's cost grows with the square of the frames, 3x at 44.1 kHz).
+ENGINE_STEM_SR_HZ = env_int("ENGINE_STEM_SR_HZ", 44100)
 # Voice checks (the consent phrase compared with a clip's voice) one account may try per hour, in the
 # studio and on the API each: enough for honest retakes, too few to search for a voice that passes.
 VOICE_CHECKS_PER_HOUR = env_int("VOICE_CHECKS_PER_HOUR", 10)

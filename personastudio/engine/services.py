@@ -556,7 +556,7 @@ def stem_create(
     end_s = clip.duration_s if vocal_end_s is None else min(vocal_end_s, clip.duration_s)
     if vocal_start_s < 0 or end_s - vocal_start_s < 1.0:
         raise BadRequest("The region to separate must be at least one second long.")
-    sr = 44100
+    sr = settings.ENGINE_STEM_SR_HZ
     if clip.vocal_stem and clip.band_stem:
         vocals = _decode_field(clip.vocal_stem, sr=sr)
         band = _decode_field(clip.band_stem, sr=sr)

@@ -271,10 +271,10 @@ ENGINE_UPLOAD_TIMEOUT_S = float(env("ENGINE_UPLOAD_TIMEOUT_S", "30"))
 # music/upload refuses loopback/private addresses unless this is True (development only).
 ENGINE_UPLOAD_ALLOW_PRIVATE = env_bool("ENGINE_UPLOAD_ALLOW_PRIVATE", False)
 ENGINE_MIN_VOICED_S = float(env("ENGINE_MIN_VOICED_S", "10"))
-# Stock styles the persona fit compares (1: the register's own, which sang closest in the likeness
-# report; more: the closest of that many, see engine/voice/fit.py). 0 fits nothing: the persona
-# keeps its measured range and sings with the stock voice (the app's tests).
-ENGINE_PERSONA_FIT_EVALUATIONS = env_int("ENGINE_PERSONA_FIT_EVALUATIONS", 1)
+# Stock styles the persona fit compares (20: all of the register's; 1: the register's own, faster;
+# see engine/voice/fit.py). 0 fits nothing: the persona keeps its measured range and sings with the
+# stock voice (the app's tests).
+ENGINE_PERSONA_FIT_EVALUATIONS = env_int("ENGINE_PERSONA_FIT_EVALUATIONS", 20)
 # Who sings a song: "auto" (the neural singer when its weights are installed), "neural" or "formant"
 # (eSpeak NG through WORLD: several times cheaper; the app-level tests sing with it).
 ENGINE_SINGER = env("ENGINE_SINGER", "auto")

@@ -2,13 +2,13 @@
 
 The clip's voice is split in two: the first part is the target, the rest is kept back to check
 the fit. The target's voiced frames make the persona's envelope bank (voice.envelope_transfer). A
-short probe tune is sung in the persona's register with a candidate Kokoro style, its envelopes
-are moved toward the bank's frames (a clip too short for a bank gets a static EQ, dsp.timbre,
+probe tune is sung in the persona's register with a candidate Kokoro style, its envelopes are
+moved toward the bank's frames (a clip too short for a bank gets a static EQ, dsp.timbre,
 instead), and the speaker embedding (Resemblyzer's encoder, voice.embedding) says how close it
-comes. By default the only candidate is the register's stock style (FIT_EVALUATIONS, STYLE_SEARCH:
-measured below); a larger budget takes the closest of several stock styles, and STYLE_SEARCH a
-CMA-ES search (the `cma` package) around it in the subspace where Kokoro's own voices vary. The
-words are checked (PocketSphinx), and the held-back part gives the likeness on the persona page:
+comes. The candidates are the register's stock styles (FIT_EVALUATIONS of them, the register's
+own first: measured below); STYLE_SEARCH adds a CMA-ES search (the `cma` package) around the
+closest in the subspace where Kokoro's own voices vary. Of the closest, the first whose words are
+understood (PocketSphinx) is kept, and the held-back part gives the likeness on the persona page:
 
     likeness = (sim(fitted, held) - sim(stock, held)) / (sim(target, held) - sim(stock, held))
 
@@ -37,14 +37,22 @@ from .weights import WeightsMissing
 
 logger = logging.getLogger(__name__)
 
-# What a persona sings with: the register's stock style and the envelope bank of its clip. Measured
-# with the likeness report (us1 / us2, L and the report's WER; 2026-12-07): the stock style + bank
-# -0.11 / +0.57 (WER 41 / 28 %); the closest stock style + bank (64 probes, no search) -0.13 / +0.53
-# (39 / 42 %); CMA-ES around it (64 probes) -0.20 / +0.58 (36 / 41 %); a searched style without a
-# bank -0.16 / +0.06. The style the probe tune heard closest did not sing the songs closer, and cost
-# the words; the bank carries the likeness. So one probe (the stock style) and no search, unless
-# ENGINE_PERSONA_FIT_EVALUATIONS asks for more (then the closest of that many stock styles).
-FIT_EVALUATIONS = 1
+# What a persona sings with: the register's stock style that sings the clip's voice closest, with
+# the envelope bank of its clip. Which style sings a speaker closest once the bank has moved it
+# differs a lot: the report's English song in every male style moved toward en1's clip gave L +0.08
+# to +0.58 (the stock am_fenrir +0.39, am_eric +0.58, am_liam +0.51); every female style toward
+# us1's, -0.55 to +0.30 (the stock af_kore +0.16). The fit hears each style sing the four
+# PROBE_LINES through the bank and compares it with the clip's target part: for en1 that ranking
+# followed the songs' (Spearman 0.61; one line: 0.41) and picked am_eric. Hearing every style sing
+# all four lines took a 30 s clip's fit past 3 minutes, so every style sings the first line and the
+# SHORTLIST closest sing all four (for en1 the first line's four closest held am_eric). A CMA-ES search around the
+# closest style (STYLE_SEARCH) found styles the probe heard closer that did not sing the songs
+# closer and cost the words (us1 / us2 L -0.20 / +0.58 against the stock style's -0.11 / +0.57,
+# WER 36 / 41 % against 41 / 28 %; 2026-12-07), so it is off. FIT_EVALUATIONS is how many stock
+# styles are heard, the register's own first: 20 is all of them (14 male, 18 female in
+# START_STYLE_LANGUAGES), about 4 s each on a free core.
+FIT_EVALUATIONS = 20
+SHORTLIST = 4
 STYLE_SEARCH = False  # True: CMA-ES around the closest stock style with what is left of the budget
 SEARCH_DIMENSIONS = 12
 SEARCH_SIGMA = 0.6  # in units of each direction's natural spread across the stock voices
@@ -70,7 +78,12 @@ HELD_BACK_SHARE = 0.35
 # songs +0.5), so a fit must clear that spread.
 KEEP_STOCK_BELOW = 0.15
 MIN_PART_S = 3.0
-PROBE_LINES = ("Hold the light and sing it to the morning",)
+PROBE_LINES = (  # one tune per line; the first alone screens the styles (SHORTLIST) and is all a single candidate sings
+    "Hold the light and sing it to the morning",
+    "Walking slowly down the empty street",
+    "All the stars are falling into blue",
+    "Every night I wait for you to come back",
+)
 CHECK_LINES = ("Every road I walk is coming home tonight", "I can hear the river calling out my name")
 PROBE_SHAPE = (0, 2, 4, 2, 0, -3, -1, 0, 2, 0)  # semitones around the probe's centre
 NOTE_S = 0.34
@@ -284,12 +297,15 @@ def fit_persona_voice(
         centre_midi=probe_centre_midi(median_hz, register=register, vibrato_depth_cents=vibrato_depth_cents),
         vibrato=(float(vibrato_rate_hz), float(vibrato_depth_cents)),
     )
-    probe = _Probe(
-        texts=PROBE_LINES, target_env_db=timbre.long_term_envelope_db(target_part, sr=sr), bank=bank, **sung_as
-    )
     budget = max(int(evaluations), 1)
+    target_env_db = timbre.long_term_envelope_db(target_part, sr=sr)
+    probes = {
+        lines: _Probe(texts=PROBE_LINES[:lines], target_env_db=target_env_db, bank=bank, **sung_as)
+        for lines in (1, len(PROBE_LINES))
+    }
     search = _Search(
-        probe=probe,
+        screen=probes[1],
+        probe=probes[len(PROBE_LINES)],
         target=target,
         bank=bank,
         register=register,
@@ -297,7 +313,7 @@ def fit_persona_voice(
         check_words=WER_CANDIDATES > 0 and _asr_available(),
         progress=progress,
     )
-    # 1. The closest stock voice whose words are understood (by default only the register's own);
+    # 1. The closest stock voice whose words are understood (of FIT_EVALUATIONS, the register's own first);
     #    2. with STYLE_SEARCH, CMA-ES around it; 3. of the most similar styles heard, the most similar
     #    one understood.
     start, start_heard, stock_heard = search.closest_stock(styles)
@@ -306,7 +322,7 @@ def fit_persona_voice(
     wer = search.wer_of(best_style, best_eq) if search.check_words else None
     best_style = best_style.astype(np.float32)
     # 4. Check on the held-back part, with longer probes of other words, against the stock voice.
-    check = _Probe(texts=CHECK_LINES, target_env_db=probe.target_env_db, bank=bank, **sung_as)
+    check = _Probe(texts=CHECK_LINES, target_env_db=target_env_db, bank=bank, **sung_as)
     sim_fit, sim_stock, sim_self = _held_back_similarities(
         check, best_style, register=register, target=target, held=held
     )
@@ -363,6 +379,7 @@ class _Search:
     def __init__(
         self,
         *,
+        screen: _Probe,
         probe: _Probe,
         target: np.ndarray,
         bank: dict,
@@ -371,28 +388,28 @@ class _Search:
         check_words: bool,
         progress: Callable[[float], None],
     ):
-        self.probe, self.target, self.bank, self.register = probe, target, bank, register
+        self.screen, self.probe, self.target, self.bank, self.register = screen, probe, target, bank, register
         self.budget, self.check_words, self.progress = budget, check_words, progress
         self.done = 0  # probes heard
-        self.heard: list[Heard] = []
         self.wers: dict[bytes, float] = {}
         self.bar: float | None = None  # the WER a candidate may have: the stock voice's own + WER_SLACK
-        # Progress in units of one probe; a WER check (8 sentences spoken and transcribed) costs about 6,
-        # and about 3 checks are made (the stock voice's bar, the start, the end: more only when the
-        # most similar candidates are hard to understand).
-        self.units, self.total_units = 0.0, budget + (6 * 3 if check_words else 0)
+        # Progress in units of one probe line; a WER check (8 sentences spoken and transcribed) costs
+        # about 6, and about 3 checks are made (the stock voice's bar, the start, the end: more only when
+        # the most similar candidates are hard to understand).
+        shortlisted = min(budget, SHORTLIST) * (len(probe.texts) - 1) if budget > 1 else 0
+        self.units, self.total_units = 0.0, budget + shortlisted + (6 * 3 if check_words else 0)
 
     def tick(self, amount: float) -> None:
         self.units += amount
         self.progress(0.05 + 0.85 * min(self.units / self.total_units, 1.0))
 
-    def score(self, style: np.ndarray) -> tuple[float, np.ndarray]:
-        """(similarity to the target, the EQ the probe was heard with)."""
-        vec, eq = self.probe.embed(style)
+    def score(self, style: np.ndarray, probe: _Probe | None = None) -> tuple[float, np.ndarray]:
+        """(similarity to the target, the EQ the probe was heard with); `probe` defaults to all PROBE_LINES."""
+        probe = probe or self.probe
+        vec, eq = probe.embed(style)
         self.done += 1
-        self.tick(1.0)
+        self.tick(len(probe.texts))
         similarity = embedding.cosine_similarity(vec, self.target)
-        self.heard.append((similarity, np.asarray(style, dtype=np.float64), eq))
         return similarity, eq
 
     def wer_of(self, style: np.ndarray, eq: np.ndarray | None, with_persona: bool = True) -> float:
@@ -445,7 +462,11 @@ class _Search:
         ]
         room = popsize if STYLE_SEARCH else 0  # for at least one generation of the search
         names = names[: max(1, min(len(names), self.budget - room))]
-        heard = {name: (*self.score(styles[name]), np.asarray(styles[name], dtype=np.float64)) for name in names}
+        probe = self.screen if len(names) == 1 else self.probe  # one candidate: nothing to choose
+        if len(names) > SHORTLIST:  # every style sings the first line, the closest all of them
+            screened = {name: self.score(styles[name], self.screen)[0] for name in names}
+            names = sorted(names, key=lambda name: -screened[name])[:SHORTLIST]
+        heard = {name: (*self.score(styles[name], probe), np.asarray(styles[name], dtype=np.float64)) for name in names}
         as_heard = {name: (sim, style, eq) for name, (sim, eq, style) in heard.items()}
         start_name = max(heard, key=lambda name: heard[name][0])
         if self.check_words and len(names) > 1:

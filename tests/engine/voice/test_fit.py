@@ -57,13 +57,14 @@ SMALL_BUDGET = 5
 
 
 def _small(mp):
-    """A 2-D search with a population of 3: 5 probes are 2 stock styles and one generation; the held-back
-    check sings one of its lines (the likeness's three terms are measured as in a full fit)."""
+    """A 2-D search with a population of 3: 5 probes (of one line) are 2 stock styles and one generation; the
+    held-back check sings one of its lines (the likeness's three terms are measured as in a full fit)."""
     mp.setattr(
         fit, "STYLE_SEARCH", True
     )  # the search, off by default, is still an option (ENGINE_PERSONA_FIT_EVALUATIONS)
     mp.setattr(fit, "SEARCH_DIMENSIONS", 2)
     mp.setattr(fit, "POPULATION", 3)
+    mp.setattr(fit, "PROBE_LINES", fit.PROBE_LINES[:1])
     mp.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
     mp.setattr(fit, "WER_CANDIDATES", 0)  # the words check has its own test
     mp.setattr(fit, "KEEP_STOCK_BELOW", -math.inf)  # keep what was fitted, however close (its own test)
@@ -123,19 +124,37 @@ def test_fit_is_deterministic_for_a_seed(first_fit, clip, small_search):
     assert first == second
 
 
-def test_the_default_fit_is_the_stock_style_with_the_clips_envelopes_and_its_words_checked(clip, monkeypatch):
-    """What a persona sings with by default: one probe, the register's stock style, the clip's envelope bank
-    unless the held-back check or the words say the stock voice alone is better."""
+def test_the_default_fit_chooses_among_the_registers_stock_styles_with_the_clips_envelopes_and_its_words_checked(
+    clip, monkeypatch
+):
+    """What a persona sings with by default: the closest understood of the register's stock styles, heard
+    singing several lines, with the clip's envelope bank unless the held-back check or the words say the
+    stock voice alone is better. Cut here to two styles and two probe lines."""
     from personastudio.engine.voice import intelligibility
 
+    assert fit.FIT_EVALUATIONS >= 14 and not fit.STYLE_SEARCH and len(fit.PROBE_LINES) > 1
+    monkeypatch.setattr(fit, "PROBE_LINES", fit.PROBE_LINES[:2])
     monkeypatch.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
     monkeypatch.setattr(intelligibility, "FIT_SENTENCES", intelligibility.FIT_SENTENCES[:1])  # 8 words a check
-    fitted, _progress = _fit(clip, fit.FIT_EVALUATIONS)
-    assert fit.FIT_EVALUATIONS == 1 and not fit.STYLE_SEARCH and fitted.evaluations == 1
-    np.testing.assert_allclose(fitted.style, kokoro.stock_style(clip[1].register), atol=1e-6)
+    sung = []
+    monkeypatch.setattr(kokoro, "sing_line", _recording(kokoro.sing_line, sung))
+    fitted, _progress = _fit(clip, 2)
+    register = clip[1].register
+    assert fitted.evaluations == 2
+    assert sum(text in fit.PROBE_LINES for text in sung) == 2 * 2  # two styles, each heard on both lines
+    own = [name for name, style in kokoro.load_styles().items() if kokoro.style_register(name) == register]
+    assert any(np.allclose(fitted.style, kokoro.load_styles()[name], atol=1e-6) for name in own)
     prof = fitted.to_profile()
     assert "fit_wer" in prof  # the words were checked
     assert (prof["envelope_bank"] is None) == prof["stock_kept"]
+
+
+def _recording(sing_line, texts: list):
+    def wrapper(text, *args, **kwargs):
+        texts.append(text)
+        return sing_line(text, *args, **kwargs)
+
+    return wrapper
 
 
 def test_words_decide_between_similar_styles(clip, monkeypatch):

@@ -37,6 +37,7 @@ from bench_engine import stage_timer  # noqa: E402
 from engine_report import LYRICS_EN  # noqa: E402
 from synth import synth_sung_line  # noqa: E402
 
+from personastudio.engine.dsp import mix as mix_mod  # noqa: E402
 from personastudio.engine.dsp import song as song_mod  # noqa: E402
 from personastudio.engine.dsp import timbre  # noqa: E402
 from personastudio.engine.dsp.profile import voice_profile  # noqa: E402
@@ -60,6 +61,10 @@ CONFIGS: dict[str, dict] = {
     "both": {(song_mod, "VOICE_WITH_BAND"): True, (neural_singer, "LINE_WORKERS"): 2},
     # the sing graph's generator convolutions as 1D ones (im2col + GEMM), as before kokoro.convs_as_2d
     "convs1d": {(kokoro, "CONVS_AS_2D"): False},
+    # the sing graph's sessions without onnxruntime's dynamic blocks (kokoro.DYNAMIC_BLOCK_BASE)
+    "nodyn": {(kokoro, "DYNAMIC_BLOCK_BASE"): 0},
+    # both: the sing graph as it was before (2026-12-07 evening)
+    "graph0": {(kokoro, "CONVS_AS_2D"): False, (kokoro, "DYNAMIC_BLOCK_BASE"): 0},
 }
 
 # Stages timed from outside by wrapping module functions: (label, module, attribute).
@@ -77,12 +82,14 @@ STAGES = [
     ("voice: resample to sr", neural_singer, "resample"),
     ("mix", song_mod, "mix_song"),
     ("master", song_mod, "master_curve"),
+    ("master: limiter passes", mix_mod, "_limit_in_blocks"),
+    ("master: measuring passes", mix_mod, "_measure_in_blocks"),
 ]
 
 
 @contextlib.contextmanager
 def timed_stages():
-    """bench_engine.stage_timer over STAGES, plus the seconds of audio Kokoro's sing graph makes."""
+    """bench_engine.stage_timer over STAGES, plus the seconds of audio Kokoro's sing graph makes and the mastering's rounds."""
     with stage_timer(STAGES) as totals:
         render = kokoro._render
 
@@ -92,11 +99,17 @@ def timed_stages():
             )
             return render(ids, style, prosody, **kw)
 
-        kokoro._render = counted
+        limit = mix_mod._limit_in_blocks
+
+        def passes(*a, **kw):  # the mastering loop's rounds (1 when the first gain meets loudness and peak)
+            totals["master: limiter rounds"] = totals.get("master: limiter rounds", 0.0) + 1
+            return limit(*a, **kw)
+
+        kokoro._render, mix_mod._limit_in_blocks = counted, passes
         try:
             yield totals
         finally:
-            kokoro._render = render
+            kokoro._render, mix_mod._limit_in_blocks = render, limit
 
 
 @contextlib.contextmanager
@@ -257,6 +270,10 @@ def main(argv=None) -> int:
             sung = statistics.median([st.get("voice: sung audio s", 0.0) for st in rows])
             graph = statistics.median([st.get("voice: sing graph", 0.0) for st in rows])
             print(f"    the sing graph made {sung:.1f} s of audio: {graph / max(sung, 1e-9):.3f} s per s")
+            rounds = [st.get("master: limiter rounds", 0.0) for st in rows]
+            print(
+                f"    mastering: {statistics.median(rounds):.0f} limiter rounds (median; {min(rounds):.0f}-{max(rounds):.0f})"
+            )
     return 0
 
 

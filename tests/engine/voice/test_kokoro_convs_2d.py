@@ -1,4 +1,4 @@
-"""The sing graph's 1D convolutions run as 2D ones (kokoro.convs_as_2d): the same output, within float rounding."""
+"""The sing graph run faster: 1D convolutions as 2D ones (kokoro.convs_as_2d), dynamic blocks; the same output, within float rounding."""
 
 import numpy as np
 import pytest
@@ -100,3 +100,19 @@ def test_the_sing_graph_with_2d_convs_sings_the_same_samples(kokoro_styles):
     assert len(old) == len(new) == kokoro.FRAME_SAMPLES * int(natural.durations.sum())
     snr_db = 10 * np.log10(np.sum(old**2) / max(np.sum((new - old) ** 2), 1e-30))
     assert snr_db > 80.0
+
+
+def test_dynamic_blocks_sing_the_same_samples(kokoro_styles, monkeypatch):
+    """onnxruntime's dynamic blocks (kokoro.DYNAMIC_BLOCK_BASE) share the work out differently, not the sums."""
+    style = kokoro.stock_style("male")
+    ids = kokoro._token_ids(kokoro._tokens(kokoro.syllabify("hold on to the night", "en")))
+    natural = kokoro._natural(ids, style)
+    outs = []
+    for base in (0, 4):
+        monkeypatch.setattr(kokoro, "DYNAMIC_BLOCK_BASE", base)
+        outs.append(kokoro._render(ids, style, natural))
+    assert kokoro._SESSIONS.keys() >= {
+        (kokoro.DEFAULT_THREADS, kokoro.FLOAT_DECODER, kokoro.CONVS_AS_2D, b) for b in (0, 4)
+    }
+    assert len(outs[0]) == kokoro.FRAME_SAMPLES * int(natural.durations.sum())
+    np.testing.assert_allclose(outs[1], outs[0], rtol=0, atol=1e-5)

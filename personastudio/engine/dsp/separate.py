@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import librosa
 import numpy as np
+import scipy.sparse
+import sklearn.neighbors
 
 from .errors import ParameterError
 
@@ -62,9 +64,77 @@ def _vocals_of(piece: np.ndarray, sr: int) -> np.ndarray:
     width = int(librosa.time_to_frames(MIN_REPEAT_S, sr=sr, hop_length=hop))
     if magnitude.shape[1] <= 2 * width + 1:
         width = max(1, magnitude.shape[1] // 4)
-    repeating = librosa.decompose.nn_filter(magnitude, aggregate=np.median, metric="cosine", width=width)
+    repeating = _repeating_of(magnitude, width_frames=width)
     repeating = np.minimum(magnitude, repeating)
     mask_vocals = librosa.util.softmask(magnitude - repeating, MARGIN_VOCALS * repeating, power=POWER)
     return librosa.istft(mask_vocals * magnitude * phase, hop_length=hop, n_fft=n_fft, length=len(piece)).astype(
         np.float32
     )
+
+
+def _repeating_of(magnitude: np.ndarray, *, width_frames: int) -> np.ndarray:
+    """The REPET-SIM filter: each frame's median over its similar frames, as librosa's plain call gives it.
+
+    ``librosa.decompose.nn_filter(magnitude, aggregate=np.median, metric="cosine", width=width_frames)``
+    bit for bit, faster: the recurrence matrix is built from index arrays (librosa fills a LIL matrix
+    entry by entry) and the median sorts each frequency's neighbour values in a contiguous row (numpy's
+    SIMD sort; np.median's partition along a strided axis took half of a separation).
+    """
+    recurrence = _recurrence_csc(magnitude, width_frames=width_frames)
+    frames_by_bin = np.ascontiguousarray(magnitude.T)  # a frame's neighbours are then whole rows
+    return librosa.decompose.nn_filter(frames_by_bin, rec=recurrence, aggregate=_median_of_rows, axis=0).T
+
+
+def _recurrence_csc(magnitude: np.ndarray, *, width_frames: int) -> scipy.sparse.csc_array:
+    """librosa.segment.recurrence_matrix(magnitude, metric="cosine", width=width_frames, sparse=True), vectorised.
+
+    Same neighbour search (sklearn's, on the same array), same links: each frame's neighbours outside
+    the +-width band, and of those the ones librosa's top-k step keeps. In connectivity mode every link
+    weighs 1, so that step keeps the links at the first k places of ``np.argsort`` of ones over the
+    frame's links in column order, which this reproduces with the same argsort.
+    """
+    data = np.swapaxes(np.atleast_2d(magnitude), -1, 0)
+    n_frames = data.shape[0]
+    data = data.reshape((n_frames, -1), order="F")
+    if width_frames < 1 or width_frames >= (n_frames - 1) // 2:
+        raise librosa.ParameterError(
+            f"width={width_frames} must be at least 1 and at most (data.shape[-1] - 1) // 2={(n_frames - 1) // 2}"
+        )
+    k = int(2 * np.ceil(np.sqrt(n_frames - 2 * width_frames + 1)))
+    search = sklearn.neighbors.NearestNeighbors(
+        n_neighbors=min(n_frames - 1, k + 2 * width_frames), metric="cosine", algorithm="auto"
+    )
+    search.fit(data)
+    neighbours = search.kneighbors(return_distance=False)  # the query is the fitted data: no frame is its own
+    frames = np.arange(n_frames)[:, None]
+    outside_band = np.abs(neighbours - frames) >= width_frames
+    links = np.sort(np.where(outside_band, neighbours, n_frames), axis=1)  # column order, n_frames = none
+    n_links = outside_band.sum(axis=1)
+    kept = np.full((n_frames, k), n_frames, dtype=links.dtype)
+    for n in np.unique(n_links):
+        rows = np.flatnonzero(n_links == n)
+        places = np.argsort(np.ones((1, n)))[0][:k]  # librosa's order of equal weights
+        kept[rows, : len(places)] = links[rows][:, places]
+    kept.sort(axis=1)
+    counts = (kept < n_frames).sum(axis=1)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    indices = kept[kept < n_frames].astype(np.int32)
+    linked = np.ones(len(indices), dtype=bool)
+    return scipy.sparse.csc_array((linked, indices, indptr), shape=(n_frames, n_frames))
+
+
+def _median_of_rows(neighbours: np.ndarray, axis: int = 0) -> np.ndarray:
+    """np.median(neighbours, axis=0) for a 2-D array, by sorting each column as a contiguous row.
+
+    np.median takes the middle value, or for an even count the mean of the two middle values
+    (their sum halved in the array's dtype); a column with a NaN gives NaN, as np.median does.
+    """
+    by_column = np.ascontiguousarray(neighbours.T)
+    by_column.sort(axis=-1)
+    n = by_column.shape[-1]
+    if n % 2:
+        middle = by_column[:, n // 2].copy()
+    else:
+        middle = (by_column[:, n // 2 - 1] + by_column[:, n // 2]) / by_column.dtype.type(2)
+    middle[np.isnan(by_column[:, -1])] = np.nan
+    return middle

@@ -61,10 +61,10 @@ def _vocals_of(piece: np.ndarray, sr: int) -> np.ndarray:
     hop = n_fft // 4
     spectrum = librosa.stft(piece, n_fft=n_fft, hop_length=hop)
     magnitude, phase = np.abs(spectrum), np.exp(1j * np.angle(spectrum))
-    width = int(librosa.time_to_frames(MIN_REPEAT_S, sr=sr, hop_length=hop))
-    if magnitude.shape[1] <= 2 * width + 1:
-        width = max(1, magnitude.shape[1] // 4)
-    repeating = _repeating_of(magnitude, width_frames=width)
+    width_frames = int(librosa.time_to_frames(MIN_REPEAT_S, sr=sr, hop_length=hop))
+    if magnitude.shape[1] <= 2 * width_frames + 2:  # the neighbour search wants width < (n_frames - 1) // 2
+        width_frames = max(1, magnitude.shape[1] // 4)
+    repeating = _repeating_of(magnitude, width_frames=width_frames)
     repeating = np.minimum(magnitude, repeating)
     mask_vocals = librosa.util.softmask(magnitude - repeating, MARGIN_VOCALS * repeating, power=POWER)
     return librosa.istft(mask_vocals * magnitude * phase, hop_length=hop, n_fft=n_fft, length=len(piece)).astype(

@@ -21,3 +21,12 @@ def test_the_voice_goes_to_vocals_and_the_loop_to_the_instrumental():
     sdr_vocals = 10 * np.log10(_energy(voice) / _energy(vocals - voice))
     sdr_mix = 10 * np.log10(_energy(voice) / _energy(loop))
     assert sdr_vocals > sdr_mix + 3
+
+
+def test_a_clip_of_exactly_2_width_plus_2_frames_separates():
+    # 173 hops = 174 frames = 2 * 86 + 2 (86 frames = 2 s): librosa's neighbour search refused the 2 s width there.
+    mix = np.random.default_rng(0).standard_normal(173 * 512).astype(np.float32) * 0.1
+    vocals, instrumental = separate.separate_vocals(mix, sr=SR)
+    assert vocals.shape == instrumental.shape == mix.shape
+    assert np.all(np.isfinite(vocals))
+    assert np.any(vocals != 0)

@@ -21,7 +21,7 @@ def _vocals_by_librosa(piece, sr):
     spectrum = librosa.stft(piece, n_fft=n_fft, hop_length=hop)
     magnitude, phase = np.abs(spectrum), np.exp(1j * np.angle(spectrum))
     width = int(librosa.time_to_frames(separate.MIN_REPEAT_S, sr=sr, hop_length=hop))
-    if magnitude.shape[1] <= 2 * width + 1:
+    if magnitude.shape[1] <= 2 * width + 2:  # our rule (separate._vocals_of), not librosa's
         width = max(1, magnitude.shape[1] // 4)
     repeating = librosa.decompose.nn_filter(magnitude, aggregate=np.median, metric="cosine", width=width)
     repeating = np.minimum(magnitude, repeating)

@@ -129,6 +129,8 @@ def _median_of_rows(neighbours: np.ndarray, axis: int = 0) -> np.ndarray:
     np.median takes the middle value, or for an even count the mean of the two middle values
     (their sum halved in the array's dtype); a column with a NaN gives NaN, as np.median does.
     """
+    if neighbours.ndim != 2 or axis != 0:
+        raise ValueError("the median of a 2-D array's columns only (librosa's nn_filter passes axis=0)")
     by_column = np.ascontiguousarray(neighbours.T)
     by_column.sort(axis=-1)
     n = by_column.shape[-1]

@@ -108,8 +108,9 @@ def default_language():
 def quick_persona_fit(request, settings, monkeypatch):
     """Personas made through the app keep their measured voice and fit no neural one (0 evaluations):
     the pages and flows are tested here, the fit in tests/engine/voice/test_fit.py and by the likeness
-    report. A test marked `persona_fit` or `full_render` fits as the studio does (the register's stock
-    style, the clip's envelope bank), its words checked on one sentence instead of eight."""
+    report. A test marked `persona_fit` or `full_render` fits as the studio does with one evaluation (the
+    register's own style, the clip's envelope bank; the studio compares all of the register's styles,
+    tested in test_fit.py and test_fit_choice.py), its words checked on one sentence instead of eight."""
     fits = request.node.get_closest_marker("persona_fit") or request.node.get_closest_marker("full_render")
     settings.ENGINE_PERSONA_FIT_EVALUATIONS = 1 if fits else 0
     if fits:

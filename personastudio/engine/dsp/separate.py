@@ -93,9 +93,8 @@ def _recurrence_csc(magnitude: np.ndarray, *, width_frames: int) -> scipy.sparse
     weighs 1, so that step keeps the links at the first k places of ``np.argsort`` of ones over the
     frame's links in column order, which this reproduces with the same argsort.
     """
-    data = np.swapaxes(np.atleast_2d(magnitude), -1, 0)
+    data = magnitude.T  # (frames, bins): one row per frame, as librosa hands them to the search
     n_frames = data.shape[0]
-    data = data.reshape((n_frames, -1), order="F")
     if width_frames < 1 or width_frames >= (n_frames - 1) // 2:
         raise librosa.ParameterError(
             f"width={width_frames} must be at least 1 and at most (data.shape[-1] - 1) // 2={(n_frames - 1) // 2}"

@@ -472,15 +472,15 @@ class _Search:
         if len(names) > SHORTLIST:  # the others sing the first line, the closest all of them with the stock one
             screened = {name: self.score(styles[name], self.screen)[0] for name in names[1:]}
             names = [stock_name, *sorted(names[1:], key=lambda name: -screened[name])[: SHORTLIST - 1]]
-        heard = {name: (*self.score(styles[name], probe), np.asarray(styles[name], dtype=np.float64)) for name in names}
-        as_heard = {name: (sim, style, eq) for name, (sim, eq, style) in heard.items()}
+        heard: dict[str, Heard] = {}
+        for name in names:
+            similarity, eq = self.score(styles[name], probe)
+            heard[name] = (similarity, np.asarray(styles[name], dtype=np.float64), eq)
         preferred = sorted(names, key=lambda name: -(heard[name][0] - (0.0 if name == stock_name else STYLE_MARGIN)))
-        start_name = preferred[0]
+        start = heard[preferred[0]]
         if self.check_words and len(names) > 1:
-            closest = preferred[:WER_CANDIDATES]
-            pick = self.understood([as_heard[n] for n in closest])
-            start_name = next(n for n in closest if np.array_equal(as_heard[n][1], pick[1]))
-        return as_heard[start_name][1], as_heard[start_name], as_heard.get(stock_name)
+            start = self.understood([heard[name] for name in preferred[:WER_CANDIDATES]])
+        return start[1], start, heard.get(stock_name)
 
     def around(self, start: np.ndarray, start_heard: Heard, *, seed: int) -> list[Heard]:
         """CMA-ES around `start`, in the subspace where Kokoro's voices differ: every style it heard, the start first."""

@@ -396,12 +396,18 @@ def _graph_file_sound(path: str) -> bool:
         return False
 
 
-def _graph_paths(float_decoder: bool, convs_2d: bool) -> tuple[str, str]:
-    """Where the sing and predict graphs for these settings and this code are cached (the key hashes both)."""
+@functools.cache
+def _graph_code() -> str:
+    """The source of the code that makes the graph files (part of their cache key)."""
     import inspect
 
-    code = "".join(inspect.getsource(f) for f in (_prune, build_graphs, dequantise_decoder, convs_as_2d, _write_graphs))
-    key = hashlib.sha256(f"{weights.KOKORO_SHA256}:{float_decoder}:{convs_2d}:{code}".encode()).hexdigest()[:16]
+    return "".join(inspect.getsource(f) for f in (_prune, build_graphs, dequantise_decoder, convs_as_2d, _write_graphs))
+
+
+def _graph_paths(float_decoder: bool, convs_2d: bool) -> tuple[str, str]:
+    """Where the sing and predict graphs for these settings and this code are cached (the key hashes both)."""
+    made_by = f"{weights.KOKORO_SHA256}:{float_decoder}:{convs_2d}:{_graph_code()}"
+    key = hashlib.sha256(made_by.encode()).hexdigest()[:16]
     return tuple(str(weights.cache_dir() / f"kokoro-{name}-{key}.onnx") for name in ("sing", "predict"))
 
 

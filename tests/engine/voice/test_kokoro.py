@@ -107,10 +107,9 @@ def test_weights_are_checked_by_sha256(kokoro_styles, tmp_path):
         weights.verify_file(short)
 
 
-def test_float_decoder_matches_the_int8_one(kokoro_styles):
+def test_float_decoder_matches_the_int8_one(kokoro_styles, sing_graphs_one_phrase):
     """dequantise_decoder changes the arithmetic, not the voice: the same phrase, highly correlated."""
     import onnx
-    import onnxruntime as ort
 
     sing, _predict = kokoro.build_graphs(onnx.load(str(weights.kokoro_model_path())))
     floating = onnx.ModelProto()
@@ -119,23 +118,10 @@ def test_float_decoder_matches_the_int8_one(kokoro_styles):
     assert not any(
         n.op_type in ("ConvInteger", "MatMulInteger") and n.name.startswith("/decoder/") for n in floating.graph.node
     )
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 2
-    style = kokoro.stock_style("male")
-    ids = kokoro._token_ids(kokoro._tokens(kokoro.syllabify("sing it to the morning", "en")))
-    natural = kokoro._natural(ids, style)
-    feed = {
-        "tokens": ids,
-        "style": style.reshape(1, 256),
-        "durations": natural.durations.reshape(1, -1),
-        "f0_hz": np.full((1, len(natural.f0_hz)), 130.0, np.float32),
-        "energy": natural.energy.reshape(1, -1),
-    }
-    outs = [
-        ort.InferenceSession(m.SerializeToString(), opts, providers=["CPUExecutionProvider"]).run(None, feed)[0].ravel()
-        for m in (sing, floating)
-    ]
-    assert len(outs[0]) == len(outs[1]) == kokoro.FRAME_SAMPLES * int(natural.durations.sum())
+    outs, samples = sing_graphs_one_phrase(
+        [m.SerializeToString() for m in (sing, floating)], register="male", f0_hz=130.0
+    )
+    assert len(outs[0]) == len(outs[1]) == samples
     assert np.corrcoef(outs[0], outs[1])[0, 1] > 0.9
 
 

@@ -80,24 +80,12 @@ def test_convs_as_2d_give_the_same_output():
     np.testing.assert_allclose(after, before, rtol=0, atol=3e-4)
 
 
-def test_the_sing_graph_with_2d_convs_sings_the_same_samples(kokoro_styles):
+def test_the_sing_graph_with_2d_convs_sings_the_same_samples(kokoro_styles, sing_graphs_one_phrase):
     """The cached graphs with and without 2D convs: the same phrase within float rounding (SNR > 80 dB)."""
     paths = [kokoro._graph_files(convs_2d=flag)[0] for flag in (False, True)]
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 2
-    style = kokoro.stock_style("female")
-    ids = kokoro._token_ids(kokoro._tokens(kokoro.syllabify("sing it to the morning", "en")))
-    natural = kokoro._natural(ids, style)
-    feed = {
-        "tokens": ids,
-        "style": style.reshape(1, 256),
-        "durations": natural.durations.reshape(1, -1),
-        "f0_hz": np.full((1, len(natural.f0_hz)), 220.0, np.float32),
-        "energy": natural.energy.reshape(1, -1),
-    }
-    old, new = (ort.InferenceSession(p, opts, providers=["CPUExecutionProvider"]).run(None, feed)[0] for p in paths)
-    old, new = old.astype(np.float64).ravel(), new.astype(np.float64).ravel()
-    assert len(old) == len(new) == kokoro.FRAME_SAMPLES * int(natural.durations.sum())
+    outs, samples = sing_graphs_one_phrase(paths, register="female", f0_hz=220.0)
+    old, new = (out.astype(np.float64) for out in outs)
+    assert len(old) == len(new) == samples
     snr_db = 10 * np.log10(np.sum(old**2) / max(np.sum((new - old) ** 2), 1e-30))
     assert snr_db > 80.0
 

@@ -14,12 +14,17 @@ and the same form sent twice (a double click) gets its first row back instead of
 
 `backlog` (the account's work waiting for or on the worker) is what fair queueing orders by
 (personastudio.background.enqueue_on_commit).
+
+This module imports no app: each app counts its own rows and registers its counters when Django starts
+(its `quota_counts` module, imported by its AppConfig.ready), so the apps can use the quotas without an
+import cycle. The engine's API counters leave out the studio's records through `studio_engine_ids`.
 """
 
 from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,11 +35,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import ngettext
 
-from personastudio.clips.models import Clip
 from personastudio.contract.errors import RateLimited
-from personastudio.engine.models import EnginePersona, EngineStem, EngineTask
-from personastudio.generations.models import Generation
-from personastudio.personas.models import Persona, VoiceCheck
 
 WINDOW = timedelta(hours=1)
 #: What the API's Retry-After says while too much is unfinished: when that ends is not known ahead.
@@ -93,15 +94,68 @@ def _verdict(kind: Kind, *, starts: list[datetime], unfinished: int, now: dateti
     return Verdict(kind, True)
 
 
-def _times(queryset: models.QuerySet) -> list[datetime]:
-    return list(queryset.values_list("created_at", flat=True))
+# --- the studio ---------------------------------------------------------------
 
 
-def _without(queryset: models.QuerySet, row: models.Model | None) -> models.QuerySet:
+@dataclass(frozen=True)
+class Ledger:
+    """What one kind's rows say: when each start in the hour was, and how many are unfinished."""
+
+    starts: list[datetime]
+    unfinished: int
+
+
+#: kind -> (owner, since, besides, now) -> Ledger, one per kind, registered by the app that keeps the rows.
+StudioCounter = Callable[[AbstractBaseUser, datetime, "models.Model | None", datetime], Ledger]
+#: kind -> (owner, since) -> Ledger of what the API started (the studio's own records left out).
+ApiCounter = Callable[[AbstractBaseUser, datetime], Ledger]
+_studio_counters: dict[Kind, StudioCounter] = {}
+_api_counters: dict[Kind, ApiCounter] = {}
+_studio_engine_ids: dict[Kind, Callable[[AbstractBaseUser], models.QuerySet]] = {}
+_backlog_counters: list[Callable[[int], int]] = []
+
+
+def _register(table: dict, kind: Kind, counter: Callable) -> Callable:
+    if table.setdefault(kind, counter) is not counter:
+        raise ValueError(f"{kind} is counted twice: {table[kind].__module__} and {counter.__module__}")
+    return counter
+
+
+def counts_studio(kind: Kind) -> Callable[[StudioCounter], StudioCounter]:
+    """Decorator: this function counts the studio's `kind` (the app that keeps those rows registers it)."""
+    return lambda counter: _register(_studio_counters, kind, counter)
+
+
+def counts_api(kind: Kind) -> Callable[[ApiCounter], ApiCounter]:
+    """Decorator: this function counts what /api/v1/ started of `kind`."""
+    return lambda counter: _register(_api_counters, kind, counter)
+
+
+def names_studio_engine_ids(kind: Kind) -> Callable:
+    """Decorator: this function gives (as a one-column queryset) the engine ids the studio's `kind` records
+    keep, so the API's counts leave out what the studio made through the built-in provider."""
+    return lambda names: _register(_studio_engine_ids, kind, names)
+
+
+def counts_backlog(counter: Callable[[int], int]) -> Callable[[int], int]:
+    """Decorator: this function counts an account's work waiting for or on the worker (`backlog`)."""
+    if counter not in _backlog_counters:
+        _backlog_counters.append(counter)
+    return counter
+
+
+def studio_engine_ids(owner: AbstractBaseUser, kind: Kind) -> models.QuerySet:
+    """The engine ids of the studio's `kind` records of this account (a one-column queryset, for `__in`)."""
+    return _studio_engine_ids[kind](owner)
+
+
+def without(queryset: models.QuerySet, row: models.Model | None) -> models.QuerySet:
+    """The queryset less `row` when it is one of its model's: the row the current request just saved."""
     return queryset.exclude(pk=row.pk) if row is not None and isinstance(row, queryset.model) else queryset
 
 
-# --- the studio ---------------------------------------------------------------
+def start_times(queryset: models.QuerySet) -> list[datetime]:
+    return list(queryset.values_list("created_at", flat=True))
 
 
 def studio_verdict(
@@ -109,30 +163,8 @@ def studio_verdict(
 ) -> Verdict:
     """May this account start one more `kind` in the studio now? `besides`: the row this request just saved."""
     now = now or timezone.now()
-    since = now - WINDOW
-    if kind == Kind.SONGS:
-        songs = _without(Generation.objects.filter(owner=owner), besides)
-        return _verdict(
-            kind,
-            starts=_times(songs.filter(created_at__gt=since)),
-            now=now,
-            unfinished=songs.exclude(status__in=Generation.FINAL).count(),
-        )
-    if kind == Kind.PERSONAS:
-        personas = _without(Persona.objects.filter(owner=owner), besides)
-        # A check still being compared becomes a persona when it passes: it is one already.
-        checking = _without(VoiceCheck.objects.filter(owner=owner, status=VoiceCheck.Status.PENDING), besides)
-        starts = _times(personas.filter(created_at__gt=since)) + _times(checking.filter(created_at__gt=since))
-        return _verdict(
-            kind,
-            starts=starts,
-            now=now,
-            unfinished=personas.filter(status=Persona.Status.PENDING).count() + checking.count(),
-        )
-    # A separation leaves its vocal stem, stamped when it was kept; one still running counts as starting now.
-    stems = Clip.objects.filter(owner=owner, kind=Clip.Kind.VOCALS, parent__isnull=False, created_at__gt=since)
-    running = _without(Clip.objects.filter(owner=owner, separation_status=Clip.Separation.PROCESSING), besides).count()
-    return _verdict(kind, starts=_times(stems) + [now] * running, unfinished=running, now=now)
+    ledger = _studio_counters[kind](owner, now - WINDOW, besides, now)
+    return _verdict(kind, starts=ledger.starts, unfinished=ledger.unfinished, now=now)
 
 
 def studio_require(owner: AbstractBaseUser, kind: Kind, *, besides: models.Model | None = None) -> None:
@@ -222,46 +254,14 @@ def studio_message(verdict: Verdict) -> str:
 # --- the API --------------------------------------------------------------------
 
 
-def _api_songs(owner: AbstractBaseUser) -> models.QuerySet:
-    studio = Generation.objects.filter(owner=owner).exclude(task_id="").values("task_id")
-    return EngineTask.objects.filter(owner=owner).exclude(pk__in=studio)
-
-
-def _api_personas(owner: AbstractBaseUser) -> models.QuerySet:
-    studio = Persona.objects.filter(owner=owner).exclude(remote_id="").values("remote_id")
-    return EnginePersona.objects.filter(owner=owner).exclude(pk__in=studio)
-
-
-def _api_stems(owner: AbstractBaseUser) -> models.QuerySet:
-    # The studio's separations keep the engine's vocal clip id; a persona learned from a region was
-    # split first, and its engine persona learned from that split's vocals.
-    studio_stems = Clip.objects.filter(owner=owner).exclude(remote_id="").values("remote_id")
-    studio_personas = Persona.objects.filter(owner=owner).exclude(remote_id="").values("remote_id")
-    studio_voices = EnginePersona.objects.filter(owner=owner, pk__in=studio_personas).values("clip_id")
-    return (
-        EngineStem.objects.filter(owner=owner)
-        .exclude(vocal_clip_id__in=studio_stems)
-        .exclude(vocal_clip_id__in=studio_voices)
-    )
-
-
 def api_verdict(owner: AbstractBaseUser, kind: Kind, *, now: datetime | None = None) -> Verdict:
     """May this account start one more `kind` through /api/v1/ now?
 
     Personas and stems are made within the request (the contract's answer is final), so only songs,
     which queue, have work in flight to count."""
     now = now or timezone.now()
-    since = now - WINDOW
-    if kind == Kind.SONGS:
-        songs = _api_songs(owner)
-        return _verdict(
-            kind,
-            starts=_times(songs.filter(created_at__gt=since)),
-            now=now,
-            unfinished=songs.filter(status__in=[EngineTask.Status.QUEUING, EngineTask.Status.PROCESSING]).count(),
-        )
-    made = _api_personas(owner) if kind == Kind.PERSONAS else _api_stems(owner)
-    return _verdict(kind, starts=_times(made.filter(created_at__gt=since)), unfinished=0, now=now)
+    ledger = _api_counters[kind](owner, now - WINDOW)
+    return _verdict(kind, starts=ledger.starts, unfinished=ledger.unfinished, now=now)
 
 
 API_MESSAGES = {
@@ -309,11 +309,4 @@ def api_require(owner: AbstractBaseUser, kind: Kind) -> None:
 def backlog(owner_id: int) -> int:
     """How much of this account's work waits for the worker or runs on it: engine renders (songs from the
     studio's built-in provider and the API), personas being checked or learned, clips being separated."""
-    return (
-        EngineTask.objects.filter(
-            owner_id=owner_id, status__in=[EngineTask.Status.QUEUING, EngineTask.Status.PROCESSING]
-        ).count()
-        + Persona.objects.filter(owner_id=owner_id, status=Persona.Status.PENDING).count()
-        + VoiceCheck.objects.filter(owner_id=owner_id, status=VoiceCheck.Status.PENDING).count()
-        + Clip.objects.filter(owner_id=owner_id, separation_status=Clip.Separation.PROCESSING).count()
-    )
+    return sum(counter(owner_id) for counter in _backlog_counters)

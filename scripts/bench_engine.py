@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the te
 from engine_report import LYRICS_EN  # noqa: E402
 from synth import synth_sung_line  # noqa: E402
 
-from personastudio.engine.dsp import song as song_mod  # noqa: E402
+from personastudio.engine import song as song_mod  # noqa: E402
 from personastudio.engine.dsp.profile import voice_profile  # noqa: E402
 from personastudio.engine.dsp.separate import separate_vocals  # noqa: E402
 

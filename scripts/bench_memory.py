@@ -71,7 +71,7 @@ def _base_song(workdir: Path, lyrics: str, *, seed: int):
     """The 60 s song a long source is tiled from (kept in the workdir: rendering it is the slow part)."""
     import pickle
 
-    from personastudio.engine.dsp.song import render_song
+    from personastudio.engine.song import render_song
 
     cache = workdir / f"base-{seed}.pickle"
     if cache.exists():

@@ -37,8 +37,8 @@ from bench_engine import stage_timer  # noqa: E402
 from engine_report import LYRICS_EN  # noqa: E402
 from synth import synth_sung_line  # noqa: E402
 
+from personastudio.engine import song as song_mod  # noqa: E402
 from personastudio.engine.dsp import mix as mix_mod  # noqa: E402
-from personastudio.engine.dsp import song as song_mod  # noqa: E402
 from personastudio.engine.dsp import timbre  # noqa: E402
 from personastudio.engine.dsp.profile import voice_profile  # noqa: E402
 from personastudio.engine.voice import envelope_transfer, kokoro  # noqa: E402

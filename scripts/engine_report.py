@@ -39,7 +39,7 @@ from personastudio.engine.dsp import measure
 from personastudio.engine.dsp.audio_io import encode_mp3
 from personastudio.engine.dsp.lyrics import detect_language, parse_lyrics
 from personastudio.engine.dsp.profile import hz_to_midi, voice_profile
-from personastudio.engine.dsp.song import render_song
+from personastudio.engine.song import render_song
 
 # --------------------------------------------------------------------------- targets
 

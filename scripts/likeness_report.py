@@ -31,7 +31,7 @@ from engine_report import spectrogram_png
 
 from personastudio.engine.dsp import measure
 from personastudio.engine.dsp.profile import voice_profile
-from personastudio.engine.dsp.song import render_song
+from personastudio.engine.song import render_song
 from personastudio.engine.voice import embedding, envelope_transfer, intelligibility, kokoro, reference_speakers
 from personastudio.engine.voice.fit import LIKENESS_FLOOR, LIKENESS_GOAL, fit_persona_voice
 

@@ -268,8 +268,8 @@ def render_each_song_once(request, monkeypatch):
         return
     if request.node.get_closest_marker("full_render") is not None:
         return
-    from personastudio.engine import services
-    from personastudio.engine.dsp import audio_io, song
+    from personastudio.engine import services, song
+    from personastudio.engine.dsp import audio_io
 
     seed = services._seed
     monkeypatch.setattr(services, "_seed", lambda task_id, variant: seed("test", variant))

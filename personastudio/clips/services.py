@@ -592,10 +592,9 @@ def clip_dependents(*, clip: Clip) -> dict:
     shown as deleted (Persona.source_clip is SET_NULL). song: the song this clip is a track of; it
     stays, with its other tracks (Clip.generation is SET_NULL).
     """
-    from personastudio.personas.models import Persona
-
+    persona = Clip._meta.get_field("personas").related_model  # Persona.source_clip's model, not imported here
     stems = list(clip.stems.all())
-    personas = list(Persona.objects.filter(source_clip__in=[clip, *stems]).select_related("source_clip"))
+    personas = list(persona.objects.filter(source_clip__in=[clip, *stems]).select_related("source_clip"))
     return {"stems": stems, "personas": personas, "song": clip.generation}
 
 

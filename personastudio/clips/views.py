@@ -14,7 +14,6 @@ from django_htmx.http import HttpResponseStopPolling
 
 from personastudio.htmx import HtmxHttpRequest
 from personastudio.http_range import ranged_file_response
-from personastudio.personas import services as persona_services
 
 from . import selectors, services
 from .forms import ClipUploadForm, RegionForm
@@ -97,7 +96,6 @@ def _detail(request, clip, status=200, **extra):
             # The part last separated is selected again: the usual next step, a persona, wants the same part.
             "region_form": extra.pop("region_form", None)
             or RegionForm(initial={"vocal_start_s": clip.separation_start_s, "vocal_end_s": clip.separation_end_s}),
-            "persona_region": persona_services.persona_region_limits(),
             "page_url": clip.get_absolute_url(),
             **extra,
         },

@@ -768,7 +768,8 @@ def task_render(*, task_id: str) -> None:
     Safe to run again after a lost worker: it claims queuing or processing tasks
     and replaces any half-written clips.
     """
-    from .dsp import inspiration, song
+    from . import song
+    from .dsp import inspiration
     from .sheet import score_json
 
     claimed = EngineTask.objects.filter(

@@ -24,6 +24,10 @@ class Generation(ProviderRecord):
 
     FINAL = (Status.COMPLETED, Status.FAILED)
     FULL_INFLUENCE = 100  # percent: the whole persona
+    #: Columns a list of songs never shows, left in the database: the lyrics, the provider's answers (a
+    #: whole JSON document per song) and the error text. A list that needs one (the dashboard's stage line
+    #: reads provider_results) keeps it. The clips list reads it through Clip.generation.
+    LIST_DEFERRED = ("prompt", "provider_results", "error")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")

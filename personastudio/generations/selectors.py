@@ -13,10 +13,6 @@ from personastudio.personas.models import Persona
 
 from .models import Generation
 
-#: Columns a list of songs never shows, left in the database: the lyrics, the provider's answers (a whole
-#: JSON document per song) and the error text. A list that needs one (the dashboard's stage line reads
-#: provider_results) keeps it.
-SONG_LIST_DEFERRED = ("prompt", "provider_results", "error")
 #: A song's line names its persona (name and link): the voice profile and notes stay in the database.
 SINGER_DEFERRED = ("persona__profile", "persona__description", "persona__error")
 #: A persona's line on the dashboard shows its name, avatar and voice type (from the profile).
@@ -64,7 +60,7 @@ def song_library(*, owner: AbstractBaseUser, filters: LibraryFilters = LibraryFi
     songs = (
         Generation.objects.filter(owner=owner)
         .select_related("persona")
-        .defer(*SONG_LIST_DEFERRED, *SINGER_DEFERRED)
+        .defer(*Generation.LIST_DEFERRED, *SINGER_DEFERRED)
         .annotate(
             first_track_s=Subquery(
                 Clip.objects.filter(generation=OuterRef("pk")).order_by("title").values("duration_s")[:1]
@@ -109,7 +105,7 @@ def dashboard(*, owner: AbstractBaseUser) -> dict:
         "in_progress": generations.filter(status__in=[Generation.Status.QUEUING, Generation.Status.PROCESSING]).defer(
             "prompt"
         )[:10],
-        "songs": generations.filter(status=Generation.Status.COMPLETED).defer(*SONG_LIST_DEFERRED)[:5],
+        "songs": generations.filter(status=Generation.Status.COMPLETED).defer(*Generation.LIST_DEFERRED)[:5],
         "personas": Persona.objects.filter(owner=owner)
         .defer(*PERSONA_LINE_DEFERRED)
         .annotate(song_count=Count("generations"))[:5],

@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import hmac
 import logging
-import random
 import uuid
 from datetime import timedelta
 
@@ -34,6 +33,7 @@ from personastudio.contract.errors import (
 )
 from personastudio.contract.types import GenerateRequest, ResultItem, TaskInfo
 from personastudio.personas.models import Persona
+from personastudio.providers import backoff
 from personastudio.providers import registry as providers
 from personastudio.submission import create_once
 
@@ -67,7 +67,6 @@ MSG_RATE_LIMITED_GAVE_UP = _(
     "trying. Try again later; your lyrics and settings are kept."
 )
 MSG_PERSONA_INFLUENCE = _("Choose how much of the persona sings: a number from 0 to 100 %.")
-RATE_LIMIT_BACKOFF_S = (15.0, 600.0)  # a 429 without Retry-After: the shortest and longest wait before resubmitting
 LOOKUP_SKEW_S = 120  # clocks of two machines disagree; a task created this far before our call may still be ours
 
 
@@ -289,20 +288,9 @@ def _submit(generation: Generation) -> Generation:
     return generation
 
 
-def rate_limit_wait_s(*, retry_after_s: float | None, waited_s: float) -> float:
-    """How long to wait after a 429: what the service asked (Retry-After), else a backoff with jitter.
-
-    Without a header the wait grows with how long the song has waited already (so waits roughly double),
-    bounded by RATE_LIMIT_BACKOFF_S, and is jittered so songs turned away together don't return together."""
-    if retry_after_s is not None:
-        return max(float(retry_after_s), 1.0)
-    low, high = RATE_LIMIT_BACKOFF_S
-    return min(max(float(waited_s), low), high) * random.uniform(0.5, 1.0)
-
-
 def _wait_to_resubmit(generation: Generation, error: RateLimited) -> None:
     now = timezone.now()
-    wait_s = rate_limit_wait_s(
+    wait_s = backoff.rate_limit_wait_s(
         retry_after_s=error.retry_after_s, waited_s=(now - generation.created_at).total_seconds()
     )
     retry_at = now + timedelta(seconds=wait_s)

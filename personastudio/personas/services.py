@@ -28,6 +28,7 @@ from personastudio.clips.models import Clip
 from personastudio.contract.errors import MusicApiError, RateLimited
 from personastudio.contract.provider import MusicProvider
 from personastudio.engine.voice import consent_phrases, thresholds
+from personastudio.providers import backoff
 from personastudio.submission import create_once
 
 from .models import Persona, VoiceCheck
@@ -470,12 +471,12 @@ def _progress_saver(persona_pk) -> Callable[[float], None]:
 
 def _persona_wait(persona: Persona, error: RateLimited) -> None:
     """Learn again after the service's Retry-After (or a backoff), up to GENERATION_GIVE_UP_AFTER_S."""
-    from personastudio.generations.services import rate_limit_wait_s
-
     from .tasks import learn_persona
 
     now = timezone.now()
-    wait_s = rate_limit_wait_s(retry_after_s=error.retry_after_s, waited_s=(now - persona.created_at).total_seconds())
+    wait_s = backoff.rate_limit_wait_s(
+        retry_after_s=error.retry_after_s, waited_s=(now - persona.created_at).total_seconds()
+    )
     retry_at = now + datetime.timedelta(seconds=wait_s)
     if retry_at > persona.created_at + datetime.timedelta(seconds=settings.GENERATION_GIVE_UP_AFTER_S):
         _persona_failed(persona, str(MSG_RATE_LIMITED_GAVE_UP) % {"minutes": settings.GENERATION_GIVE_UP_AFTER_S // 60})

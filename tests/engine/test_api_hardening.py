@@ -196,7 +196,7 @@ def _fake_render(fail_on_call: int):
 
 
 def test_a_failed_render_removes_the_files_it_wrote(private_media, monkeypatch):
-    from personastudio.engine.dsp import song
+    from personastudio.engine import song
 
     user = UserFactory()
     task = services.task_create(owner=user, request=GenerateRequest(prompt="la la", tags="pop"))
@@ -211,7 +211,7 @@ def test_a_failed_render_removes_the_files_it_wrote(private_media, monkeypatch):
 def test_a_variant_whose_row_cannot_be_saved_leaves_no_files(private_media, monkeypatch):
     """The files are written first, then the row: when the row cannot be saved (once, a lone surrogate in the
     lyric did that on SQLite; here the task is deleted while it renders, on any database) no file stays."""
-    from personastudio.engine.dsp import song
+    from personastudio.engine import song
 
     user = UserFactory()
     task = services.task_create(owner=user, request=GenerateRequest(prompt="la la", tags="pop"))
@@ -228,7 +228,7 @@ def test_a_variant_whose_row_cannot_be_saved_leaves_no_files(private_media, monk
 
 
 def test_a_lost_render_and_a_rerun_remove_half_written_variants(private_media, monkeypatch):
-    from personastudio.engine.dsp import song
+    from personastudio.engine import song
 
     user = UserFactory()
     task = services.task_create(owner=user, request=GenerateRequest(prompt="la la", tags="pop"))

@@ -7,8 +7,7 @@ import pytest
 from factories import UserFactory, tone, wav_bytes
 
 from personastudio.contract.types import GenerateRequest
-from personastudio.engine import services
-from personastudio.engine.dsp import song
+from personastudio.engine import services, song
 from personastudio.engine.models import EnginePersona, EngineTask
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,6 +12,7 @@ from werkzeug import Response
 
 from personastudio.generations import services
 from personastudio.generations.models import Generation
+from personastudio.providers import backoff
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +146,7 @@ def test_two_polls_when_the_time_has_come_submit_the_song_once(remote, clock):
 def test_a_429_without_retry_after_waits_a_bounded_jittered_backoff(remote, clock):
     remote.expect_request("/api/v1/music/generate", method="POST").respond_with_response(slow_down())
     generation = _start()
-    low, high = services.RATE_LIMIT_BACKOFF_S
+    low, high = backoff.RATE_LIMIT_BACKOFF_S
     assert START + timedelta(seconds=low / 2) <= generation.retry_at <= START + timedelta(seconds=low)
 
     clock.shift(generation.retry_at - START + timedelta(seconds=1))
@@ -155,14 +156,14 @@ def test_a_429_without_retry_after_waits_a_bounded_jittered_backoff(remote, cloc
 
 
 def test_the_backoff_grows_with_the_wait_so_far_and_stays_within_its_bounds():
-    low, high = services.RATE_LIMIT_BACKOFF_S
+    low, high = backoff.RATE_LIMIT_BACKOFF_S
     waits = [
-        services.rate_limit_wait_s(retry_after_s=None, waited_s=waited) for waited in (0, 100, 10**6) for _ in range(50)
+        backoff.rate_limit_wait_s(retry_after_s=None, waited_s=waited) for waited in (0, 100, 10**6) for _ in range(50)
     ]
     assert all(low / 2 <= wait <= high for wait in waits)
     assert len({round(wait, 3) for wait in waits[:50]}) > 1  # jittered
     assert min(waits[100:]) >= high / 2
-    assert services.rate_limit_wait_s(retry_after_s=90, waited_s=0) == 90
+    assert backoff.rate_limit_wait_s(retry_after_s=90, waited_s=0) == 90
 
 
 def test_a_song_still_refused_after_the_give_up_time_fails_with_a_way_forward_and_keeps_the_lyrics(

@@ -106,7 +106,7 @@ def test_progress_is_written_at_most_once_a_second_and_never_after_the_song_is_f
 
 
 def test_a_failed_render_fails_the_song_at_once(settings, run_tasks, monkeypatch):
-    from personastudio.engine.dsp import song
+    from personastudio.engine import song
 
     def broken(**kwargs):
         raise RuntimeError("the band fell over")

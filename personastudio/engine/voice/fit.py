@@ -109,7 +109,7 @@ class FittedVoice:
     stock_kept: bool = False  # the fit came out further from the clip than the stock voice (KEEP_STOCK_BELOW)
 
     def to_profile(self) -> dict:
-        """What the persona stores and the singer reads (voice.kokoro via dsp.song)."""
+        """What the persona stores and the singer reads (voice.kokoro via engine.song)."""
         return {
             "voice_model": kokoro.MODEL_NAME,
             "style": [round(float(v), 5) for v in self.style],

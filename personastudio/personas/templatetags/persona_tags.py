@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from personastudio.engine.dsp.pitch import NOTE_NAMES, VoiceProfile, hz_to_midi
+from personastudio.personas import services
 
 register = template.Library()
 
@@ -237,3 +238,10 @@ def pitch_histogram(value) -> SafeString:
         f'<title>{escape(label)}</title><line x1="0" y1="{height}" x2="{n * bar_w}" y2="{height}" '
         f'stroke="currentColor" stroke-width=".5"/>{"".join(bars)}{"".join(labels)}</svg>'
     )
+
+
+@register.simple_tag
+def persona_region_limits() -> dict:
+    """The persona's region limits for a page of another app (the clip page's region panel):
+    ``{% persona_region_limits as persona_region %}``, without that app importing the personas app."""
+    return services.persona_region_limits()

@@ -5,7 +5,7 @@ import pytest
 
 from personastudio.engine.dsp import composer, extend
 from personastudio.engine.dsp.mix import integrated_lufs, true_peak_dbtp
-from personastudio.engine.dsp.song import render_song
+from personastudio.engine.song import render_song
 
 SR = 44100
 SOURCE_LYRICS = "[Verse]\nCity lights are calling me\nCounting every step I take\n[Chorus]\nHold on to the night"

@@ -11,7 +11,7 @@ from synth import synth_sung_line
 
 from personastudio.engine.dsp import measure
 from personastudio.engine.dsp.profile import hz_to_midi, voice_profile
-from personastudio.engine.dsp.song import render_song
+from personastudio.engine.song import render_song
 
 SR = 44100
 

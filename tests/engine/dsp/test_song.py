@@ -7,7 +7,7 @@ from personastudio.engine.dsp.band import render_band
 from personastudio.engine.dsp.composer import compose, style_from_tags
 from personastudio.engine.dsp.lyrics import parse_lyrics
 from personastudio.engine.dsp.mix import integrated_lufs, master, true_peak_dbtp
-from personastudio.engine.dsp.song import render_song
+from personastudio.engine.song import render_song
 
 SHORT = """[Verse]
 walking down the empty street
@@ -102,7 +102,7 @@ def test_master_handles_silence_and_mono():
 
 
 def test_lyrics_of_backing_lines_only_are_still_sung():
-    from personastudio.engine.dsp.song import render_song
+    from personastudio.engine.song import render_song
 
     rendered = render_song(lyrics="(ooh)\n(aah la la)", tags="pop", seed=1)  # whichever voice sings
     assert np.sqrt(np.mean(rendered.vocal**2)) > 0.01

@@ -7,7 +7,7 @@ from synth import SR
 
 from personastudio.engine.dsp.composer import style_from_tags
 from personastudio.engine.dsp.lyrics import parse_lyrics
-from personastudio.engine.dsp.song import render_song
+from personastudio.engine.song import render_song
 
 
 @pytest.mark.parametrize("singer_name", ["formant", "neural"])

@@ -12,7 +12,7 @@ import pytest
 from synth import SHORT_LYRICS as LYRICS
 from synth import SR
 
-from personastudio.engine.dsp import song as song_mod
+from personastudio.engine import song as song_mod
 from personastudio.engine.dsp.voice import place_lines
 
 

@@ -7,9 +7,9 @@ from personastudio.engine.dsp import arrangement
 from personastudio.engine.dsp.band import band_length_samples
 from personastudio.engine.dsp.composer import GENRES, GM_PROGRAMS, Note, compose, style_from_tags
 from personastudio.engine.dsp.lyrics import parse_lyrics
-from personastudio.engine.dsp.song import render_song
 from personastudio.engine.instruments import soundfont
 from personastudio.engine.instruments.band import sampled_parts
+from personastudio.engine.song import render_song
 
 SR = 22050
 LYRICS = "[Verse]\nSilver rain on the harbour wall\n[Chorus]\nSing it out sing it out"

@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..instruments import soundfont
-from ..instruments.band import sampled_parts
-from ..voice import kokoro
-from ..voice import singer as neural_singer
-from . import voice as singer
-from .band import band_length_samples, band_stems, oscillator_parts
-from .composer import Score, Style, compose, style_from_tags
-from .errors import ParameterError
-from .lyrics import parse_lyrics
-from .mix import MixedSong, master_curve, mix_song
-from .profile import hz_to_midi
+from .dsp import voice as singer
+from .dsp.band import band_length_samples, band_stems, oscillator_parts
+from .dsp.composer import Score, Style, compose, style_from_tags
+from .dsp.errors import ParameterError
+from .dsp.lyrics import parse_lyrics
+from .dsp.mix import MixedSong, master_curve, mix_song
+from .dsp.profile import hz_to_midi
+from .instruments import soundfont
+from .instruments.band import sampled_parts
+from .voice import kokoro
+from .voice import singer as neural_singer
 
 
 @dataclass

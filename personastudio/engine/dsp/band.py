@@ -60,7 +60,7 @@ def _add(buf: np.ndarray, start: int, x: np.ndarray) -> None:
     buf[start:end] += x[: end - start]
 
 
-def _adsr(n: int, sr: int, a: float, d: float, s: float, r: float, hold: int) -> np.ndarray:
+def _adsr(n: int, *, sr: int, a: float, d: float, s: float, r: float, hold: int) -> np.ndarray:
     """Envelope of length n: attack a s, decay d s to level s, release r s starting at sample hold."""
     t = np.arange(n) / sr
     env = np.where(t < a, t / max(a, 1e-4), s + (1 - s) * np.exp(-(t - a) / max(d, 1e-4)))
@@ -114,7 +114,7 @@ def _pan(mono: np.ndarray, p: float) -> np.ndarray:
 # --------------------------------------------------------------------------- drums
 
 
-def _metal(t: np.ndarray, sr: int, scale: float = 1.0) -> np.ndarray:
+def _metal(t: np.ndarray, *, sr: int, scale: float = 1.0) -> np.ndarray:
     """Six inharmonic square oscillators (TR-808 cymbal recipe)."""
     x = np.zeros(len(t))
     for f in (205.3, 304.4, 369.6, 522.7, 540.0, 800.0):
@@ -122,7 +122,7 @@ def _metal(t: np.ndarray, sr: int, scale: float = 1.0) -> np.ndarray:
     return x / 6
 
 
-def _drum_templates(sr: int, rng, genre: str) -> dict[str, np.ndarray]:
+def _drum_templates(*, sr: int, rng, genre: str) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     # kick
     if genre == "hip-hop":
@@ -177,7 +177,7 @@ def _drum_templates(sr: int, rng, genre: str) -> dict[str, np.ndarray]:
     ):
         n = int(dur * sr)
         t = np.arange(n) / sr
-        x = mix * _metal(t, sr, 1.0 if name != "ride" else 1.6) + (1 - mix) * rng.standard_normal(n)
+        x = mix * _metal(t, sr=sr, scale=1.0 if name != "ride" else 1.6) + (1 - mix) * rng.standard_normal(n)
         x = signal.lfilter(*hp_f, x) * np.exp(-t / dec) * np.minimum(1.0, t / 0.001)
         if name == "ride":
             x += 0.25 * np.sin(2 * np.pi * 3150 * t) * np.exp(-t / 0.3)  # bell
@@ -226,9 +226,9 @@ _DRUM_PAN = {
 }
 
 
-def _render_drums(score: Score, sr: int, n: int, rng) -> np.ndarray:
+def _render_drums(score: Score, *, sr: int, n: int, rng) -> np.ndarray:
     genre = score.style.genre
-    tpl = _drum_templates(sr, rng, genre)
+    tpl = _drum_templates(sr=sr, rng=rng, genre=genre)
     tracks: dict[str, np.ndarray] = {}
     for time_s, part, vel in score.drum_hits:
         if part not in tpl:
@@ -247,7 +247,7 @@ def _render_drums(score: Score, sr: int, n: int, rng) -> np.ndarray:
 # --------------------------------------------------------------------------- bass
 
 
-def _render_bass(score: Score, sr: int, n: int) -> np.ndarray:
+def _render_bass(score: Score, *, sr: int, n: int) -> np.ndarray:
     genre = score.style.genre
     buf = np.zeros(n)
     saw_amt = {"rock": 0.6, "electronic": 0.7, "pop": 0.35, "hip-hop": 0.0, "jazz": 0.15}.get(genre, 0.25)
@@ -260,7 +260,9 @@ def _render_bass(score: Score, sr: int, n: int) -> np.ndarray:
         x = (1 - saw_amt) * np.sin(2 * np.pi * ph) + saw_amt * _polyblep_saw(ph, np.full(ln, f / sr))
         if genre == "hip-hop":
             x = np.tanh(1.5 * x)  # 808-ish sub
-        env = _adsr(ln, sr, 0.005, 0.25 if genre not in ("ballad", "hip-hop") else 0.8, 0.55, 0.06, hold)
+        env = _adsr(
+            ln, sr=sr, a=0.005, d=0.25 if genre not in ("ballad", "hip-hop") else 0.8, s=0.55, r=0.06, hold=hold
+        )
         _add(buf, int(note.start_s * sr), x * env * note.velocity)
     cutoff = {"rock": 1400, "electronic": 1200, "jazz": 700}.get(genre, 900)
     b, a = signal.butter(2, cutoff, fs=sr)
@@ -272,7 +274,7 @@ def _render_bass(score: Score, sr: int, n: int) -> np.ndarray:
 
 
 @_cached
-def _ks_tone(f: float, ln: int, sr: int, decay: float = 1.0, bright: float = 0.6, bend: float = 0.0) -> np.ndarray:
+def _ks_tone(f: float, ln: int, *, sr: int, decay: float = 1.0, bright: float = 0.6, bend: float = 0.0) -> np.ndarray:
     """Karplus-Strong plucked string, computed one period per numpy step.
 
     ``decay`` is the time constant of the fundamental in seconds, ``bright`` the
@@ -318,17 +320,17 @@ def _ks_tone(f: float, ln: int, sr: int, decay: float = 1.0, bright: float = 0.6
 
 
 @_cached
-def _ep_tone(f: float, ln: int, hold: int, sr: int, bright: float = 1.0) -> np.ndarray:
+def _ep_tone(f: float, ln: int, hold: int, *, sr: int, bright: float = 1.0) -> np.ndarray:
     """FM electric piano: 1:1 carrier/modulator with decaying index + a 14:1 tine."""
     t = np.arange(ln) / sr
     index = bright * (1.2 * np.exp(-t / 0.35) + 0.25)
     x = np.sin(2 * np.pi * f * t + index * np.sin(2 * np.pi * f * t))
     x += 0.12 * bright * np.sin(2 * np.pi * 14 * f * t) * np.exp(-t / 0.02) * (14 * f < sr / 2.2)
-    return x * _adsr(ln, sr, 0.003, 1.1, 0.3, 0.15, hold)
+    return x * _adsr(ln, sr=sr, a=0.003, d=1.1, s=0.3, r=0.15, hold=hold)
 
 
 @_cached
-def _piano_tone(f: float, ln: int, hold: int, sr: int) -> np.ndarray:
+def _piano_tone(f: float, ln: int, hold: int, *, sr: int) -> np.ndarray:
     """Additive piano: inharmonic partials (B = 4e-4), two slightly detuned strings, hammer thump."""
     t = np.arange(ln) / sr
     x = np.zeros(ln)
@@ -342,11 +344,11 @@ def _piano_tone(f: float, ln: int, hold: int, sr: int) -> np.ndarray:
         x += amp * (np.sin(2 * np.pi * fk * t) + np.sin(2 * np.pi * fk * 1.0009 * t + k)) * np.exp(-t / dec)
     x *= 0.5
     x += 0.15 * _det_rng("hammer").standard_normal(ln) * np.exp(-t / 0.004)
-    return x * _adsr(ln, sr, 0.002, 10.0, 1.0, 0.25, hold)
+    return x * _adsr(ln, sr=sr, a=0.002, d=10.0, s=1.0, r=0.25, hold=hold)
 
 
 @_cached
-def _pluck_tone(f: float, ln: int, sr: int, decay: float = 0.6, bright: float = 1.0) -> np.ndarray:
+def _pluck_tone(f: float, ln: int, *, sr: int, decay: float = 0.6, bright: float = 1.0) -> np.ndarray:
     t = np.arange(ln) / sr
     x = np.zeros(ln)
     for k in range(1, 9):
@@ -356,13 +358,13 @@ def _pluck_tone(f: float, ln: int, sr: int, decay: float = 0.6, bright: float = 
     return x * np.minimum(1.0, t / 0.002) * np.minimum(1.0, (ln - np.arange(ln)) / (0.02 * sr))
 
 
-def _pad_tone(f: float, ln: int, hold: int, sr: int, rng, attack: float = 0.25) -> np.ndarray:
+def _pad_tone(f: float, ln: int, hold: int, *, sr: int, rng, attack: float = 0.25) -> np.ndarray:
     t = np.arange(ln) / sr
     x = np.zeros(ln)
     for det in (-0.08, 0.0, 0.09):
         ff = f * 2 ** (det / 12)
         x += _polyblep_saw(ff * t + rng.random(), np.full(ln, ff / sr))
-    return x / 3 * _adsr(ln, sr, attack, 1.0, 0.8, 0.4, hold)
+    return x / 3 * _adsr(ln, sr=sr, a=attack, d=1.0, s=0.8, r=0.4, hold=hold)
 
 
 # --------------------------------------------------------------------------- chords
@@ -403,7 +405,7 @@ def _comp_electric_piano(bus: _ChordBus, ci: int, s0: int, du: float, freqs: lis
         hold = int(min(d * beat, du - off * beat) * sr)
         ln = hold + int(0.3 * sr)
         for i, f in enumerate(freqs):
-            x = _ep_tone(f, ln, hold, sr, bright=0.8) * 0.15
+            x = _ep_tone(f, ln, hold, sr=sr, bright=0.8) * 0.15
             _add(bus.side(i), s0 + int(off * beat * sr) + i * 40, x)
 
 
@@ -417,7 +419,7 @@ def _power_chords(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float
         ln = int(eighth * 0.95 * sr)
         acc = 1.0 if k % 2 == 0 else 0.75
         for i, f in enumerate(voicing):
-            x = _ks_tone(f, ln, sr, decay=0.35, bright=0.8)
+            x = _ks_tone(f, ln, sr=sr, decay=0.35, bright=0.8)
             _add(bus.drive, s0 + int(k * eighth * sr) + i * int(0.004 * sr), x * acc * 0.5)
 
 
@@ -428,11 +430,11 @@ def _piano_arpeggio(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[flo
     order = [0, 1, 2, 3, 2, 1, 3, 4]
     for k in range(int(round(du / (beat / 2)))):
         f = arp[order[k % len(order)] % len(arp)]
-        x = _piano_tone(f * 2, int(1.4 * sr), int(0.9 * sr), sr) * 0.09
+        x = _piano_tone(f * 2, int(1.4 * sr), int(0.9 * sr), sr=sr) * 0.09
         _add(bus.side(k), s0 + int(k * beat / 2 * sr), x)
     hold = int(du * sr)
     for f in freqs:
-        _add(bus.pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, bus.rng, attack=0.4) * 0.045)
+        _add(bus.pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr=sr, rng=bus.rng, attack=0.4) * 0.045)
 
 
 def _guitar_strum(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float], genre: str) -> None:
@@ -446,7 +448,7 @@ def _guitar_strum(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[float
         ln = int(min(1.0, du - off * beat + 0.15) * sr)
         strings = voicing if direction > 0 else voicing[::-1][:4]
         for i, f in enumerate(strings):
-            x = _ks_tone(f * 2, ln, sr, decay=0.9, bright=0.55) * 0.06 * v
+            x = _ks_tone(f * 2, ln, sr=sr, decay=0.9, bright=0.55) * 0.06 * v
             _add(bus.side(i), s0 + int(off * beat * sr) + i * int(0.008 * sr), x)
 
 
@@ -455,13 +457,13 @@ def _synth_pad_plucks(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[f
     beat, sr = bus.beat_s, bus.sr
     hold = int(du * sr)
     for f in freqs + [freqs[0] * 2]:
-        _add(bus.pad, s0, _pad_tone(f * 2, hold + int(0.3 * sr), hold, sr, bus.rng) * 0.07)
+        _add(bus.pad, s0, _pad_tone(f * 2, hold + int(0.3 * sr), hold, sr=sr, rng=bus.rng) * 0.07)
     for k in range(4):
         for f in freqs:
             _add(
                 bus.right if k % 2 else bus.left,
                 s0 + int((k + 0.5) * beat * sr),
-                _pluck_tone(f * 4, int(0.25 * sr), sr, decay=0.15) * 0.05,
+                _pluck_tone(f * 4, int(0.25 * sr), sr=sr, decay=0.15) * 0.05,
             )
 
 
@@ -470,11 +472,13 @@ def _guzheng_arpeggio(bus: _ChordBus, ci: int, s0: int, du: float, freqs: list[f
     beat, sr = bus.beat_s, bus.sr
     arp = [freqs[0], freqs[2] if len(freqs) > 2 else freqs[1], freqs[0] * 2, freqs[1] * 2]
     for k in range(int(round(du / (beat / 2)))):
-        x = _ks_tone(arp[k % len(arp)] * 2, int(1.4 * sr), sr, decay=0.8, bright=0.75, bend=0.4 if k % 4 == 0 else 0.0)
+        x = _ks_tone(
+            arp[k % len(arp)] * 2, int(1.4 * sr), sr=sr, decay=0.8, bright=0.75, bend=0.4 if k % 4 == 0 else 0.0
+        )
         _add(bus.side(k), s0 + int(k * beat / 2 * sr), x * 0.1)
     hold = int(du * sr)
     for f in freqs:
-        _add(bus.pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr, bus.rng) * 0.03)
+        _add(bus.pad, s0, _pad_tone(f, hold + int(0.5 * sr), hold, sr=sr, rng=bus.rng) * 0.03)
 
 
 # The oscillator band's chord part of each genre: (bus, chord index, start sample, length s, Hz, genre).
@@ -490,14 +494,14 @@ _CHORD_RENDERERS = {
 }
 
 
-def _overdrive(drive: np.ndarray, sr: int) -> np.ndarray:
+def _overdrive(drive: np.ndarray, *, sr: int) -> np.ndarray:
     b, a = signal.butter(2, 150, btype="high", fs=sr)
     g = np.tanh(4.0 * signal.lfilter(b, a, drive))
     b, a = signal.butter(2, 3800, fs=sr)
     return signal.lfilter(b, a, g) * 0.12
 
 
-def _render_chords(score: Score, sr: int, n: int, rng) -> np.ndarray:
+def _render_chords(score: Score, *, sr: int, n: int, rng) -> np.ndarray:
     """The chord part, stereo (n, 2): the genre's renderer per chord, then the buses mixed."""
     genre, beat = score.style.genre, score.style.beat_s
     bus = _ChordBus(
@@ -515,7 +519,7 @@ def _render_chords(score: Score, sr: int, n: int, rng) -> np.ndarray:
         render(bus, ci, int(st * sr), du, [float(_hz(m)) for m in chord], genre)
     left, right, pad = bus.left, bus.right, bus.pad
     if bus.drive.any():
-        g = _overdrive(bus.drive, sr)
+        g = _overdrive(bus.drive, sr=sr)
         d = int(0.012 * sr)
         left += g
         right[d:] += g[:-d] * 0.95  # double-tracked feel
@@ -544,12 +548,12 @@ _LEAD = {
 }
 
 
-def _lead_note(kind: str, f: float, dur_s: float, sr: int, rng) -> np.ndarray:
+def _lead_note(kind: str, f: float, dur_s: float, *, sr: int, rng) -> np.ndarray:
     hold = max(1, int(dur_s * sr))
     if kind == "mandolin":
         ln = hold + int(0.3 * sr)
-        x = _ks_tone(f, ln, sr, decay=0.5, bright=0.8)
-        return x * _adsr(ln, sr, 0.001, 10.0, 1.0, 0.2, hold)
+        x = _ks_tone(f, ln, sr=sr, decay=0.5, bright=0.8)
+        return x * _adsr(ln, sr=sr, a=0.001, d=10.0, s=1.0, r=0.2, hold=hold)
     if kind == "vibes":
         ln = hold + int(0.8 * sr)
         t = np.arange(ln) / sr
@@ -574,32 +578,32 @@ def _lead_note(kind: str, f: float, dur_s: float, sr: int, rng) -> np.ndarray:
         x = np.sin(2 * np.pi * ph) + 0.25 * np.sin(4 * np.pi * ph) + 0.08 * np.sin(6 * np.pi * ph)
         b, a = signal.butter(2, [min(f * 2, sr / 2.5), min(f * 6, sr / 2.2)], btype="band", fs=sr)
         x += 0.12 * signal.lfilter(b, a, rng.standard_normal(ln))  # breath
-        return x * _adsr(ln, sr, 0.06, 0.5, 0.85, 0.12, hold)
+        return x * _adsr(ln, sr=sr, a=0.06, d=0.5, s=0.85, r=0.12, hold=hold)
     if kind == "supersaw":
         x = np.zeros(ln)
         for det in (-0.12, -0.05, 0.0, 0.06, 0.11):
             fd = f * 2 ** (det / 12)
             x += _polyblep_saw(fd * t + rng.random(), np.full(ln, fd / sr))
-        return x / 3 * _adsr(ln, sr, 0.01, 0.3, 0.7, 0.1, hold)
+        return x / 3 * _adsr(ln, sr=sr, a=0.01, d=0.3, s=0.7, r=0.1, hold=hold)
     ph = np.cumsum(ff) / sr
     dt = ff / sr
     x = _polyblep_saw(ph, dt)
     if kind == "guitar":
         x = np.tanh(3.0 * (x + 0.3 * np.sin(2 * np.pi * ph)))
-        return x * _adsr(ln, sr, 0.005, 0.6, 0.6, 0.08, hold)
+        return x * _adsr(ln, sr=sr, a=0.005, d=0.6, s=0.6, r=0.08, hold=hold)
     if kind == "strings":
         x = 0.5 * (x + _polyblep_saw(ph * 1.003 + 0.3, dt * 1.003))
-        return x * _adsr(ln, sr, 0.18, 1.0, 0.85, 0.12, hold)
+        return x * _adsr(ln, sr=sr, a=0.18, d=1.0, s=0.85, r=0.12, hold=hold)
     # synth: square-ish pluck
     x = 0.6 * x + 0.4 * np.sign(np.sin(2 * np.pi * ph))
-    return x * _adsr(ln, sr, 0.004, 0.25, 0.35, 0.08, hold)
+    return x * _adsr(ln, sr=sr, a=0.004, d=0.25, s=0.35, r=0.08, hold=hold)
 
 
-def _render_lead_line(notes: list[Note], genre: str, sr: int, n: int, gain: float, rng) -> np.ndarray:
+def _render_lead_line(notes: list[Note], genre: str, *, sr: int, n: int, gain: float, rng) -> np.ndarray:
     kind = _LEAD.get(genre, "synth")
     buf = np.zeros(n)
     for note in notes:
-        x = _lead_note(kind, float(_hz(note.midi)), note.dur_s, sr, rng)
+        x = _lead_note(kind, float(_hz(note.midi)), note.dur_s, sr=sr, rng=rng)
         _add(buf, int(note.start_s * sr), x * note.velocity)
     if kind in ("synth", "guitar", "strings", "supersaw"):
         b, a = signal.butter(2, {"synth": 3500, "guitar": 3000, "strings": 4000, "supersaw": 5000}[kind], fs=sr)
@@ -698,14 +702,14 @@ def oscillator_parts(score: Score, *, sr: int, seed: int, play_melody: bool = Fa
     rng = np.random.default_rng(seed & 0x7FFFFFFF)
     genre = score.style.genre
     parts = {
-        "drums": _render_drums(score, sr, n, rng),
-        "bass": _render_bass(score, sr, n),
-        "chords": _render_chords(score, sr, n, rng),
+        "drums": _render_drums(score, sr=sr, n=n, rng=rng),
+        "bass": _render_bass(score, sr=sr, n=n),
+        "chords": _render_chords(score, sr=sr, n=n, rng=rng),
     }
     if score.counter:
-        parts["counter"] = _pan(_render_lead_line(score.counter, genre, sr, n, 1.0, rng), -0.3)
+        parts["counter"] = _pan(_render_lead_line(score.counter, genre, sr=sr, n=n, gain=1.0, rng=rng), -0.3)
     if play_melody and score.melody:
-        parts["melody"] = _pan(_render_lead_line(lead_melody(score), genre, sr, n, 1.0, rng), 0.1)
+        parts["melody"] = _pan(_render_lead_line(lead_melody(score), genre, sr=sr, n=n, gain=1.0, rng=rng), 0.1)
     return parts
 
 

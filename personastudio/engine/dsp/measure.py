@@ -229,7 +229,7 @@ def syllable_onset_times(
     times, f0 = track if track is not None else f0_track(vocal, sr=sr)
     if not len(f0) or not np.any(f0 > 0):
         return np.zeros(0)
-    x16 = _to_analysis_rate(_mono(vocal), sr)
+    x16 = _to_analysis_rate(_mono(vocal), sr=sr)
     level = _frame_level_db(x16, len(f0), window_s=NUCLEUS_WINDOW_S)
     loud = np.percentile(level[f0 > 0], 95)
     peaks, _ = signal.find_peaks(
@@ -319,7 +319,7 @@ CHROMA_SR = 22050
 CHROMA_HOP = 2048  # ~93 ms
 
 
-def _chroma(mix: np.ndarray, sr: int) -> np.ndarray:
+def _chroma(mix: np.ndarray, *, sr: int) -> np.ndarray:
     x = _mono(mix)
     if sr != CHROMA_SR:
         x = librosa.resample(x, orig_sr=sr, target_sr=CHROMA_SR, res_type="polyphase")
@@ -362,7 +362,7 @@ def chorus_similarity(
     chorus_vs_verse : float
         Mean similarity over (chorus, verse) pairs; NaN without a chorus or a verse.
     """
-    c = _chroma(mix, sr)
+    c = _chroma(mix, sr=sr)
     fps = CHROMA_SR / CHROMA_HOP
 
     def cut(start: float, end: float) -> np.ndarray:

@@ -60,7 +60,7 @@ def voice_profile(samples: np.ndarray, *, sr: int) -> VoiceProfile:
         raise ParameterError("sr must be positive")
     if len(samples) < sr * 0.1 or not np.any(samples):
         return VoiceProfile()
-    x = _to_analysis_rate(samples, sr)
+    x = _to_analysis_rate(samples, sr=sr)
     f0 = voiced_f0(x, sr=PROFILE_SR_HZ)
     voiced = f0[f0 > 0]
     if len(voiced) == 0:
@@ -83,7 +83,7 @@ def voice_profile(samples: np.ndarray, *, sr: int) -> VoiceProfile:
     )
 
 
-def _to_analysis_rate(samples: np.ndarray, sr: int) -> np.ndarray:
+def _to_analysis_rate(samples: np.ndarray, *, sr: int) -> np.ndarray:
     return resample(samples, sr_from=sr, sr_to=PROFILE_SR_HZ)
 
 
@@ -102,7 +102,7 @@ def voiced_f0(samples: np.ndarray, *, sr: int) -> np.ndarray:
     np.ndarray [shape=(frames,)]
         F0 in Hz per ``FRAME_PERIOD_MS`` frame, 0 where the frame is quiet, unpitched or aperiodic.
     """
-    x = np.ascontiguousarray(_to_analysis_rate(samples, sr), dtype=np.float64)
+    x = np.ascontiguousarray(_to_analysis_rate(samples, sr=sr), dtype=np.float64)
     f0, times = pyworld.dio(x, PROFILE_SR_HZ, f0_floor=F0_FLOOR_HZ, f0_ceil=F0_CEIL_HZ, frame_period=FRAME_PERIOD_MS)
     f0 = pyworld.stonemask(x, f0, times, PROFILE_SR_HZ)
     centres = np.round(times * PROFILE_SR_HZ).astype(int)
@@ -249,7 +249,7 @@ def _reference_envelope(register: str) -> np.ndarray | None:
         spoken = speak_line(REFERENCE_SENTENCE, "en", voice=register)
     except Exception:  # no eSpeak NG: keep formant_ratio at 1.0
         return None
-    x = _to_analysis_rate(np.asarray(spoken.samples, dtype=np.float64), spoken.sr)
+    x = _to_analysis_rate(np.asarray(spoken.samples, dtype=np.float64), sr=spoken.sr)
     envelope, _ = _mean_envelope(x, voiced_f0(x, sr=PROFILE_SR_HZ))
     return envelope
 

@@ -52,11 +52,11 @@ def separate_vocals(samples: np.ndarray, *, sr: int) -> tuple[np.ndarray, np.nda
         piece = samples[start : start + chunk]
         if len(piece) < sr:  # a tail under a second: too short to find repetition, leave it to the band
             continue
-        vocals[start : start + len(piece)] = _vocals_of(piece, sr)
+        vocals[start : start + len(piece)] = _vocals_of(piece, sr=sr)
     return vocals, (samples - vocals).astype(np.float32)
 
 
-def _vocals_of(piece: np.ndarray, sr: int) -> np.ndarray:
+def _vocals_of(piece: np.ndarray, *, sr: int) -> np.ndarray:
     n_fft = 2048 if sr <= 24000 else 4096
     hop = n_fft // 4
     spectrum = librosa.stft(piece, n_fft=n_fft, hop_length=hop)

@@ -55,7 +55,7 @@ def _mel_to_hz(mel):
     return 700.0 * (10.0 ** (np.asarray(mel, dtype=float) / 2595.0) - 1.0)
 
 
-def _to_envelope_rate(samples: np.ndarray, sr: int) -> np.ndarray:
+def _to_envelope_rate(samples: np.ndarray, *, sr: int) -> np.ndarray:
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim == 2:
         x = x.mean(axis=1)
@@ -88,7 +88,7 @@ def long_term_envelope_db(samples: np.ndarray, *, sr: int, n_bands: int = N_EQ_B
     """
     if sr <= 0:
         raise ParameterError("sr must be positive")
-    x = _to_envelope_rate(samples, sr)
+    x = _to_envelope_rate(samples, sr=sr)
     if len(x) < ENVELOPE_SR_HZ // 10:
         return None
     f0, t = pyworld.dio(x, ENVELOPE_SR_HZ, frame_period=ENVELOPE_FRAME_MS, f0_floor=60.0, f0_ceil=1100.0)

@@ -391,7 +391,7 @@ def _warp_envelope(sp: np.ndarray, ratio: float) -> np.ndarray:
     return sp[:, lo] * (1.0 - w) + sp[:, hi] * w
 
 
-def _add_breath(ap: np.ndarray, breathiness: float, sr: int) -> np.ndarray:
+def _add_breath(ap: np.ndarray, breathiness: float, *, sr: int) -> np.ndarray:
     if breathiness <= 0:
         return ap
     freqs = np.linspace(0, sr / 2, ap.shape[1])
@@ -449,7 +449,7 @@ def sing_line(
         np.ascontiguousarray(f0), np.ascontiguousarray(sp), np.ascontiguousarray(ap), world.sr, FRAME_PERIOD_MS
     )
     y = y[: int((t1 - t0) * world.sr)]
-    y = _steady_held_notes(y, world.sr, held=nucleus & (since_note_s > 0.15))
+    y = _steady_held_notes(y, sr=world.sr, held=nucleus & (since_note_s > 0.15))
     return float(t0), _levelled(y, sr_from=world.sr, sr=sr)
 
 
@@ -525,7 +525,7 @@ def _source_frames(
     hi = np.minimum(lo + 1, n_src - 1)
     w = (pos - lo)[:, None]
     sp_src = _warp_envelope(world.sp, float(voice.formant_ratio))
-    ap_src = _add_breath(world.ap, float(voice.breathiness), world.sr)
+    ap_src = _add_breath(world.ap, float(voice.breathiness), sr=world.sr)
     sp = sp_src[lo] * (1 - w) + sp_src[hi] * w
     ap = ap_src[lo] * (1 - w) + ap_src[hi] * w
     near = np.round(pos).astype(int)
@@ -579,7 +579,7 @@ def _levelled(y: np.ndarray, *, sr_from: int, sr: int) -> np.ndarray:
     return y.astype(np.float32)
 
 
-def _steady_held_notes(y: np.ndarray, sr: int, *, held: np.ndarray) -> np.ndarray:
+def _steady_held_notes(y: np.ndarray, *, sr: int, held: np.ndarray) -> np.ndarray:
     """Even out the level of held vowels.
 
     Vibrato sweeps the harmonics across eSpeak's sharp formant peaks, so some vowels (雪, 花)

@@ -245,7 +245,7 @@ def test_band_instruments_in_tune_and_fast():
 
     sr = 22050
     for f in (110.0, 196.0, 440.0):
-        x = _ks_tone(f, sr, sr, decay=1.0, bright=0.6)
+        x = _ks_tone(f, sr, sr=sr, decay=1.0, bright=0.6)
         spec = np.abs(np.fft.rfft(x * np.hanning(len(x))))
         lo, hi = int(f * 0.9), int(f * 1.1)
         peak = lo + int(np.argmax(spec[lo:hi]))

@@ -108,3 +108,39 @@ def test_frames_are_matched_by_phone_not_by_tilt():
     _voiced, _own, _new, nearest = et._matched_cepstra(np.full(len(said), 200.0), sp, bank)
     from_a = nearest < len(vowel_a)
     assert from_a[: len(vowel_a)].all() and not from_a[len(vowel_a) :].any()
+
+
+def test_analysis_frames_take_every_step_and_each_runs_ends():
+    voiced = np.zeros(20, dtype=bool)
+    voiced[2:9] = True  # 7 frames
+    voiced[12:13] = True  # 1 frame
+    voiced[15:19] = True  # 4 frames
+    picked, runs = et._analysis_frames(voiced, 2)
+    np.testing.assert_array_equal(picked, [2, 4, 6, 8, 12, 15, 17, 18])
+    # one True per picked frame, a False closing each run: three runs for _smooth_runs
+    np.testing.assert_array_equal(runs, [1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0])
+    every, _ = et._analysis_frames(voiced, 1)
+    np.testing.assert_array_equal(every, np.flatnonzero(voiced))
+
+
+def test_gains_analysed_on_every_second_frame_are_close_to_every_frames(bank_a, monkeypatch):
+    """The line's gains from every 2nd voiced frame (interpolated) against every frame's: within a dB rms.
+
+    Here the gains move the vowel about 9 dB rms; every 2nd frame came within 0.4-0.7 dB rms (max 2.2 dB),
+    and leaving every 2nd frame's gain out instead of interpolating it would be 4.5 dB off."""
+    y = np.asarray(_vowel(VOWEL_I, seconds=1.0, seed=5), dtype=np.float64)
+    monkeypatch.setattr(et, "ANALYSIS_STEP", 1)
+    every = et._limit_gain(et._line_log_gain(y, bank_a, 1.0))
+    monkeypatch.setattr(et, "ANALYSIS_STEP", 2)
+    second = et._limit_gain(et._line_log_gain(y, bank_a, 1.0))
+    db = 20 / np.log(10) * (second - every)
+    assert np.sqrt(np.mean((20 / np.log(10) * every) ** 2)) > 5.0  # the vowel is moved, so this means something
+    assert np.sqrt(np.mean(db**2)) < 1.0 and np.abs(db).max() < 3.0
+
+
+def test_stft_filter_round_trip_and_flat_gain():
+    y = np.asarray(_vowel(VOWEL_A, seconds=0.4, seed=6), dtype=np.float64)
+    np.testing.assert_allclose(et._stft_filter(y, None), y, atol=1e-6)
+    n_frames = len(y) // int(SR * et.FRAME_PERIOD_MS / 1000) + 1
+    half_db = np.full((n_frames, et._fft_size() // 2 + 1), np.log(0.5))
+    np.testing.assert_allclose(et._stft_filter(y, half_db), 0.5 * y, atol=1e-6)

@@ -65,6 +65,17 @@ CONFIGS: dict[str, dict] = {
     "nodyn": {(kokoro, "DYNAMIC_BLOCK_BASE"): 0},
     # both: the sing graph as it was before (2026-12-07 evening)
     "graph0": {(kokoro, "CONVS_AS_2D"): False, (kokoro, "DYNAMIC_BLOCK_BASE"): 0},
+    # the envelope transfer analysing every voiced frame with StoneMask's F0, as before 2026-12-07 night
+    # (its float32 STFT with the vectorised overlap-add stays)
+    "transfer0": {(envelope_transfer, "ANALYSIS_STEP"): 1, (envelope_transfer, "REFINE_LINE_F0"): True},
+    # the mastering's first gain without the limiter preview (the unlimited mix's loudness gain)
+    "master0": {(mix_mod, "PREVIEW_ITERATIONS"): 0},
+    # both, the persona's chain as before 2026-12-07 night
+    "before13": {
+        (envelope_transfer, "ANALYSIS_STEP"): 1,
+        (envelope_transfer, "REFINE_LINE_F0"): True,
+        (mix_mod, "PREVIEW_ITERATIONS"): 0,
+    },
 }
 
 # Stages timed from outside by wrapping module functions: (label, module, attribute).

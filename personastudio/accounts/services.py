@@ -8,15 +8,18 @@ import hashlib
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from personastudio.contract.errors import AuthError
+from personastudio.contract.errors import AuthError, MusicApiError
 from personastudio.contract.http import service_root
 from personastudio.contract.provider import MusicProvider
+from personastudio.netguard import PrivateAddressError, require_public_http_url
 from personastudio.providers import registry as providers
 from personastudio.providers.records import ProviderRecord
 from personastudio.providers.registry import ProviderChoice
 
+from . import selectors
 from .models import ProviderSettings
 
 MSG_KEY_UNREADABLE = _(
@@ -53,7 +56,7 @@ def rotate_secrets() -> int:
 
 def saved_hosted(user: AbstractBaseUser) -> ProviderChoice | None:
     """The hosted service this user saved in Settings (whatever they use now), with its key."""
-    row = ProviderSettings.objects.filter(user=user).first() if user and user.pk else None
+    row = selectors.saved_provider_settings(user)
     if row is None or not row.base_url:
         return None
     try:
@@ -64,7 +67,7 @@ def saved_hosted(user: AbstractBaseUser) -> ProviderChoice | None:
 
 
 def provider_choice_for(user: AbstractBaseUser) -> ProviderChoice:
-    row = ProviderSettings.objects.filter(user=user).first() if user and user.pk else None
+    row = selectors.saved_provider_settings(user)
     if row is None:
         if providers.spec(settings.MUSIC_PROVIDER).hosted:
             return ProviderChoice(settings.MUSIC_PROVIDER, settings.MUSIC_API_BASE_URL, settings.MUSIC_API_KEY)
@@ -124,3 +127,28 @@ def key_readable(row: ProviderSettings | None) -> bool:
     except InvalidToken:
         return False
     return True
+
+
+def provider_connection_test(*, user: AbstractBaseUser, provider: str, base_url: str, api_key: str) -> tuple[bool, str]:
+    """The settings page's "Test connection": one cheap authenticated call to a hosted service with what
+    is on the form. (connected, the sentence to show)."""
+    name = providers.hosted(provider).name
+    base_url, api_key = base_url.strip(), api_key.strip()
+    if not api_key:
+        # Only the key this user saved for this very address: never the server's, never to another host.
+        saved = saved_hosted(user)
+        if saved and saved.name == name and service_root(saved.base_url) == service_root(base_url):
+            api_key = saved.api_key
+    if not base_url or not api_key:
+        return False, gettext("Enter the service address and an API key first.")
+    try:
+        if not settings.MUSIC_API_ALLOW_PRIVATE:
+            require_public_http_url(base_url)
+        providers.connect(ProviderChoice(name, base_url, api_key), owner=user).ping()
+    except PrivateAddressError as exc:
+        return False, str(exc)
+    except ValueError:
+        return False, gettext("The address must start with http:// or https://, e.g. https://api.example.com.")
+    except MusicApiError as exc:
+        return False, exc.message
+    return True, gettext("Connected: the service accepted the key and answered like a MusicMint service.")

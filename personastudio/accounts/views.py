@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -8,14 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from personastudio.contract.errors import MusicApiError
-from personastudio.contract.http import service_root
-from personastudio.netguard import PrivateAddressError, require_public_http_url
-from personastudio.providers import registry as providers
-
 from . import selectors, services
 from .forms import ProviderSettingsForm
-from .models import ProviderSettings
 
 
 @login_not_required
@@ -47,7 +40,7 @@ def login_locked_out(request, original_response, credentials):
 
 
 def provider_settings(request):
-    saved = ProviderSettings.objects.filter(user=request.user).first()
+    saved = selectors.saved_provider_settings(request.user)
     choice = services.provider_choice_for(request.user)
     initial = {"provider": choice.name, "base_url": saved.base_url if saved else choice.base_url}
     form = ProviderSettingsForm(request.POST or None, initial=initial, saved_key=services.key_readable(saved))
@@ -70,26 +63,10 @@ def provider_settings(request):
 @require_POST
 def provider_settings_test(request):
     """ "Test connection": one cheap authenticated call with what is on the form (or the saved key)."""
-    name = providers.hosted(request.POST.get("provider", "")).name
-    base_url = request.POST.get("base_url", "").strip()
-    api_key = request.POST.get("api_key", "").strip()
-    if not api_key:
-        # Only the key this user saved for this very address: never the server's, never to another host.
-        saved = services.saved_hosted(request.user)
-        if saved and saved.name == name and service_root(saved.base_url) == service_root(base_url):
-            api_key = saved.api_key
-    if not base_url or not api_key:
-        result = (False, _("Enter the service address and an API key first."))
-    else:
-        try:
-            if not settings.MUSIC_API_ALLOW_PRIVATE:
-                require_public_http_url(base_url)
-            providers.connect(providers.ProviderChoice(name, base_url, api_key), owner=request.user).ping()
-            result = (True, _("Connected: the service accepted the key and answered like a MusicMint service."))
-        except PrivateAddressError as exc:
-            result = (False, str(exc))
-        except ValueError:
-            result = (False, _("The address must start with http:// or https://, e.g. https://api.example.com."))
-        except MusicApiError as exc:
-            result = (False, exc.message)
+    result = services.provider_connection_test(
+        user=request.user,
+        provider=request.POST.get("provider", ""),
+        base_url=request.POST.get("base_url", ""),
+        api_key=request.POST.get("api_key", ""),
+    )
     return render(request, "accounts/settings.html#test-result", {"test_ok": result[0], "test_message": result[1]})

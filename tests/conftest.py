@@ -110,13 +110,33 @@ def quick_persona_fit(request, settings, monkeypatch):
     the pages and flows are tested here, the fit in tests/engine/voice/test_fit.py and by the likeness
     report. A test marked `persona_fit` or `full_render` fits as the studio does with one evaluation (the
     register's own style, the clip's envelope bank; the studio compares all of the register's styles,
-    tested in test_fit.py and test_fit_choice.py), its words checked on one sentence instead of eight."""
+    tested in test_fit.py and test_fit_choice.py), its words checked on one sentence instead of eight and
+    its likeness on the held-back part heard on one line instead of two (as test_fit.py's small search).
+    The sentence is spoken once per style: the stock voice's own words and the persona's (the stock style
+    through the bank) are the same speech before the bank (kokoro.speak is deterministic)."""
     fits = request.node.get_closest_marker("persona_fit") or request.node.get_closest_marker("full_render")
     settings.ENGINE_PERSONA_FIT_EVALUATIONS = 1 if fits else 0
     if fits:
-        from personastudio.engine.voice import intelligibility
+        from personastudio.engine.voice import fit, intelligibility, kokoro
 
         monkeypatch.setattr(intelligibility, "FIT_SENTENCES", intelligibility.FIT_SENTENCES[:1])
+        monkeypatch.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
+        monkeypatch.setattr(kokoro, "speak", _spoken_once(kokoro.speak))
+
+
+def _spoken_once(speak):
+    """kokoro.speak, answering a call it has answered before in this test from what it said then (a copy)."""
+    spoken: dict[tuple, object] = {}
+
+    def once(text, language, *, style, **kwargs):
+        import numpy as np
+
+        key = (text, language, np.asarray(style, dtype=np.float32).tobytes(), tuple(sorted(kwargs.items())))
+        if key not in spoken:
+            spoken[key] = speak(text, language, style=style, **kwargs)
+        return spoken[key].copy()
+
+    return once
 
 
 @pytest.fixture(autouse=True)

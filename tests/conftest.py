@@ -48,6 +48,9 @@ LONGEST_FIRST = (
     "engine/dsp/test_song.py",
     "browser/test_library_and_dashboard.py",
     "browser/test_language_and_access.py",
+    "test_runstudio.py",  # these three start servers and processes (~15 s each at load 7): not last
+    "test_deploy_check.py",
+    "providers/test_contract_live.py",
     "storage/",  # one unit (StorageTogether below), ~60 s
     "browser/",
     "personas/",

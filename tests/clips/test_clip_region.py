@@ -74,3 +74,11 @@ def test_a_clip_says_which_part_was_separated():
     clip = Clip(separation_start_s=12, separation_end_s=34)
     assert clip.separation_region_label == "0:12–0:34"
     assert Clip().separation_region_label == ""
+
+
+def test_the_clip_page_tells_the_region_panel_the_personas_limits(clip, client, settings):
+    # The persona app's template tag supplies them (the clips app does not import the personas app).
+    settings.ENGINE_MIN_VOICED_S = 12.5
+    client.force_login(clip.owner)
+    page = client.get(clip.get_absolute_url()).content.decode()
+    assert 'data-persona-min="12.5"' in page and 'data-persona-ideal-max="30"' in page

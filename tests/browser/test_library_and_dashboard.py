@@ -49,8 +49,8 @@ def test_the_dashboard_follows_two_songs_and_stops_polling_when_done(page, live_
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "dashboard-two-in-progress.png"), full_page=True)
 
-    status_calls = []
-    page.on("request", lambda request: "/status/" in request.url and status_calls.append(time.monotonic()))
+    status_calls = []  # the dashboard's fragments (generations:progress) asked for
+    page.on("request", lambda request: "/progress/" in request.url and status_calls.append(time.monotonic()))
     worker = _worker()
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
@@ -60,7 +60,10 @@ def test_the_dashboard_follows_two_songs_and_stops_polling_when_done(page, live_
         assert all(g.status == "completed" for g in Generation.objects.all())
         # Each fragment answered "done" (286): htmx stops asking.
         settled = time.monotonic()
-        page.wait_for_timeout(4_500)
+        # Eight of the page's poll intervals after a half-second grace (PAGE_POLL_INTERVAL_S is 0.25 s in
+        # Chromium, tests/conftest.py's quick_page_polls): a fragment still polling would ask 8 times. The
+        # wait was 4.5 s when pages polled every 2 s, two intervals.
+        page.wait_for_timeout(500 + 8 * 1000 * settings.PAGE_POLL_INTERVAL_S)
         assert [t for t in status_calls if t > settled + 0.5] == []
         page.screenshot(path=str(SHOTS / "dashboard-done.png"), full_page=True)
     finally:

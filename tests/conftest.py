@@ -48,9 +48,10 @@ LONGEST_FIRST = (
     "engine/dsp/test_song.py",
     "browser/test_library_and_dashboard.py",
     "browser/test_language_and_access.py",
-    "test_runstudio.py",  # these three start servers and processes (~15 s each at load 7): not last
+    "test_runstudio.py",  # these start servers, clusters and processes (~15 s each at load 5-7): not last
     "test_deploy_check.py",
     "providers/test_contract_live.py",
+    "scripts/test_with_postgres.py",
     "storage/",  # one unit (StorageTogether below), ~60 s
     "browser/",
     "personas/",

@@ -45,7 +45,7 @@ LONGEST_FIRST = (
     "personas/test_voice_check.py",
     "browser/test_player_and_recording.py",
     "browser/test_extend_and_results.py",
-    "engine/dsp/test_song.py",
+    "engine/test_song.py",
     "browser/test_library_and_dashboard.py",
     "browser/test_language_and_access.py",
     "test_runstudio.py",  # these start servers, clusters and processes (~15 s each at load 5-7): not last
@@ -250,7 +250,7 @@ def measure_each_clip_once(request, monkeypatch):
 
 
 # Songs rendered through the app, by what was asked: many tests make "a finished song" from the same
-# lyrics and tags, and render_song is deterministic for its arguments (tests/engine/dsp/test_song.py).
+# lyrics and tags, and render_song is deterministic for its arguments (tests/engine/test_song.py).
 _rendered: dict[str, tuple] = {}
 
 

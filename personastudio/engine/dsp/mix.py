@@ -276,7 +276,7 @@ def true_peak_dbtp(samples: np.ndarray, *, sr: int) -> float:
     return float(20 * np.log10(max(peak, 1e-6)))
 
 
-def _envelope(x: np.ndarray, sr: int, win_s: float) -> np.ndarray:
+def _envelope(x: np.ndarray, *, sr: int, win_s: float) -> np.ndarray:
     k = max(1, int(win_s * sr))
     return np.sqrt(np.maximum(ndimage.uniform_filter1d(x * x, k, mode="nearest"), 0.0))
 
@@ -287,7 +287,7 @@ VOCAL_REVERB_S = 0.8
 VOCAL_REVERB_WET = 0.12
 
 
-def _reverb_ir(sr: int, seconds: float = 1.2, seed: int = 7) -> np.ndarray:
+def _reverb_ir(*, sr: int, seconds: float = 1.2, seed: int = 7) -> np.ndarray:
     rng = np.random.default_rng(seed)
     n = int(seconds * sr)
     t = np.arange(n) / sr
@@ -370,7 +370,7 @@ def mix_song(
     vocal_gain = 10 ** ((lb + 2.0 - lv) / 20) if lb > SILENCE_LUFS else 1.0
     vocal = vocal * vocal_gain
     # sidechain-style ducking of the band
-    env = _envelope(vocal, sr, 0.05)
+    env = _envelope(vocal, sr=sr, win_s=0.05)
     ref = np.percentile(env[env > 1e-6], 90) if np.any(env > 1e-6) else 1.0
     duck_db = -4.0 * np.clip(env / (ref + 1e-12), 0, 1)
     duck = (10 ** (ndimage.uniform_filter1d(duck_db, int(0.08 * sr)) / 20)).astype(np.float32)[:, None]
@@ -388,7 +388,7 @@ def mix_song(
         lead[d:, 1] += vocal[:-d] * 0.06
         # The reverb a channel at a time in float32: the stereo float64 convolution held several copies
         # of the song (the peak of a 150 s render).
-        ir = _reverb_ir(sr, seconds=VOCAL_REVERB_S).astype(np.float32)
+        ir = _reverb_ir(sr=sr, seconds=VOCAL_REVERB_S).astype(np.float32)
         voice32 = np.asarray(vocal, dtype=np.float32)
         for channel in range(lead.shape[1]):
             wet = signal.oaconvolve(voice32, ir[:, channel])[:n]
@@ -429,7 +429,7 @@ def fit_length(x: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([x, np.zeros((n - x.shape[0],) + x.shape[1:], dtype=x.dtype)])
 
 
-def _limiter_gain(x2: np.ndarray, sr: int, ceiling_lin: float) -> np.ndarray:
+def _limiter_gain(x2: np.ndarray, *, sr: int, ceiling_lin: float) -> np.ndarray:
     env = _oversampled_peak_env(x2, ceiling_lin)
     need = np.minimum(1.0, ceiling_lin / np.maximum(env, 1e-12))
     if need.min() >= 1.0:
@@ -445,7 +445,7 @@ def _limiter_gain(x2: np.ndarray, sr: int, ceiling_lin: float) -> np.ndarray:
     return np.minimum(g, np.maximum(g2, g * 0.0 + g2))
 
 
-def _limiter_pad(sr: int) -> int:
+def _limiter_pad(*, sr: int) -> int:
     """How many neighbours a block needs for ``_limiter_gain`` to give the whole array's curve: the reach
     of its filters (2 w + 2 w2) plus the oversampler's 64, rounded up to the 4096-sample peak grid."""
     reach = 2 * max(3, int(0.006 * sr)) + 2 * int(0.05 * sr) + 2 + 64
@@ -454,13 +454,13 @@ def _limiter_pad(sr: int) -> int:
 
 def _limit_in_blocks(x2: np.ndarray, curve: np.ndarray, scale: float, *, sr: int, ceiling_lin: float) -> None:
     """``curve *= _limiter_gain(x2 * scale * curve)``, in place, one block (and its neighbours) at a time."""
-    pad = _limiter_pad(sr)
+    pad = _limiter_pad(sr=sr)
     before = None  # the curve just left of the block as it was before this pass changed it
     for s0, s1, a0, a1 in _segments(len(x2), pad):
         around = curve[a0:a1].astype(np.float64)
         if before is not None:
             around[: s0 - a0] = before[len(before) - (s0 - a0) :]
-        lim = _limiter_gain(x2[a0:a1] * (around * scale)[:, None], sr, ceiling_lin)
+        lim = _limiter_gain(x2[a0:a1] * (around * scale)[:, None], sr=sr, ceiling_lin=ceiling_lin)
         before = curve[max(0, s1 - pad) : s1].astype(np.float64)
         curve[s0:s1] *= lim[s0 - a0 : s1 - a0]
 

@@ -14,8 +14,6 @@ import personastudio.engine.dsp as dsp_package
 
 DSP_DIR = Path(dsp_package.__file__).parent
 
-EXCEPTIONS = {"mix.py"}  # mix.py: its private helpers are being moved to keyword-only by its owner; remove then
-
 
 def is_sample_rate(name: str) -> bool:
     return name == "sr" or name.startswith("sr_")
@@ -34,7 +32,7 @@ def positional_sample_rates(source: str) -> list[str]:
 
 
 def dsp_modules() -> list[Path]:
-    return sorted(p for p in DSP_DIR.glob("*.py") if p.name not in EXCEPTIONS)
+    return sorted(DSP_DIR.glob("*.py"))
 
 
 def test_the_check_sees_a_positional_sample_rate():

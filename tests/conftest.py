@@ -45,7 +45,7 @@ LONGEST_FIRST = (
     "personas/test_voice_check.py",
     "browser/test_player_and_recording.py",
     "browser/test_extend_and_results.py",
-    "engine/test_song.py",
+    "engine/song/test_song.py",
     "browser/test_library_and_dashboard.py",
     "browser/test_language_and_access.py",
     "test_runstudio.py",  # these start servers, clusters and processes (~15 s each at load 5-7): not last
@@ -179,11 +179,12 @@ def sing_quickly(settings, monkeypatch, *, written_in_full=False) -> None:
 def quick_renders(request, settings, monkeypatch):
     """Songs made through the app sing quickly (sing_quickly): the app's flows are the subject there. The
     neural singer and the whole written song are tested in tests/engine/ and end to end where a test is
-    marked `full_render`; tests/engine/dsp/ keeps the whole written song."""
+    marked `full_render`; tests/engine/dsp/ and tests/engine/song/ keep the whole written song."""
     if request.node.get_closest_marker("full_render") is not None:
         return
-    in_dsp = Path(str(request.node.path)).is_relative_to(Path(__file__).parent / "engine" / "dsp")
-    sing_quickly(settings, monkeypatch, written_in_full=in_dsp)
+    path = Path(str(request.node.path))
+    written_in_full = any(path.is_relative_to(Path(__file__).parent / "engine" / name) for name in ("dsp", "song"))
+    sing_quickly(settings, monkeypatch, written_in_full=written_in_full)
 
 
 @pytest.fixture
@@ -250,7 +251,7 @@ def measure_each_clip_once(request, monkeypatch):
 
 
 # Songs rendered through the app, by what was asked: many tests make "a finished song" from the same
-# lyrics and tags, and render_song is deterministic for its arguments (tests/engine/test_song.py).
+# lyrics and tags, and render_song is deterministic for its arguments (tests/engine/song/test_song.py).
 _rendered: dict[str, tuple] = {}
 
 

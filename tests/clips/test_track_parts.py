@@ -43,7 +43,7 @@ def test_the_zip_holds_one_time_aligned_wav_per_stem_that_sum_to_the_track(clien
         mix = audio_io.decode(mp3, sr=44100, channels=2)[0]
     total = np.sum(stems, axis=0)
     n = min(len(total), len(mix))
-    # The stored mix is an MP3 (lossy), so the check is loose here; tests/engine/test_song.py holds it to 40 dB.
+    # The stored mix is an MP3 (lossy), so the check is loose here; tests/engine/song/test_song.py holds it to 40 dB.
     residual = total[:n] - mix[:n]
     assert 10 * np.log10(np.sum(mix[:n] ** 2) / np.sum(residual**2)) > 12
 

@@ -2,7 +2,7 @@
 same, progress is reported by the caller's thread in the same order, and a failure of either side fails
 the render.
 
-The neural singer is replaced by a stand-in that sings from the lines it is handed (tests/engine/
+The neural singer is replaced by a stand-in that sings from the lines it is handed (tests/engine/song/
 test_song_progress.py and tests/engine/dsp/test_quality.py render with the real one)."""
 
 import threading

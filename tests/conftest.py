@@ -57,6 +57,7 @@ LONGEST_FIRST = (
     "personas/",
     "engine/voice/",
     "engine/dsp/",
+    "engine/song/",
 )
 
 
@@ -229,12 +230,12 @@ def _once_per_content(compute, copy, *, cache=_measured, limit=64):
 
 @pytest.fixture(autouse=True)
 def measure_each_clip_once(request, monkeypatch):
-    """Outside tests/engine/dsp/ and tests/engine/voice/ (where they are the subject), separate_vocals,
+    """Outside tests/engine/dsp/, song/ and voice/ (where they are the subject), separate_vocals,
     voice_profile and the speaker embedding give what they gave before for the same samples and arguments
     in this test process, as copies: all are deterministic, so the app sees the same vocals and
     measurements, computed once instead of per call."""
     path = Path(str(request.node.path))
-    if any(path.is_relative_to(Path(__file__).parent / "engine" / part) for part in ("dsp", "voice")):
+    if any(path.is_relative_to(Path(__file__).parent / "engine" / part) for part in ("dsp", "song", "voice")):
         return
     import copy
 

@@ -6,6 +6,7 @@ Read from the source with `ast`, so an import inside a function counts as much a
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,6 +28,7 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache  # the tests read the same sources: parsed once per process
 def _imported(path: Path) -> set[str]:
     """Every personastudio module this file imports, as dotted names without the 'personastudio.' prefix."""
     here = _module_name(path).split(".")

@@ -20,6 +20,8 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 sys.path.insert(0, str(Path(__file__).parent))  # `import factories` from any test module
 
+from content_cache import once_per_content  # noqa: E402  (from tests/, just put on the path)
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -126,22 +128,8 @@ def quick_persona_fit(request, settings, monkeypatch):
 
         monkeypatch.setattr(intelligibility, "FIT_SENTENCES", intelligibility.FIT_SENTENCES[:1])
         monkeypatch.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
-        monkeypatch.setattr(kokoro, "speak", _spoken_once(kokoro.speak))
-
-
-def _spoken_once(speak):
-    """kokoro.speak, answering a call it has answered before in this test from what it said then (a copy)."""
-    spoken: dict[tuple, object] = {}
-
-    def once(text, language, *, style, **kwargs):
-        import numpy as np
-
-        key = (text, language, np.asarray(style, dtype=np.float32).tobytes(), tuple(sorted(kwargs.items())))
-        if key not in spoken:
-            spoken[key] = speak(text, language, style=style, **kwargs)
-        return spoken[key].copy()
-
-    return once
+        # In this test: the answers are arrays, handed out as copies.
+        monkeypatch.setattr(kokoro, "speak", once_per_content(kokoro.speak, cache={}, copy=lambda said: said.copy()))
 
 
 @pytest.fixture(autouse=True)
@@ -208,26 +196,6 @@ _measured: dict[tuple, object] = {}
 _encoded: dict[tuple, object] = {}
 
 
-def _once_per_content(compute, copy, *, cache=_measured, limit=64):
-    import hashlib
-
-    import numpy as np
-
-    def once(samples, **kwargs):
-        array = np.ascontiguousarray(samples)
-        digest = hashlib.blake2b(array.view(np.uint8).reshape(-1), digest_size=16).digest()
-        key = (compute.__name__, digest, array.dtype.str, array.shape, tuple(sorted(kwargs.items())))
-        found = cache.get(key)  # live_server's and the worker's threads may ask at once
-        if found is None:
-            found = compute(samples, **kwargs)
-            if len(cache) >= limit:  # a few dozen clips at most: keep the process small
-                cache.clear()
-            cache[key] = found
-        return copy(found)
-
-    return once
-
-
 @pytest.fixture(autouse=True)
 def measure_each_clip_once(request, monkeypatch):
     """Outside tests/engine/dsp/, song/ and voice/ (where they are the subject), separate_vocals,
@@ -245,10 +213,16 @@ def measure_each_clip_once(request, monkeypatch):
     monkeypatch.setattr(
         separate,
         "separate_vocals",
-        _once_per_content(separate.separate_vocals, lambda parts: tuple(part.copy() for part in parts)),
+        once_per_content(
+            separate.separate_vocals, cache=_measured, limit=64, copy=lambda parts: tuple(p.copy() for p in parts)
+        ),
     )
-    monkeypatch.setattr(profile, "voice_profile", _once_per_content(profile.voice_profile, copy.deepcopy))
-    monkeypatch.setattr(embedding, "embed_utterance", _once_per_content(embedding.embed_utterance, copy.copy))
+    monkeypatch.setattr(profile, "voice_profile", once_per_content(profile.voice_profile, cache=_measured, limit=64))
+    monkeypatch.setattr(
+        embedding,
+        "embed_utterance",
+        once_per_content(embedding.embed_utterance, cache=_measured, limit=64, copy=copy.copy),
+    )
 
 
 # Songs rendered through the app, by what was asked: many tests make "a finished song" from the same
@@ -302,7 +276,7 @@ def render_each_song_once(request, monkeypatch):
     monkeypatch.setattr(song, "render_song", _render_once(song.render_song))
     for name in ("encode_mp3", "encode_flac"):
         encode = getattr(audio_io, name)
-        monkeypatch.setattr(audio_io, name, _once_per_content(encode, lambda data: data, cache=_encoded, limit=48))
+        monkeypatch.setattr(audio_io, name, once_per_content(encode, cache=_encoded, limit=48, copy=lambda data: data))
 
 
 @pytest.fixture(autouse=True)

@@ -6,14 +6,13 @@ subspace, a population of 3: 2 stock styles and one generation) and the held-bac
 line, so that each fit sings 7 lines (~20 s on a free core); the likeness report runs the full search.
 """
 
-import copy
-import hashlib
 import json
 import math
 import os
 
 import numpy as np
 import pytest
+from content_cache import once_per_content
 
 from personastudio.engine.dsp.profile import voice_profile
 from personastudio.engine.voice import embedding, fit, kokoro, reference_speakers, weights
@@ -44,14 +43,6 @@ def _needs_weights():
         pytest.skip(str(exc))
 
 
-def _content_key(value):
-    """A hashable key for a call's argument: arrays by their bytes."""
-    if isinstance(value, np.ndarray):
-        array = np.ascontiguousarray(value)
-        return ("array", array.dtype.str, array.shape, hashlib.blake2b(array.view(np.uint8).reshape(-1)).digest())
-    return value
-
-
 @pytest.fixture(scope="module", autouse=True)
 def each_step_once():
     """In this module, the fit's deterministic steps that its tests repeat give what they gave before for
@@ -72,18 +63,8 @@ def each_step_once():
         ):
             cache: dict = {}
             caches.append(cache)
-            mp.setattr(module, name, _once(getattr(module, name), cache))
+            mp.setattr(module, name, once_per_content(getattr(module, name), cache=cache))
         yield caches
-
-
-def _once(compute, cache: dict):
-    def once(*args, **kwargs):
-        key = (tuple(_content_key(a) for a in args), tuple((k, _content_key(v)) for k, v in sorted(kwargs.items())))
-        if key not in cache:
-            cache[key] = compute(*args, **kwargs)
-        return copy.deepcopy(cache[key])
-
-    return once
 
 
 @pytest.fixture(scope="module")

@@ -280,17 +280,14 @@ def _line_log_gain(y: np.ndarray, bank: dict, amount: float) -> np.ndarray | Non
     picked, runs = _analysis_frames(voiced, ANALYSIS_STEP)
     sp = pyworld.cheaptrick(y, np.ascontiguousarray(f0[picked]), np.ascontiguousarray(t[picked]), TRANSFER_SR_HZ)
     own_cep = _code(sp)
-    step = max(1, ANALYSIS_STEP)
-    new_cep, _nearest = _match(own_cep, bank, runs, max(1, int(round(SMOOTH_FRAMES / step))) | 1)
+    new_cep, _nearest = _match(own_cep, bank, runs, max(1, int(round(SMOOTH_FRAMES / max(1, ANALYSIS_STEP)))) | 1)
     diff = amount * (new_cep - own_cep)
     # decode(c) = exp(A c) for the (linear) mel-cepstrum A: decode(new - own) is new / own.
     ratio = pyworld.decode_spectral_envelope(np.ascontiguousarray(diff), TRANSFER_SR_HZ, _fft_size())
     at_picked = 0.5 * np.log(np.maximum(ratio, 1e-12))  # power -> amplitude
     log_gain = np.zeros((len(f0), at_picked.shape[1]))
     frames = np.flatnonzero(voiced)
-    if len(picked) == len(frames):
-        log_gain[frames] = at_picked
-        return log_gain
+    # Each run's first and last frames are analysed, so every voiced frame lies between two of its own run.
     pos = np.interp(frames, picked, np.arange(len(picked)))
     lo = np.floor(pos).astype(int)
     hi = np.minimum(lo + 1, len(picked) - 1)

@@ -12,6 +12,13 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
 CLIP_PAGE = re.compile(r"/clips/[0-9a-f-]{36}/$")
 
 
+def skip_count_in(page) -> None:
+    """Run the recorder's 3-2-1 count-in (three chained 1 s timers) through at once: a page whose clock
+    was installed (page.clock.install() before it loaded) fires them in order, as they would in 3 s. The
+    recording itself then runs in real time (the fake clock flows with it), so the take is real audio."""
+    page.clock.run_for(3000)
+
+
 def test_the_waveform_player_draws_stored_peaks_and_answers_the_keyboard(page, live_server, worker_thread, tmp_path):
     page.set_default_timeout(30_000)
     errors = []
@@ -79,6 +86,7 @@ def test_record_listen_back_and_save_as_a_recording(page, context, live_server):
     context.grant_permissions(["microphone"], origin=live_server.url)
     log_in_browser(page, live_server)
 
+    page.clock.install()  # the page's timers: the count-in is run through at once (skip_count_in)
     page.goto(f"{live_server.url}/clips/upload/")
     recorder = page.locator("#recorder")
     assert recorder.is_visible()
@@ -86,8 +94,9 @@ def test_record_listen_back_and_save_as_a_recording(page, context, live_server):
     page.click("#recorder [data-action=start]")
     page.wait_for_selector('#recorder[data-state="counting"]')
     assert page.locator("#recorder [data-countin]").inner_text() in {"3", "2", "1"}
+    skip_count_in(page)
     page.wait_for_selector('#recorder[data-state="recording"]', timeout=10_000)
-    page.wait_for_timeout(2200)
+    page.wait_for_timeout(2200)  # the timer counts real seconds (the installed clock flows in real time)
     assert page.locator("#recorder [data-timer]").inner_text() == "0:02"
     # Chromium's fake microphone beeps: the level meter moves.
     page.wait_for_function("() => document.querySelector('#recorder meter').value > 0.01", timeout=5_000)
@@ -116,8 +125,11 @@ def test_a_refused_recording_keeps_the_take_and_says_why(page, context, live_ser
     page.set_default_timeout(30_000)
     context.grant_permissions(["microphone"], origin=live_server.url)
     log_in_browser(page, live_server)
+    page.clock.install()
     page.goto(f"{live_server.url}/clips/upload/")
     page.click("#recorder [data-action=start]")
+    page.wait_for_selector('#recorder[data-state="counting"]')
+    skip_count_in(page)
     page.wait_for_selector('#recorder[data-state="recording"]', timeout=10_000)
     page.wait_for_timeout(600)
     page.click("#recorder [data-action=stop]")

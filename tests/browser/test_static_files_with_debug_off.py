@@ -6,6 +6,7 @@ files itself, so this test starts gunicorn instead.)"""
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -41,11 +42,16 @@ def production_server(tmp_path):
         "SECURE_SSL_REDIRECT": "False",
         "SECURE_HSTS_SECONDS": "0",
     }
-    for step in (["migrate", "--noinput", "--verbosity", "0"], ["collectstatic", "--noinput", "--verbosity", "0"]):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *step], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-        )
-        assert done.returncode == 0, done.stderr
+    # No `migrate` (3 s): the login page reads no table; were it to, the readiness check below says so.
+    done = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
     port = _free_port()
     server = subprocess.Popen(
@@ -73,15 +79,18 @@ def production_server(tmp_path):
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(f"{url}/accounts/login/", timeout=5)
+                answer = requests.get(f"{url}/accounts/login/", timeout=5)
                 break
             except requests.ConnectionError:
                 assert server.poll() is None, server.stderr.read().decode()
                 assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
                 time.sleep(0.2)
+        assert answer.status_code == 200, f"the login page answered {answer.status_code} (its database is not migrated)"
         yield url
     finally:
-        server.terminate()
+        # Quick shutdown (SIGINT): a graceful one (SIGTERM) waited for the browser's kept-alive connections
+        # (the test's teardown 2.7 s -> 1.3 s).
+        server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
 
 

@@ -3,7 +3,8 @@
 Needs the neural voice's and the speaker encoder's weights, and an MBROLA reference voice for
 the clip; skipped cleanly without them. The search is cut to a handful of probes (a 2-D
 subspace, a population of 3: 2 stock styles and one generation) and the held-back check to one
-line, so that each fit sings 7 lines (~20 s on a free core); the likeness report runs the full search.
+line, sung at twice the tempo, so that each fit sings 7 lines of 2 s (~12 s of CPU); the likeness
+report runs the full search.
 """
 
 import json
@@ -93,6 +94,13 @@ def _small(mp):
     mp.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
     mp.setattr(fit, "WER_CANDIDATES", 0)  # the words check has its own test
     mp.setattr(fit, "KEEP_STOCK_BELOW", -math.inf)  # keep what was fitted, however close (its own test)
+    _quick_tune(mp)
+
+
+def _quick_tune(mp):
+    """The probe and check lines are sung twice as fast (2 s instead of 4 s each): Kokoro's render costs in
+    proportion to the audio, and these tests are about what the fit decides and returns, not the tune's tempo."""
+    mp.setattr(fit, "NOTE_S", fit.NOTE_S / 2)
 
 
 @pytest.fixture
@@ -161,6 +169,7 @@ def test_the_default_fit_chooses_among_the_registers_stock_styles_with_the_clips
 
     assert fit.FIT_EVALUATIONS >= 14 and not fit.STYLE_SEARCH and len(fit.PROBE_LINES) > 1
     monkeypatch.setattr(fit, "PROBE_LINES", fit.PROBE_LINES[:2])
+    _quick_tune(monkeypatch)  # as the small search's: the first line of both styles and the stock check were sung
     monkeypatch.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
     monkeypatch.setattr(intelligibility, "FIT_SENTENCES", intelligibility.FIT_SENTENCES[:1])  # 8 words a check
     sung = []

@@ -2,7 +2,7 @@
 inline script, handler or style is blocked, the waveform players draw, htmx swaps, a recording plays back."""
 
 import pytest
-from factories import log_in_browser, make_clip, tone
+from factories import PASSWORD, UserFactory, make_clip, tone
 
 from personastudio.generations.models import Generation
 from personastudio.personas.models import Persona
@@ -43,7 +43,11 @@ def test_no_page_reports_a_policy_violation_or_a_console_message(page, context, 
 
     visit("/accounts/signup/")
     visit("/accounts/login/")
-    user = log_in_browser(page, live_server)
+    user = UserFactory()  # logs in through the form just visited (log_in_browser would load it again)
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
     take = make_clip(user, title="Harbour take", samples=tone(seconds=3))
     ada = Persona.objects.create(owner=user, name="Ada", source_clip=take, status="complete", profile=MEZZO)
     song = Generation.objects.create(

@@ -57,13 +57,19 @@ def as_file(data: bytes) -> io.BytesIO:
 
 
 def log_in_browser(page, live_server):
-    """A new user, logged in through the real login page of `live_server` in a Playwright page."""
+    """A new user, logged in in a Playwright page on `live_server`, which then shows the home page as after a
+    log-in. The session is the test client's (force_login), handed to the browser as its cookie: three page
+    loads less than through the log-in form (0.5-1 s a test); the form itself is tested in tests/accounts/
+    and visited by tests/browser/test_csp.py."""
+    from django.conf import settings
+    from django.test import Client
+
     user = UserFactory()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    page.goto(f"{live_server.url}/")
     return user
 
 

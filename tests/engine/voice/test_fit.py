@@ -3,8 +3,8 @@
 Needs the neural voice's and the speaker encoder's weights, and an MBROLA reference voice for
 the clip; skipped cleanly without them. The search is cut to a handful of probes (a 2-D
 subspace, a population of 3: 2 stock styles and one generation) and the held-back check to one
-line, sung at twice the tempo, so that each fit sings 7 lines of 2 s (~12 s of CPU); the likeness
-report runs the full search.
+line, sung at three times the tempo, so that each fit sings 7 lines of 1.4 s (~7 s of CPU); the
+likeness report runs the full search.
 """
 
 import json
@@ -98,9 +98,10 @@ def _small(mp):
 
 
 def _quick_tune(mp):
-    """The probe and check lines are sung twice as fast (2 s instead of 4 s each): Kokoro's render costs in
-    proportion to the audio, and these tests are about what the fit decides and returns, not the tune's tempo."""
-    mp.setattr(fit, "NOTE_S", fit.NOTE_S / 2)
+    """The probe and check lines are sung three times as fast (sixteenths at 133 bpm: 1.4 s instead of 4 s each):
+    Kokoro's render costs in proportion to the audio, and these tests are about what the fit decides and returns,
+    not the tune's tempo."""
+    mp.setattr(fit, "NOTE_S", fit.NOTE_S / 3)
 
 
 @pytest.fixture

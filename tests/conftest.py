@@ -350,6 +350,17 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def context(context):
+    """pytest-playwright's context, whose pages draw no endless animation: Pico's busy sign and indeterminate
+    progress bar kept a quarter of a core busy while a page waited for a job (tests/quiet_pages.py). Tests that
+    make their own context or page call quiet_pages on it."""
+    from quiet_pages import quiet_pages
+
+    quiet_pages(context)
+    return context
+
+
+@pytest.fixture
 def instant_retries(monkeypatch):
     """The hosted-service client's waits between retries pass at once and are recorded here (seconds):
     tests against a scripted server that answers 5xx or 429 check what is retried, not the clock."""

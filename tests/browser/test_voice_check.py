@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from factories import log_in_browser, wav_bytes
+from quiet_pages import quiet_pages
 from voices import SR, need_speakers, phrase, sung
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,6 +33,7 @@ def microphone_page(browser_type, browser_type_launch_args, tmp_path):
     args = [*browser_type_launch_args["args"], f"--use-file-for-fake-audio-capture={reading}"]
     browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
     page = browser.new_page()
+    quiet_pages(page)
     page.set_default_timeout(60_000)
     yield page
     browser.close()

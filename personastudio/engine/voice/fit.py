@@ -398,6 +398,7 @@ class _Search:
         self.budget, self.check_words, self.progress = budget, check_words, progress
         self.done = 0  # probes heard
         self.wers: dict[bytes, float] = {}
+        self.spoken: dict[tuple, np.ndarray] = {}  # Kokoro's speech of the WER sentences, by style
         self.bar: float | None = None  # the WER a candidate may have: the stock voice's own + WER_SLACK
         # Progress in units of one probe line; a WER check (8 sentences spoken and transcribed) costs
         # about 6, and about 3 checks are made (the stock voice's bar, the start, the end: more only when
@@ -428,6 +429,7 @@ class _Search:
                 bank=self.bank if with_persona else None,
                 eq_db=eq if with_persona else None,
                 sentences=intelligibility.FIT_SENTENCES,
+                spoken=self.spoken,
             )
             self.tick(6.0)
         return self.wers[key]

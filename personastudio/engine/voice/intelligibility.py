@@ -138,21 +138,29 @@ def voice_wer(
     amount: float = 1.0,
     sentences: tuple[str, ...] = REPORT_SENTENCES,
     details: list | None = None,
+    spoken: dict | None = None,
 ) -> float:
     """Mean WER of the neural voice speaking `sentences` through the persona's whole chain.
 
     Kokoro speaks each sentence with `style` (its own durations and F0: speaking pitch), the
     envelope transfer moves it toward `bank` (voice.envelope_transfer), the EQ `eq_db`
     (dsp.timbre) is applied, all by `amount` as the singer does; PocketSphinx transcribes it.
-    `details`, when given, receives (sentence, transcript, wer) per sentence.
+    `details`, when given, receives (sentence, transcript, wer) per sentence. `spoken`, when given,
+    keeps Kokoro's speech by (sentence, style) across calls (speak is deterministic): a fit checks the
+    same style with and without the persona's data, and speaking is most of a check's cost.
     """
     from ..dsp import timbre
     from . import envelope_transfer, kokoro
 
     sr = envelope_transfer.TRANSFER_SR_HZ
     errors = []
+    style = np.asarray(style, dtype=np.float32)
+    spoken = {} if spoken is None else spoken
     for sentence in sentences:
-        y = kokoro.speak(sentence, "en", style=np.asarray(style, dtype=np.float32), sr=sr)
+        key = (sentence, style.tobytes())
+        if key not in spoken:
+            spoken[key] = kokoro.speak(sentence, "en", style=style, sr=sr)
+        y = spoken[key]
         if bank is not None:
             y = envelope_transfer.transfer(y, sr=sr, bank=bank, amount=amount)
         if eq_db is not None:

@@ -54,3 +54,29 @@ def test_singing_is_not_readable_by_the_recogniser():
 def test_silence_transcribes_to_nothing():
     pytest.importorskip("pocketsphinx", reason="pocketsphinx is a test extra")
     assert transcribe_en(np.zeros(SR, np.float32), sr=SR) == ""
+
+
+def test_a_check_reuses_speech_already_spoken_with_the_same_style(monkeypatch):
+    """voice_wer's `spoken`: a fit checks one style with and without the persona's data, and speaking is
+    most of a check's cost; what is spoken is kept by (sentence, style), and the WER is the same."""
+    pytest.importorskip("pocketsphinx", reason="pocketsphinx is a test extra")
+    from personastudio.engine.voice import kokoro
+    from personastudio.engine.voice.intelligibility import FIT_SENTENCES, voice_wer
+
+    spk = _english_speaker()
+    said = []
+
+    def speak(text, lang, *, style, sr):  # an MBROLA voice stands in for Kokoro: the bookkeeping is tested
+        said.append((text, style.tobytes()))
+        return rs.spoken_clip(spk, text=text, sr=sr)
+
+    monkeypatch.setattr(kokoro, "speak", speak)
+    sentences, style, other = FIT_SENTENCES[:2], np.zeros(256, np.float32), np.ones(256, np.float32)
+    spoken = {}
+    first = voice_wer(style, sentences=sentences, spoken=spoken)
+    assert len(said) == 2
+    assert voice_wer(style, sentences=sentences, spoken=spoken, eq_db=np.zeros(8)) == first
+    assert len(said) == 2  # the same style: nothing spoken again
+    voice_wer(other, sentences=sentences, spoken=spoken)
+    assert len(said) == 4  # another style is spoken
+    assert voice_wer(style, sentences=sentences) == first and len(said) == 6  # without `spoken`, as before

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from factories import PASSWORD, consent_phrase_file, log_in_browser, sung_line, wav_bytes
+from quiet_pages import quiet_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,6 +63,7 @@ def voice_file(tmp_path):
 @pytest.fixture
 def chinese_phone(browser):
     context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    quiet_pages(context)
     with_axe(context)
     page = context.new_page()
     page.set_default_timeout(30_000)

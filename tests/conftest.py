@@ -36,25 +36,26 @@ def pytest_addoption(parser):
 # sent the one-test browser flows last): with these first, the last file a worker takes is a short one
 # and neither worker waits idle for the other at the end.
 LONGEST_FIRST = (
-    "engine/voice/test_fit.py",
     "browser/test_workflow.py",
-    "browser/test_remote_workflow.py",
+    "engine/voice/test_fit.py",
     "engine/dsp/test_quality.py",
     "browser/test_voice_check.py",
-    "personas/test_persona_from_region.py",
-    "generations/test_generation_flow.py",
-    "personas/test_persona_create.py",
-    "personas/test_voice_check.py",
-    "browser/test_player_and_recording.py",
-    "browser/test_extend_and_results.py",
-    "engine/song/test_song.py",
-    "browser/test_library_and_dashboard.py",
+    "browser/test_remote_workflow.py",
+    "storage/",  # one unit (StorageTogether below), ~30 s
     "browser/test_language_and_access.py",
+    "browser/test_extend_and_results.py",
+    "generations/test_generation_flow.py",
+    "personas/test_persona_from_region.py",
+    "engine/test_api.py",
+    "browser/test_library_and_dashboard.py",
+    "browser/test_player_and_recording.py",
+    "personas/test_voice_check.py",
+    "engine/song/test_song.py",
+    "browser/test_regions.py",
     "test_runstudio.py",  # these start servers, clusters and processes (~15 s each at load 5-7): not last
     "test_deploy_check.py",
     "providers/test_contract_live.py",
     "scripts/test_with_postgres.py",
-    "storage/",  # one unit (StorageTogether below), ~60 s
     "browser/",
     "personas/",
     "engine/voice/",

@@ -120,20 +120,17 @@ def quick_persona_fit(request, settings, monkeypatch):
     register's own style, the clip's envelope bank; the studio compares all of the register's styles,
     tested in test_fit.py and test_fit_choice.py), its words checked on one sentence instead of eight and
     its likeness on the held-back part heard on one line instead of two (as test_fit.py's small search).
-    The sentence is spoken once per style: the stock voice's own words and the persona's (the stock style
-    through the bank) are the same speech before the bank (kokoro.speak is deterministic)."""
+    (A fit speaks each check sentence once per style itself: intelligibility.voice_wer's `spoken`.)"""
     fits = request.node.get_closest_marker("persona_fit") or request.node.get_closest_marker("full_render")
     settings.ENGINE_PERSONA_FIT_EVALUATIONS = 1 if fits else 0
     if fits:
-        from personastudio.engine.voice import fit, intelligibility, kokoro
+        from personastudio.engine.voice import fit, intelligibility
 
         monkeypatch.setattr(intelligibility, "FIT_SENTENCES", intelligibility.FIT_SENTENCES[:1])
         monkeypatch.setattr(fit, "CHECK_LINES", fit.CHECK_LINES[:1])
         # The probe and check lines at three times the tempo, as test_fit.py's (1.4 s a line instead of 4 s:
         # Kokoro's renders in a fit 7.8 -> 4.0 CPU s); the flows around the fit are the subject here.
         monkeypatch.setattr(fit, "NOTE_S", fit.NOTE_S / 3)
-        # In this test: the answers are arrays, handed out as copies.
-        monkeypatch.setattr(kokoro, "speak", once_per_content(kokoro.speak, cache={}, copy=lambda said: said.copy()))
 
 
 @pytest.fixture(autouse=True)

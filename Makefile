@@ -41,14 +41,15 @@ band:
 reference-voices:
 	@bash scripts/install_reference_voices.sh
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download), with a CJK font
-# so screenshots of Chinese names are legible.
+# Debian's Chromium for the browser tests (Playwright drives its old headless shell, which draws the pages
+# with far less CPU; no browser download), with a CJK font so screenshots of Chinese names are legible. The
+# full chromium is for scripts/new_user_walk.py.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium-headless-shell ] || [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
-	  else echo "Browser tests need /usr/bin/chromium (apt-get install chromium); they will be skipped." >&2; fi; \
+	    echo "Installing Debian's chromium and chromium-headless-shell for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell fonts-wqy-zenhei >/dev/null; \
+	  else echo "Browser tests need /usr/bin/chromium-headless-shell (apt-get install chromium-headless-shell); they will be skipped." >&2; fi; \
 	fi
 
 # Debian's PostgreSQL server for `make test`'s second run (scripts/with_postgres.py starts a throwaway

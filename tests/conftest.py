@@ -22,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).parent))  # `import factories` from any te
 
 from content_cache import once_per_content  # noqa: E402  (from tests/, just put on the path)
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's old headless shell: the browser tests drew the same pages with 40-45 % less of Chromium's CPU
+# than the full browser in headless mode (tests/browser/ on 2 workers: 87 -> 48 CPU s, 107 -> 90 s).
+CHROMIUM = "/usr/bin/chromium-headless-shell"
 
 
 def pytest_addoption(parser):
@@ -331,7 +333,7 @@ def worker_thread():
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
+        pytest.skip("Debian's chromium-headless-shell is not installed (make test installs it when run as root)")
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,

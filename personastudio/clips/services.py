@@ -328,10 +328,7 @@ def clip_region_voiced_s(*, clip: Clip, region: Region | None, enough_s: float |
     chunk = 30 * sr
     voiced_s = 0.0
     for start in range(0, len(samples), chunk):
-        piece = samples[start : start + chunk]
-        if len(piece) < sr * 0.1 or not piece.any():
-            continue
-        voiced_s += float((profile.voiced_f0(piece, sr=sr) > 0).sum()) * profile.FRAME_PERIOD_MS / 1000.0
+        voiced_s += profile.voiced_seconds(samples[start : start + chunk], sr=sr)
         if enough_s is not None and voiced_s >= enough_s:
             break
     return round(voiced_s, 2)

@@ -970,7 +970,7 @@ VOICED_CHUNK_S = 60
 
 
 class _VoicedSeconds:
-    """The voiced seconds of a mono track handed over in blocks: ``profile.voice_profile`` of each
+    """The voiced seconds of a mono track handed over in blocks: ``profile.voiced_seconds`` of each
     VOICED_CHUNK_S chunk, summed (one chunk, so the same figure, for a track no longer than that)."""
 
     def __init__(self, *, sr: int) -> None:
@@ -994,8 +994,7 @@ class _VoicedSeconds:
     def _measure(self, chunk: np.ndarray) -> None:
         from .dsp import profile
 
-        if chunk.any():
-            self.total += profile.voice_profile(chunk, sr=self.sr).voiced_s
+        self.total += profile.voiced_seconds(chunk, sr=self.sr)
 
     def seconds(self) -> float:
         import numpy as np

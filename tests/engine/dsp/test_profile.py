@@ -22,6 +22,13 @@ def test_noise_and_silence_have_no_voice():
     assert profile.voice_profile(np.zeros(SR * 3, np.float32), sr=SR).voiced_s == 0
 
 
+def test_voiced_seconds_are_the_profiles_without_the_rest_of_it():
+    line = sung_line(seconds=6, low_hz=220.0, high_hz=440.0)
+    assert profile.voiced_seconds(line, sr=SR) == profile.voice_profile(line, sr=SR).voiced_s > 4
+    assert profile.voiced_seconds(line[: int(SR * 0.09)], sr=SR) == 0.0  # too short for a profile
+    assert profile.voiced_seconds(np.zeros(SR * 2, np.float32), sr=SR) == 0.0
+
+
 def test_profile_survives_a_round_trip_through_json_data():
     voice = profile.voice_profile(sung_line(seconds=4), sr=SR)
     assert profile.VoiceProfile.from_dict(voice.to_dict()) == voice

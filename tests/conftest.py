@@ -18,6 +18,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # per 16 s clip); renders, mostly one-threaded, take the same time. Set before numpy loads OpenBLAS.
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
+# The neural voice on one onnxruntime thread too: the two test workers already keep both cores busy, and a
+# second thread each only contended (the suite, alternating runs: 254 and 250 s against 277 and 257 s).
+os.environ.setdefault("PERSONASTUDIO_VOICE_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).parent))  # `import factories` from any test module
 
 from content_cache import once_per_content  # noqa: E402  (from tests/, just put on the path)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from factories import log_in_browser, sung_line, wav_bytes
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +54,8 @@ def test_the_waveform_player_draws_stored_peaks_and_answers_the_keyboard(page, l
     wave.focus()
     page.keyboard.press("Space")
     page.wait_for_function("() => !document.querySelector('#separation figure.player audio').paused")
-    assert toggle.get_attribute("aria-pressed") == "true"
+    # The button follows the media element's "play" event, which comes after `paused` turns false.
+    expect(toggle).to_have_attribute("aria-pressed", "true")
     before = player.locator("audio").evaluate("a => a.currentTime")
     page.keyboard.press("ArrowRight")
     after = player.locator("audio").evaluate("a => a.currentTime")

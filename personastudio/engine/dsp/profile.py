@@ -60,13 +60,10 @@ def voice_profile(samples: np.ndarray, *, sr: int) -> VoiceProfile:
     ParameterError
         When ``sr`` is not positive.
     """
-    samples = np.asarray(samples, dtype=np.float64).reshape(-1)
-    if sr <= 0:
-        raise ParameterError("sr must be positive")
-    if len(samples) < sr * MIN_SAMPLES_S or not np.any(samples):
+    analysed = _analysed_f0(samples, sr=sr)
+    if analysed is None:
         return VoiceProfile()
-    x = _to_analysis_rate(samples, sr=sr)
-    f0 = voiced_f0(x, sr=PROFILE_SR_HZ)
+    x, f0 = analysed
     voiced = f0[f0 > 0]
     if len(voiced) == 0:
         return VoiceProfile()
@@ -75,7 +72,7 @@ def voice_profile(samples: np.ndarray, *, sr: int) -> VoiceProfile:
     rate, depth = _vibrato(f0)
     formant_ratio, breathiness, register = _timbre(x, f0)
     return VoiceProfile(
-        voiced_s=round(len(voiced) * FRAME_PERIOD_MS / 1000.0, 2),
+        voiced_s=_voiced_s(f0),
         median_hz=round(float(np.median(voiced)), 2),
         low_hz=round(float(np.percentile(voiced, 5)), 2),
         high_hz=round(float(np.percentile(voiced, 95)), 2),
@@ -110,12 +107,24 @@ def voiced_seconds(samples: np.ndarray, *, sr: int) -> float:
     ParameterError
         When ``sr`` is not positive.
     """
+    analysed = _analysed_f0(samples, sr=sr)
+    return 0.0 if analysed is None else _voiced_s(analysed[1])
+
+
+def _analysed_f0(samples: np.ndarray, *, sr: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The audio at PROFILE_SR_HZ and its voiced F0, or None for under MIN_SAMPLES_S or silence."""
     samples = np.asarray(samples, dtype=np.float64).reshape(-1)
     if sr <= 0:
         raise ParameterError("sr must be positive")
     if len(samples) < sr * MIN_SAMPLES_S or not np.any(samples):
-        return 0.0
-    return round(int(np.count_nonzero(voiced_f0(samples, sr=sr))) * FRAME_PERIOD_MS / 1000.0, 2)
+        return None
+    x = _to_analysis_rate(samples, sr=sr)
+    return x, voiced_f0(x, sr=PROFILE_SR_HZ)
+
+
+def _voiced_s(f0: np.ndarray) -> float:
+    """Seconds of voiced frames (F0 > 0), to 0.01 s."""
+    return round(int(np.count_nonzero(f0)) * FRAME_PERIOD_MS / 1000.0, 2)
 
 
 def _to_analysis_rate(samples: np.ndarray, *, sr: int) -> np.ndarray:
